@@ -1,0 +1,3 @@
+"""Automated grader for TCP socket programming assignments."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Subcommands of ``grader``; each module exposes ``add_parser(subparsers)``."""

@@ -1,0 +1,54 @@
+"""``grader check ASSIGNMENT SUBMISSION``: grade one submission, as a student would."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.grade import GradeOptions, grade
+from grader.i18n import default_lang
+from grader.results import write_atomic, write_json
+from grader.spec_yaml import load_assignment
+from grader.terminal_render import print_result
+
+
+def add_isolation_options(p: argparse.ArgumentParser) -> None:
+    """Options every grading command shares."""
+    p.add_argument("--isolation", choices=["auto", "namespace", "host"], default="auto",
+                   help="namespace: own network per scenario; host: host loopback (default: auto)")
+    p.add_argument("--lang", choices=["en", "zh"], default=None,
+                   help="language of feedback (default: from the locale)")
+    p.add_argument("--python", default=None,
+                   help="interpreter that runs student code (default: /usr/bin/python3)")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="grade one submission and explain the result")
+    p.add_argument("assignment", type=Path, help="assignment folder (holding assignment.yaml)")
+    p.add_argument("submission", type=Path, help="the entry file, or a folder holding it")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope results.json here")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
+    p.add_argument("--student", default=None, help="name shown in reports (default: from the path)")
+    add_isolation_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    assignment = load_assignment(args.assignment)
+    if not args.submission.exists():
+        raise UsageError(f"{args.submission}: no such file or folder")
+    lang = args.lang or default_lang()
+    student = args.student or (args.submission.stem if args.submission.is_file()
+                               else args.submission.resolve().name)
+    result = grade(assignment, args.submission, student,
+                   GradeOptions(isolation=args.isolation, lang=lang, python=args.python))
+    print_result(result, lang=lang)
+    if args.json:
+        write_json(result, args.json)
+    if args.html:
+        from grader.report import render_report
+
+        write_atomic(args.html, render_report(result, lang=lang))
+    # Exit 0 whenever grading happened, whatever the score; 2 when it could not happen.
+    return 2 if result.status == "not_graded" else 0

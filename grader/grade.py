@@ -1,0 +1,165 @@
+"""Grading one submission: run every scenario (respecting dependencies), judge, collect.
+
+Scenarios that do not depend on each other run at the same time (each in its own namespace,
+or serialised per fixed port on the host network); a scenario whose dependency failed is
+not run and is reported as skipped because of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from grader import __version__
+from grader.judge import judge_scenario, skipped
+from grader.results import GradeResult, RunInfo, ScenarioResult
+from grader.run import RunContext, run_scenario
+from grader.sandbox import Mode, choose_mode
+from grader.spec import Assignment, Scenario, localize, spec_hash
+from grader.submission import NotGradable, prepare
+
+Isolation = Literal["auto", "namespace", "host"]
+STUDENT_UID = 65534  # "nobody": a student process as root could change anything
+
+
+@dataclass
+class GradeOptions:
+    isolation: Isolation = "auto"
+    lang: str = "en"
+    python: str | None = None
+    parallel: int = 0
+    """Scenarios of one submission at once; 0: one per core."""
+    drop_privileges: bool = True
+    on_scenario: Callable[[ScenarioResult], None] | None = field(default=None, repr=False)
+
+
+@cache
+def resolve_python(requested: str | None = None) -> str:
+    """The interpreter that runs students, as a real path (a version-manager shim costs ~90 ms)."""
+    candidates = [requested] if requested else [
+        os.environ.get("GRADER_PYTHON"), "/usr/bin/python3", sys.executable]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        found = shutil.which(candidate)
+        if found:
+            return os.path.realpath(found)
+    raise FileNotFoundError(f"no Python interpreter found at {requested or 'python3'}")
+
+
+@cache
+def python_version(python: str) -> str:
+    try:
+        out = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
+                             capture_output=True, text=True, timeout=10, check=False)
+        return out.stdout.strip() or platform.python_version()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+@contextlib.asynccontextmanager
+async def _port_lock(port: int) -> AsyncIterator[None]:
+    """Host mode only: one scenario at a time on a fixed port, across processes too."""
+    path = Path(tempfile.gettempdir()) / f"socket-grader-port-{port}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def not_graded(assignment: Assignment, student: str, why: str, lang: str = "en") -> GradeResult:
+    return GradeResult(
+        assignment=assignment.id, assignment_title=localize(assignment.title, lang),
+        student=student, score=0, max_score=assignment.max_score, status="not_graded",
+        not_graded_reason=why,
+        run=RunInfo(grader_version=__version__, spec_hash=spec_hash(assignment), lang=lang,
+                    started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+    )
+
+
+async def grade_async(assignment: Assignment, submission: Path, student: str,
+                      options: GradeOptions | None = None) -> GradeResult:
+    options = options or GradeOptions()
+    started = time.monotonic()
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    mode, mode_note = choose_mode(options.isolation)
+    try:
+        prepared = await asyncio.to_thread(prepare, submission, assignment)
+    except NotGradable as exc:
+        return not_graded(assignment, student, str(exc), options.lang)
+    python = resolve_python(options.python)
+    uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
+    ctx = RunContext(assignment=assignment, submission=prepared.folder, entry=prepared.entry,
+                     mode=mode, python=python, student_uid=uid)
+    try:
+        results = await _run_all(ctx, assignment, mode, options)
+    finally:
+        prepared.cleanup()
+    scenarios = [results[s.id] for s in assignment.scenarios]
+    return GradeResult(
+        assignment=assignment.id,
+        assignment_title=localize(assignment.title, options.lang),
+        student=student,
+        score=round(sum(s.score for s in scenarios), 6),
+        max_score=assignment.max_score,
+        scenarios=scenarios,
+        run=RunInfo(isolation=mode, isolation_note=mode_note, python=python_version(python),
+                    grader_version=__version__, spec_hash=spec_hash(assignment),
+                    started_at=started_at, duration=round(time.monotonic() - started, 4),
+                    lang=options.lang),
+    )
+
+
+async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
+                   options: GradeOptions) -> dict[str, ScenarioResult]:
+    results: dict[str, ScenarioResult] = {}
+    done = {s.id: asyncio.Event() for s in assignment.scenarios}
+    slots = asyncio.Semaphore(options.parallel or os.cpu_count() or 2)
+    fixed = assignment.network.port if mode == "host" else None
+
+    async def one(scenario: Scenario) -> None:
+        try:
+            for dep in scenario.depends_on:
+                await done[dep].wait()
+            failed_dep = next((d for d in scenario.depends_on if results[d].status != "passed"), None)
+            if failed_dep is not None:
+                results[scenario.id] = skipped(scenario, failed_dep, results[failed_dep].title,
+                                               options.lang)
+            else:
+                async with slots:
+                    lock = _port_lock(fixed) if fixed else contextlib.nullcontext()
+                    async with lock:
+                        outcome = await run_scenario(ctx, scenario)
+                results[scenario.id] = judge_scenario(scenario, outcome, options.lang)
+            if options.on_scenario is not None:
+                options.on_scenario(results[scenario.id])
+        finally:
+            done[scenario.id].set()
+
+    async with asyncio.TaskGroup() as group:
+        for scenario in assignment.scenarios:
+            group.create_task(one(scenario))
+    return results
+
+
+def grade(assignment: Assignment, submission: Path, student: str,
+          options: GradeOptions | None = None) -> GradeResult:
+    """Synchronous entry point: one event loop per call."""
+    return asyncio.run(grade_async(assignment, submission, student, options))

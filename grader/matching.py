@@ -1,0 +1,123 @@
+"""Matching received bytes against a step's expectation, as data arrives.
+
+Pure functions shared by the runner (to know when to stop waiting) and the judge (to say
+where observed bytes first differ). A mismatch is reported as soon as the first differing
+byte arrives, so a wrong answer costs no timeout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from grader.spec import Expect
+
+Verdict = Literal["match", "mismatch", "need_more"]
+
+
+@dataclass(frozen=True)
+class Match:
+    verdict: Verdict
+    consumed: int = 0
+    """Bytes of the buffer the step used up (on ``match`` or ``mismatch``)."""
+    detail: str | None = None
+
+
+def match_expect(step: Expect, buffer: bytes, eof: bool) -> Match:
+    """Decide whether ``buffer`` (unread bytes so far; ``eof`` if the student closed) fits."""
+    if step.until_eof:
+        if not eof:
+            return Match("need_more")
+        exact = step.exact_bytes()
+        if exact is None:
+            return Match("match", len(buffer))
+        if buffer == exact:
+            return Match("match", len(buffer))
+        return Match("mismatch", len(buffer), "different bytes before close")
+    exact = step.exact_bytes()
+    if exact is not None:
+        return _match_exact(exact, buffer, eof)
+    if step.anything:
+        if buffer:
+            return Match("match", len(buffer))
+        return Match("mismatch", 0, "closed without sending") if eof else Match("need_more")
+    if step.length is not None:
+        if len(buffer) >= step.length:
+            return Match("match", step.length)
+        return Match("mismatch", len(buffer), "closed early") if eof else Match("need_more")
+    if step.line is not None:
+        return _match_line(step.line.encode(step.encoding), buffer, eof)
+    assert step.regex is not None
+    return _match_regex_line(step.regex.encode(step.encoding), buffer, eof)
+
+
+def _match_exact(exact: bytes, buffer: bytes, eof: bool) -> Match:
+    n = min(len(exact), len(buffer))
+    if buffer[:n] != exact[:n]:
+        return Match("mismatch", len(buffer), "different bytes")
+    if len(buffer) >= len(exact):
+        return Match("match", len(exact))
+    return Match("mismatch", len(buffer), "closed early") if eof else Match("need_more")
+
+
+def _match_line(line: bytes, buffer: bytes, eof: bool) -> Match:
+    end = buffer.find(b"\n")
+    if end < 0:
+        wanted = line + b"\n"
+        if not wanted.startswith(buffer):
+            return Match("mismatch", len(buffer), "different bytes")
+        return Match("mismatch", len(buffer), "no newline before close") if eof else Match("need_more")
+    got = buffer[:end]
+    if got == line:
+        return Match("match", end + 1)
+    if got.rstrip(b"\r") == line:
+        return Match("mismatch", end + 1, "\\r\\n line ending")
+    return Match("mismatch", end + 1, "different line")
+
+
+def _match_regex_line(pattern: bytes, buffer: bytes, eof: bool) -> Match:
+    end = buffer.find(b"\n")
+    if end < 0:
+        return Match("mismatch", len(buffer), "no newline before close") if eof else Match("need_more")
+    if re.fullmatch(pattern, buffer[:end]):
+        return Match("match", end + 1)
+    return Match("mismatch", end + 1, "line does not match")
+
+
+def first_difference(expected: bytes, observed: bytes) -> int | None:
+    """Offset of the first differing byte, or ``None`` when equal."""
+    for i, (a, b) in enumerate(zip(expected, observed, strict=False)):
+        if a != b:
+            return i
+    if len(expected) != len(observed):
+        return min(len(expected), len(observed))
+    return None
+
+
+def find_output(stdout: bytes, start: int, *, text: str | None = None, regex: str | None = None,
+                line: str | None = None) -> tuple[int, int] | None:
+    """Where the expected output appears in ``stdout[start:]``, as absolute (begin, end)."""
+    if text is not None:
+        needle = text.encode("utf-8")
+        at = stdout.find(needle, start)
+        return (at, at + len(needle)) if at >= 0 else None
+    if line is not None:
+        needle = line.encode("utf-8")
+        pos = start
+        while (at := stdout.find(needle, pos)) >= 0:
+            before_ok = at == 0 or stdout[at - 1:at] == b"\n" or at == start
+            end = at + len(needle)
+            after = stdout[end:end + 2]
+            if before_ok and (after.startswith(b"\n") or after.startswith(b"\r\n")):
+                return at, end + (2 if after.startswith(b"\r\n") else 1)
+            pos = at + 1
+        return None
+    assert regex is not None
+    decoded = stdout[start:].decode("utf-8", errors="replace")
+    m = re.search(regex, decoded)
+    if m is None:
+        return None
+    begin = start + len(decoded[: m.start()].encode("utf-8", errors="replace"))
+    end = start + len(decoded[: m.end()].encode("utf-8", errors="replace"))
+    return begin, end

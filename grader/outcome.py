@@ -1,0 +1,116 @@
+"""Outcomes: the facts a run collects, and nothing else.
+
+A run records what happened (bytes on the wire, what the terminal showed, how the process
+ended, how long each step waited) and whether each step's expectation was met. It assigns no
+points and writes no feedback: that is the judge's job, done from these facts alone, so the
+judge can be tested from hand-built Outcomes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Direction = Literal["to_student", "from_student"]
+ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
+Stream = Literal["stdout", "stderr", "stdin", "prompt"]
+StepStatus = Literal["ok", "failed", "timeout", "not_reached"]
+IsolationMode = Literal["namespace", "host"]
+
+
+class Fact(BaseModel):
+    """Bytes travel as base64 in JSON so that transcripts survive any content exactly."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+
+class WireEvent(Fact):
+    """One chunk as it was read or written by the reference peer, with its time."""
+
+    t: float
+    conn: str
+    direction: Direction
+    data: bytes
+
+
+class ConnectionRecord(Fact):
+    conn: str
+    opened_at: float | None = None
+    student_closed: ConnectionEnd = "open"
+    """How the student's side ended: ``fin`` (orderly close), ``rst`` (reset), ``open``."""
+    peer_closed: ConnectionEnd = "open"
+    """How the reference peer's side ended, as the scenario asked."""
+    closed_at: float | None = None
+
+
+class TerminalEvent(Fact):
+    t: float
+    stream: Stream
+    data: bytes
+
+
+class StepOutcome(Fact):
+    """What one step waited for, what it saw, and whether the expectation was met."""
+
+    index: int
+    action: str
+    conn: str | None = None
+    status: StepStatus = "not_reached"
+    started: float | None = None
+    ended: float | None = None
+    expected: bytes | None = None
+    """The bytes or text the step looked for, when it looked for something definite."""
+    pattern: str | None = None
+    """A regex, a length or a description, when the expectation is not one fixed string."""
+    observed: bytes | None = None
+    """What arrived during the step (or everything unread, on failure)."""
+    detail: str | None = None
+    """A short machine-made fact, e.g. ``eof``, ``rst``, ``refused``, ``exit 1``, ``extra bytes``."""
+    waited: float | None = None
+    children: list[StepOutcome] = []
+    """For ``parallel``: one outcome per copy (its first failing or its last step)."""
+
+
+class ProcessEnd(Fact):
+    exit_code: int | None = None
+    signal: int | None = None
+    killed_by_grader: str | None = None
+    """Why the grader ended it, if it did: ``scenario timeout``, ``scenario over``, ``output limit``."""
+    cpu_seconds: float | None = None
+    started: bool = True
+    start_error: str | None = None
+
+
+class Outcome(Fact):
+    """Everything observed while one scenario ran."""
+
+    scenario: str
+    isolation: IsolationMode
+    host: str
+    port: int
+    argv: list[str] = []
+    steps: list[StepOutcome] = []
+    wire: list[WireEvent] = []
+    connections: list[ConnectionRecord] = []
+    terminal: list[TerminalEvent] = []
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    process: ProcessEnd = ProcessEnd()
+    prompt_spans: list[tuple[int, int]] = []
+    """Byte ranges of stdout that were ``input()`` prompts, not the program's answer."""
+    files: dict[str, bytes | None] = {}
+    """Files the scenario checked, as found after the run (``None``: missing)."""
+    duration: float = 0.0
+    grader_error: str | None = None
+    """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
+
+    def sent_chunks(self, conn: str | None = None) -> list[WireEvent]:
+        return [e for e in self.wire if e.direction == "to_student" and (conn is None or e.conn == conn)]
+
+    def received(self, conn: str | None = None) -> bytes:
+        return b"".join(
+            e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
+        )

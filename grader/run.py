@@ -1,0 +1,657 @@
+"""Running one scenario: the student's process, its terminal and the reference peer, together.
+
+Everything here collects facts into an :class:`~grader.outcome.Outcome`. Steps run in order;
+each waits on events (bytes, EOF, process exit, a listening port) under a deadline, and the
+first step whose expectation is not met ends the scenario. Whatever happens, the ``finally``
+of :func:`run_scenario` ends the process tree and closes every socket and descriptor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.matching import find_output, match_expect
+from grader.outcome import Outcome, ProcessEnd, StepOutcome
+from grader.peer import (
+    PeerConnection,
+    accept,
+    close_socket,
+    listening_ports,
+    now_clock,
+    try_accept_now,
+)
+from grader.sandbox import Mode, Sandbox, SandboxError, free_port
+from grader.spec import (
+    Accept,
+    Assignment,
+    CloseStdin,
+    Connect,
+    Exit,
+    Expect,
+    ExpectEof,
+    FileCheck,
+    Output,
+    Parallel,
+    Pause,
+    Prompt,
+    Scenario,
+    Send,
+    Stderr,
+    Type,
+    WaitListening,
+)
+from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
+
+NAMESPACE_DEFAULT_PORT = 5000
+"""In a private namespace every port is free; a fixed default makes transcripts repeatable."""
+MAX_FILE_CHECK = 64 << 20
+
+
+@dataclass
+class RunContext:
+    """What every scenario of one submission shares."""
+
+    assignment: Assignment
+    submission: Path
+    """Folder holding the student's files (never written to: each run gets a scratch copy)."""
+    entry: str
+    """The entry file's name inside ``submission``."""
+    mode: Mode
+    python: str
+    student_uid: int | None = None
+    scratch_root: Path | None = None
+    env_extra: dict[str, str] = field(default_factory=dict)
+
+
+class StepFailed(Exception):
+    """A step's expectation was not met; its outcome already says how."""
+
+
+def _student_env(home: Path) -> dict[str, str]:
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "TERM": "dumb",
+    }
+
+
+def _fill(template: str, host: str, port: int, i: int | None = None) -> str:
+    out = template.replace("{host}", host).replace("{port}", str(port))
+    return out.replace("{i}", str(i)) if i is not None else out
+
+
+class ScenarioRun:
+    """The state of one running scenario; owned by :func:`run_scenario`, never shared."""
+
+    def __init__(self, ctx: RunContext, scenario: Scenario):
+        self.ctx = ctx
+        self.spec = ctx.assignment
+        self.scenario = scenario
+        self.clock = now_clock()
+        self.sandbox = Sandbox(ctx.mode, self.spec.limits, ctx.student_uid)
+        self.conns: dict[str, PeerConnection] = {}
+        self.listener: socket.socket | None = None
+        self.stdout: StreamCapture | None = None
+        self.stderr: StreamCapture | None = None
+        self.stdin: StdinWriter | None = None
+        self.exited = asyncio.Event()
+        self.process_end = ProcessEnd(started=False)
+        self.cursor = 0
+        self.scratch: Path | None = None
+        host = self.spec.network.host
+        self.outcome = Outcome(scenario=scenario.id, isolation=ctx.mode,
+                               host="127.0.0.1" if host == "localhost" else host, port=0)
+        self._pidfd: int | None = None
+
+    # -- setup and teardown ---------------------------------------------------
+
+    def _choose_port(self) -> int:
+        fixed = self.spec.network.port
+        if fixed is not None:
+            return fixed
+        if self.ctx.mode == "namespace":
+            return NAMESPACE_DEFAULT_PORT
+        return 0 if self._peer_listens() else free_port(self.outcome.host)
+
+    def _peer_listens(self) -> bool:
+        return self.spec.role == "client" and self.scenario.server_running
+
+    def _make_scratch(self) -> Path:
+        scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root))
+        shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+        if self.ctx.student_uid is not None:
+            for path in [scratch, *scratch.rglob("*")]:
+                with contextlib.suppress(OSError):
+                    os.lchown(path, self.ctx.student_uid, self.ctx.student_uid)
+        return scratch
+
+    def start(self) -> None:
+        """Synchronous: namespace, listener and process are set up with no ``await`` between."""
+        self.scratch = self._make_scratch()
+        port = self._choose_port()
+        family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
+        try:
+            with self.sandbox.inside():
+                if self._peer_listens():
+                    listener = socket.socket(family, socket.SOCK_STREAM)
+                    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        listener.bind((self.outcome.host, port))
+                    except OSError as exc:
+                        listener.close()
+                        raise SandboxError(
+                            f"the reference server could not listen on {self.outcome.host}:{port}: "
+                            f"{exc.strerror}"
+                        ) from exc
+                    listener.listen(64)
+                    listener.setblocking(False)
+                    self.listener = listener
+                    port = listener.getsockname()[1]
+                self.outcome.port = port
+                args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
+                argv = [self.ctx.python, "-u", self.ctx.entry,
+                        *(_fill(a, self.outcome.host, port) for a in args)]
+                self.outcome.argv = [Path(argv[0]).name, *argv[1:]]
+                try:
+                    proc = self.sandbox.spawn(argv, cwd=self.scratch, env=_student_env(self.scratch),
+                                              stdin=in_r, stdout=out_slave, stderr=err_w)
+                except OSError as exc:
+                    raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+        finally:
+            for fd in (in_r, out_slave, err_w):
+                os.close(fd)
+        self.process_end = ProcessEnd(started=True)
+        cap = self.spec.limits.output_bytes
+        self.stdout = StreamCapture("stdout", out_master, cap, self.clock, self.outcome.terminal,
+                                    lambda: self._kill("output limit"))
+        self.stderr = StreamCapture("stderr", err_r, cap, self.clock, self.outcome.terminal,
+                                    lambda: self._kill("output limit"))
+        self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
+        self._watch_exit(proc.pid)
+
+    def _watch_exit(self, pid: int) -> None:
+        loop = asyncio.get_running_loop()
+        self._pidfd = os.pidfd_open(pid)
+        loop.add_reader(self._pidfd, self._reap, pid)
+
+    def _reap(self, pid: int) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            got, status, usage = os.wait4(pid, os.WNOHANG)
+        except ChildProcessError:
+            got, status, usage = pid, 0, None
+        if got == 0:
+            return
+        assert self._pidfd is not None
+        loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        self._pidfd = None
+        end = self.process_end
+        if os.WIFSIGNALED(status):
+            end.signal = os.WTERMSIG(status)
+            end.exit_code = -end.signal
+        else:
+            end.exit_code = os.waitstatus_to_exitcode(status)
+        if usage is not None:
+            end.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 4)
+        if self.sandbox.process is not None:
+            self.sandbox.process.returncode = end.exit_code
+        self.exited.set()
+
+    def _kill(self, why: str) -> None:
+        if not self.exited.is_set() and self.process_end.killed_by_grader is None:
+            self.process_end.killed_by_grader = why
+        self.sandbox.kill_all()
+
+    async def finish(self) -> None:
+        """End everything the scenario started, then record what was left over."""
+        if self.process_end.started and not self.exited.is_set():
+            self._kill("scenario over")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await self.exited.wait()
+        if self._pidfd is not None:  # never reaped (should not happen): stop watching anyway
+            asyncio.get_running_loop().remove_reader(self._pidfd)
+            os.close(self._pidfd)
+        for capture in (self.stdout, self.stderr):
+            if capture is not None:
+                capture.drain()
+                capture.close()
+        if self.stdin is not None:
+            self.stdin.close()
+        self.outcome.connections = [c.finish() for c in self.conns.values()]
+        if self.listener is not None:
+            close_socket(self.listener)
+        self.sandbox.close()
+        if self.stdout is not None and self.stderr is not None:
+            self.outcome.stdout = bytes(self.stdout.data)
+            self.outcome.stderr = bytes(self.stderr.data)
+            self.outcome.stdout_truncated = self.stdout.truncated
+            self.outcome.stderr_truncated = self.stderr.truncated
+        self.outcome.process = self.process_end
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- steps ----------------------------------------------------------------
+
+    def _timeout(self, step: object) -> float:
+        return getattr(step, "timeout", None) or self.spec.timeouts.step
+
+    async def run_steps(self) -> None:
+        for index, step in enumerate(self.scenario.steps):
+            out = StepOutcome(index=index, action=step.action, conn=getattr(step, "conn", None))
+            self.outcome.steps.append(out)
+        for out, step in zip(self.outcome.steps, self.scenario.steps, strict=True):
+            await self._run_step(step, out)
+            if out.status != "ok":
+                return
+
+    async def _run_step(self, step: object, out: StepOutcome, copy: int | None = None) -> None:
+        out.started = self.clock()
+        handler = self._handlers()[out.action]
+        try:
+            async with asyncio.timeout(self._timeout(step)):
+                await handler(step, out, copy)
+            if out.status == "not_reached":
+                out.status = "ok"
+        except TimeoutError:
+            out.status = "timeout"
+            out.waited = round(self._timeout(step), 3)
+            self._note_unread(step, out)
+        except StepFailed:
+            if out.status in ("not_reached", "ok"):
+                out.status = "failed"
+        except (ConnectionError, BrokenPipeError, OSError) as exc:
+            out.status = "failed"
+            out.detail = out.detail or _os_error_detail(exc)
+        finally:
+            out.ended = self.clock()
+            if out.waited is None and out.started is not None:
+                out.waited = round(out.ended - out.started, 4)
+
+    def _note_unread(self, step: object, out: StepOutcome) -> None:
+        """On a timeout, show what had arrived so far."""
+        if out.observed is not None:
+            return
+        conn = self._conn_name(step, None) if hasattr(step, "conn") else None
+        if conn and conn in self.conns:
+            out.observed = bytes(self.conns[conn].buffer)
+        elif out.action in ("prompt", "output") and self.stdout is not None:
+            out.observed = bytes(self.stdout.data[self.cursor:])
+
+    def _handlers(self) -> dict[str, Callable[..., Awaitable[None]]]:
+        return {
+            "accept": self._accept, "connect": self._connect,
+            "wait_listening": self._wait_listening, "send": self._send, "expect": self._expect,
+            "expect_eof": self._expect_eof, "shutdown": self._shutdown, "close": self._close,
+            "reset": self._reset, "pause": self._pause, "parallel": self._parallel,
+            "prompt": self._prompt, "output": self._output, "type": self._type,
+            "close_stdin": self._close_stdin, "exit": self._exit, "stderr": self._stderr,
+            "file": self._file,
+        }
+
+    @staticmethod
+    def _conn_name(step: object, copy: int | None) -> str:
+        name = getattr(step, "conn", "c1")
+        return name if copy is None else f"{name}#{copy}"
+
+    def _conn(self, step: object, out: StepOutcome, copy: int | None) -> PeerConnection:
+        name = self._conn_name(step, copy)
+        out.conn = name
+        if name not in self.conns:
+            out.detail = "no such connection"
+            raise StepFailed
+        return self.conns[name]
+
+    def _open(self, name: str, sock: socket.socket) -> PeerConnection:
+        conn = PeerConnection(name, sock, self.clock, self.outcome.wire)
+        self.conns[name] = conn
+        return conn
+
+    async def _until_exit_or(self, awaitable: Awaitable[object]) -> bool:
+        """Await ``awaitable``; return False if the student's process exits first."""
+        task = asyncio.ensure_future(awaitable)
+        exit_wait = asyncio.ensure_future(self.exited.wait())
+        try:
+            done, _ = await asyncio.wait({task, exit_wait}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            exit_wait.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if task in done:
+            task.result()
+            return True
+        return False
+
+    async def _accept(self, step: Accept, out: StepOutcome, copy: int | None) -> None:
+        name = self._conn_name(step, copy)
+        out.conn = name
+        assert self.listener is not None, "accept needs the reference server to listen"
+        sock = try_accept_now(self.listener)
+        if sock is None:
+            accepting = asyncio.ensure_future(accept(self.listener))
+            if await self._until_exit_or(accepting):
+                sock = accepting.result()
+            else:
+                sock = try_accept_now(self.listener)
+        if sock is None:
+            out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
+            raise StepFailed
+        self._open(name, sock)
+
+    async def _connect(self, step: Connect, out: StepOutcome, copy: int | None) -> None:
+        name = self._conn_name(step, copy)
+        out.conn = name
+        loop = asyncio.get_running_loop()
+        family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        delay = 0.001
+        attempts = 0
+        while True:
+            sock = self.sandbox.socket(family)
+            attempts += 1
+            try:
+                await loop.sock_connect(sock, (self.outcome.host, self.outcome.port))
+                break
+            except ConnectionRefusedError:
+                close_socket(sock)
+                out.detail = f"connection refused ({attempts} attempts)"
+                if self.exited.is_set():
+                    out.detail = f"refused; the server had exited ({self.process_end.exit_code})"
+                    raise StepFailed from None
+                # Back off (1 ms doubling to 25 ms), woken early if the server exits.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self.exited.wait()
+                delay = min(delay * 2, 0.025)
+            except BaseException:
+                close_socket(sock)
+                raise
+        out.detail = None
+        self._open(name, sock)
+
+    async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
+        proc = self.sandbox.process
+        assert proc is not None
+        delay = 0.001
+        while self.outcome.port not in listening_ports(proc.pid):
+            if self.exited.is_set():
+                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                raise StepFailed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.025)
+
+    async def _send(self, step: Send, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if step.text is not None:
+            text = _fill(step.text, self.outcome.host, self.outcome.port, copy)
+            step = step.model_copy(update={"text": text})
+        data = step.render()
+        out.expected = data
+        pieces = _split(data, step.chunks)
+        for n, piece in enumerate(pieces):
+            if n and step.delay:
+                await asyncio.sleep(step.delay)  # the spec asks for the pause
+            try:
+                await conn.send(piece)
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                out.detail = "the student closed the connection before all bytes were sent"
+                raise StepFailed from exc
+
+    async def _expect(self, step: Expect, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if copy is not None:
+            step = _with_copy(step, copy)
+        out.expected = step.exact_bytes() if step.line is None else (step.line + "\n").encode(step.encoding)
+        out.pattern = step.regex or (f"{step.length} bytes" if step.length else None)
+        while True:
+            result = match_expect(step, bytes(conn.buffer), conn.eof)
+            if result.verdict == "match":
+                out.observed = conn.take(result.consumed)
+                return
+            if result.verdict == "mismatch":
+                out.observed = conn.take(result.consumed)
+                out.detail = result.detail
+                if conn.reset:
+                    out.detail = f"{result.detail}; connection reset"
+                raise StepFailed
+            await conn.changed()
+
+    async def _expect_eof(self, step: ExpectEof, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        while not conn.eof:
+            await conn.changed()
+        out.observed = conn.take(len(conn.buffer))
+        out.detail = "rst" if conn.reset else "fin"
+        if out.observed:
+            out.detail = "extra bytes"
+            raise StepFailed
+
+    async def _shutdown(self, step: object, out: StepOutcome, copy: int | None) -> None:
+        self._conn(step, out, copy).shutdown_write()
+
+    async def _close(self, step: object, out: StepOutcome, copy: int | None) -> None:
+        self._conn(step, out, copy).close()
+
+    async def _reset(self, step: object, out: StepOutcome, copy: int | None) -> None:
+        self._conn(step, out, copy).close(reset=True)
+
+    async def _pause(self, step: Pause, out: StepOutcome, copy: int | None) -> None:
+        await asyncio.sleep(step.seconds)  # the spec asks for the pause
+
+    async def _parallel(self, step: Parallel, out: StepOutcome, copy: int | None) -> None:
+        outcomes = [[StepOutcome(index=j, action=s.action) for j, s in enumerate(step.steps)]
+                    for _ in range(step.copies)]
+
+        async def one_copy(i: int) -> None:
+            for sub, sub_out in zip(step.steps, outcomes[i], strict=True):
+                await self._run_step(sub, sub_out, copy=i)
+                if sub_out.status != "ok":
+                    return
+
+        async with asyncio.TaskGroup() as group:
+            for i in range(step.copies):
+                group.create_task(one_copy(i))
+        for i, copy_outcomes in enumerate(outcomes):
+            failing = next((o for o in copy_outcomes if o.status not in ("ok", "not_reached")), None)
+            summary = (failing or copy_outcomes[-1]).model_copy(update={"index": i})
+            out.children.append(summary)
+        if any(c.status != "ok" for c in out.children):
+            raise StepFailed
+
+    # -- terminal steps -------------------------------------------------------
+
+    async def _wait_for_output(self, out: StepOutcome, *, text: str | None = None,
+                               regex: str | None = None, line: str | None = None) -> tuple[int, int]:
+        assert self.stdout is not None
+        while True:
+            found = find_output(bytes(self.stdout.data), self.cursor, text=text, regex=regex, line=line)
+            if found is not None:
+                return found
+            if self.stdout.eof:
+                out.observed = bytes(self.stdout.data[self.cursor:])
+                out.detail = f"program ended ({_exit_text(self.process_end)}) without printing it"
+                raise StepFailed
+            await self.stdout.wait_change()
+
+    async def _prompt(self, step: Prompt, out: StepOutcome, copy: int | None) -> None:
+        out.expected = step.text.encode() if step.text is not None else None
+        out.pattern = step.regex
+        begin, end = await self._wait_for_output(out, text=step.text, regex=step.regex)
+        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None  # type: ignore[union-attr]
+        self.outcome.prompt_spans.append((begin, end))
+        self.cursor = end
+
+    async def _output(self, step: Output, out: StepOutcome, copy: int | None) -> None:
+        out.expected = (step.text or step.line or "").encode() if step.regex is None else None
+        out.pattern = step.regex
+        _, end = await self._wait_for_output(out, text=step.text, regex=step.regex, line=step.line)
+        assert self.stdout is not None
+        out.observed = bytes(self.stdout.data[self.cursor:end])
+        self.cursor = end
+
+    async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
+        assert self.stdin is not None
+        data = (step.text + ("\n" if step.newline else "")).encode("utf-8")
+        out.expected = data
+        if self.stdin.closed or self.exited.is_set():
+            out.detail = f"program had already ended ({_exit_text(self.process_end)})"
+            raise StepFailed
+        try:
+            await self.stdin.write(data)
+        except BrokenPipeError as exc:
+            out.detail = "program had stopped reading its input"
+            raise StepFailed from exc
+
+    async def _close_stdin(self, step: CloseStdin, out: StepOutcome, copy: int | None) -> None:
+        assert self.stdin is not None
+        self.stdin.close()
+
+    async def _await_exit(self, out: StepOutcome) -> None:
+        # A program still blocked on input() gets EOF instead of hanging until the deadline.
+        if self.stdin is not None:
+            self.stdin.close()
+        try:
+            await self.exited.wait()
+        except asyncio.CancelledError:
+            out.detail = "still running"
+            raise
+
+    async def _exit(self, step: Exit, out: StepOutcome, copy: int | None) -> None:
+        out.pattern = f"exit code {step.code}"
+        await self._await_exit(out)
+        code = self.process_end.exit_code
+        out.detail = _exit_text(self.process_end)
+        ok = (step.code == "any" or (step.code == "nonzero" and code not in (0, None))
+              or code == step.code)
+        if not ok:
+            raise StepFailed
+
+    async def _stderr(self, step: Stderr, out: StepOutcome, copy: int | None) -> None:
+        await self._await_exit(out)
+        assert self.stderr is not None
+        self.stderr.drain()
+        err = bytes(self.stderr.data)
+        out.observed = err[-4000:]
+        if step.no_traceback and b"Traceback (most recent call last)" in err:
+            out.detail = "traceback"
+            raise StepFailed
+        if step.contains is not None:
+            out.expected = step.contains.encode()
+            if step.contains.encode() not in err:
+                out.detail = "missing text"
+                raise StepFailed
+
+    async def _file(self, step: FileCheck, out: StepOutcome, copy: int | None) -> None:
+        await self._await_exit(out)
+        assert self.scratch is not None
+        path = (self.scratch / step.path)
+        data: bytes | None
+        try:
+            if path.is_symlink() or not path.resolve().is_relative_to(self.scratch.resolve()):
+                data = None
+            else:
+                with open(path, "rb") as f:
+                    data = f.read(MAX_FILE_CHECK + 1)
+        except OSError:
+            data = None
+        self.outcome.files[step.path] = data
+        expected = step.expected_bytes()
+        out.expected = expected
+        out.observed = data[:4096] if data is not None else None
+        if step.absent:
+            if data is not None:
+                out.detail = "file exists"
+                raise StepFailed
+            return
+        if data is None:
+            out.detail = "file missing"
+            raise StepFailed
+        if data != expected:
+            out.detail = f"file differs ({len(data)} bytes, expected {len(expected or b'')})"
+            raise StepFailed
+
+
+def _with_copy(step: Expect, copy: int) -> Expect:
+    updates = {k: getattr(step, k).replace("{i}", str(copy))
+               for k in ("text", "line", "regex") if getattr(step, k) is not None}
+    return step.model_copy(update=updates) if updates else step
+
+
+def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
+    if not chunks or not data:
+        return [data]
+    if isinstance(chunks, int):
+        size = max(1, -(-len(data) // chunks))
+        return [data[i:i + size] for i in range(0, len(data), size)]
+    pieces, pos = [], 0
+    for size in chunks:
+        if pos >= len(data):
+            break
+        pieces.append(data[pos:pos + size])
+        pos += size
+    if pos < len(data):
+        pieces.append(data[pos:])
+    return pieces
+
+
+def _exit_text(end: ProcessEnd) -> str:
+    if end.killed_by_grader:
+        return f"stopped by the grader: {end.killed_by_grader}"
+    if end.signal:
+        return f"killed by signal {end.signal}"
+    if end.exit_code is None:
+        return "still running"
+    return f"exit code {end.exit_code}"
+
+
+def _os_error_detail(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset by the student"
+    if isinstance(exc, BrokenPipeError):
+        return "the student had closed the connection"
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
+    """Run one scenario to its end and return the facts; never raises for student behaviour."""
+    run = ScenarioRun(ctx, scenario)
+    started = time.monotonic()
+    deadline = scenario.timeout or ctx.assignment.timeouts.scenario
+    try:
+        run.start()
+        try:
+            async with asyncio.timeout(deadline):
+                await run.run_steps()
+        except TimeoutError:
+            current = next((s for s in run.outcome.steps if s.started is not None and s.ended is None), None)
+            if current is not None:
+                current.status = "timeout"
+                current.detail = f"scenario time limit ({deadline:g} s)"
+                current.ended = run.clock()
+    except SandboxError as exc:
+        run.outcome.grader_error = str(exc)
+    except Exception as exc:  # a bug in the grader: say so, never blame the student
+        run.outcome.grader_error = f"internal error: {type(exc).__name__}: {exc}"
+    finally:
+        await run.finish()
+        run.outcome.duration = round(time.monotonic() - started, 4)
+    return run.outcome

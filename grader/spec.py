@@ -1,0 +1,482 @@
+"""Assignment specs: pydantic models of what a student's program must do.
+
+A spec is an ordered list of scenarios; each scenario is a dialogue of steps on two channels,
+the network (the reference peer) and the terminal (the student's process). Steps are written in
+YAML as one-key mappings (``- send: {text: "hi"}``), which read like a script for teachers; a
+``before`` validator turns that key into the ``action`` discriminator pydantic needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
+
+Lang = Literal["en", "zh"]
+LocalText = str | dict[Lang, str]
+Visibility = Literal["visible", "after_due_date", "after_published", "hidden"]
+
+
+def localize(text: LocalText | None, lang: str = "en") -> str:
+    """Pick the text for ``lang``, falling back to English, then to any language given."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    return text.get(lang) or text.get("en") or next(iter(text.values()), "")  # type: ignore[call-overload]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a typo in a spec must not silently drop a check."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+class Generated(StrictModel):
+    """Deterministic pseudo-random bytes, so large payloads need not live in the spec."""
+
+    size: PositiveInt
+    seed: int = 0
+    alphabet: Literal["bytes", "text"] = "bytes"
+
+    def render(self) -> bytes:
+        rng = random.Random(self.seed)
+        if self.alphabet == "text":
+            letters = b"abcdefghijklmnopqrstuvwxyz0123456789\n"
+            return bytes(rng.choice(letters) for _ in range(self.size))
+        return rng.randbytes(self.size)
+
+
+class Payload(StrictModel):
+    """Bytes given as text (encoded), as hex, or generated; exactly one of the three."""
+
+    text: str | None = None
+    hex: str | None = None
+    generate: Generated | None = None
+    encoding: str = "utf-8"
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> Payload:
+        given = [name for name in ("text", "hex", "generate") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of text, hex or generate (got {given or 'none'})")
+        if self.hex is not None:
+            bytes.fromhex(self.hex)  # raises ValueError naming the bad digit
+        return self
+
+    def render(self) -> bytes:
+        if self.text is not None:
+            return self.text.encode(self.encoding)
+        if self.hex is not None:
+            return bytes.fromhex(self.hex)
+        assert self.generate is not None
+        return self.generate.render()
+
+
+# --------------------------------------------------------------------------- steps
+
+
+class StepBase(StrictModel):
+    """Fields every step shares: its own points, feedback, and a deadline."""
+
+    description: LocalText | None = None
+    hint: LocalText | None = None
+    points: NonNegativeFloat = 0
+    timeout: PositiveFloat | None = None
+
+
+class NetStep(StepBase):
+    conn: str = "c1"
+
+
+class Accept(NetStep):
+    """Wait for the student's client to connect to the reference server."""
+
+    action: Literal["accept"]
+
+
+class Connect(NetStep):
+    """Connect to the student's server, retrying while refused until the step's deadline.
+
+    The connection that finally succeeds is the one the next steps use, so waiting for the
+    server to listen costs no extra connection and no fixed sleep.
+    """
+
+    action: Literal["connect"]
+
+
+class WaitListening(NetStep):
+    """Wait until the student's server listens, without connecting to it."""
+
+    action: Literal["wait_listening"]
+
+
+class Send(NetStep, Payload):
+    """Send bytes, whole or in pieces with pauses (TCP is a byte stream)."""
+
+    action: Literal["send"]
+    chunks: PositiveInt | list[PositiveInt] | None = None
+    delay: NonNegativeFloat = 0.0
+
+
+class Expect(NetStep):
+    """Read from the student and compare.
+
+    Exactly one of: ``text``/``hex``/``generate`` (exact bytes), ``line`` (up to a newline),
+    ``regex`` (a whole line matching), ``length`` (any N bytes), ``anything`` (at least one
+    byte). ``until_eof`` reads everything until
+    the student closes and compares all of it.
+    """
+
+    action: Literal["expect"]
+    text: str | None = None
+    hex: str | None = None
+    generate: Generated | None = None
+    encoding: str = "utf-8"
+    line: str | None = None
+    regex: str | None = None
+    length: PositiveInt | None = None
+    anything: bool = False
+    """At least one byte; takes whatever has arrived (for scenarios checking something else)."""
+    until_eof: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one_mode(self) -> Expect:
+        modes = [n for n in ("text", "hex", "generate", "line", "regex", "length")
+                 if getattr(self, n) is not None] + (["anything"] if self.anything else [])
+        if len(modes) != 1 and not (self.until_eof and not modes):
+            raise ValueError(
+                "give exactly one of text, hex, generate, line, regex, length or anything"
+                f" (got {modes or 'none'})"
+            )
+        if self.regex is not None:
+            re.compile(self.regex.encode(self.encoding))
+        if self.hex is not None:
+            bytes.fromhex(self.hex)
+        return self
+
+    def exact_bytes(self) -> bytes | None:
+        if self.text is not None:
+            return self.text.encode(self.encoding)
+        if self.hex is not None:
+            return bytes.fromhex(self.hex)
+        if self.generate is not None:
+            return self.generate.render()
+        return None
+
+
+class ExpectEof(NetStep):
+    """The student closes its side (FIN); bytes before it are reported as extra."""
+
+    action: Literal["expect_eof"]
+
+
+class Shutdown(NetStep):
+    """Half-close: the peer stops sending (FIN) but keeps reading."""
+
+    action: Literal["shutdown"]
+
+
+class Close(NetStep):
+    action: Literal["close"]
+
+
+class Reset(NetStep):
+    """Abort the connection with RST (SO_LINGER 0)."""
+
+    action: Literal["reset"]
+
+
+class Pause(StepBase):
+    """A delay the scenario asks for (e.g. a slow client); never used to wait for events."""
+
+    action: Literal["pause"]
+    seconds: PositiveFloat
+
+
+class Parallel(StepBase):
+    """Run ``copies`` clients at once, each through ``steps``; ``{i}`` in texts is the copy."""
+
+    action: Literal["parallel"]
+    copies: Annotated[int, Field(ge=1, le=64)]
+    steps: list[Annotated[NetworkStep, Field(discriminator="action")]]
+
+
+class Prompt(StepBase):
+    """The program shows an ``input()`` prompt; prompts are not counted as its answer."""
+
+    action: Literal["prompt"]
+    text: str | None = None
+    regex: str | None = None
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> Prompt:
+        if (self.text is None) == (self.regex is None):
+            raise ValueError("give exactly one of text or regex")
+        return self
+
+
+class Output(StepBase):
+    """The program prints something (searched from where the last terminal step stopped)."""
+
+    action: Literal["output"]
+    text: str | None = None
+    regex: str | None = None
+    line: str | None = None
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> Output:
+        if sum(x is not None for x in (self.text, self.regex, self.line)) != 1:
+            raise ValueError("give exactly one of text, regex or line")
+        if self.regex is not None:
+            re.compile(self.regex)
+        return self
+
+
+class Type(StepBase):
+    """Type a line into the program's stdin."""
+
+    action: Literal["type"]
+    text: str
+    newline: bool = True
+
+
+class CloseStdin(StepBase):
+    action: Literal["close_stdin"]
+
+
+class Exit(StepBase):
+    """The program exits; ``code`` is a number, ``nonzero`` or ``any``."""
+
+    action: Literal["exit"]
+    code: int | Literal["nonzero", "any"] = 0
+
+
+class Stderr(StepBase):
+    """Checks on what the program wrote to stderr (read once it has exited)."""
+
+    action: Literal["stderr"]
+    no_traceback: bool = False
+    contains: str | None = None
+
+
+class FileCheck(StepBase):
+    """A file the program saved in its working folder has exactly these bytes."""
+
+    action: Literal["file"]
+    path: str
+    text: str | None = None
+    hex: str | None = None
+    generate: Generated | None = None
+    encoding: str = "utf-8"
+    absent: bool = False
+
+    @model_validator(mode="after")
+    def _safe_path(self) -> FileCheck:
+        if self.path.startswith("/") or ".." in self.path.split("/"):
+            raise ValueError("path must stay inside the submission's folder")
+        if not self.absent and sum(x is not None for x in (self.text, self.hex, self.generate)) != 1:
+            raise ValueError("give exactly one of text, hex or generate (or absent: true)")
+        return self
+
+    def expected_bytes(self) -> bytes | None:
+        if self.absent:
+            return None
+        return Payload(text=self.text, hex=self.hex, generate=self.generate,
+                       encoding=self.encoding).render()
+
+
+NetworkStep = (
+    Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
+)
+TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
+AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
+
+STEP_ACTIONS: tuple[str, ...] = (
+    "accept", "connect", "wait_listening", "send", "expect", "expect_eof", "shutdown", "close",
+    "reset", "pause", "parallel", "prompt", "output", "type", "close_stdin", "exit", "stderr",
+    "file",
+)
+TERMINAL_ACTIONS = frozenset({"prompt", "output", "type", "close_stdin", "exit", "stderr", "file"})
+
+
+def _step_from_yaml(value: Any) -> Any:
+    """``{send: {text: hi}}`` -> ``{action: send, text: hi}``; ``close`` -> ``{action: close}``."""
+    if isinstance(value, str) and value in STEP_ACTIONS:
+        return {"action": value}
+    if isinstance(value, dict) and "action" not in value:
+        keys = [k for k in value if k in STEP_ACTIONS]
+        if len(keys) == 1:
+            key = keys[0]
+            body = value[key]
+            if body is None:
+                body = {}
+            if not isinstance(body, dict):
+                # ``- pause: 0.5`` and ``- type: "hello"`` are natural shorthands.
+                shorthand = {"pause": "seconds", "type": "text", "prompt": "text",
+                             "output": "text", "exit": "code", "parallel": "copies"}
+                if key in shorthand:
+                    body = {shorthand[key]: body}
+                else:
+                    return value
+            rest = {k: v for k, v in value.items() if k != key}
+            return {"action": key, **body, **rest}
+    return value
+
+
+def _steps_from_yaml(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_step_from_yaml(item) for item in value]
+    return value
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+class Scenario(StrictModel):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    title: LocalText
+    description: LocalText | None = None
+    hint: LocalText | None = None
+    points: NonNegativeFloat = 0
+    depends_on: list[str] = []
+    visibility: Visibility = "visible"
+    timeout: PositiveFloat | None = None
+    server_running: bool = True
+    """Client assignments only: whether the reference server listens at all."""
+    args: list[str] | None = None
+    """Overrides the assignment's argument template for this scenario."""
+    steps: list[AnyStep]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_steps(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "steps" in data:
+            data = {**data, "steps": _steps_from_yaml(data["steps"])}
+            data["steps"] = [
+                {**s, "steps": _steps_from_yaml(s["steps"])}
+                if isinstance(s, dict) and s.get("action") == "parallel" and "steps" in s
+                else s
+                for s in data["steps"]
+            ]
+        return data
+
+    @property
+    def max_score(self) -> float:
+        return self.points + sum(step.points for step in self.steps)
+
+
+class Limits(StrictModel):
+    """Resource limits for one run of the student's program; defaults suit course exercises."""
+
+    cpu_seconds: PositiveFloat = 10
+    memory_mb: PositiveInt = 512
+    processes: PositiveInt = 64
+    file_size_mb: PositiveInt = 64
+    open_files: PositiveInt = 256
+    output_bytes: PositiveInt = 1 << 20
+
+
+class Timeouts(StrictModel):
+    step: PositiveFloat = 5.0
+    scenario: PositiveFloat = 30.0
+
+
+class StudentProgram(StrictModel):
+    entry: Annotated[str, Field(pattern=r"^[^/\\]+\.py$")]
+    """The file students hand in, e.g. ``client.py``."""
+    args: list[str] = []
+    """Argument template: ``{host}`` and ``{port}`` are filled in by the grader."""
+    aliases: list[str] = []
+    """Other names the entry file may have in a submission folder."""
+
+
+class Network(StrictModel):
+    host: Literal["127.0.0.1", "localhost", "::1"] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """A fixed port the student's program hard-codes (as tutorials teach); null: grader's choice."""
+
+
+class Assignment(StrictModel):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    title: LocalText
+    description: LocalText | None = None
+    role: Literal["client", "server"]
+    """What the student writes: a client (the grader is its server) or a server."""
+    student: StudentProgram
+    network: Network = Network()
+    limits: Limits = Limits()
+    timeouts: Timeouts = Timeouts()
+    scenarios: Annotated[list[Scenario], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Assignment:
+        seen: set[str] = set()
+        for scenario in self.scenarios:
+            if scenario.id in seen:
+                raise ValueError(f"scenario id {scenario.id!r} is used twice")
+            for dep in scenario.depends_on:
+                if dep not in seen:
+                    raise ValueError(
+                        f"scenario {scenario.id!r} depends on {dep!r}, which is not an earlier scenario"
+                    )
+            seen.add(scenario.id)
+            for step in _flat_steps(scenario.steps):
+                wrong = (
+                    (self.role == "client" and step.action in ("connect", "wait_listening"))
+                    or (self.role == "server" and step.action == "accept")
+                )
+                if wrong:
+                    raise ValueError(
+                        f"scenario {scenario.id!r}: step {step.action!r} does not fit a "
+                        f"{self.role} assignment"
+                    )
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(s.max_score for s in self.scenarios)
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        return next(s for s in self.scenarios if s.id == scenario_id)
+
+
+def _flat_steps(steps: list[Any]) -> list[Any]:
+    flat: list[Any] = []
+    for step in steps:
+        flat.append(step)
+        if step.action == "parallel":
+            flat.extend(step.steps)
+    return flat
+
+
+Parallel.model_rebuild()
+Scenario.model_rebuild()
+Assignment.model_rebuild()
+
+
+def spec_hash(assignment: Assignment) -> str:
+    """A stable fingerprint of a spec, for skipping unchanged work and for reports."""
+    return hashlib.sha256(assignment.model_dump_json().encode()).hexdigest()[:16]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to check ``assignment.yaml`` as it is typed."""
+    schema = Assignment.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Socket grader assignment spec"
+    return schema

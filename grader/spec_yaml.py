@@ -1,0 +1,151 @@
+"""Loading ``assignment.yaml`` with errors a teacher can act on: file, field path, line.
+
+PyYAML's node tree keeps line numbers; pydantic's errors keep the field path. Walking the
+node tree along the error's path joins the two, so every error names ``file:line`` and the
+field, in one line, with no traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from grader.spec import STEP_ACTIONS, Assignment, json_schema
+
+SPEC_FILE = "assignment.yaml"
+
+
+class SpecError(Exception):
+    """A spec that cannot be used; ``str()`` is one or more ``file:line: field: problem`` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def spec_path(path: Path) -> Path:
+    """Accept the assignment folder or the YAML file itself."""
+    return path / SPEC_FILE if path.is_dir() else path
+
+
+def load_assignment(path: Path) -> Assignment:
+    """Read and validate a spec; raise :class:`SpecError` naming file, field and line."""
+    file = spec_path(Path(path))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([f"{file}: no such file (an assignment folder holds {SPEC_FILE})"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([f"{file}: cannot read: {exc}"]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else str(file)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError([f"{where}: YAML syntax error: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise SpecError([f"{file}:1: the spec must be a mapping of fields (id, title, role, ...)"])
+    try:
+        return Assignment.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(list(_describe_errors(file, node, exc))) from None
+
+
+def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -> Iterable[str]:
+    seen: set[str] = set()
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        line, path = _locate(root, loc)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (check its spelling)"
+        elif error["type"] == "union_tag_invalid":
+            message = f"unknown step; steps are: {', '.join(STEP_ACTIONS)}"
+        text = f"{file}:{line}: {path or '(top)'}: {message}"
+        if text not in seen:
+            seen.add(text)
+            yield text
+
+
+def _locate(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int, str]:
+    """Follow ``loc`` through the YAML nodes; return the deepest line reached and a path.
+
+    Parts of ``loc`` that are not in the YAML (the step tag pydantic adds for unions, or
+    ``function-after[...]`` for validators) are skipped, so the line is the closest real one.
+    """
+    node = root
+    line = node.start_mark.line + 1 if node is not None else 1
+    path = ""
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            continue
+        node = child
+        line = node.start_mark.line + 1
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return line, path
+
+
+def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                return value
+        # A step's fields may sit inside its one-key body: ``- send: {text: ..}``.
+        for key, value in node.value:
+            if key.value in STEP_ACTIONS and isinstance(value, yaml.MappingNode):
+                found = _child(value, part)
+                if found is not None:
+                    return found
+    return None
+
+
+def yaml_json_schema() -> dict[str, Any]:
+    """JSON Schema of ``assignment.yaml`` as written: steps as one-key mappings.
+
+    The models validate a normalised form (``action: send``); editors see the YAML, so each
+    step's schema is rewritten to ``{send: {...fields}}`` (or the bare name, e.g. ``close``).
+    """
+    schema = json_schema()
+    defs = schema.get("$defs", {})
+    for name, definition in list(defs.items()):
+        action = definition.get("properties", {}).get("action", {}).get("const")
+        if not action:
+            continue
+        body = copy.deepcopy(definition)
+        body["properties"].pop("action")
+        body["required"] = [r for r in body.get("required", []) if r != "action"]
+        if not body["required"]:
+            body.pop("required")
+        defs[name] = {
+            "title": definition.get("title", name),
+            "description": definition.get("description", ""),
+            "anyOf": [
+                {"type": "object", "properties": {action: body}, "required": [action],
+                 "additionalProperties": False},
+                {"const": action},
+            ],
+        }
+    for definition in defs.values():
+        _drop_discriminators(definition)
+    _drop_discriminators(schema)
+    return schema
+
+
+def _drop_discriminators(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("discriminator", None)
+        for value in node.values():
+            _drop_discriminators(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_discriminators(value)

@@ -1,0 +1,108 @@
+"""A submission on disk -> a clean private copy holding the entry file under its expected name.
+
+Students hand in ``client.py``, ``Client.py``, ``alice_client.py`` or a folder with a stray
+``__pycache__``; the grader copies what it needs into a staging folder it owns, so the
+original is never touched, symlinks out of the submission are never followed, and every
+scenario starts from the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.spec import Assignment
+
+IGNORED = {"__pycache__", ".git", ".venv", "venv", ".idea", ".vscode", "__MACOSX", ".DS_Store"}
+MAX_SUBMISSION_BYTES = 20 << 20
+
+
+class NotGradable(Exception):
+    """The submission cannot be graded at all; ``str()`` says why, for the student."""
+
+
+@dataclass
+class Prepared:
+    folder: Path
+    entry: str
+    digest: str
+    """Hash of the files graded, for skipping unchanged submissions."""
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def find_entry(folder: Path, assignment: Assignment) -> Path:
+    """The entry file in a folder: its exact name, an alias, or the only ``.py`` file."""
+    wanted = [assignment.student.entry, *assignment.student.aliases]
+    files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
+    for name in wanted:
+        for p in files:
+            if p.name == name:
+                return p
+    for name in wanted:
+        for p in files:
+            if p.name.lower() == name.lower():
+                return p
+    py = [p for p in files if p.suffix == ".py"]
+    if len(py) == 1:
+        return py[0]
+    if not py:
+        raise NotGradable(f"no {assignment.student.entry} found in {folder.name}/")
+    names = ", ".join(sorted(p.name for p in py))
+    raise NotGradable(
+        f"{len(py)} Python files and none named {assignment.student.entry} ({names}): rename yours"
+    )
+
+
+def prepare(path: Path, assignment: Assignment, staging_root: Path | None = None) -> Prepared:
+    """Copy the submission (a file, or a folder holding the entry file) to a private folder."""
+    path = Path(path)
+    if not path.exists():
+        raise NotGradable(f"{path} does not exist")
+    if path.is_symlink():
+        raise NotGradable(f"{path.name} is a symbolic link; submit the file itself")
+    staging = Path(tempfile.mkdtemp(prefix="grader-sub-", dir=staging_root))
+    try:
+        if path.is_file():
+            if path.suffix != ".py":
+                raise NotGradable(f"{path.name} is not a Python file")
+            entry_src, files = path, [path]
+            base = path.parent
+        else:
+            entry_src = find_entry(path, assignment)
+            base = path
+            files = _files(path)
+        total = sum(f.stat().st_size for f in files)
+        if total > MAX_SUBMISSION_BYTES:
+            raise NotGradable(f"the submission is too large ({total >> 20} MiB)")
+        digest = hashlib.sha256()
+        for f in sorted(files):
+            rel = f.relative_to(base) if f != entry_src else Path(assignment.student.entry)
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = f.read_bytes()
+            target.write_bytes(data)
+            digest.update(str(rel).encode() + b"\0" + hashlib.sha256(data).digest())
+        return Prepared(staging, assignment.student.entry, digest.hexdigest()[:16])
+    except NotGradable:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise NotGradable(f"cannot read the submission: {exc.strerror or exc}") from exc
+
+
+def _files(folder: Path) -> list[Path]:
+    """Regular files under ``folder``, skipping editor and VCS clutter and every symlink."""
+    found: list[Path] = []
+    for p in folder.rglob("*"):
+        if any(part in IGNORED for part in p.relative_to(folder).parts):
+            continue
+        if p.is_symlink() or not p.is_file():
+            continue
+        found.append(p)
+    return found

@@ -1,0 +1,49 @@
+"""The result on a terminal: a table of scenarios, the total, and why each failure failed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from grader.i18n import gettext_for
+from grader.results import GradeResult
+
+STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gradable": "magenta"}
+
+
+def status_label(status: str, lang: str) -> str:
+    _ = gettext_for(lang)
+    return {"passed": _("passed"), "failed": _("failed"), "skipped": _("skipped"),
+            "not_gradable": _("not gradable")}.get(status, status)
+
+
+def print_result(result: GradeResult, console: Console | None = None, lang: str = "en") -> None:
+    console = console or Console(highlight=False)
+    _ = gettext_for(lang)
+    if result.status == "not_graded":
+        console.print(f"[bold magenta]{escape(_('Not graded'))}:[/] {escape(result.not_graded_reason or '')}")
+        return
+    table = Table(title=f"{escape(result.assignment_title)} — {escape(result.student)}",
+                  title_justify="left")
+    table.add_column(_("Scenario"))
+    table.add_column(_("Result"))
+    table.add_column(_("Points"), justify="right")
+    table.add_column(_("Time"), justify="right")
+    for s in result.scenarios:
+        style = STATUS_STYLE.get(s.status, "")
+        table.add_row(escape(s.title), f"[{style}]{escape(status_label(s.status, lang))}[/]",
+                      f"{s.score:g}/{s.max_score:g}", f"{s.duration:.2f}s")
+    console.print(table)
+    for s in result.scenarios:
+        if s.status == "passed":
+            continue
+        style = STATUS_STYLE.get(s.status, "")
+        console.print(f"\n[bold {style}]✗ {escape(s.title)}[/]")
+        console.print(escape(s.message))
+    run = result.run
+    score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
+    details = _("({passed}/{total} scenarios passed; {secs:.2f} s; isolation: {mode}; Python {py})").format(
+        passed=result.passed, total=len(result.scenarios), secs=run.duration,
+        mode=run.isolation or "-", py=run.python)
+    console.print(f"\n[bold]{escape(score)}[/]  {escape(details)}")
