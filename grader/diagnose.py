@@ -18,6 +18,8 @@ from grader.spec import Scenario
 from grader.textshow import show_bytes
 
 TRACEBACK = b"Traceback (most recent call last)"
+ROOT_CAUSES = frozenset({"python2", "syntax-error"})
+"""A program that cannot even start explains every later symptom: report only the cause."""
 
 
 @dataclass(frozen=True)
@@ -53,34 +55,49 @@ def last_traceback_line(stderr: str) -> str:
 
 
 def traceback_location(stderr: str) -> str:
-    """The last ``File "...", line N`` of a traceback: where the program stopped."""
+    """Where the program stopped: the last traceback frame in the student's own files.
+
+    Frames inside the standard library (``socket.py:836``) say nothing useful to a student;
+    the line of their code that called it does.
+    """
     found = re.findall(r'File "([^"]+)", line (\d+)', stderr)
-    if not found:
+    own = [(name, line) for name, line in found if "/lib/python" not in name and not name.startswith("<")]
+    if not (own or found):
         return ""
-    name, line = found[-1]
+    name, line = (own or found)[-1]
     return f"{name.rsplit('/', 1)[-1]}:{line}"
 
 
 def _single_recv(f: Facts) -> bool:
+    """The first piece of a reply sent in pieces was printed, the whole of it was not.
+
+    The failure shows either at the output step, or earlier, at the peer's ``send``, when
+    the program closed its socket after one ``recv()`` while pieces were still coming.
+    """
     chunks = [c for c in f.outcome.sent_chunks() if c.data]
-    if f.out.action != "output" or len(chunks) < 2:
+    if not chunks or f.out.action not in ("output", "send"):
         return False
+    whole = f.expected if f.out.action == "send" else b"".join(c.data for c in chunks)
+    first = chunks[0].data.strip()
     shown = f.outcome.stdout
-    first = chunks[0].data
-    whole = b"".join(c.data for c in chunks)
-    return first.strip() in shown and whole.strip() not in shown
+    return bool(first) and len(first) < len(whole.strip()) and first in shown \
+        and whole.strip() not in shown
 
 
 def _gbk_mixup(f: Facts) -> bool:
     want = f.expected
     if not want or all(b < 128 for b in want):
         return False
-    text = want.decode("utf-8", errors="ignore")
+    try:
+        text = want.decode("utf-8")
+    except UnicodeDecodeError:
+        return False  # binary data: not a text-encoding mix-up
     if f.out.action == "expect":
         try:
-            return f.observed.startswith(text.encode("gbk")[:4]) and f.observed != want
+            gbk = text.encode("gbk")
         except UnicodeEncodeError:
             return False
+        return f.observed != want and f.observed[:8] == gbk[:8]
     try:
         garbled = want.decode("gbk", errors="replace").encode("utf-8")[:6]
     except LookupError:
@@ -111,6 +128,27 @@ def _printed_bytes_repr(f: Facts) -> bool:
     return re.search(rb"""b(['"]).*\1""", f.outcome.stdout) is not None
 
 
+def _decoded_binary(f: Facts) -> bool:
+    """Bytes that are not UTF-8 came back changed: the program decoded what it should echo."""
+    want = f.expected
+    if f.out.action != "expect" or not want:
+        return False
+    try:
+        want.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    start = f.out.window_start
+    return any(
+        f.observed and want.decode("utf-8", errors=how).encode("utf-8").startswith(f.observed[:16])
+        for how in ("ignore", "replace")
+    ) and start == 0
+
+
+def _closed_early(f: Facts) -> bool:
+    return f.out.action == "expect" and (f.out.detail or "").startswith("closed early")
+
+
 def _crashed(f: Facts) -> bool:
     return TRACEBACK in f.outcome.stderr and "SyntaxError" not in f.stderr
 
@@ -136,7 +174,9 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     ),
     (
         "connection-refused",
-        lambda f: "ConnectionRefusedError" in f.stderr and f.scenario.server_running,
+        lambda f: f.scenario.server_running and (
+            "ConnectionRefusedError" in f.stderr or "Connection refused" in f.stderr
+            or b"Connection refused" in f.outcome.stdout),
         lambda f, _: _(
             "Your program's connection was refused: it connected to the wrong address or port. "
             "The server was at {host}:{port}; take them from the command line (sys.argv).").format(
@@ -144,7 +184,8 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     ),
     (
         "never-connected",
-        lambda f: f.out.action == "accept" and "ConnectionRefusedError" not in f.stderr,
+        lambda f: f.out.action == "accept" and "ConnectionRefusedError" not in f.stderr
+        and "Connection refused" not in f.stderr,
         lambda f, _: _(
             "Your program never connected to {host}:{port}. Did it call connect() with the host "
             "and port given on the command line?").format(host=f.outcome.host, port=f.outcome.port),
@@ -158,11 +199,18 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     ),
     (
         "not-listening",
-        lambda f: f.out.action in ("connect", "wait_listening") and not f.outcome.process.exit_code
-        and "refused" in (f.out.detail or ""),
+        lambda f: f.out.action in ("connect", "wait_listening") and "exited" not in (f.out.detail or "")
+        and "listens on" not in (f.out.detail or ""),
         lambda f, _: _(
             "Nothing was listening on port {port}. Your server must bind() to that port (from the "
             "command line) and call listen() before accept().").format(port=f.outcome.port),
+    ),
+    (
+        "wrong-port",
+        lambda f: "listens on" in (f.out.detail or ""),
+        lambda f, _: _(
+            "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
+            "the command line.").format(detail=(f.out.detail or "").split("; ")[-1], port=f.outcome.port),
     ),
     (
         "server-exited",
@@ -182,6 +230,22 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
         lambda f, _: _(
             "The non-ASCII text was garbled: one side used GBK and the other UTF-8. Use "
             "encode(\"utf-8\") and decode(\"utf-8\") on both sides."),
+    ),
+    (
+        "closed-early",
+        _closed_early,
+        lambda f, _: _(
+            "Your program closed the connection after {n} of {total} bytes. One recv() returns only "
+            "what has arrived so far: keep calling recv() (and sendall()) until the other side "
+            "closes.").format(n=f.out.observed_size or len(f.observed),
+                              total=f.out.expected_size or len(f.expected)),
+    ),
+    (
+        "decoded-binary",
+        _decoded_binary,
+        lambda f, _: _(
+            "Bytes that are not valid UTF-8 came back changed. Echo the bytes you received as they "
+            "are: do not decode() and encode() them."),
     ),
     (
         "missing-newline",
@@ -258,6 +322,8 @@ def diagnose(step: object, out: StepOutcome, scenario: Scenario, outcome: Outcom
             matched = False
         if matched:
             found.append(Diagnosis(code=code, message=explain(facts, _)))
+            if code in ROOT_CAUSES:
+                break
     return found
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from grader.diagnose import diagnose
 from grader.i18n import gettext_for
-from grader.matching import first_difference
 from grader.outcome import Outcome, StepOutcome
 from grader.results import Diagnosis, ScenarioResult, StepVerdict
 from grader.spec import Scenario, localize
@@ -66,7 +65,7 @@ def _expectation(step: object, out: StepOutcome, lang: str) -> str:
         return _("a line matching {pattern}").format(pattern=out.pattern) \
             if "bytes" not in out.pattern else out.pattern
     if out.expected is not None:
-        return f"“{show_bytes(out.expected)}” ({describe_size(len(out.expected))})"
+        return f"“{show_bytes(out.expected)}” ({describe_size(out.expected_size or len(out.expected))})"
     return step_title(step, lang)
 
 
@@ -81,7 +80,9 @@ def _observation(out: StepOutcome, outcome: Outcome, lang: str) -> str:
         return out.detail or _("nothing")
     if not out.observed:
         return _("nothing") + (f" ({out.detail})" if out.detail else "")
-    shown = f"“{show_bytes(out.observed)}” ({describe_size(len(out.observed))})"
+    shown = f"“{show_bytes(out.observed)}” ({describe_size(out.observed_size or len(out.observed))})"
+    if out.first_difference is not None and out.expected is not None:
+        shown += "; " + _("first difference at byte {n}").format(n=out.first_difference)
     return f"{shown}; {out.detail}" if out.detail else shown
 
 
@@ -102,11 +103,15 @@ def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Sc
         expected=show_bytes(out.expected) if out.expected is not None else out.pattern,
         observed=show_bytes(out.observed) if out.observed is not None else out.detail,
         waited=out.waited,
+        window_start=out.window_start,
+        expected_size=out.expected_size if out.expected_size is not None
+        else (len(out.expected) if out.expected is not None else None),
+        observed_size=out.observed_size if out.observed_size is not None
+        else (len(out.observed) if out.observed is not None else None),
     )
     if status != "failed":
         return verdict
-    if out.expected is not None and out.observed is not None:
-        verdict.first_difference = first_difference(out.expected, out.observed)
+    verdict.first_difference = out.first_difference
     expected = _expectation(step, out, lang)
     observed = _observation(out, outcome, lang)
     if out.status == "timeout":

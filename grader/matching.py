@@ -86,13 +86,21 @@ def _match_regex_line(pattern: bytes, buffer: bytes, eof: bool) -> Match:
 
 
 def first_difference(expected: bytes, observed: bytes) -> int | None:
-    """Offset of the first differing byte, or ``None`` when equal."""
-    for i, (a, b) in enumerate(zip(expected, observed, strict=False)):
-        if a != b:
+    """Offset of the first differing byte, or ``None`` when equal.
+
+    Compares 4 KiB slices in C before looking at single bytes: payloads can be megabytes.
+    """
+    if expected == observed:
+        return None
+    n = min(len(expected), len(observed))
+    block = 4096
+    at = 0
+    while at < n and expected[at:at + block] == observed[at:at + block]:
+        at += block
+    for i in range(at, min(at + block, n)):
+        if expected[i] != observed[i]:
             return i
-    if len(expected) != len(observed):
-        return min(len(expected), len(observed))
-    return None
+    return n
 
 
 def find_output(stdout: bytes, start: int, *, text: str | None = None, regex: str | None = None,

@@ -32,6 +32,8 @@ class WireEvent(Fact):
     conn: str
     direction: Direction
     data: bytes
+    size: int | None = None
+    """Set when ``data`` was left out (the transcript cap was reached): the chunk's real size."""
 
 
 class ConnectionRecord(Fact):
@@ -67,6 +69,12 @@ class StepOutcome(Fact):
     """What arrived during the step (or everything unread, on failure)."""
     detail: str | None = None
     """A short machine-made fact, e.g. ``eof``, ``rst``, ``refused``, ``exit 1``, ``extra bytes``."""
+    first_difference: int | None = None
+    """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
+    window_start: int = 0
+    """``expected``/``observed`` hold a window of large payloads, starting at this offset."""
+    expected_size: int | None = None
+    observed_size: int | None = None
     waited: float | None = None
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""

@@ -15,11 +15,13 @@ import struct
 import time
 from collections.abc import Callable
 
-from grader.outcome import ConnectionEnd, ConnectionRecord, WireEvent
+from grader.outcome import ConnectionEnd, ConnectionRecord, Direction, WireEvent
 
 READ_SIZE = 65536
 MAX_BUFFERED = 64 << 20
 """Stop reading a connection that has sent this much unread data (a flooding student)."""
+TRANSCRIPT_CAP = 256 << 10
+"""Bytes per connection and direction kept in the transcript; later chunks keep only sizes."""
 
 
 class PeerConnection:
@@ -33,6 +35,7 @@ class PeerConnection:
         self.eof = False
         self.reset = False
         self.record = ConnectionRecord(conn=name, opened_at=clock())
+        self._recorded = {"to_student": 0, "from_student": 0}
         self._changed = asyncio.Event()
         self._reader = asyncio.get_running_loop().create_task(self._read_forever())
 
@@ -45,8 +48,7 @@ class PeerConnection:
                     self.eof = True
                     self.record.student_closed = "fin"
                     break
-                self.wire.append(WireEvent(t=self.clock(), conn=self.name,
-                                           direction="from_student", data=data))
+                self._record("from_student", data)
                 self.buffer += data
                 self._changed.set()
         except ConnectionResetError:
@@ -75,7 +77,16 @@ class PeerConnection:
     async def send(self, data: bytes) -> None:
         loop = asyncio.get_running_loop()
         await loop.sock_sendall(self.sock, data)
-        self.wire.append(WireEvent(t=self.clock(), conn=self.name, direction="to_student", data=data))
+        self._record("to_student", data)
+
+    def _record(self, direction: Direction, data: bytes) -> None:
+        kept = self._recorded[direction]
+        event = WireEvent(t=self.clock(), conn=self.name, direction=direction, data=data)
+        if kept + len(data) > TRANSCRIPT_CAP:
+            event = WireEvent(t=event.t, conn=self.name, direction=direction,
+                              data=data[:max(0, TRANSCRIPT_CAP - kept)], size=len(data))
+        self._recorded[direction] = kept + len(event.data)
+        self.wire.append(event)
 
     def shutdown_write(self) -> None:
         with contextlib.suppress(OSError):

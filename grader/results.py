@@ -46,7 +46,11 @@ class StepVerdict(Result):
     expected_bytes: bytes | None = None
     observed_bytes: bytes | None = None
     first_difference: int | None = None
-    """Byte offset of the first difference between expected and observed."""
+    """Byte offset of the first difference between expected and observed (whole payloads)."""
+    window_start: int = 0
+    """``expected_bytes``/``observed_bytes`` are windows of large payloads starting here."""
+    expected_size: int | None = None
+    observed_size: int | None = None
     message: str | None = None
     """One plain sentence: what was expected and what happened."""
     diagnoses: list[Diagnosis] = []

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.matching import find_output, match_expect
+from grader.matching import find_output, first_difference, match_expect
 from grader.outcome import Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
@@ -283,6 +283,7 @@ class ScenarioRun:
             out.ended = self.clock()
             if out.waited is None and out.started is not None:
                 out.waited = round(out.ended - out.started, 4)
+            _clip(out)
 
     def _note_unread(self, step: object, out: StepOutcome) -> None:
         """On a timeout, show what had arrived so far."""
@@ -372,6 +373,9 @@ class ScenarioRun:
             except ConnectionRefusedError:
                 close_socket(sock)
                 out.detail = f"connection refused ({attempts} attempts)"
+                other = self._other_listening_ports()
+                if other:
+                    out.detail += f"; the program listens on port {', '.join(map(str, other))}"
                 if self.exited.is_set():
                     out.detail = f"refused; the server had exited ({self.process_end.exit_code})"
                     raise StepFailed from None
@@ -385,6 +389,13 @@ class ScenarioRun:
                 raise
         out.detail = None
         self._open(name, sock)
+
+    def _other_listening_ports(self) -> list[int]:
+        """Ports the student listens on instead (namespace mode: only its own are visible)."""
+        proc = self.sandbox.process
+        if self.ctx.mode != "namespace" or proc is None or self.exited.is_set():
+            return []
+        return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
         proc = self.sandbox.process
@@ -588,6 +599,27 @@ class ScenarioRun:
         if data != expected:
             out.detail = f"file differs ({len(data)} bytes, expected {len(expected or b'')})"
             raise StepFailed
+
+
+CLIP = 4096
+"""Bytes of a step's expected/observed payloads kept in the outcome (around the difference)."""
+
+
+def _clip(out: StepOutcome) -> None:
+    """Record where expected and observed differ, then keep only a window around it."""
+    if out.expected is not None and out.observed is not None:
+        out.first_difference = first_difference(out.expected, out.observed)
+    big = max(len(out.expected or b""), len(out.observed or b""))
+    if big <= CLIP:
+        return
+    start = max(0, (out.first_difference or 0) - CLIP // 4)
+    out.window_start = start
+    if out.expected is not None:
+        out.expected_size = len(out.expected)
+        out.expected = out.expected[start:start + CLIP]
+    if out.observed is not None:
+        out.observed_size = len(out.observed)
+        out.observed = out.observed[start:start + CLIP]
 
 
 def _with_copy(step: Expect, copy: int) -> Expect:

@@ -9,6 +9,8 @@ def show_bytes(data: bytes | None, limit: int = 400) -> str:
     """``b'hi\\r\\n\\xff'`` -> ``hi\\r\\n\\xff``: valid UTF-8 as text, the rest escaped."""
     if data is None:
         return ""
+    total = len(data)
+    data = data[: limit * 4]  # never walk megabytes in Python to show a few hundred characters
     text = data.decode("utf-8", errors="backslashreplace")
     out: list[str] = []
     for ch in text:
@@ -19,8 +21,8 @@ def show_bytes(data: bytes | None, limit: int = 400) -> str:
         else:
             out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
     shown = "".join(out)
-    if len(shown) > limit:
-        return shown[:limit] + f"… ({len(data)} bytes in all)"
+    if len(shown) > limit or total > len(data):
+        return shown[:limit] + f"… ({total} bytes in all)"
     return shown
 
 

@@ -1,0 +1,8 @@
+# Python 2 code: print statement.
+import socket
+import sys
+
+s = socket.socket()
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.send("hello")
+print s.recv(1024)
