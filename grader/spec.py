@@ -314,10 +314,15 @@ STEP_ACTIONS: tuple[str, ...] = (
 TERMINAL_ACTIONS = frozenset({"prompt", "output", "type", "close_stdin", "exit", "stderr", "file"})
 
 
+SHORTHAND = {"pause": "seconds", "type": "text", "prompt": "text", "output": "text", "exit": "code",
+             "parallel": "copies"}
+"""``- pause: 0.5`` and ``- type: "hello"``: the one field a scalar body stands for."""
+
+
 def _step_from_yaml(value: Any) -> Any:
     """``{send: {text: hi}}`` -> ``{action: send, text: hi}``; ``close`` -> ``{action: close}``."""
-    if isinstance(value, str) and value in STEP_ACTIONS:
-        return {"action": value}
+    if isinstance(value, str):
+        return {"action": value}  # an unknown name is then reported as an unknown step
     if isinstance(value, dict) and "action" not in value:
         keys = [k for k in value if k in STEP_ACTIONS]
         if len(keys) == 1:
@@ -326,13 +331,9 @@ def _step_from_yaml(value: Any) -> Any:
             if body is None:
                 body = {}
             if not isinstance(body, dict):
-                # ``- pause: 0.5`` and ``- type: "hello"`` are natural shorthands.
-                shorthand = {"pause": "seconds", "type": "text", "prompt": "text",
-                             "output": "text", "exit": "code", "parallel": "copies"}
-                if key in shorthand:
-                    body = {shorthand[key]: body}
-                else:
+                if key not in SHORTHAND:
                     return value
+                body = {SHORTHAND[key]: body}
             rest = {k: v for k, v in value.items() if k != key}
             return {"action": key, **body, **rest}
     return value
@@ -426,24 +427,27 @@ class Assignment(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> Assignment:
         seen: set[str] = set()
-        for scenario in self.scenarios:
+        for index, scenario in enumerate(self.scenarios):
             if scenario.id in seen:
-                raise ValueError(f"scenario id {scenario.id!r} is used twice")
+                raise ValueError(f"scenarios[{index}].id: scenario id {scenario.id!r} is used twice")
             for dep in scenario.depends_on:
                 if dep not in seen:
                     raise ValueError(
-                        f"scenario {scenario.id!r} depends on {dep!r}, which is not an earlier scenario"
+                        f"scenarios[{index}].depends_on: scenario {scenario.id!r} depends on {dep!r}, "
+                        "which is not an earlier scenario"
                     )
             seen.add(scenario.id)
-            for step in _flat_steps(scenario.steps):
-                wrong = (
-                    (self.role == "client" and step.action in ("connect", "wait_listening"))
-                    or (self.role == "server" and step.action == "accept")
-                )
+            for step_index, step in enumerate(scenario.steps):
+                actions = [step.action] + [s.action for s in getattr(step, "steps", [])]
+                wrong = next((a for a in actions if
+                              (self.role == "client" and a in ("connect", "wait_listening"))
+                              or (self.role == "server" and a == "accept")), None)
                 if wrong:
                     raise ValueError(
-                        f"scenario {scenario.id!r}: step {step.action!r} does not fit a "
+                        f"scenarios[{index}].steps[{step_index}]: step {wrong!r} does not fit a "
                         f"{self.role} assignment"
+                        + (" (the grader is the server: use accept)" if self.role == "client"
+                           else " (the grader is the client: use connect)")
                     )
         return self
 
@@ -453,15 +457,6 @@ class Assignment(StrictModel):
 
     def scenario(self, scenario_id: str) -> Scenario:
         return next(s for s in self.scenarios if s.id == scenario_id)
-
-
-def _flat_steps(steps: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for step in steps:
-        flat.append(step)
-        if step.action == "parallel":
-            flat.extend(step.steps)
-    return flat
 
 
 Parallel.model_rebuild()

@@ -8,6 +8,7 @@ field, in one line, with no traceback.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from grader.spec import STEP_ACTIONS, Assignment, json_schema
+from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, json_schema
 
 SPEC_FILE = "assignment.yaml"
 
@@ -62,8 +63,13 @@ def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -
     seen: set[str] = set()
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        line, path = _locate(root, loc)
         message = error["msg"].removeprefix("Value error, ")
+        # Checks across fields (in model validators) name their own path: "scenarios[2].steps[0]: ..."
+        own_path = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): ", message)
+        if own_path:
+            loc = loc + _parse_path(own_path.group(1))
+            message = message[own_path.end():]
+        line, path = _locate(root, loc)
         if error["type"] == "extra_forbidden":
             message = "unknown field (check its spelling)"
         elif error["type"] == "union_tag_invalid":
@@ -74,32 +80,47 @@ def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -
             yield text
 
 
+def _parse_path(path: str) -> tuple[Any, ...]:
+    """``scenarios[2].steps[0]`` -> ``("scenarios", 2, "steps", 0)``."""
+    parts: list[Any] = []
+    for name, index in re.findall(r"([a-z_]+)(?:\[(\d+)\])?", path):
+        parts.append(name)
+        if index:
+            parts.append(int(index))
+    return tuple(parts)
+
+
 def _locate(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int, str]:
     """Follow ``loc`` through the YAML nodes; return the deepest line reached and a path.
 
-    Parts of ``loc`` that are not in the YAML (the step tag pydantic adds for unions, or
-    ``function-after[...]`` for validators) are skipped, so the line is the closest real one.
+    The line is that of the key (``points:``) or list item reached last. Parts of ``loc`` that
+    are not in the YAML (a missing field, the step tag pydantic adds for unions, or
+    ``function-after[...]`` for validators) leave the line where it was.
     """
     node = root
     line = node.start_mark.line + 1 if node is not None else 1
     path = ""
     for part in loc:
-        child = _child(node, part)
-        if child is None:
+        found = _child(node, part)
+        if found is None:
+            # A missing field is still named; pydantic's internal parts are not.
+            if isinstance(part, str) and part.isidentifier() and part not in STEP_ACTIONS:
+                path += f".{part}" if path else part
             continue
-        node = child
-        line = node.start_mark.line + 1
+        line, node = found
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return line, path
 
 
-def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
+def _child(node: yaml.Node | None, part: Any) -> tuple[int, yaml.Node] | None:
+    """The child named ``part`` and the line that introduces it."""
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
+        item = node.value[part]
+        return item.start_mark.line + 1, item
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == part:
-                return value
+                return key.start_mark.line + 1, value
         # A step's fields may sit inside its one-key body: ``- send: {text: ..}``.
         for key, value in node.value:
             if key.value in STEP_ACTIONS and isinstance(value, yaml.MappingNode):
@@ -126,15 +147,17 @@ def yaml_json_schema() -> dict[str, Any]:
         body["required"] = [r for r in body.get("required", []) if r != "action"]
         if not body["required"]:
             body.pop("required")
-        defs[name] = {
-            "title": definition.get("title", name),
-            "description": definition.get("description", ""),
-            "anyOf": [
-                {"type": "object", "properties": {action: body}, "required": [action],
-                 "additionalProperties": False},
-                {"const": action},
-            ],
-        }
+        forms: list[dict[str, Any]] = [
+            {"type": "object", "properties": {action: body}, "required": [action],
+             "additionalProperties": False},
+        ]
+        if not body.get("required"):
+            forms.append({"const": action})
+        if action in SHORTHAND:
+            forms.append({"type": "object", "required": [action], "additionalProperties": False,
+                          "properties": {action: body["properties"][SHORTHAND[action]]}})
+        defs[name] = {"title": definition.get("title", name),
+                      "description": definition.get("description", ""), "anyOf": forms}
     for definition in defs.values():
         _drop_discriminators(definition)
     _drop_discriminators(schema)
