@@ -26,6 +26,7 @@ from typing import Literal
 
 from grader import __version__
 from grader.judge import judge_scenario, skipped
+from grader.outcome import Outcome
 from grader.results import GradeResult, RunInfo, ScenarioResult
 from grader.run import RunContext, run_scenario
 from grader.sandbox import Mode, choose_mode
@@ -147,7 +148,7 @@ async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
                     lock = _port_lock(fixed) if fixed else contextlib.nullcontext()
                     async with lock:
                         outcome = await run_scenario(ctx, scenario)
-                results[scenario.id] = judge_scenario(scenario, outcome, options.lang)
+                results[scenario.id] = _judge_safely(scenario, outcome, options.lang)
             if options.on_scenario is not None:
                 options.on_scenario(results[scenario.id])
         finally:
@@ -157,6 +158,15 @@ async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
         for scenario in assignment.scenarios:
             group.create_task(one(scenario))
     return results
+
+
+def _judge_safely(scenario: Scenario, outcome: Outcome, lang: str) -> ScenarioResult:
+    """Judge, and turn a bug of the judge into "not gradable" rather than a student's zero."""
+    try:
+        return judge_scenario(scenario, outcome, lang)
+    except Exception as exc:  # a grader bug must never cost the student points or the batch
+        broken = outcome.model_copy(update={"grader_error": f"judging failed: {type(exc).__name__}: {exc}"})
+        return judge_scenario(scenario, broken, lang)
 
 
 def grade(assignment: Assignment, submission: Path, student: str,

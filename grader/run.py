@@ -536,9 +536,9 @@ class ScenarioRun:
         assert self.stdin is not None
         self.stdin.close()
 
-    async def _await_exit(self, out: StepOutcome) -> None:
+    async def _await_exit(self, out: StepOutcome, close_stdin: bool = True) -> None:
         # A program still blocked on input() gets EOF instead of hanging until the deadline.
-        if self.stdin is not None:
+        if close_stdin and self.stdin is not None:
             self.stdin.close()
         try:
             await self.exited.wait()
@@ -548,7 +548,7 @@ class ScenarioRun:
 
     async def _exit(self, step: Exit, out: StepOutcome, copy: int | None) -> None:
         out.pattern = f"exit code {step.code}"
-        await self._await_exit(out)
+        await self._await_exit(out, close_stdin=step.close_stdin)
         code = self.process_end.exit_code
         out.detail = _exit_text(self.process_end)
         ok = (step.code == "any" or (step.code == "nonzero" and code not in (0, None))

@@ -1,0 +1,235 @@
+"""What a teacher uploads: a Gradescope autograder zip, or a PrairieLearn question folder.
+
+Both carry the grader itself as a wheel, built from the very source that exports, so the
+version that grades is the version the teacher tested. Nothing is cached in the project:
+the wheel is built from a copy of the source in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import grader
+from grader.platforms.layout import ASSIGNMENT_DIR
+from grader.results import write_atomic
+from grader.spec import Assignment, localize
+from grader.spec_yaml import load_assignment
+
+SKIP = {"__pycache__", ".git", ".pytest_cache", "manifest.yaml"}
+"""Not shipped: caches, and the manifest (it points at reference solutions and buggy tests)."""
+SOURCE_FILES = ["pyproject.toml", "README.md", "LICENSE"]
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+"""A fixed timestamp for every zip entry: the same inputs give the same zip."""
+
+
+class ExportError(Exception):
+    """The export could not be made; the message says what to fix."""
+
+
+def project_root() -> Path:
+    """The source tree this grader runs from (an installed wheel has none)."""
+    root = Path(grader.__file__).resolve().parent.parent
+    if not (root / "pyproject.toml").is_file():
+        raise ExportError("this grader was installed without its source; pass --wheel FILE")
+    return root
+
+
+def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
+    """Build the grader's wheel into ``out_dir`` from a temporary copy of the source."""
+    source = source or project_root()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="grader-wheel-") as tmp:
+        copy = Path(tmp) / "src"
+        shutil.copytree(source / "grader", copy / "grader",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in SOURCE_FILES:
+            if (source / name).is_file():
+                shutil.copy2(source / name, copy / name)
+        built = Path(tmp) / "dist"
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+             "-w", str(built), str(copy)],
+            capture_output=True, text=True, check=False)
+        wheels = sorted(built.glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            last = (proc.stderr.strip().splitlines() or ["pip wheel failed"])[-1]
+            raise ExportError(f"could not build the grader's wheel: {last}")
+        target = out_dir / wheels[0].name
+        shutil.copy2(wheels[0], target)
+        return target
+
+
+def assignment_files(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Files of the assignment folder to ship, with their paths relative to it."""
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part in SKIP for part in rel.parts) or path.is_symlink() or not path.is_file():
+            continue
+        yield path, rel.as_posix()
+
+
+def _options(lang: str | None, isolation: str) -> str:
+    extra = f" --isolation {isolation}" if isolation != "auto" else ""
+    return extra + (f" --lang {lang}" if lang else "")
+
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, when the autograder image is built.
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip
+fi
+# The grader that exported this autograder, and its dependencies.
+python3 -m pip install -q ./{wheel} || python3 -m pip install -q --break-system-packages ./{wheel}
+python3 -m grader --version
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission. It always leaves results/results.json.
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+python3 -m grader platform-run --format gradescope --root "$ROOT"{options}
+code=$?
+if [ ! -s "$ROOT/results/results.json" ]; then
+    mkdir -p "$ROOT/results"
+    msg="The autograder could not start (exit code $code). This 0 is not a grade: tell your teacher."
+    printf '{{"score": 0, "tests": [], "output": "%s",\\n "extra_data": {{"status": "grader_error"}}}}\\n' \\
+        "$msg" > "$ROOT/results/results.json.tmp"
+    mv "$ROOT/results/results.json.tmp" "$ROOT/results/results.json"
+fi
+exit 0
+"""
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+    info.create_system = 3  # Unix, so the mode bits are honoured
+    zf.writestr(info, data)
+
+
+@contextlib.contextmanager
+def _wheel(wheel: Path | None) -> Iterator[Path]:
+    if wheel is not None:
+        if not wheel.is_file() or wheel.suffix != ".whl":
+            raise ExportError(f"{wheel}: not a wheel file")
+        yield wheel
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-export-") as tmp:
+        yield build_wheel(Path(tmp))
+
+
+def export_gradescope(assignment_dir: Path, out: Path, *, wheel: Path | None = None,
+                      lang: str | None = None, isolation: str = "auto") -> Path:
+    """Write Gradescope's autograder zip: ``setup.sh`` and ``run_autograder`` at its root."""
+    load_assignment(assignment_dir)  # refuse to export a spec that does not load
+    with _wheel(wheel) as whl:
+        buffer = out.with_name(f".{out.name}.tmp")
+        try:
+            with zipfile.ZipFile(buffer, "w") as zf:
+                _add(zf, "setup.sh", SETUP_SH.format(wheel=whl.name).encode(), executable=True)
+                _add(zf, "run_autograder",
+                     RUN_AUTOGRADER.format(options=_options(lang, isolation)).encode(), executable=True)
+                _add(zf, whl.name, whl.read_bytes())
+                for path, rel in assignment_files(assignment_dir):
+                    _add(zf, f"{ASSIGNMENT_DIR}/{rel}", path.read_bytes())
+            buffer.replace(out)
+        finally:
+            buffer.unlink(missing_ok=True)
+    return out
+
+
+RUN_SH = """\
+#!/usr/bin/env bash
+# PrairieLearn's entry point for this question. It always leaves /grade/results/results.json.
+ROOT="${{GRADE_ROOT:-/grade}}"
+if ! python3 -c 'import grader' 2>/dev/null; then
+    python3 -m pip install -q --no-index --find-links "$ROOT/tests/wheels" socket-grader 2>/dev/null \\
+        || python3 -m pip install -q "$ROOT"/tests/wheels/{wheel}
+fi
+python3 -m grader platform-run --format prairielearn --root "$ROOT"{options}
+code=$?
+if [ ! -s "$ROOT/results/results.json" ]; then
+    mkdir -p "$ROOT/results"
+    msg="The autograder could not start (exit code $code). Please tell your teacher."
+    printf '{{"gradable": false, "score": 0, "message": "%s", "tests": []}}\\n' "$msg" \\
+        > "$ROOT/results/results.json"
+fi
+"""
+
+
+def question_info(assignment: Assignment, lang: str | None, image: str, timeout: int) -> dict[str, object]:
+    return {
+        "uuid": "00000000-0000-0000-0000-000000000000",
+        "title": localize(assignment.title, lang or "en"),
+        "topic": "Socket programming",
+        "tags": ["socket-grader", assignment.id],
+        "type": "v3",
+        "singleVariant": True,
+        "gradingMethod": "External",
+        "externalGradingOptions": {
+            "enabled": True,
+            "image": image,
+            "entrypoint": "/grade/tests/run.sh",
+            "timeout": timeout,
+        },
+    }
+
+
+def question_html(assignment: Assignment, lang: str | None) -> str:
+    description = localize(assignment.description, lang or "en") if assignment.description else ""
+    return (
+        "<pl-question-panel>\n"
+        f"  <p>{_html(description)}</p>\n"
+        "</pl-question-panel>\n"
+        f'<pl-file-upload file-names="{_html(assignment.student.entry)}"></pl-file-upload>\n'
+        "<pl-submission-panel>\n  <pl-external-grader-results></pl-external-grader-results>\n"
+        "  <pl-file-preview></pl-file-preview>\n</pl-submission-panel>\n"
+    )
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def export_prairielearn(assignment_dir: Path, out: Path, *, wheel: Path | None = None,
+                        lang: str | None = None, isolation: str = "auto",
+                        image: str = "prairielearn/grader-python") -> Path:
+    """Write a PrairieLearn question folder: ``info.json``, ``question.html`` and ``tests/``.
+
+    ``tests/`` is what PrairieLearn mounts at ``/grade/tests``: the assignment, the grader's
+    wheel and ``run.sh``. External grading has no network by default, so the image must
+    already hold the grader's dependencies (or the grader itself).
+    """
+    assignment = load_assignment(assignment_dir)
+    if out.exists() and any(out.iterdir()):
+        raise ExportError(f"{out}: already exists and is not empty; choose a new folder")
+    timeout = int(min(600, max(30, sum((s.timeout or assignment.timeouts.scenario)
+                                       for s in assignment.scenarios) + 30)))
+    with _wheel(wheel) as whl:
+        tests = out / "tests"
+        (tests / "wheels").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(whl, tests / "wheels" / whl.name)
+        for path, rel in assignment_files(assignment_dir):
+            target = tests / ASSIGNMENT_DIR / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        run_sh = tests / "run.sh"
+        write_atomic(run_sh, RUN_SH.format(wheel=whl.name, options=_options(lang, isolation)))
+        run_sh.chmod(0o755)
+        write_atomic(out / "info.json",
+                     json.dumps(question_info(assignment, lang, image, timeout), indent=2) + "\n")
+        write_atomic(out / "question.html", question_html(assignment, lang))
+    return out

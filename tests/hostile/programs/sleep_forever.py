@@ -1,0 +1,4 @@
+"""Never does anything."""
+import time
+
+time.sleep(10**6)
