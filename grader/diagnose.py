@@ -277,7 +277,8 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     ),
     (
         "never-exited",
-        lambda f: f.out.action in ("exit", "stderr", "file") and f.out.status == "timeout",
+        lambda f: (f.out.action in ("exit", "stderr", "file") and f.out.status == "timeout"
+                   and getattr(f.step, "close_stdin", True)),  # else its input was left open
         lambda f, _: _(
             "Your program did not exit, even after its input was closed. Is it stuck in recv() "
             "or in a loop that never ends?"),

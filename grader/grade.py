@@ -18,11 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from grader import __version__
 from grader.judge import judge_scenario, skipped
@@ -34,6 +34,7 @@ from grader.spec import Assignment, Scenario, localize, spec_hash
 from grader.submission import NotGradable, prepare
 
 Isolation = Literal["auto", "namespace", "host"]
+T = TypeVar("T")
 STUDENT_UID = 65534  # "nobody": a student process as root could change anything
 
 
@@ -106,6 +107,8 @@ async def grade_async(assignment: Assignment, submission: Path, student: str,
     except NotGradable as exc:
         return not_graded(assignment, student, str(exc), options.lang)
     python = resolve_python(options.python)
+    # Asking the interpreter its version costs a process start: do it while scenarios run.
+    version = asyncio.ensure_future(asyncio.to_thread(python_version, python))
     uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
     ctx = RunContext(assignment=assignment, submission=prepared.folder, entry=prepared.entry,
                      mode=mode, python=python, student_uid=uid)
@@ -114,6 +117,7 @@ async def grade_async(assignment: Assignment, submission: Path, student: str,
     finally:
         prepared.cleanup()
     scenarios = [results[s.id] for s in assignment.scenarios]
+    python_release = await version
     return GradeResult(
         assignment=assignment.id,
         assignment_title=localize(assignment.title, options.lang),
@@ -121,7 +125,7 @@ async def grade_async(assignment: Assignment, submission: Path, student: str,
         score=round(sum(s.score for s in scenarios), 6),
         max_score=assignment.max_score,
         scenarios=scenarios,
-        run=RunInfo(isolation=mode, isolation_note=mode_note, python=python_version(python),
+        run=RunInfo(isolation=mode, isolation_note=mode_note, python=python_release,
                     grader_version=__version__, spec_hash=spec_hash(assignment),
                     started_at=started_at, duration=round(time.monotonic() - started, 4),
                     lang=options.lang),
@@ -155,9 +159,22 @@ async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
             done[scenario.id].set()
 
     async with asyncio.TaskGroup() as group:
-        for scenario in assignment.scenarios:
+        # Longest waits first, so the slowest scenario does not start last and set the pace.
+        for scenario in sorted(assignment.scenarios, key=scripted_wait, reverse=True):
             group.create_task(one(scenario))
     return results
+
+
+def scripted_wait(scenario: Scenario) -> float:
+    """Seconds a scenario spends in the spec's own pauses and delays (its least possible time)."""
+    total = 0.0
+    for step in scenario.steps:
+        if step.action == "pause":
+            total += step.seconds
+        elif step.action == "send" and step.delay:
+            pieces = len(step.chunks) + 1 if isinstance(step.chunks, list) else (step.chunks or 1)
+            total += step.delay * max(0, pieces - 1)
+    return total
 
 
 def _judge_safely(scenario: Scenario, outcome: Outcome, lang: str) -> ScenarioResult:
@@ -172,4 +189,19 @@ def _judge_safely(scenario: Scenario, outcome: Outcome, lang: str) -> ScenarioRe
 def grade(assignment: Assignment, submission: Path, student: str,
           options: GradeOptions | None = None) -> GradeResult:
     """Synchronous entry point: one event loop per call."""
-    return asyncio.run(grade_async(assignment, submission, student, options))
+    return run_returning(grade_async(assignment, submission, student, options))
+
+
+def run_returning(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, but the main task's own result stays ``None``.
+
+    When ``asyncio.run`` restores the SIGINT handler it formats the repr of its main task,
+    result included: for a GradeResult holding megabytes of transcript that cost tens of ms.
+    """
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await coro)
+
+    asyncio.run(main())
+    return box[0]

@@ -12,7 +12,7 @@ from grader.i18n import gettext_for
 from grader.outcome import Outcome, StepOutcome
 from grader.results import Diagnosis, ScenarioResult, StepVerdict
 from grader.spec import Scenario, localize
-from grader.textshow import describe_size, show_bytes
+from grader.textshow import describe_size, show_around, show_bytes
 
 
 def step_title(step: object, lang: str) -> str:
@@ -65,8 +65,16 @@ def _expectation(step: object, out: StepOutcome, lang: str) -> str:
         return _("a line matching {pattern}").format(pattern=out.pattern) \
             if "bytes" not in out.pattern else out.pattern
     if out.expected is not None:
-        return f"“{show_bytes(out.expected)}” ({describe_size(out.expected_size or len(out.expected))})"
+        return (f"“{show_around(out.expected, _local_difference(out))}” "
+                f"({describe_size(out.expected_size or len(out.expected))})")
     return step_title(step, lang)
+
+
+def _local_difference(out: StepOutcome) -> int | None:
+    """The first difference as an offset into the (possibly windowed) expected/observed bytes."""
+    if out.first_difference is None:
+        return None
+    return max(0, out.first_difference - out.window_start)
 
 
 def _observation(out: StepOutcome, outcome: Outcome, lang: str) -> str:
@@ -80,9 +88,11 @@ def _observation(out: StepOutcome, outcome: Outcome, lang: str) -> str:
         return out.detail or _("nothing")
     if not out.observed:
         return _("nothing") + (f" ({out.detail})" if out.detail else "")
-    shown = f"“{show_bytes(out.observed)}” ({describe_size(out.observed_size or len(out.observed))})"
+    shown = (f"“{show_around(out.observed, _local_difference(out))}” "
+             f"({describe_size(out.observed_size or len(out.observed))})")
     if out.first_difference is not None and out.expected is not None:
-        shown += "; " + _("first difference at byte {n}").format(n=out.first_difference)
+        # Counted from 1, as people count; the report shows the exact offset too.
+        shown += "; " + _("first difference at byte {n}").format(n=out.first_difference + 1)
     return f"{shown}; {out.detail}" if out.detail else shown
 
 

@@ -104,8 +104,16 @@ class PeerConnection:
         if self.record.peer_closed == "open":
             self.record.peer_closed = "rst" if reset else "fin"
 
-    def finish(self) -> ConnectionRecord:
-        """End of scenario: stop reading; whatever the student did not close stays ``open``."""
+    def finish(self, *, abort: bool = False) -> ConnectionRecord:
+        """End of scenario: stop reading; whatever the student did not close stays ``open``.
+
+        ``abort`` ends the connection with RST (``SO_LINGER`` 0): neither side keeps a
+        TIME_WAIT entry, so the student's next run can bind its fixed port on the host
+        network even without ``SO_REUSEADDR``.
+        """
+        if abort and self.sock.fileno() >= 0:
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self._release()
         return self.record
 

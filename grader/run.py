@@ -234,7 +234,10 @@ class ScenarioRun:
                 capture.close()
         if self.stdin is not None:
             self.stdin.close()
-        self.outcome.connections = [c.finish() for c in self.conns.values()]
+        # On the host network, the grader's own connections must not leave the next scenario a
+        # port in TIME_WAIT: abort them (the scenario is over, the student can no longer be judged).
+        abort = self.ctx.mode == "host"
+        self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)
         self.sandbox.close()
@@ -663,10 +666,42 @@ def _os_error_detail(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+TCP_STATES = {"01": "ESTABLISHED", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "06": "TIME_WAIT",
+              "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"}
+
+
+def _port_held(ctx: RunContext) -> list[str]:
+    """Host mode, student server on a fixed port: states of sockets already on that port.
+
+    Such sockets (a TIME_WAIT left by an earlier run, another program) make the student's
+    ``bind()`` fail without ``SO_REUSEADDR`` through no fault of the student's.
+    """
+    port = ctx.assignment.network.port
+    if ctx.mode != "host" or ctx.assignment.role != "server" or port is None:
+        return []
+    held: list[str] = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 3 and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                held.append(TCP_STATES.get(fields[3], fields[3]))
+    return held
+
+
+def _bind_failed(outcome: Outcome) -> bool:
+    return b"Address already in use" in outcome.stderr or b"[Errno 98]" in outcome.stderr
+
+
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     """Run one scenario to its end and return the facts; never raises for student behaviour."""
     run = ScenarioRun(ctx, scenario)
     started = time.monotonic()
+    held = _port_held(ctx)
     deadline = scenario.timeout or ctx.assignment.timeouts.scenario
     try:
         run.start()
@@ -686,4 +721,9 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
+    if held and not run.outcome.grader_error and _bind_failed(run.outcome):
+        run.outcome.grader_error = (
+            f"port {ctx.assignment.network.port} was still in use on this machine "
+            f"({', '.join(sorted(set(held)))}) when the program started, so its bind() failed; "
+            "this is not the program's fault")
     return run.outcome

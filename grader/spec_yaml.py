@@ -11,12 +11,15 @@ import copy
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, json_schema
+
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml where PyYAML was built with it (parsing a spec in ~1 ms instead of ~30)."""
 
 SPEC_FILE = "assignment.yaml"
 
@@ -37,25 +40,40 @@ def spec_path(path: Path) -> Path:
 def load_assignment(path: Path) -> Assignment:
     """Read and validate a spec; raise :class:`SpecError` naming file, field and line."""
     file = spec_path(Path(path))
+    return load_yaml_model(file, Assignment, missing=f"an assignment folder holds {SPEC_FILE}",
+                           fields="the spec must be a mapping of fields (id, title, role, ...)")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(file: Path, model: type[M], *, missing: str, fields: str,
+                    context: dict[str, Any] | None = None) -> M:
+    """Read a YAML file into ``model`` (any pydantic model); errors name file, line and field.
+
+    Shared by every YAML file the grader reads (``assignment.yaml``, ``manifest.yaml``), so
+    they all report problems the same way. ``context`` reaches the model's validators.
+    """
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([f"{file}: no such file (an assignment folder holds {SPEC_FILE})"]) from None
+        raise SpecError([f"{file}: no such file ({missing})"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([f"{file}: cannot read: {exc}"]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=FAST_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError([f"{where}: YAML syntax error: {problem}"]) from None
     if not isinstance(data, dict):
-        raise SpecError([f"{file}:1: the spec must be a mapping of fields (id, title, role, ...)"])
+        raise SpecError([f"{file}:1: {fields}"])
     try:
-        return Assignment.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
+        # Only now build the node tree that knows line numbers: parsing is 10x faster without it.
+        node = yaml.compose(text, Loader=FAST_LOADER)
         raise SpecError(list(_describe_errors(file, node, exc))) from None
 
 

@@ -11,19 +11,32 @@ def show_bytes(data: bytes | None, limit: int = 400) -> str:
         return ""
     total = len(data)
     data = data[: limit * 4]  # never walk megabytes in Python to show a few hundred characters
-    text = data.decode("utf-8", errors="backslashreplace")
+    # surrogateescape keeps each invalid byte as one U+DC80..U+DCFF character, shown as \xNN.
+    text = data.decode("utf-8", errors="surrogateescape")
     out: list[str] = []
     for ch in text:
+        code = ord(ch)
         if ch in _VISIBLE:
             out.append(_VISIBLE[ch])
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
         elif ch.isprintable() or ch == " ":
             out.append(ch)
         else:
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
     shown = "".join(out)
     if len(shown) > limit or total > len(data):
         return shown[:limit] + f"… ({total} bytes in all)"
     return shown
+
+
+def show_around(data: bytes, offset: int | None, before: int = 24, after: int = 40) -> str:
+    """A short excerpt of ``data`` around ``offset`` (the first difference), for one-line feedback."""
+    if offset is None or len(data) <= before + after:
+        return show_bytes(data, limit=before + after)
+    start = max(0, offset - before)
+    shown = show_bytes(data[start:offset + after], limit=4 * (before + after))
+    return ("…" if start else "") + shown + ("…" if offset + after < len(data) else "")
 
 
 def show_hex(data: bytes | None, limit: int = 64) -> str:

@@ -92,14 +92,14 @@ if ! python3 -m pip --version >/dev/null 2>&1; then
 fi
 # The grader that exported this autograder, and its dependencies.
 python3 -m pip install -q ./{wheel} || python3 -m pip install -q --break-system-packages ./{wheel}
-python3 -m grader --version
+python3 -I -m grader --version
 """
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this for every submission. It always leaves results/results.json.
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
-python3 -m grader platform-run --format gradescope --root "$ROOT"{options}
+python3 -I -m grader platform-run --format gradescope --root "$ROOT"{options}
 code=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"
@@ -159,7 +159,7 @@ if ! python3 -c 'import grader' 2>/dev/null; then
     python3 -m pip install -q --no-index --find-links "$ROOT/tests/wheels" socket-grader 2>/dev/null \\
         || python3 -m pip install -q "$ROOT"/tests/wheels/{wheel}
 fi
-python3 -m grader platform-run --format prairielearn --root "$ROOT"{options}
+python3 -I -m grader platform-run --format prairielearn --root "$ROOT"{options}
 code=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"

@@ -46,9 +46,12 @@ def grade_in_platform(platform: Platform, where: Layout, lang: str,
     mode, _note = choose_mode(isolation)
     # On the container's own loopback, one scenario at a time: no two student programs ever
     # compete for a port, and a fixed-port scenario finds the port as the previous one left it.
-    options = GradeOptions(isolation=mode, lang=lang, python=python,
+    options = GradeOptions(isolation=isolation, lang=lang, python=python,
                            parallel=1 if mode == "host" else 0)
-    return grade(assignment, where.submission, student_name(where, platform), options)
+    result = grade(assignment, where.submission, student_name(where, platform), options)
+    if result.run.isolation == "host":
+        result.run.isolation_note += "; scenarios one after another"
+    return result
 
 
 def render(platform: Platform, result: GradeResult, lang: str) -> dict[str, Any]:

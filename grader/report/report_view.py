@@ -170,11 +170,15 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
     )
 
 
-def scenario_view(s: ScenarioResult, lang: str, reveal_hidden: bool, role: str) -> ScenarioView:
+def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, role: str) -> ScenarioView:
     level = "full" if reveal_hidden or s.visibility == "visible" else (
         "hidden" if s.visibility == "hidden" else "summary")
+    if level == "hidden":  # nothing of it may reach the page: not its id, title or points
+        return ScenarioView(id="", anchor=f"s{n}", title="", description="", status="hidden", label="",
+                            icon="", score="", max_score="", duration="", level=level,
+                            visibility=s.visibility, visibility_note="")
     view = ScenarioView(
-        id=s.id, anchor="s-" + s.id, title=s.title, description=s.description, status=s.status,
+        id=s.id, anchor=f"s{n}", title=s.title, description=s.description, status=s.status,
         label=status_label(s.status, lang), icon=ICONS.get(s.status, "?"), score=points(s.score),
         max_score=points(s.max_score), duration=seconds(s.duration), level=level,
         visibility=s.visibility, visibility_note=visibility_label(s.visibility, lang),
@@ -187,7 +191,7 @@ def scenario_view(s: ScenarioResult, lang: str, reveal_hidden: bool, role: str) 
     view.failure = failure_view(s, lang)
     o = s.outcome
     if o is not None:
-        failure_text = view.failure.message if view.failure else ""
+        failure_text = view.failure.step.description if view.failure and view.failure.step else ""
         view.timeline = build_timeline(o, lang, role=role, failed_step=s.failed_step,
                                        failure_text=failure_text)
         view.stderr = stderr_view(o.stderr, o.stderr_truncated)
@@ -205,7 +209,7 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
     """The student view leaves hidden scenarios out of the score shown (and says so)."""
     _ = gettext_for(lang)
     role = guess_role(result)
-    scenarios = [scenario_view(s, lang, reveal_hidden, role) for s in result.scenarios]
+    scenarios = [scenario_view(s, n, lang, reveal_hidden, role) for n, s in enumerate(result.scenarios, 1)]
     counted = [s for s in result.scenarios if reveal_hidden or s.visibility != "hidden"]
     score = sum(s.score for s in counted) if not reveal_hidden else result.score
     max_score = sum(s.max_score for s in counted) if not reveal_hidden else result.max_score

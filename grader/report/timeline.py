@@ -66,9 +66,11 @@ def build_timeline(outcome: Outcome, lang: str, *, role: str = "client",
 
     for e in outcome.wire:
         if e.direction == "from_student":
-            data_row(e.t, "net-out", _("your program"), _("sent on {conn}").format(conn=e.conn), e.data, e.size)
+            data_row(e.t, "net-out", _("your program → {peer}").format(peer=peer),
+                     _("sent on connection {conn}").format(conn=e.conn), e.data, e.size)
         else:
-            data_row(e.t, "net-in", peer, _("sent on {conn}").format(conn=e.conn), e.data, e.size)
+            data_row(e.t, "net-in", _("{peer} → your program").format(peer=peer),
+                     _("sent on connection {conn}").format(conn=e.conn), e.data, e.size)
     for ev in _merge_terminal(outcome):
         t, stream, data = ev
         labels = {
@@ -82,10 +84,10 @@ def build_timeline(outcome: Outcome, lang: str, *, role: str = "client",
         data_row(t, kind, who, what, data)
     for c in outcome.connections:
         if c.opened_at is not None:
-            rows.append(Row(t=c.opened_at, kind="conn", who=c.conn,
+            rows.append(Row(t=c.opened_at, kind="conn", who=_("network"),
                             what=_("connection {conn} opened").format(conn=c.conn)))
         end_t = c.closed_at if c.closed_at is not None else outcome.duration
-        rows.append(Row(t=end_t, kind="conn", who=c.conn, what=connection_end(c, lang, peer)))
+        rows.append(Row(t=end_t, kind="conn", who=_("network"), what=connection_end(c, lang, peer)))
     failed = next((s for s in outcome.steps if s.index == failed_step), None)
     if failed is not None and failed.ended is not None:
         rows.append(Row(t=failed.ended, kind="failure", who=_("grader"),

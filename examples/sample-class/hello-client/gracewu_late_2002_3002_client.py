@@ -1,0 +1,18 @@
+# Grace: decodes the reply as GBK.
+import socket
+import sys
+
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+except OSError as e:
+    print("cannot connect:", e, file=sys.stderr)
+    sys.exit(1)
+s.sendall(b"hello")
+data = b""
+while True:
+    d = s.recv(1024)
+    if not d:
+        break
+    data += d
+print(data.decode("gbk", errors="replace"))
+s.close()

@@ -1,0 +1,85 @@
+"""``manifest.yaml``: the evidence that an assignment's spec grades what it claims to.
+
+It names the reference solution (which must get full marks, run several times to catch
+flakiness) and buggy submissions, each with the scenarios it must lose and why. Paths are
+relative to the manifest. It is read with the same machinery as ``assignment.yaml``, so its
+errors also name ``file:line: field``; checks that need the spec (scenario ids) or the disk
+(paths) run as validators with a context, so they are located the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from grader.spec import Assignment, StrictModel
+from grader.spec_yaml import SpecError, load_yaml_model
+
+MANIFEST_FILE = "manifest.yaml"
+
+
+def _existing_path(value: str, info: ValidationInfo) -> str:
+    base: Path | None = (info.context or {}).get("base")
+    if base is not None and not (base / value).exists():
+        raise ValueError(f"no such file or folder: {value} (paths are relative to the manifest)")
+    return value
+
+
+class BuggySubmission(StrictModel):
+    """A submission with a known mistake, and exactly the scenarios that mistake must cost."""
+
+    submission: str
+    loses: list[str]
+    """Scenario ids that must not get full points (failed or skipped); all others must pass."""
+    why: Annotated[str, Field(min_length=1)]
+    """The mistake, in a few words, for the validation report."""
+
+    _submission_exists = field_validator("submission")(_existing_path)
+
+    @field_validator("loses")
+    @classmethod
+    def _known_scenarios(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known: list[str] | None = (info.context or {}).get("scenarios")
+        if known is not None:
+            unknown = [s for s in value if s not in known]
+            if unknown:
+                raise ValueError(f"unknown scenario {', '.join(map(repr, unknown))}; "
+                                 f"the scenarios are: {', '.join(known)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a scenario is listed twice")
+        return value
+
+
+class Manifest(StrictModel):
+    reference: str
+    """The reference solution (entry file or folder)."""
+    reference_runs: Annotated[int, Field(ge=1, le=50)] = 3
+    """How many times the reference is graded; every run must get full marks."""
+    buggy: list[BuggySubmission] = []
+
+    _reference_exists = field_validator("reference")(_existing_path)
+
+
+def manifest_path(folder: Path) -> Path:
+    return folder / MANIFEST_FILE
+
+
+def load_manifest(folder: Path, assignment: Assignment | None = None) -> Manifest:
+    """Read ``folder/manifest.yaml``; raise :class:`SpecError` (``file:line: field: problem``)."""
+    file = manifest_path(folder)
+    context = {"base": file.parent,
+               "scenarios": [s.id for s in assignment.scenarios] if assignment else None}
+    return load_yaml_model(
+        file, Manifest, context=context,
+        missing="it lists the reference solution and buggy submissions; `grader new` writes one",
+        fields="the manifest must be a mapping of fields (reference, reference_runs, buggy)")
+
+
+def resolve(folder: Path, relative: str) -> Path:
+    """A manifest path as a real path (relative to the manifest's folder)."""
+    return (folder / relative).resolve()
+
+
+__all__ = ["MANIFEST_FILE", "BuggySubmission", "Manifest", "SpecError", "load_manifest", "resolve"]

@@ -1,0 +1,308 @@
+"""One grading job as bytes in, results out: the unit every executor (threads, Dask, a job array) runs.
+
+A :class:`Task` carries everything as bytes (the assignment folder and the submission, both
+zipped), so it can travel to another machine, and :func:`run_task` grades it in a fresh
+``python -m grader.task`` process: namespaces, memory limits and any crash stay out of the
+caller, and a worker that dies or hangs costs one not-graded result, never the batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import io
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from grader import __version__
+from grader.results import GradeResult
+from grader.spec import Assignment
+from grader.submission import IGNORED
+
+TASK_FORMAT = "grader-task/1"
+GRACE_SECONDS = 5.0
+"""How long a worker asked to stop (SIGINT) may take to end its students' processes."""
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a grading job needs, as bytes: picklable, no paths into the driver's disk."""
+
+    student: str
+    key: str
+    """Content hash of (spec bundle, submission bundle, grader version, options): unchanged work is skipped."""
+    assignment_bundle: bytes
+    submission_bundle: bytes
+    options: dict[str, Any]
+    """isolation, lang, python (str | None), reveal_hidden."""
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    student: str
+    key: str
+    """The task's key; empty when the result must not be reused (the grader failed, not the student)."""
+    results_json: str
+    report_html: str
+    duration: float
+
+    def result(self) -> GradeResult:
+        return GradeResult.from_gradescope(json.loads(self.results_json))
+
+
+# ------------------------------------------------------------------------------ bundles and keys
+
+
+def bundle(files: dict[str, bytes]) -> bytes:
+    """A deterministic zip (sorted names, fixed times): the same files give the same bytes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, _ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return buf.getvalue()
+
+
+def unbundle(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
+
+
+def extract(data: bytes, folder: Path) -> None:
+    """Write a bundle's files under ``folder``, refusing any path that would leave it."""
+    for name, content in unbundle(data).items():
+        parts = PurePosixPath(name).parts
+        if not parts or name.startswith("/") or ".." in parts or "\\" in name:
+            raise ValueError(f"unsafe path in bundle: {name!r}")
+        target = folder.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def assignment_files(path: Path) -> dict[str, bytes]:
+    """The assignment folder's files (``manifest.yaml`` is for ``validate``, not for grading)."""
+    path = Path(path)
+    if path.is_file():
+        return {"assignment.yaml": path.read_bytes()}
+    files: dict[str, bytes] = {}
+    for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path)
+        if any(part in IGNORED or part.startswith(".") for part in rel.parts) or p.is_symlink():
+            continue
+        if p.is_file() and rel.as_posix() != "manifest.yaml":
+            files[rel.as_posix()] = p.read_bytes()
+    return files
+
+
+def files_digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def task_key(student: str, assignment: dict[str, bytes], submission: dict[str, bytes],
+             options: dict[str, Any]) -> str:
+    """What decides a result: the spec, the files, the grader's version, the options and the id."""
+    h = hashlib.sha256()
+    for part in (TASK_FORMAT, __version__, student, files_digest(assignment), files_digest(submission),
+                 json.dumps(options, sort_keys=True)):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()[:32]
+
+
+def make_task(student: str, assignment: dict[str, bytes], submission: dict[str, bytes],
+              options: dict[str, Any]) -> Task:
+    return Task(student=student, key=task_key(student, assignment, submission, options),
+                assignment_bundle=bundle(assignment), submission_bundle=bundle(submission),
+                options=dict(options))
+
+
+@lru_cache(maxsize=8)
+def load_bundled_assignment(assignment_bundle: bytes) -> Assignment:
+    from grader.spec_yaml import load_assignment
+
+    with tempfile.TemporaryDirectory(prefix="grader-spec-") as tmp:
+        extract(assignment_bundle, Path(tmp))
+        return load_assignment(Path(tmp))
+
+
+def wall_limit(assignment: Assignment) -> float:
+    """Generous: every scenario to its own time limit one after the other, plus start-up."""
+    return 60.0 + sum(s.timeout or assignment.timeouts.scenario for s in assignment.scenarios)
+
+
+# ------------------------------------------------------------------------------ the driver's side
+
+
+def not_graded_result(task: Task, why: str, duration: float = 0.0, *, reusable: bool = False) -> TaskResult:
+    """A result saying the grader (not the student) failed; not reused by later runs."""
+    from grader.grade import not_graded
+
+    lang = task.options.get("lang", "en")
+    try:
+        assignment = load_bundled_assignment(task.assignment_bundle)
+    except Exception:  # an unreadable spec bundle is reported, not raised
+        data = {"score": 0, "max_score": 0, "output": f"Not graded: {why}", "tests": [],
+                "extra_data": {"grader": {"assignment": "?", "assignment_title": "?",
+                                          "student": task.student, "score": 0, "max_score": 0,
+                                          "status": "not_graded", "not_graded_reason": why}}}
+        return TaskResult(task.student, task.key if reusable else "", json.dumps(data), "", duration)
+    result = not_graded(assignment, task.student, why, lang)
+    return TaskResult(task.student, task.key if reusable else "",
+                      json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+                      render_html(result, task.options), duration)
+
+
+def render_html(result: GradeResult, options: dict[str, Any]) -> str:
+    """The per-student report; empty if the report package cannot be loaded."""
+    try:
+        from grader.report import render_report
+    except ImportError:
+        return ""
+    return render_report(result, options.get("lang", "en"),
+                         reveal_hidden=bool(options.get("reveal_hidden", False)))
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
+    """Ask a worker to stop (it then ends its students' processes), then kill its whole group."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "grader.task"]
+
+
+def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+             limit: float | None = None, command: Sequence[str] | None = None) -> TaskResult:
+    """Grade ``task`` in a fresh worker process; never raises for a student's (or a worker's) fault.
+
+    ``on_start`` receives the worker process (an executor keeps it to stop it on Ctrl-C);
+    ``limit`` overrides the wall-clock limit derived from the spec; ``command`` replaces the
+    worker command (tests use it to stand in for a worker that crashes or hangs).
+    """
+    from grader.i18n import gettext_for
+
+    _ = gettext_for(task.options.get("lang", "en"))
+    started = time.monotonic()
+    if limit is None:
+        try:
+            limit = wall_limit(load_bundled_assignment(task.assignment_bundle))
+        except Exception:
+            limit = 600.0
+    env = dict(os.environ, GRADER_TASK_PARENT=str(os.getpid()))
+    try:
+        proc = subprocess.Popen(list(command or worker_command()), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, env=env)
+    except OSError as exc:
+        return not_graded_result(task, _("the grader could not start a worker: {why}").format(why=exc))
+    if on_start is not None:
+        on_start(proc)
+    try:
+        out, err = proc.communicate(pickle.dumps(task), timeout=limit)
+    except subprocess.TimeoutExpired:
+        stop(proc)
+        return not_graded_result(task, _("grading took longer than {limit:.0f} s and the grader stopped it; "
+                                         "this is the grader's problem, not a zero").format(limit=limit),
+                                 time.monotonic() - started)
+    except BaseException:
+        stop(proc)
+        raise
+    duration = time.monotonic() - started
+    if proc.returncode == 0:
+        try:
+            data = json.loads(out)
+            return TaskResult(**{**data, "duration": duration})
+        except (ValueError, TypeError):
+            pass
+    tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    how = (_("killed by signal {n}").format(n=-proc.returncode) if proc.returncode < 0
+           else _("exit code {n}").format(n=proc.returncode))
+    return not_graded_result(task, _("the grader's worker process ended unexpectedly ({how}) {tail}; "
+                                     "this is the grader's problem, not a zero").format(
+                                         how=how, tail=tail[0][:200]).replace(" ;", ";"), duration)
+
+
+# ------------------------------------------------------------------------------ the worker's side
+
+
+def grade_task(task: Task) -> TaskResult:
+    """Unpack, grade, render: runs inside the worker process."""
+    from grader.grade import GradeOptions, grade, not_graded
+
+    started = time.monotonic()
+    opts = task.options
+    with tempfile.TemporaryDirectory(prefix="grader-task-") as tmp:
+        assignment = load_bundled_assignment(task.assignment_bundle)
+        folder = Path(tmp) / "submission" / task.student
+        folder.mkdir(parents=True)
+        try:
+            extract(task.submission_bundle, folder)
+            result = grade(assignment, folder, task.student,
+                           GradeOptions(isolation=opts.get("isolation", "auto"), lang=opts.get("lang", "en"),
+                                        python=opts.get("python")))
+        except Exception as exc:  # a grader bug: the student gets "not graded", the batch goes on
+            result = not_graded(assignment, task.student,
+                                f"the grader failed: {type(exc).__name__}: {exc}", opts.get("lang", "en"))
+            return TaskResult(task.student, "", json.dumps(result.to_gradescope(), ensure_ascii=False),
+                              render_html(result, opts), time.monotonic() - started)
+    return TaskResult(task.student, task.key, json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+                      render_html(result, opts), time.monotonic() - started)
+
+
+def _die_with_parent() -> None:
+    """If the driver is killed, this worker is told to stop (SIGINT) and cleans up its students."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
+    parent = os.environ.get("GRADER_TASK_PARENT")
+    if parent and os.getppid() != int(parent):
+        raise SystemExit(3)  # the driver died before we could ask to be told
+
+
+def main() -> int:
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the result
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    task: Task = pickle.load(sys.stdin.buffer)
+    if not isinstance(task, Task):
+        print("not a grading task on stdin", file=sys.stderr)
+        return 2
+    result = grade_task(task)
+    out.write(json.dumps(asdict(result), ensure_ascii=False).encode("utf-8"))
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    # Run as grader.task (not __main__) so the pickled Task class is the one imported here.
+    from grader.task import main as _main
+
+    sys.exit(_main())
