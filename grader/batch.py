@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from grader.discover import Discovery, Found, discover
+from grader.discover import Discovery, Found, discover, safe_id
 from grader.errors import UsageError
 from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
@@ -32,7 +32,15 @@ from grader.progress import PlainProgress, Progress
 from grader.results import GradeResult, read_json, write_atomic
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
-from grader.task import Task, TaskResult, assignment_files, make_task, render_html, run_task
+from grader.task import (
+    Task,
+    TaskResult,
+    assignment_files,
+    make_task,
+    not_graded_result,
+    render_html,
+    run_task,
+)
 
 KEY_FILE = ".grader-key"
 RESULTS_FILE = "results.json"
@@ -73,6 +81,8 @@ class LocalExecutor:
 
         try:
             return self._run(task, on_start=started)
+        except Exception as exc:  # a bug around one task must not cost the batch
+            return not_graded_result(task, f"the grader failed: {type(exc).__name__}: {exc}")
         finally:
             with self._lock:
                 self._running.difference_update(procs)
@@ -91,6 +101,7 @@ class LocalExecutor:
             t.join()
 
     def map_unordered(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        self._cancelled.clear()
         pending = iter(tasks)
         pool = cf.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grader-task")
         in_flight: set[cf.Future[TaskResult]] = set()
@@ -236,9 +247,9 @@ def run_batch(assignment_path: Path, submissions: Path, out: Path, *, options: d
     out = Path(out)
     started = time.monotonic()
     progress = progress or PlainProgress(lang)
+    assignment, spec_files, discovery = plan(assignment_path, submissions, lang=lang, exclude=[out])
     with locked(out, lang):
         clean_stale_temporaries(out)
-        assignment, spec_files, discovery = plan(assignment_path, submissions, lang=lang, exclude=[out])
         summary = BatchSummary(out=out, results=[], ignored=discovery.ignored,
                                notes={f.student: f.notes for f in discovery.submissions if f.notes})
         by_student: dict[str, GradeResult] = {}
@@ -258,9 +269,13 @@ def run_batch(assignment_path: Path, submissions: Path, out: Path, *, options: d
             tasks.append(task)
         executor = executor or LocalExecutor(jobs)
         progress.start(len(tasks), summary.reused)
+        by_task = {t.student: t for t in tasks}
         results = executor.map_unordered(tasks)
         try:
             for done in results:
+                if done.student not in by_task:
+                    continue  # never write where an executor says unless it is a student we asked for
+                done = _checked(done, by_task)
                 write_result(out, done)
                 result = done.result()
                 by_student[done.student] = result
@@ -283,6 +298,19 @@ def run_batch(assignment_path: Path, submissions: Path, out: Path, *, options: d
         summary.index_written = write_index(out, summary.results, assignment, lang)
         summary.elapsed = time.monotonic() - started
         return summary
+
+
+def _checked(done: TaskResult, tasks: dict[str, Task]) -> TaskResult:
+    """A result an executor returned that cannot be read becomes "not graded", not a crash."""
+    try:
+        done.result()
+        return done
+    except Exception as exc:
+        task = tasks.get(done.student)
+        if task is None:
+            raise
+        return not_graded_result(task, f"the grader returned an unreadable result: {type(exc).__name__}",
+                                 done.duration)
 
 
 def write_index(out: Path, results: list[GradeResult], assignment: Assignment, lang: str) -> bool:
@@ -321,7 +349,8 @@ def read_manifest(path: Path, lang: str = "en") -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise UsageError(_("{path}: cannot read the manifest: {why}").format(path=path, why=exc)) from None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        raise UsageError(_("{path}: not a manifest written by grader batch --write-manifest").format(path=path))
+        raise UsageError(_("{path}: not a manifest written by grader batch --write-manifest")
+                         .format(path=path))
     return data
 
 
@@ -335,6 +364,9 @@ def grade_one(manifest: dict[str, Any], index: int, out: Path, *, force: bool = 
         raise UsageError(_("index {index} is out of range: the manifest lists {n} submissions (0 to {last})")
                          .format(index=index, n=len(items), last=len(items) - 1))
     item = items[index]
+    if safe_id(str(item.get("student", "")))[0] != item.get("student"):
+        raise UsageError(_("{path}: item {index} has an unsafe student id").format(
+            path=manifest.get("path", "manifest"), index=index))
     assignment, spec_files, discovery = plan(Path(manifest["assignment"]), Path(manifest["submissions"]),
                                              lang=lang, only=item["sources"])
     found = next((f for f in discovery.submissions if tuple(f.sources) == tuple(item["sources"])), None)

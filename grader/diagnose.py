@@ -22,6 +22,20 @@ ROOT_CAUSES = frozenset({"python2", "syntax-error"})
 """A program that cannot even start explains every later symptom: report only the cause."""
 
 
+LIMIT_MESSAGES = {
+    "memory": "Your program used more memory than it is allowed and was stopped. Does it keep "
+              "data it no longer needs, or read without end?",
+    "processes": "Your program started more processes than it is allowed. Does it call fork() "
+                 "in a loop?",
+    "cpu time": "Your program used up its CPU time and was stopped: is it stuck in a loop that "
+                "never ends (for example after recv() returned b'')?",
+    "file size": "Your program tried to write a file larger than it is allowed.",
+    "open files": "Your program opened more files or sockets than it is allowed: close the ones "
+                  "you no longer need.",
+}
+"""What a student reads when the sandbox saw which limit (``ProcessEnd.limit``) was reached."""
+
+
 @dataclass(frozen=True)
 class Facts:
     """What a rule may look at."""
@@ -278,7 +292,7 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     (
         "never-exited",
         lambda f: (f.out.action in ("exit", "stderr", "file") and f.out.status == "timeout"
-                   and getattr(f.step, "close_stdin", True)),  # else its input was left open
+                   and not getattr(f.step, "stdin_open", False)),  # the message says stdin was closed
         lambda f, _: _(
             "Your program did not exit, even after its input was closed. Is it stuck in recv() "
             "or in a loop that never ends?"),
@@ -302,8 +316,14 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
             where=traceback_location(f.stderr) or "?", error=last_traceback_line(f.stderr)),
     ),
     (
+        "resource-limit",
+        lambda f: f.outcome.process.limit in LIMIT_MESSAGES,
+        lambda f, _: _(LIMIT_MESSAGES[f.outcome.process.limit or ""]),
+    ),
+    (
         "killed",
-        lambda f: bool(f.outcome.process.signal) and not f.outcome.process.killed_by_grader,
+        lambda f: (bool(f.outcome.process.signal) and not f.outcome.process.killed_by_grader
+                   and f.outcome.process.limit is None),
         lambda f, _: _("Your program was killed by signal {sig} (a resource limit?).").format(
             sig=f.outcome.process.signal),
     ),

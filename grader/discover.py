@@ -82,9 +82,7 @@ def safe_id(raw: str) -> tuple[str, bool]:
               or name.strip().startswith((".", "-")) or ".." in name)
     out = []
     for c in name:
-        if unicodedata.category(c).startswith("C") or c in _UNSAFE_CHARS:
-            out.append("_")
-        elif c.isspace():
+        if unicodedata.category(c).startswith("C") or c in _UNSAFE_CHARS or c.isspace():
             out.append("_")
         else:
             out.append(c)
@@ -163,6 +161,9 @@ def read_folder(folder: Path, _: Callable[[str], str]) -> dict[str, bytes]:
                 continue
             if not path.is_file():
                 continue
+            if "\\" in rel or any(unicodedata.category(c).startswith("C") for c in rel):
+                raise _Problem(_("the name {name!r} has characters that are unsafe in a file name; "
+                                 "rename it and grade again").format(name=rel))
             try:
                 content = path.read_bytes()
             except OSError as exc:
@@ -228,12 +229,13 @@ class _Candidate:
     problem: str | None = None
 
 
-def _gradescope(root: Path, only: set[str] | None, _: Callable[[str], str]) -> tuple[list[_Candidate], set[str]]:
+def _gradescope(root: Path, only: set[str] | None,
+                _: Callable[[str], str]) -> tuple[list[_Candidate], set[str]]:
     meta = root / GRADESCOPE_METADATA
     if not meta.is_file():
         return [], set()
     try:
-        data = yaml.load(meta.read_text(encoding="utf-8"), Loader=_MetadataLoader)  # noqa: S506
+        data = yaml.load(meta.read_text(encoding="utf-8"), Loader=_MetadataLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         data = None
     if not isinstance(data, dict):

@@ -7,6 +7,7 @@ mistake in the facts.
 
 from __future__ import annotations
 
+from grader.detail_words import detail_words
 from grader.diagnose import diagnose
 from grader.i18n import gettext_for
 from grader.outcome import Outcome, StepOutcome
@@ -79,21 +80,22 @@ def _local_difference(out: StepOutcome) -> int | None:
 
 def _observation(out: StepOutcome, outcome: Outcome, lang: str) -> str:
     _ = gettext_for(lang)
-    if out.action in ("exit", "expect_eof", "accept", "connect", "wait_listening") and out.detail:
-        seen = out.detail
+    detail = detail_words(out.detail, lang)
+    if out.action in ("exit", "expect_eof", "accept", "connect", "wait_listening") and detail:
+        seen = detail
         if out.observed:
             seen += f"; “{show_bytes(out.observed)}”"
         return seen
     if out.observed is None:
-        return out.detail or _("nothing")
+        return detail or _("nothing")
     if not out.observed:
-        return _("nothing") + (f" ({out.detail})" if out.detail else "")
+        return _("nothing") + (f" ({detail})" if detail else "")
     shown = (f"“{show_around(out.observed, _local_difference(out))}” "
              f"({describe_size(out.observed_size or len(out.observed))})")
     if out.first_difference is not None and out.expected is not None:
         # Counted from 1, as people count; the report shows the exact offset too.
         shown += "; " + _("first difference at byte {n}").format(n=out.first_difference + 1)
-    return f"{shown}; {out.detail}" if out.detail else shown
+    return f"{shown}; {detail}" if detail else shown
 
 
 def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Scenario,
@@ -111,7 +113,7 @@ def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Sc
         expected_bytes=out.expected,
         observed_bytes=out.observed,
         expected=show_bytes(out.expected) if out.expected is not None else out.pattern,
-        observed=show_bytes(out.observed) if out.observed is not None else out.detail,
+        observed=show_bytes(out.observed) if out.observed is not None else detail_words(out.detail, lang),
         waited=out.waited,
         window_start=out.window_start,
         expected_size=out.expected_size if out.expected_size is not None
@@ -122,23 +124,25 @@ def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Sc
     if status != "failed":
         return verdict
     verdict.first_difference = out.first_difference
-    expected = _expectation(step, out, lang)
-    observed = _observation(out, outcome, lang)
-    if out.status == "timeout":
+    # For several clients at once, the first client that failed tells the story.
+    bad = [c for c in out.children if c.status != "ok"]
+    shown_step, shown = step, out
+    if bad:
+        shown = bad[0]
+        shown_step = next((s for s in getattr(step, "steps", []) if s.action == shown.action), step)
+    expected = _expectation(shown_step, shown, lang)
+    observed = _observation(shown, outcome, lang)
+    if shown.status == "timeout":
         verdict.message = _(
             "Step {n} ({title}): waited {secs:g} s for {expected}; by then it had seen {observed}."
-        ).format(n=out.index + 1, title=verdict.description, secs=out.waited or 0,
+        ).format(n=out.index + 1, title=verdict.description, secs=shown.waited or out.waited or 0,
                  expected=expected, observed=observed)
     else:
         verdict.message = _("Step {n} ({title}): expected {expected}; observed {observed}.").format(
             n=out.index + 1, title=verdict.description, expected=expected, observed=observed)
-    if out.children:
-        bad = [c for c in out.children if c.status != "ok"]
-        verdict.message += " " + _("{bad} of {all} clients failed; the first: {what}.").format(
-            bad=len(bad), all=len(out.children),
-            what=f"#{bad[0].index + 1} {bad[0].action} {bad[0].status}"
-            + (f" ({bad[0].detail})" if bad[0].detail else ""),
-        )
+    if bad:
+        verdict.message += " " + _("{bad} of {all} clients failed; the first was client {i}.").format(
+            bad=len(bad), all=len(out.children), i=bad[0].index)  # numbered as {i} in the spec
     verdict.diagnoses = diagnose(step, out, scenario, outcome, lang)
     verdict.hint = localize(getattr(step, "hint", None), lang) or None
     return verdict

@@ -153,7 +153,7 @@ def boot() -> None:
     required = os.environ.pop(REQUIRED_ENV, None) == "1"
     try:
         restrict([*SYSTEM_PATHS, *interpreter_paths(), "/proc"], [os.getcwd()], ["/dev"])
-    except OSError as exc:
+    except Exception as exc:  # whatever went wrong, never run the student unconfined
         if required:
             os.write(2, f"grader sandbox: could not confine the program: {exc}\n".encode())
             os._exit(EXIT_SANDBOX_FAILED)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from grader.spec import Assignment, StrictModel
 from grader.spec_yaml import SpecError, load_yaml_model
@@ -27,7 +27,13 @@ def _existing_path(value: str, info: ValidationInfo) -> str:
     return value
 
 
-class BuggySubmission(StrictModel):
+class ManifestModel(StrictModel):
+    """Unknown keys are errors, and so are values of the wrong type (no "3" for 3)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class BuggySubmission(ManifestModel):
     """A submission with a known mistake, and exactly the scenarios that mistake must cost."""
 
     submission: str
@@ -52,12 +58,12 @@ class BuggySubmission(StrictModel):
         return value
 
 
-class Manifest(StrictModel):
+class Manifest(ManifestModel):
     reference: str
     """The reference solution (entry file or folder)."""
     reference_runs: Annotated[int, Field(ge=1, le=50)] = 3
     """How many times the reference is graded; every run must get full marks."""
-    buggy: list[BuggySubmission] = []
+    buggy: list[BuggySubmission] = Field(default_factory=list)
 
     _reference_exists = field_validator("reference")(_existing_path)
 

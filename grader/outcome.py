@@ -86,6 +86,9 @@ class ProcessEnd(Fact):
     killed_by_grader: str | None = None
     """Why the grader ended it, if it did: ``scenario timeout``, ``scenario over``, ``output limit``."""
     cpu_seconds: float | None = None
+    limit: str | None = None
+    """The resource limit the program ran into, when the sandbox can tell: ``memory``,
+    ``processes``, ``cpu time``, ``file size``, ``open files``."""
     started: bool = True
     start_error: str | None = None
 

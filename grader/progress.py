@@ -51,8 +51,9 @@ class PlainProgress:
 
     def advance(self, result: GradeResult, duration: float) -> None:
         self.done += 1
-        print(f"[{self.done}/{self.total}] {result.student}: {describe(result, self.lang)} ({duration:.1f} s)",
-              file=self.stream, flush=True)
+        said = describe(result, self.lang)
+        line = f"[{self.done}/{self.total}] {result.student}: {said} ({duration:.1f} s)"
+        print(line, file=self.stream, flush=True)
 
     def close(self) -> None:
         pass
@@ -63,8 +64,14 @@ class RichProgress:
 
     def __init__(self, lang: str = "en") -> None:
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         _ = gettext_for(lang)
         self.lang = lang
@@ -80,7 +87,10 @@ class RichProgress:
     def start(self, total: int, reused: int) -> None:
         _ = gettext_for(self.lang)
         if reused:
-            self.console.print(_("{reused} unchanged submissions kept from the last run").format(reused=reused))
+            self.console.print(_("{reused} unchanged submissions kept from the last run")
+                               .format(reused=reused))
+        if not total:
+            return  # nothing to grade: no bar
         self.bar.update(self.task_id, total=total)
         self.bar.start_task(self.task_id)
         self.started = time.monotonic()
@@ -95,8 +105,8 @@ class RichProgress:
             self.failed += 1
             from rich.markup import escape
 
-            self.bar.console.print(f"[yellow]{escape(result.student)}[/]: {escape(describe(result, self.lang))}",
-                                   highlight=False)
+            said = escape(describe(result, self.lang))
+            self.bar.console.print(f"[yellow]{escape(result.student)}[/]: {said}", highlight=False)
         failures = _("{n} not graded").format(n=self.failed) if self.failed else ""
         self.bar.update(self.task_id, rate=_("{rate:.1f}/s").format(rate=rate), failures=failures)
 

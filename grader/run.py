@@ -29,7 +29,7 @@ from grader.peer import (
     now_clock,
     try_accept_now,
 )
-from grader.sandbox import Mode, Sandbox, SandboxError, free_port
+from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
 from grader.spec import (
     Accept,
     Assignment,
@@ -131,7 +131,7 @@ class ScenarioRun:
         return self.spec.role == "client" and self.scenario.server_running
 
     def _make_scratch(self) -> Path:
-        scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root))
+        scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
         shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
         if self.ctx.student_uid is not None:
             for path in [scratch, *scratch.rglob("*")]:
@@ -246,6 +246,8 @@ class ScenarioRun:
             self.outcome.stderr = bytes(self.stderr.data)
             self.outcome.stdout_truncated = self.stdout.truncated
             self.outcome.stderr_truncated = self.stderr.truncated
+        end = self.process_end
+        end.limit = self.sandbox.limit_reached(end.signal, end.cpu_seconds, self.outcome.stderr)
         self.outcome.process = self.process_end
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
@@ -253,7 +255,14 @@ class ScenarioRun:
     # -- steps ----------------------------------------------------------------
 
     def _timeout(self, step: object) -> float:
-        return getattr(step, "timeout", None) or self.spec.timeouts.step
+        own = getattr(step, "timeout", None)
+        if own:
+            return own
+        if getattr(step, "action", None) == "parallel":
+            # Each client's steps have their own step timeouts; all of them together get as
+            # long as the scenario, so ten clients are not squeezed into one step's time.
+            return self.scenario.timeout or self.spec.timeouts.scenario
+        return self.spec.timeouts.step
 
     async def run_steps(self) -> None:
         for index, step in enumerate(self.scenario.steps):
@@ -418,7 +427,8 @@ class ScenarioRun:
         if step.text is not None:
             text = _fill(step.text, self.outcome.host, self.outcome.port, copy)
             step = step.model_copy(update={"text": text})
-        data = step.render()
+        # Generating megabytes takes a while: not on the event loop other scenarios share.
+        data = await asyncio.to_thread(step.render) if step.generate else step.render()
         out.expected = data
         pieces = _split(data, step.chunks)
         for n, piece in enumerate(pieces):
@@ -502,7 +512,12 @@ class ScenarioRun:
                 return found
             if self.stdout.eof:
                 out.observed = bytes(self.stdout.data[self.cursor:])
-                out.detail = f"program ended ({_exit_text(self.process_end)}) without printing it"
+                # The end of stdout usually means the program is ending: let its exit arrive.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(1.0):
+                        await self.exited.wait()
+                out.detail = (f"program ended ({_exit_text(self.process_end)}) without printing it"
+                              if self.exited.is_set() else "program closed its output without printing it")
                 raise StepFailed
             await self.stdout.wait_change()
 
@@ -551,7 +566,7 @@ class ScenarioRun:
 
     async def _exit(self, step: Exit, out: StepOutcome, copy: int | None) -> None:
         out.pattern = f"exit code {step.code}"
-        await self._await_exit(out, close_stdin=step.close_stdin)
+        await self._await_exit(out, close_stdin=not step.stdin_open)
         code = self.process_end.exit_code
         out.detail = _exit_text(self.process_end)
         ok = (step.code == "any" or (step.code == "nonzero" and code not in (0, None))
@@ -588,7 +603,7 @@ class ScenarioRun:
         except OSError:
             data = None
         self.outcome.files[step.path] = data
-        expected = step.expected_bytes()
+        expected = await asyncio.to_thread(step.expected_bytes) if step.generate else step.expected_bytes()
         out.expected = expected
         out.observed = data[:4096] if data is not None else None
         if step.absent:

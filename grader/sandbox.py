@@ -9,32 +9,55 @@ Two modes, chosen per run:
   fixed ports never collide, and the student (pid 1 of its namespace) takes every
   descendant with it when it is killed, double-forked daemons included.
 * ``host``: where namespaces are refused (no root, containers with Docker's seccomp
-  profile, macOS). The grader picks free ports and ends the process group; fixed-port
-  scenarios must then be serialised by the caller.
+  profile, macOS), or on request. The grader picks free ports; fixed-port scenarios must
+  then be serialised by the caller. If the OS allows it, the student still gets its own
+  PID namespace (only the network is shared).
 
-Both modes apply rlimits, and a cgroup (v1 pids+memory, or v2) where one is writable.
+Both modes start the student through the same short exec chain, so that every limit is in
+place before the student's first line runs (nothing is applied "just after" ``Popen``, which
+a loaded machine could let a program outrun):
+
+``/bin/sh -c`` (joins the run's cgroup, sets rlimits with ``ulimit``; ~1 ms)
+-> ``setpriv`` (as root: uid/gid 65534, no groups, no new privileges)
+-> ``python -u client.py`` whose ``sitecustomize`` (a boot folder on ``PYTHONPATH``) applies
+Landlock: only the scratch copy, the system and the interpreter are visible, and signals to
+processes outside the sandbox are refused (see :mod:`grader.landlock`).
+
+Tree kill: the student is pid 1 of its PID namespace (both modes, where allowed), and
+SIGKILL to it ends every process of the namespace, ``setsid`` daemons included, and the
+kernel reaps them; as root a cgroup (v1 pids+memory here) also lists every descendant and
+``kill_all`` kills them until it is empty (it also tells which limit was hit). With neither
+(no root, no namespaces) processes are found by an environment entry unique to the run,
+which a double fork keeps: a best effort, as a program may exec itself with a new one.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import itertools
 import os
 import resource
+import shlex
 import shutil
 import signal
 import socket
 import struct
 import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from grader import landlock
+from grader.errors import UsageError
 from grader.spec import Limits
 
 CLONE_NEWNS = 0x00020000
@@ -44,6 +67,8 @@ SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 IFF_RUNNING = 0x40
+PR_SET_DUMPABLE = 4
+EXIT_SANDBOX_FAILED = landlock.EXIT_SANDBOX_FAILED
 
 Mode = Literal["namespace", "host"]
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -104,16 +129,101 @@ def _probe() -> tuple[bool, str]:
     return result[0]
 
 
+class IsolationUnavailable(UsageError):
+    """``--isolation namespace`` was demanded where the OS refuses namespaces."""
+
+
 def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, str]:
     """Resolve ``--isolation``; raise if ``namespace`` was demanded but is unavailable."""
+    files = "; " + files_note()
     if requested == "host":
-        return "host", "host loopback (requested)"
+        return "host", "host loopback (requested)" + files
     ok, why = probe_namespaces()
     if ok:
-        return "namespace", "own network and PID namespace per scenario"
+        return "namespace", "own network and PID namespace per scenario" + files
     if requested == "namespace":
-        raise RuntimeError(f"--isolation namespace: {why}")
-    return "host", why
+        raise IsolationUnavailable(
+            f"--isolation namespace is not possible here ({why.split(';')[0]}): "
+            "run as root, or use --isolation host")
+    return "host", why + files
+
+
+@functools.cache
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI, 0 where there is none (``GRADER_NO_LANDLOCK=1`` forces 0)."""
+    if os.environ.get("GRADER_NO_LANDLOCK") == "1":
+        return 0
+    return landlock.abi_version()
+
+
+def files_note() -> str:
+    """How the student is kept away from files that are not its own, for the report."""
+    abi = landlock_abi()
+    if abi:
+        scope = ", signals scoped" if abi >= 6 else ""
+        return f"files: Landlock ABI {abi} (scratch copy only{scope})"
+    if os.geteuid() == 0:
+        return "files: uid 65534 and private scratch folders (no Landlock)"
+    return "files: NOT confined (no Landlock, not root)"
+
+
+_boot_lock = threading.Lock()
+_boot_folder: str | None = None
+
+
+def boot_dir() -> str | None:
+    """A folder holding ``sitecustomize.py`` (a copy of :mod:`grader.landlock`); None: no Landlock.
+
+    A copy in a fresh world-readable folder, because the student's uid may not be able to
+    read the grader's own installation, and nothing else may sit on the student's path.
+    Made again if something removed it: a missing boot would let the student run unconfined.
+    """
+    global _boot_folder
+    if not landlock_abi():
+        return None
+    with _boot_lock:
+        if _boot_folder is not None and os.path.exists(os.path.join(_boot_folder, "sitecustomize.py")):
+            return _boot_folder
+        folder = tempfile.mkdtemp(prefix="grader-boot-")
+        os.chmod(folder, 0o755)
+        target = Path(folder) / "sitecustomize.py"
+        target.write_bytes(Path(landlock.__file__).read_bytes())
+        os.chmod(target, 0o644)
+        atexit.register(_remove_if_mine, folder, os.getpid())
+        _boot_folder = folder
+        return folder
+
+
+def _remove_if_mine(folder: str, pid: int) -> None:
+    """At exit, in the process that made ``folder`` only (a forked child must not remove it)."""
+    if os.getpid() == pid:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_scratch_folder: Path | None = None
+
+
+def scratch_parent() -> Path:
+    """Where scratch copies go: a folder others may cross (0711) but not list.
+
+    Scratch folders get random names in it, so even without Landlock a student cannot find
+    another student's running copy by listing ``/tmp``.
+    """
+    global _scratch_folder
+    with _boot_lock:
+        if _scratch_folder is None or not _scratch_folder.is_dir():
+            folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+            os.chmod(folder, 0o711)
+            atexit.register(_remove_if_mine, str(folder), os.getpid())
+            _scratch_folder = folder
+        return _scratch_folder
+
+
+@functools.cache
+def hide_grader_memory() -> None:
+    """``/proc/<grader>/environ`` and ``mem`` stay unreadable to a student with the grader's uid."""
+    with contextlib.suppress(OSError, AttributeError):
+        _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------- cgroups
@@ -128,6 +238,17 @@ def _own_cgroup_v1(controller: str) -> Path | None:
         if controller in controllers.split(","):
             return root / path.lstrip("/")
     return None
+
+
+def _counter_in(path: Path, key: str) -> int:
+    """A ``key value`` line of a cgroup statistics file (0 if the file or the key is absent)."""
+    if not path.exists():
+        return 0
+    for line in path.read_text().splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return int(value)
+    return 0
 
 
 @dataclass
@@ -174,6 +295,17 @@ class Cgroup:
         except OSError:
             return []
 
+    def limit_hit(self) -> str | None:
+        """``memory`` or ``processes`` if the kernel enforced that limit during the run."""
+        for d in self.dirs:
+            with contextlib.suppress(OSError, ValueError):
+                # v1 names; "oom_kill" counts processes the kernel killed for this cgroup.
+                if _counter_in(d / "memory.oom_control", "oom_kill") > 0:
+                    return "memory"
+                if _counter_in(d / "pids.events", "max") > 0:
+                    return "processes"
+        return None
+
     def kill_all(self) -> None:
         for _ in range(100):
             members = self.pids()
@@ -207,6 +339,56 @@ def apply_rlimits(pid: int, limits: Limits) -> None:
             resource.prlimit(pid, kind, (soft, hard))
 
 
+def ulimit_script(limits: Limits, processes: int | None = None) -> str:
+    """``ulimit`` lines for the launch shell (POSIX units: 512-byte blocks for -f, KiB for -v).
+
+    On Linux a limit that cannot be set stops the launch (exit 121) rather than run the
+    student unlimited; elsewhere (macOS) a limit the OS does not support is skipped.
+    """
+    cpu = max(1, int(limits.cpu_seconds + 0.999))
+    lines = [
+        f"ulimit -S -t {cpu}", f"ulimit -H -t {cpu + 1}",  # SIGXCPU first, then SIGKILL
+        f"ulimit -f {(limits.file_size_mb << 20) // 512}",
+        f"ulimit -v {(limits.memory_mb + 256) << 10}",
+        f"ulimit -n {limits.open_files}",
+        "ulimit -c 0",
+    ]
+    if processes is not None:
+        # bash (and macOS's sh) call it -u; dash calls it -p (in bash -p is the pipe size)
+        lines.append(f"{{ ulimit -u {processes} 2>/dev/null || ulimit -p {processes}; }}")
+    on_failure = f" || exit {EXIT_SANDBOX_FAILED}" if sys.platform.startswith("linux") else " 2>/dev/null"
+    return "\n".join(line + on_failure for line in lines) + "\n"
+
+
+def _processes_of(uid: int) -> int | None:
+    """How many processes ``uid`` runs now (None: no ``/proc`` to count them in)."""
+    if not os.path.isdir("/proc"):
+        return None
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                count += entry.stat().st_uid == uid
+    return count
+
+
+def launch_chain(limits: Limits, cgroup: Cgroup | None, student_uid: int | None) -> list[str]:
+    """The programs exec'd before the student's interpreter; each sets up one thing."""
+    lines = [f"echo $$ > {shlex.quote(str(d / 'cgroup.procs'))} || exit {EXIT_SANDBOX_FAILED}"
+             for d in (cgroup.dirs if cgroup else [])]
+    processes = None
+    if cgroup is None:
+        # No pids cgroup: RLIMIT_NPROC counts every process of the uid, so allow what runs now.
+        running = _processes_of(student_uid if student_uid is not None else os.geteuid())
+        processes = None if running is None else running + limits.processes
+    script = "".join(line + "\n" for line in lines) + ulimit_script(limits, processes)
+    chain = ["/bin/sh", "-c", script + 'exec "$@"', "grader-sandbox"]
+    if student_uid is not None:
+        chain += ["setpriv", f"--reuid={student_uid}", f"--regid={student_uid}", "--clear-groups",
+                  "--no-new-privs", "--"]
+    return chain
+
+
 class SandboxError(Exception):
     """The grader could not set up containment: the run is not gradable, not failed."""
 
@@ -223,6 +405,10 @@ class Sandbox:
         self._entered_once = False
         self.process: subprocess.Popen[bytes] | None = None
         self.cgroup: Cgroup | None = None
+        self.limit: str | None = None
+        """The resource limit the kernel enforced (``memory``, ``processes``), read at close."""
+        self._marker: bytes | None = None
+        """Without a PID namespace or a cgroup: the environment entry every descendant inherits."""
 
     # -- namespaces ------------------------------------------------------------
 
@@ -280,33 +466,73 @@ class Sandbox:
         stdout: int,
         stderr: int,
     ) -> subprocess.Popen[bytes]:
-        """Start the student's program (call inside :meth:`inside` in namespace mode)."""
-        if self.student_uid is not None and shutil.which("setpriv"):
-            argv = [
-                "setpriv", f"--reuid={self.student_uid}", f"--regid={self.student_uid}",
-                "--clear-groups", "--no-new-privs", "--", *argv,
-            ]
+        """Start the student's program (call inside :meth:`inside` in namespace mode).
+
+        Limits, cgroup, uid and Landlock are all applied by the exec chain, before the
+        student's first line; see the module docstring.
+        """
+        if self.student_uid is None:
+            hide_grader_memory()
+        if self.student_uid is not None and not shutil.which("setpriv"):
+            raise SandboxError("setpriv (util-linux) is needed to run students as another user")
         self.cgroup = Cgroup.create(self.limits, self.name)
-        self.process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=stdin,
-            stdout=stdout,
-            stderr=stderr,
-            close_fds=True,
-            start_new_session=True,
-        )
-        # Popen returns once exec succeeded; the interpreter needs milliseconds to start, so
-        # the limits are in place long before the student's first line runs.
-        apply_rlimits(self.process.pid, self.limits)
-        if self.cgroup is not None:
-            try:
-                self.cgroup.add(self.process.pid)
-            except OSError:
-                self.cgroup.remove()
-                self.cgroup = None
+        env = {**env, "TMPDIR": str(cwd)}
+        if self.cgroup is None and not (probe_namespaces()[0]):
+            # Nothing in the kernel lists this run's processes: find them by an environment
+            # entry unique to the run (the scratch folder), which a double fork keeps.
+            self._marker = f"TMPDIR={cwd}".encode()
+        boot = boot_dir()
+        if boot is not None:
+            env["PYTHONPATH"] = boot
+            env[landlock.REQUIRED_ENV] = "1"
+        with self._own_pids_in_host_mode():
+            self.process = subprocess.Popen(
+                [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv],
+                cwd=cwd,
+                env=env,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                close_fds=True,
+                start_new_session=True,
+            )
         return self.process
+
+    @contextlib.contextmanager
+    def _own_pids_in_host_mode(self) -> Iterator[None]:
+        """Host network, but still a PID namespace where the OS allows one.
+
+        Then the tree kill is the same as in namespace mode (SIGKILL to pid 1 ends all, and the
+        kernel reaps them), instead of leaving killed daemons as zombies for the host's init.
+        """
+        if self.mode != "host" or not probe_namespaces()[0]:
+            yield
+            return
+        own_pid = os.open("/proc/thread-self/ns/pid", os.O_RDONLY)
+        try:
+            _unshare(CLONE_NEWPID)
+            try:
+                yield
+            finally:
+                _setns(own_pid, CLONE_NEWPID)
+        finally:
+            os.close(own_pid)
+
+    def limit_reached(self, end_signal: int | None, cpu_seconds: float | None, stderr: bytes) -> str | None:
+        """Which resource limit ended or broke the program, from what the sandbox knows."""
+        if self.limit is not None:
+            return self.limit
+        cpu_limit = max(1, int(self.limits.cpu_seconds + 0.999))
+        if end_signal == signal.SIGXCPU or (end_signal == signal.SIGKILL and cpu_seconds is not None
+                                            and cpu_seconds >= cpu_limit - 0.05):
+            return "cpu time"
+        tail = stderr[-2000:]
+        for marker, name in ((b"MemoryError", "memory"), (b"[Errno 27] File too large", "file size"),
+                             (b"[Errno 24] Too many open files", "open files"),
+                             (b"BlockingIOError: [Errno 11] Resource temporarily unavailable", "processes")):
+            if marker in tail:
+                return name
+        return None
 
     def kill_all(self) -> None:
         """End the student's whole process tree, whatever it did to escape."""
@@ -320,6 +546,8 @@ class Sandbox:
                 proc.kill()
         if self.cgroup is not None:
             self.cgroup.kill_all()
+        if self._marker is not None:
+            _kill_marked(self._marker)
 
     def close(self) -> None:
         self.kill_all()
@@ -328,10 +556,42 @@ class Sandbox:
                 self.process.wait(timeout=5)
         if self.cgroup is not None:
             self.cgroup.kill_all()
+            self.limit = self.cgroup.limit_hit()
             self.cgroup.remove()
         if self._net_fd is not None:
             os.close(self._net_fd)
             self._net_fd = None
+
+
+def _marked_processes(marker: bytes) -> list[int]:
+    """Processes of our uid whose environment holds ``marker`` as a whole entry."""
+    me, uid, found = os.getpid(), os.geteuid(), []
+    if not os.path.isdir("/proc"):
+        return found
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                environ = f.read()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def _kill_marked(marker: bytes) -> None:
+    """The fallback tree kill (no root, no namespaces): SIGKILL until none is left."""
+    for _ in range(100):
+        pids = _marked_processes(marker)
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

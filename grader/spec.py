@@ -80,7 +80,9 @@ def _text_bytes(seed: int, size: int) -> bytes:
     rng = random.Random(seed)
     out = bytearray()
     while len(out) < size:
-        words = rng.randbytes(4 * ((size - len(out)) * 7 // 4 + 64))  # 37 of 64 draws are kept
+        # 37 of 64 draws are kept. Blocks of at most 1 MiB of words keep each C call short, so
+        # a render in a worker thread lets the event loop run between blocks.
+        words = rng.randbytes(4 * min(1 << 18, (size - len(out)) * 7 // 4 + 64))
         out += words[3::4].translate(_TEXT_TABLE, _TEXT_REJECT)
     return bytes(out[:size])
 
@@ -288,9 +290,9 @@ class Exit(StepBase):
 
     action: Literal["exit"]
     code: int | Literal["nonzero", "any"] = 0
-    close_stdin: bool = True
-    """First close the program's input, so one blocked in ``input()`` gets EOF and can end.
-    False: it must end by itself with its input still open (e.g. after typing ``/quit``)."""
+    stdin_open: bool = False
+    """False: first close the program's input, so one blocked in ``input()`` gets EOF and can
+    end. True: it must end by itself with its input still open (e.g. after typing ``/quit``)."""
 
 
 class Stderr(StepBase):

@@ -44,7 +44,7 @@ class Task:
 
     student: str
     key: str
-    """Content hash of (spec bundle, submission bundle, grader version, options): unchanged work is skipped."""
+    """Hash of (spec, submission, grader version, options, student): unchanged work is skipped."""
     assignment_bundle: bytes
     submission_bundle: bytes
     options: dict[str, Any]
@@ -96,7 +96,8 @@ def extract(data: bytes, folder: Path) -> None:
 
 
 def assignment_files(path: Path) -> dict[str, bytes]:
-    """The assignment folder's files (``manifest.yaml`` is for ``validate``, not for grading)."""
+    """The assignment folder's files that grading may read: not ``manifest.yaml`` (for ``validate``)
+    nor documentation, so editing a README does not make a whole class be graded again."""
     path = Path(path)
     if path.is_file():
         return {"assignment.yaml": path.read_bytes()}
@@ -105,7 +106,7 @@ def assignment_files(path: Path) -> dict[str, bytes]:
         rel = p.relative_to(path)
         if any(part in IGNORED or part.startswith(".") for part in rel.parts) or p.is_symlink():
             continue
-        if p.is_file() and rel.as_posix() != "manifest.yaml":
+        if p.is_file() and rel.as_posix() != "manifest.yaml" and p.suffix.lower() != ".md":
             files[rel.as_posix()] = p.read_bytes()
     return files
 
@@ -170,14 +171,28 @@ def not_graded_result(task: Task, why: str, duration: float = 0.0, *, reusable: 
                       render_html(result, task.options), duration)
 
 
+def with_report(done: TaskResult, options: dict[str, Any]) -> TaskResult:
+    """The worker's result with its HTML report; without a key if the report cannot be made."""
+    from dataclasses import replace
+
+    try:
+        html = render_html(done.result(), options)
+    except Exception as exc:  # unreadable results: the caller reports it
+        raise ValueError(f"unreadable results: {exc}") from exc
+    return replace(done, report_html=html, key=done.key if html else "")
+
+
 def render_html(result: GradeResult, options: dict[str, Any]) -> str:
-    """The per-student report; empty if the report package cannot be loaded."""
+    """The per-student report; empty (and no key is stored, so a later run retries) if it fails."""
     try:
         from grader.report import render_report
-    except ImportError:
+
+        return render_report(result, options.get("lang", "en"),
+                             reveal_hidden=bool(options.get("reveal_hidden", False)))
+    except Exception as exc:  # a report bug must not cost the student's result or the batch
+        print(f"grader: cannot render the report of {result.student}: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
         return ""
-    return render_report(result, options.get("lang", "en"),
-                         reveal_hidden=bool(options.get("reveal_hidden", False)))
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
@@ -238,9 +253,12 @@ def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] 
     if proc.returncode == 0:
         try:
             data = json.loads(out)
-            return TaskResult(**{**data, "duration": duration})
-        except (ValueError, TypeError):
-            pass
+            done = TaskResult(**{**data, "duration": duration})
+            return with_report(done, task.options)
+        except (ValueError, TypeError) as exc:
+            return not_graded_result(task, _("the grader's worker returned an unreadable result ({why}); "
+                                             "this is the grader's problem, not a zero").format(
+                                                 why=type(exc).__name__), duration)
     tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     how = (_("killed by signal {n}").format(n=-proc.returncode) if proc.returncode < 0
            else _("exit code {n}").format(n=proc.returncode))
@@ -253,8 +271,14 @@ def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] 
 
 
 def grade_task(task: Task) -> TaskResult:
-    """Unpack, grade, render: runs inside the worker process."""
+    """Unpack and grade: runs inside the worker process.
+
+    The report is rendered by :func:`run_task`'s caller, whose Jinja environment is already
+    loaded and compiled: in a fresh worker, importing and compiling the templates costs more
+    than rendering a hundred reports in a warm process.
+    """
     from grader.grade import GradeOptions, grade, not_graded
+    from grader.i18n import gettext_for
 
     started = time.monotonic()
     opts = task.options
@@ -268,12 +292,13 @@ def grade_task(task: Task) -> TaskResult:
                            GradeOptions(isolation=opts.get("isolation", "auto"), lang=opts.get("lang", "en"),
                                         python=opts.get("python")))
         except Exception as exc:  # a grader bug: the student gets "not graded", the batch goes on
-            result = not_graded(assignment, task.student,
-                                f"the grader failed: {type(exc).__name__}: {exc}", opts.get("lang", "en"))
+            why = gettext_for(opts.get("lang", "en"))("the grader failed: {error}").format(
+                error=f"{type(exc).__name__}: {exc}")
+            result = not_graded(assignment, task.student, why, opts.get("lang", "en"))
             return TaskResult(task.student, "", json.dumps(result.to_gradescope(), ensure_ascii=False),
-                              render_html(result, opts), time.monotonic() - started)
-    return TaskResult(task.student, task.key, json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
-                      render_html(result, opts), time.monotonic() - started)
+                              "", time.monotonic() - started)
+    text = json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1)
+    return TaskResult(task.student, task.key, text, "", time.monotonic() - started)
 
 
 def _die_with_parent() -> None:
@@ -291,7 +316,10 @@ def main() -> int:
     os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the result
     _die_with_parent()
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    task: Task = pickle.load(sys.stdin.buffer)
+    try:
+        task = pickle.load(sys.stdin.buffer)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+        task = None
     if not isinstance(task, Task):
         print("not a grading task on stdin", file=sys.stderr)
         return 2

@@ -27,25 +27,35 @@ GRADESCOPE_SCHEMA = {
         "output": {"type": "string"},
         "execution_time": {"type": "number"},
         "extra_data": {"type": "object"},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "score", "max_score", "status", "output", "visibility"],
-            "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "score": {"type": "number"},
-                "max_score": {"type": "number"},
-                "status": {"enum": ["passed", "failed"]},
-                "output": {"type": "string"},
-                "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": {"type": "string"},
+                    "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]},
+                },
             },
-        }},
+        },
     },
 }
 
 
 def grader(*args: str | Path, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=env,
+        check=False,
+    )
 
 
 def test_check_reference_prints_table_and_full_score(tmp_path: Path) -> None:
@@ -67,8 +77,9 @@ def test_check_reference_prints_table_and_full_score(tmp_path: Path) -> None:
 
 def test_check_buggy_explains_and_still_exits_zero(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    run = grader("check", HELLO, SUBMISSIONS / "hello-client" / "gbk-decode.py", "--json", out,
-                 "--lang", "en")
+    run = grader(
+        "check", HELLO, SUBMISSIONS / "hello-client" / "gbk-decode.py", "--json", out, "--lang", "en"
+    )
     assert run.returncode == 0, run.stderr  # grading happened, whatever the score
     assert "Score: 6/10" in run.stdout
     assert "GBK" in run.stdout
@@ -93,10 +104,13 @@ def test_folder_submission_finds_the_entry(tmp_path: Path) -> None:
     assert "Score: 10/10" in run.stdout
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (("check", HELLO, "no/such/client.py"), "no such file or folder"),
-    (("check", "no/such/assignment", HELLO_REF), "assignment.yaml"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("check", HELLO, "no/such/client.py"), "no such file or folder"),
+        (("check", "no/such/assignment", HELLO_REF), "assignment.yaml"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(args: tuple, says: str) -> None:
     run = grader(*args)
     assert run.returncode == 2
@@ -150,4 +164,6 @@ def test_committed_schema_matches_the_models() -> None:
     """Specs point editors at schema/assignment.schema.json; it must not go stale."""
     run = grader("schema")
     committed = (ROOT / "schema" / "assignment.schema.json").read_text(encoding="utf-8")
-    assert json.loads(committed) == json.loads(run.stdout), "run: grader schema > schema/assignment.schema.json"
+    assert json.loads(committed) == json.loads(run.stdout), (
+        "run: grader schema > schema/assignment.schema.json"
+    )

@@ -16,8 +16,11 @@ METHODS = [("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract
 def source_messages() -> set[str]:
     found: set[str] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(PACKAGE), method_map=METHODS, keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
-            options_map={"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}):
+        str(PACKAGE),
+        method_map=METHODS,
+        keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
+        options_map={"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}},
+    ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return {m for m in found if m}
 

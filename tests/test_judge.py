@@ -32,10 +32,13 @@ def test_all_steps_ok_earns_scenario_and_step_points() -> None:
 
 def test_step_points_are_kept_when_a_later_step_fails() -> None:
     spec = scenario(["accept", {"expect": {"text": "hi", "points": 1}}, "expect_eof"])
-    facts = outcome([
-        ok(0, "accept"), ok(1, "expect", expected=b"hi", observed=b"hi"),
-        StepOutcome(index=2, action="expect_eof", status="timeout", waited=5.0, observed=b""),
-    ])
+    facts = outcome(
+        [
+            ok(0, "accept"),
+            ok(1, "expect", expected=b"hi", observed=b"hi"),
+            StepOutcome(index=2, action="expect_eof", status="timeout", waited=5.0, observed=b""),
+        ]
+    )
     result = judge_scenario(spec, facts)
     assert (result.status, result.score, result.failed_step) == ("failed", 1, 2)
     assert [d.code for d in result.diagnoses] == ["never-closed"]
@@ -44,9 +47,20 @@ def test_step_points_are_kept_when_a_later_step_fails() -> None:
 
 def test_mismatch_shows_expected_observed_and_first_difference() -> None:
     spec = scenario(["accept", {"expect": {"text": "hello"}}])
-    facts = outcome([ok(0, "accept"), StepOutcome(
-        index=1, action="expect", status="failed", expected=b"hello", observed=b"hello\n",
-        first_difference=5, detail="different bytes")])
+    facts = outcome(
+        [
+            ok(0, "accept"),
+            StepOutcome(
+                index=1,
+                action="expect",
+                status="failed",
+                expected=b"hello",
+                observed=b"hello\n",
+                first_difference=5,
+                detail="different bytes",
+            ),
+        ]
+    )
     result = judge_scenario(spec, facts)
     step = result.steps[1]
     assert step.status == "failed" and step.first_difference == 5
@@ -75,43 +89,105 @@ TRACEBACK = (
 
 DIAGNOSES = [
     # (name, steps spec, failed step outcome, extra facts, expected diagnosis codes)
-    ("str passed to send", ["accept", {"expect": {"text": "hello"}}],
-     StepOutcome(index=1, action="expect", status="failed", expected=b"hello", observed=b"", detail="closed early"),
-     {"stderr": TRACEBACK.encode(), "process": ProcessEnd(exit_code=1)},
-     {"str-not-bytes", "crash", "closed-early"}),
-    ("connection refused", ["accept"],
-     StepOutcome(index=0, action="accept", status="failed", detail="program exited (1) without connecting"),
-     {"stderr": b"ConnectionRefusedError: [Errno 111] Connection refused\n"}, {"connection-refused"}),
-    ("never connected", ["accept"],
-     StepOutcome(index=0, action="accept", status="timeout", waited=5), {}, {"never-connected"}),
-    ("python 2", ["accept"],
-     StepOutcome(index=0, action="accept", status="failed"),
-     {"stderr": b'  File "client.py", line 3\n    print "hi"\nSyntaxError: Missing parentheses in call to '
-                b"'print'. Did you mean print(...)?\n"}, {"python2"}),
-    ("gbk instead of utf-8", ["accept", {"output": {"text": "你好"}}],
-     StepOutcome(index=1, action="output", status="failed", expected="你好".encode(), observed=b""),
-     {"stdout": "你好".encode().decode("gbk", errors="replace").encode() + b"\n"}, {"gbk-utf8"}),
-    ("printed bytes repr", ["accept", {"output": {"text": "hi"}}],
-     StepOutcome(index=1, action="output", status="failed", expected=b"hi", observed=b"b'hi'\n"),
-     {"stdout": b"b'hi'\n"}, {"printed-bytes"}),
-    ("missing newline", ["accept", {"expect": {"line": "OK"}}],
-     StepOutcome(index=1, action="expect", status="failed", expected=b"OK\n", observed=b"OK",
-                 detail="no newline before close"), {}, {"missing-newline"}),
-    ("single recv", ["accept", {"output": {"text": "abcdef"}}],
-     StepOutcome(index=1, action="output", status="failed", expected=b"abcdef", observed=b"abc\n"),
-     {"stdout": b"abc\n", "wire": [
-         WireEvent(t=0.1, conn="c1", direction="to_student", data=b"abc"),
-         WireEvent(t=0.3, conn="c1", direction="to_student", data=b"def")]}, {"single-recv"}),
-    ("never exits", ["exit"],
-     StepOutcome(index=0, action="exit", status="timeout", waited=5), {}, {"never-exited"}),
-    ("crash with traceback", ["exit"],
-     StepOutcome(index=0, action="exit", status="failed", detail="exit code 1"),
-     {"stderr": b'Traceback (most recent call last):\n  File "/x/client.py", line 4, in <module>\n'
-                b"ZeroDivisionError: division by zero\n"}, {"crash"}),
+    (
+        "str passed to send",
+        ["accept", {"expect": {"text": "hello"}}],
+        StepOutcome(
+            index=1, action="expect", status="failed", expected=b"hello", observed=b"", detail="closed early"
+        ),
+        {"stderr": TRACEBACK.encode(), "process": ProcessEnd(exit_code=1)},
+        {"str-not-bytes", "crash", "closed-early"},
+    ),
+    (
+        "connection refused",
+        ["accept"],
+        StepOutcome(
+            index=0, action="accept", status="failed", detail="program exited (1) without connecting"
+        ),
+        {"stderr": b"ConnectionRefusedError: [Errno 111] Connection refused\n"},
+        {"connection-refused"},
+    ),
+    (
+        "never connected",
+        ["accept"],
+        StepOutcome(index=0, action="accept", status="timeout", waited=5),
+        {},
+        {"never-connected"},
+    ),
+    (
+        "python 2",
+        ["accept"],
+        StepOutcome(index=0, action="accept", status="failed"),
+        {
+            "stderr": b'  File "client.py", line 3\n    print "hi"\n'
+            b"SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?\n"
+        },
+        {"python2"},
+    ),
+    (
+        "gbk instead of utf-8",
+        ["accept", {"output": {"text": "你好"}}],
+        StepOutcome(index=1, action="output", status="failed", expected="你好".encode(), observed=b""),
+        {"stdout": "你好".encode().decode("gbk", errors="replace").encode() + b"\n"},
+        {"gbk-utf8"},
+    ),
+    (
+        "printed bytes repr",
+        ["accept", {"output": {"text": "hi"}}],
+        StepOutcome(index=1, action="output", status="failed", expected=b"hi", observed=b"b'hi'\n"),
+        {"stdout": b"b'hi'\n"},
+        {"printed-bytes"},
+    ),
+    (
+        "missing newline",
+        ["accept", {"expect": {"line": "OK"}}],
+        StepOutcome(
+            index=1,
+            action="expect",
+            status="failed",
+            expected=b"OK\n",
+            observed=b"OK",
+            detail="no newline before close",
+        ),
+        {},
+        {"missing-newline"},
+    ),
+    (
+        "single recv",
+        ["accept", {"output": {"text": "abcdef"}}],
+        StepOutcome(index=1, action="output", status="failed", expected=b"abcdef", observed=b"abc\n"),
+        {
+            "stdout": b"abc\n",
+            "wire": [
+                WireEvent(t=0.1, conn="c1", direction="to_student", data=b"abc"),
+                WireEvent(t=0.3, conn="c1", direction="to_student", data=b"def"),
+            ],
+        },
+        {"single-recv"},
+    ),
+    (
+        "never exits",
+        ["exit"],
+        StepOutcome(index=0, action="exit", status="timeout", waited=5),
+        {},
+        {"never-exited"},
+    ),
+    (
+        "crash with traceback",
+        ["exit"],
+        StepOutcome(index=0, action="exit", status="failed", detail="exit code 1"),
+        {
+            "stderr": b'Traceback (most recent call last):\n  File "/x/client.py", line 4, in <module>\n'
+            b"ZeroDivisionError: division by zero\n"
+        },
+        {"crash"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "steps", "failed", "facts", "codes"), DIAGNOSES, ids=[d[0] for d in DIAGNOSES])
+@pytest.mark.parametrize(
+    ("name", "steps", "failed", "facts", "codes"), DIAGNOSES, ids=[d[0] for d in DIAGNOSES]
+)
 def test_diagnoses(name: str, steps: list, failed: StepOutcome, facts: dict, codes: set[str]) -> None:
     spec = scenario(steps)
     before = [ok(i, s if isinstance(s, str) else next(iter(s))) for i, s in enumerate(steps[: failed.index])]
@@ -122,9 +198,13 @@ def test_diagnoses(name: str, steps: list, failed: StepOutcome, facts: dict, cod
 
 def test_crash_points_at_the_students_line_not_the_library() -> None:
     spec = scenario(["accept", {"expect": {"text": "hello"}}])
-    facts = outcome([ok(0, "accept"), StepOutcome(index=1, action="expect", status="failed",
-                                                   expected=b"hello", observed=b"")],
-                    stderr=TRACEBACK.encode())
+    facts = outcome(
+        [
+            ok(0, "accept"),
+            StepOutcome(index=1, action="expect", status="failed", expected=b"hello", observed=b""),
+        ],
+        stderr=TRACEBACK.encode(),
+    )
     crash = next(d for d in judge_scenario(spec, facts).diagnoses if d.code == "crash")
     assert "client.py:9" in crash.message
 
@@ -136,3 +216,26 @@ def test_feedback_in_chinese() -> None:
     chinese = judge_scenario(spec, facts, lang="zh").message
     assert english != chinese
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
+
+
+@pytest.mark.parametrize(
+    ("fact", "english", "chinese"),
+    [
+        (
+            "program ended (exit code 1) without printing it",
+            "the program ended (exit code 1) without printing it",
+            "程序已结束（退出码 1），但没有打印这些内容",
+        ),
+        (
+            "connection refused (3 attempts); the program listens on port 8080",
+            "connection refused (3 attempts); the program listens on port 8080",
+            "连接被拒绝（尝试了 3 次）；程序监听的端口是 8080",
+        ),
+        ("something new", "something new", "something new"),
+    ],
+)
+def test_runner_facts_read_in_the_students_language(fact: str, english: str, chinese: str) -> None:
+    from grader.detail_words import detail_words
+
+    assert detail_words(fact, "en") == english
+    assert detail_words(fact, "zh") == chinese

@@ -419,3 +419,14 @@ def test_a_port_held_before_the_student_started_is_not_the_students_fault(
     result = grade(load_assignment(spec), server, "s", GradeOptions(isolation="host", parallel=1))
     assert {s.status for s in result.scenarios} == {"not_gradable"}
     assert "TIME_WAIT" in result.scenarios[0].message
+
+
+def test_chinese_feedback_and_catalogs_in_the_wheel(built: dict[str, Path]) -> None:
+    passed = ScenarioResult(id="s", title="S", status="passed", score=1, max_score=1)
+    result = GradeResult(assignment="a", assignment_title="A", student="x", score=1, max_score=1,
+                         scenarios=[passed])
+    doc = gradescope.results(result, "zh")
+    assert doc["tests"][0]["output"].startswith("**通过**")
+    assert "得分 1/1" in doc["output"]
+    with zipfile.ZipFile(built["wheel"]) as zf:
+        assert "grader/locale/zh/LC_MESSAGES/platforms.po" in zf.namelist()

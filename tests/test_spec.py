@@ -65,7 +65,13 @@ def test_schema_rejects_what_the_models_reject() -> None:
 
 BAD = [
     # (what is wrong, replace this, with this, expected line, expected text in the error)
-    ("unknown field", "    points: 1\n", "    points: 1\n    pionts: 2\n", 11, "scenarios[0].pionts: unknown field"),
+    (
+        "unknown field",
+        "    points: 1\n",
+        "    points: 1\n    pionts: 2\n",
+        11,
+        "scenarios[0].pionts: unknown field",
+    ),
     ("wrong type", "    points: 1\n", "    points: lots\n", 10, "scenarios[0].points"),
     ("negative timeout", "    points: 1\n", "    points: 1\n    timeout: -3\n", 11, "scenarios[0].timeout"),
     ("unknown step", "      - close\n", "      - clsoe\n", 15, "unknown step"),
@@ -78,8 +84,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("what", "old", "new", "line", "text"), BAD, ids=[b[0] for b in BAD])
-def test_bad_spec_names_file_field_and_line(tmp_path: Path, what: str, old: str, new: str,
-                                            line: int, text: str) -> None:
+def test_bad_spec_names_file_field_and_line(
+    tmp_path: Path, what: str, old: str, new: str, line: int, text: str
+) -> None:
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new, 1))
     with pytest.raises(SpecError) as caught:

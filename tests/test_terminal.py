@@ -29,7 +29,9 @@ scenarios:
 def run_dialogue(tmp_path: Path, program: str, steps: str) -> GradeResult:
     folder = tmp_path / "spec"
     folder.mkdir()
-    (folder / "assignment.yaml").write_text(SPEC.format(steps=textwrap.indent(textwrap.dedent(steps), " " * 6)))
+    (folder / "assignment.yaml").write_text(
+        SPEC.format(steps=textwrap.indent(textwrap.dedent(steps), " " * 6))
+    )
     (tmp_path / "prog.py").write_text(textwrap.dedent(program))
     return grade(load_assignment(folder), tmp_path / "prog.py", "student", GradeOptions(lang="en"))
 
@@ -41,12 +43,16 @@ UPPER = """\
 
 
 def test_prompt_type_output_exit(tmp_path: Path) -> None:
-    result = run_dialogue(tmp_path, UPPER, """\
+    result = run_dialogue(
+        tmp_path,
+        UPPER,
+        """\
         - prompt: "Sentence: "
         - type: "héllo, 世界"
         - output: {line: "HÉLLO, 世界"}
         - exit: 0
-    """)
+    """,
+    )
     assert result.score == 1, result.scenarios[0].message
     terminal = result.scenarios[0].outcome.terminal
     typed = b"".join(e.data for e in terminal if e.stream == "stdin")
@@ -55,11 +61,15 @@ def test_prompt_type_output_exit(tmp_path: Path) -> None:
 
 def test_a_prompt_is_not_taken_for_the_answer(tmp_path: Path) -> None:
     """The expected text appears only inside the input() prompt: that must not count."""
-    result = run_dialogue(tmp_path, 'input("Type HELLO: ")\nprint("bye")\n', """\
+    result = run_dialogue(
+        tmp_path,
+        'input("Type HELLO: ")\nprint("bye")\n',
+        """\
         - prompt: "Type HELLO: "
         - type: x
         - output: {text: HELLO}
-    """)
+    """,
+    )
     assert result.score == 0
     step = result.scenarios[0].steps[2]
     assert step.status == "failed"
@@ -67,9 +77,13 @@ def test_a_prompt_is_not_taken_for_the_answer(tmp_path: Path) -> None:
 
 def test_blocked_input_gets_eof_instead_of_hanging(tmp_path: Path) -> None:
     """A program waiting in input() when the spec expects it to exit is given EOF at once."""
-    result = run_dialogue(tmp_path, 'name = input()\nprint("never")\n', """\
+    result = run_dialogue(
+        tmp_path,
+        'name = input()\nprint("never")\n',
+        """\
         - exit: 0
-    """)
+    """,
+    )
     scenario = result.scenarios[0]
     step = scenario.steps[0]
     assert step.status == "failed"
@@ -80,11 +94,15 @@ def test_blocked_input_gets_eof_instead_of_hanging(tmp_path: Path) -> None:
 
 def test_stdout_and_stderr_are_kept_apart(tmp_path: Path) -> None:
     program = 'import sys\nprint("to stderr", file=sys.stderr)\nprint("to stdout")\n'
-    result = run_dialogue(tmp_path, program, """\
+    result = run_dialogue(
+        tmp_path,
+        program,
+        """\
         - output: {line: to stdout}
         - stderr: {contains: to stderr}
         - exit: 0
-    """)
+    """,
+    )
     assert result.score == 1, result.scenarios[0].message
     outcome = result.scenarios[0].outcome
     assert b"to stderr" not in b"".join(e.data for e in outcome.terminal if e.stream == "stdout")
@@ -92,7 +110,11 @@ def test_stdout_and_stderr_are_kept_apart(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("code", "passes"), [("0", False), ("nonzero", True), ("any", True)])
 def test_exit_codes(tmp_path: Path, code: str, passes: bool) -> None:
-    result = run_dialogue(tmp_path, "raise SystemExit(3)\n", f"""\
+    result = run_dialogue(
+        tmp_path,
+        "raise SystemExit(3)\n",
+        f"""\
         - exit: {code}
-    """)
+    """,
+    )
     assert (result.score == 1) is passes, result.scenarios[0].message

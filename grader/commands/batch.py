@@ -33,14 +33,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--write-manifest", type=Path, metavar="FILE", default=None,
                    help="only list the submissions found into FILE, for `grader grade-one --manifest "
                         "FILE --index N` (job arrays); grade nothing")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="grade on a Dask cluster: local[:N] (N worker processes here), tcp://HOST:PORT "
+                        "of a scheduler, or a scheduler file; needs pip install '.[dask]'")
     add_isolation_options(p)
     p.set_defaults(func=run)
 
 
-def _interrupt_on_sigterm() -> None:
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_sigterm() -> object:
     """``kill`` ends a batch as Ctrl-C does: workers stopped, finished results kept."""
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,15 +63,25 @@ def run(args: argparse.Namespace) -> int:
                 "collect").format(n=n, path=args.write_manifest, last=n - 1))
         return 0
     out = args.out or Path("reports") / load_assignment(args.assignment).id
-    _interrupt_on_sigterm()
+    previous = _interrupt_on_sigterm()
     progress = progress_for(sys.stdout, lang, enabled=not args.no_progress)
+    executor = None
+    if args.dask:
+        from grader.dask_executor import DaskExecutor
+
+        executor = DaskExecutor(args.dask)
     try:
         summary = run_batch(args.assignment, args.submissions, out, options=options,
-                            jobs=args.jobs or (os.cpu_count() or 1), force=args.force, progress=progress)
+                            jobs=args.jobs or (os.cpu_count() or 1), force=args.force, progress=progress,
+                            executor=executor)
     except KeyboardInterrupt:
         print(_("interrupted: finished results are kept in {out}; run the same command again to grade "
                 "the rest").format(out=out), file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+        if executor is not None:
+            executor.close()
     for line in summary_lines(summary, lang):
         print(line)
     return 0

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader.errors import UsageError
 from grader.i18n import default_lang
 
 DEFAULT_ROOTS = {"gradescope": "/autograder", "prairielearn": "/grade"}
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from grader.platforms.run import platform_run
 
     root = args.root or Path(DEFAULT_ROOTS[args.platform])
+    if not root.is_dir():
+        raise UsageError(f"{root}: no such folder; run this inside the {args.platform} container "
+                         "or give --root")
     try:
         doc, path = platform_run(args.platform, root, args.lang or default_lang(), args.isolation,
                                  args.python, debug=args.debug)

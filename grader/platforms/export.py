@@ -155,7 +155,7 @@ RUN_SH = """\
 #!/usr/bin/env bash
 # PrairieLearn's entry point for this question. It always leaves /grade/results/results.json.
 ROOT="${{GRADE_ROOT:-/grade}}"
-if ! python3 -c 'import grader' 2>/dev/null; then
+if ! python3 -I -c 'import grader' 2>/dev/null; then
     python3 -m pip install -q --no-index --find-links "$ROOT/tests/wheels" socket-grader 2>/dev/null \\
         || python3 -m pip install -q "$ROOT"/tests/wheels/{wheel}
 fi

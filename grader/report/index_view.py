@@ -99,7 +99,7 @@ def histogram(percents: list[float], lang: str) -> Histogram:
         counts[min(BINS - 1, int(p // (100 / BINS)))] += 1
     width, height, left, base = 600, 220, 36, 180.0
     top = max(counts) if counts and max(counts) else 1
-    slot = (width - left - 8) / BINS
+    slot = (width - left - 24) / BINS
     bars = []
     for i, count in enumerate(counts):
         h = (base - 20) * count / top
@@ -139,6 +139,7 @@ def index_view(results: list[GradeResult], links: dict[str, str], *, title: str,
                 stat.failed += s.status in ("failed", "not_gradable")
                 stat.skipped += s.status == "skipped"
         percent = round(100 * r.score / r.max_score, 1) if r.max_score else 0.0
+        percent = int(percent) if percent == int(percent) else percent
         rows.append(IndexRow(
             student=r.student, href=links.get(r.student), graded=r.status == "graded",
             reason=r.not_graded_reason or "", score=points(round(r.score, 4)),

@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from grader.i18n import gettext_for
-from grader.results import Diagnosis, GradeResult, ScenarioResult, StepVerdict
 from grader.report.stderr_view import StderrView, stderr_view
 from grader.report.timeline import Timeline, build_timeline, process_end
 from grader.report.visible import ByteDiff, byte_diff, visible_html
+from grader.results import Diagnosis, GradeResult, ScenarioResult, StepVerdict
 from grader.spec import TERMINAL_ACTIONS
 
 ICONS = {"passed": "✓", "failed": "✗", "skipped": "↷", "not_gradable": "!", "not_reached": "·"}
@@ -43,7 +43,7 @@ def seconds(x: float | None) -> str:
 
 def stamp(t: float) -> str:
     """A time on a scenario's clock: milliseconds while short, seconds after."""
-    return f"{t * 1000:.1f} ms" if t < 10 else f"{t:.2f} s"
+    return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.3f} s"
 
 
 def when(iso: str) -> str:

@@ -9,18 +9,19 @@ was left out, so a runaway transcript cannot make a report huge.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from grader.i18n import gettext_for
 from grader.outcome import ConnectionRecord, Outcome
-from grader.report.visible import hexdump, visible_html
+from grader.report.visible import hexdump, looks_binary, visible_html
 
 MAX_ROWS = 400
 BYTE_BUDGET = 64 * 1024
 ROW_TEXT_LIMIT = 4096
-ROW_HEX_LIMIT = 256
+ROW_HEX_LIMIT = 128
 
 
 @dataclass
@@ -35,7 +36,10 @@ class Row:
     text: Markup | None = None
     hex: str | None = None
     note: str = ""
-    order: int = 0
+    binary: bool = False
+    """Mostly not text: shown as hex only, which says more and costs less."""
+    data: bytes | None = field(default=None, repr=False)
+    """The bytes behind ``text``; dropped once shown."""
 
 
 @dataclass
@@ -52,36 +56,26 @@ class Timeline:
 
 def build_timeline(outcome: Outcome, lang: str, *, role: str = "client",
                    failed_step: int | None = None, failure_text: str = "") -> Timeline:
+    """Every fact of the run as one list of rows in time order, bounded for display."""
+    rows = _rows(outcome, lang, role, failed_step, failure_text)
+    rows.sort(key=lambda r: (r.t, r.kind == "process"))  # stable: ties keep the order above
+    return _bounded(rows, lang)
+
+
+def _rows(outcome: Outcome, lang: str, role: str, failed_step: int | None, failure_text: str) -> list[Row]:
     _ = gettext_for(lang)
     peer = _("reference server") if role == "client" else _("reference client")
     rows: list[Row] = []
-
-    _pending: list[tuple[Row, bytes]] = []
-
-    def data_row(t: float, kind: str, who: str, what: str, data: bytes, size: int | None = None) -> None:
-        row = Row(t=t, kind=kind, who=who, what=what, size=size if size is not None else len(data),
-                  order=len(rows) + 1)
-        rows.append(row)
-        _pending.append((row, data))
-
     for e in outcome.wire:
-        if e.direction == "from_student":
-            data_row(e.t, "net-out", _("your program → {peer}").format(peer=peer),
-                     _("sent on connection {conn}").format(conn=e.conn), e.data, e.size)
-        else:
-            data_row(e.t, "net-in", _("{peer} → your program").format(peer=peer),
-                     _("sent on connection {conn}").format(conn=e.conn), e.data, e.size)
-    for ev in _merge_terminal(outcome):
-        t, stream, data = ev
-        labels = {
-            "stdout": (_("terminal"), _("your program printed")),
-            "stderr": (_("terminal"), _("your program wrote to stderr")),
-            "stdin": (_("terminal"), _("typed into your program")),
-            "prompt": (_("terminal"), _("your program asked for input")),
-        }
-        who, what = labels.get(stream, (_("terminal"), stream))
-        kind = {"stdin": "typed"}.get(stream, stream)
-        data_row(t, kind, who, what, data)
+        who = (_("your program → {peer}") if e.direction == "from_student" else _("{peer} → your program"))
+        rows.append(Row(t=e.t, kind="net-out" if e.direction == "from_student" else "net-in",
+                        who=who.format(peer=peer), what=_("sent on connection {conn}").format(conn=e.conn),
+                        size=e.size if e.size is not None else len(e.data), data=e.data))
+    labels = {"stdout": _("your program printed"), "stderr": _("your program wrote to stderr"),
+              "stdin": _("typed into your program"), "prompt": _("your program asked for input")}
+    for t, stream, data in _merge_terminal(outcome):
+        rows.append(Row(t=t, kind={"stdin": "typed"}.get(stream, stream), who=_("terminal"),
+                        what=labels.get(stream, stream), size=len(data), data=data))
     for c in outcome.connections:
         if c.opened_at is not None:
             rows.append(Row(t=c.opened_at, kind="conn", who=_("network"),
@@ -94,46 +88,62 @@ def build_timeline(outcome: Outcome, lang: str, *, role: str = "client",
                         what=_("step {n} failed here").format(n=failed.index + 1), note=failure_text))
     rows.append(Row(t=outcome.duration, kind="process", who=_("your program"),
                     what=process_end(outcome, lang)))
-    for i, row in enumerate(rows):
-        row.order = row.order or 100000 + i
-    rows.sort(key=lambda r: (r.t, r.kind == "process", r.order))
+    return rows
 
-    timeline = Timeline(bytes_total=sum(len(d) for _r, d in _pending))
-    shown_budget = BYTE_BUDGET
-    pending = {id(r): d for r, d in _pending}
+
+def _bounded(rows: list[Row], lang: str) -> Timeline:
+    """At most ``MAX_ROWS`` rows and ``BYTE_BUDGET`` bytes shown, half each for the network and
+    the terminal, so that a flood on one side does not hide the other."""
+    _ = gettext_for(lang)
+    timeline = Timeline(bytes_total=sum(len(r.data) for r in rows if r.data))
+    budgets = {"network": BYTE_BUDGET // 2, "terminal": BYTE_BUDGET // 2}
     for row in rows:
+        data, row.data = row.data or b"", None
         if len(timeline.rows) >= MAX_ROWS and row.kind not in ("process", "failure"):
             timeline.omitted_rows += 1
-            timeline.omitted_bytes += len(pending.get(id(row), b""))
+            timeline.omitted_bytes += len(data)
             continue
-        data = pending.get(id(row))
-        if data is not None:
-            take = min(len(data), ROW_TEXT_LIMIT, shown_budget)
-            shown_budget -= take
+        channel = "network" if row.kind.startswith("net") else "terminal"
+        if data and budgets[channel] <= 0:
+            row.note = _("not shown: the report shows at most {kib} KiB of data per scenario").format(
+                kib=BYTE_BUDGET // 1024)
+            timeline.omitted_bytes += len(data)
+        elif data and looks_binary(data):
+            row.binary = True
+            row.hex = hexdump(data, ROW_HEX_LIMIT)
+            budgets[channel] -= 8 * min(len(data), ROW_HEX_LIMIT)  # a hex dump costs ~6 characters a byte
+            if len(data) > ROW_HEX_LIMIT:
+                timeline.omitted_bytes += len(data) - ROW_HEX_LIMIT
+        elif data:
+            take = min(len(data), ROW_TEXT_LIMIT, budgets[channel])
+            budgets[channel] -= take
             row.text = visible_html(data[:take], line_breaks=True)
-            row.hex = hexdump(data, ROW_HEX_LIMIT) if take else None
-            if row.size is not None and row.size > len(data):
-                row.note = _("{size} bytes; the grader kept only the first {kept}").format(
-                    size=row.size, kept=len(data))
-            elif take < len(data):
+            row.hex = hexdump(data, ROW_HEX_LIMIT)
+            if take < len(data):
                 row.note = _("first {shown} of {size} bytes shown").format(shown=take, size=len(data))
                 timeline.omitted_bytes += len(data) - take
+        if row.size is not None and row.size > len(data) and row.kind.startswith("net"):
+            row.note = (_("{size} bytes; the grader kept only the first {kept}").format(
+                size=row.size, kept=len(data)) if data else
+                _("not recorded: the grader's transcript had reached its limit"))
         timeline.rows.append(row)
     return timeline
 
 
 def _merge_terminal(outcome: Outcome) -> list[tuple[float, str, bytes]]:
-    """Adjacent chunks of the same terminal stream become one row (a print may arrive in pieces)."""
-    merged: list[tuple[float, str, bytes]] = []
+    """Adjacent chunks of one output stream become one row (a print may arrive in pieces),
+    unless something happened on the wire in between."""
     wire_times = sorted(e.t for e in outcome.wire)
+    merged: list[tuple[float, str, list[bytes]]] = []
+    last_t = 0.0
     for ev in outcome.terminal:
         if merged and merged[-1][1] == ev.stream and ev.stream in ("stdout", "stderr") \
-                and not any(merged[-1][0] < t <= ev.t for t in wire_times):
-            t, stream, data = merged[-1]
-            merged[-1] = (t, stream, data + ev.data)
+                and bisect.bisect_right(wire_times, ev.t) == bisect.bisect_right(wire_times, last_t):
+            merged[-1][2].append(ev.data)
         else:
-            merged.append((ev.t, ev.stream, ev.data))
-    return merged
+            merged.append((ev.t, ev.stream, [ev.data]))
+        last_t = ev.t
+    return [(t, stream, b"".join(parts)) for t, stream, parts in merged]
 
 
 def end_label(how: str, lang: str) -> str:
@@ -166,9 +176,15 @@ def process_end(outcome: Outcome, lang: str) -> str:
             "scenario timeout": _("the scenario ran out of time"),
             "output limit": _("it printed more than the output limit"),
         }.get(p.killed_by_grader, p.killed_by_grader)
-        return _("the grader stopped your program: {why}").format(why=why)
-    if p.signal:
-        return _("your program was killed by signal {signal}").format(signal=p.signal)
-    if p.exit_code is None:
-        return _("your program was still running")
-    return _("your program exited with code {code}").format(code=p.exit_code)
+        end = _("the grader stopped your program: {why}").format(why=why)
+    elif p.signal:
+        end = _("your program was killed by signal {signal}").format(signal=p.signal)
+    elif p.exit_code is None:
+        end = _("your program was still running")
+    else:
+        end = _("your program exited with code {code}").format(code=p.exit_code)
+    if p.limit:  # set where the sandbox can tell which limit was hit
+        name = {"memory": _("memory"), "processes": _("number of processes"), "cpu time": _("CPU time"),
+                "file size": _("file size"), "open files": _("open files")}.get(p.limit, p.limit)
+        end += _(" (it ran into the {limit} limit)").format(limit=name)
+    return end

@@ -16,7 +16,6 @@ from markupsafe import Markup, escape
 from grader.textshow import show_bytes, show_hex
 
 _ESCAPE = re.compile(r"\\(\\|n|r|t|0|x[0-9a-f]{2}|u[0-9a-f]{4})")
-_NAMES = {"\\n": "LF", "\\r": "CR", "\\t": "TAB", "\\0": "NUL"}
 
 
 def visible_html(data: bytes, *, line_breaks: bool = False) -> Markup:
@@ -27,46 +26,73 @@ def visible_html(data: bytes, *, line_breaks: bool = False) -> Markup:
     """
     text = show_bytes(data, limit=len(data) * 4 + 16)
     out: list[str] = []
+    marks: list[str] = []  # escapes in a row share one box: binary data stays compact
+
+    def flush() -> None:
+        if marks:
+            out.append(f'<span class="esc">{escape("".join(marks))}</span>')
+            marks.clear()
+
     pos = 0
     for m in _ESCAPE.finditer(text):
-        out.append(str(escape(text[pos:m.start()])))
+        if m.start() > pos:
+            flush()
+            out.append(str(escape(text[pos:m.start()])))
         token = m.group(0)
         if token == "\\\\":
+            flush()
             out.append("\\")
         else:
-            name = _NAMES.get(token, "byte" if token.startswith("\\x") else "character")
-            out.append(f'<span class="esc" title="{name}">{escape(token)}</span>')
+            marks.append(token)
             if line_breaks and token == "\\n":
+                flush()
                 out.append("\n")
         pos = m.end()
+    flush()
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))
 
 
-def hexdump(data: bytes, limit: int = 512, start: int = 0) -> str:
-    """Classic 16-bytes-a-line dump (offset, hex, printable ASCII), at most ``limit`` bytes."""
+def hexdump(data: bytes, limit: int = 512, width: int = 8) -> str:
+    """Classic dump, ``width`` bytes a line (offset, hex, printable ASCII), at most ``limit`` bytes.
+
+    Eight bytes a line keep a dump narrow enough for a table column and a phone."""
     lines = []
-    for offset in range(0, min(len(data), limit), 16):
-        chunk = data[offset:offset + 16]
+    for offset in range(0, min(len(data), limit), width):
+        chunk = data[offset:offset + width]
         ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{start + offset:06x}  {show_hex(chunk, 16):<47}  {ascii_}")
+        lines.append(f"{offset:06x}  {show_hex(chunk, width):<{width * 3 - 1}}  {ascii_}")
     if len(data) > limit:
-        lines.append(f"… ({len(data) - limit} more bytes)")
+        lines.append(f"… (+{len(data) - limit})")
     return "\n".join(lines)
+
+
+HEX_CONTEXT = 16
 
 
 def char_start(data: bytes, i: int) -> int:
     """Move ``i`` back to the first byte of the UTF-8 character it falls inside, if any."""
     for back in range(1, 4):
-        if i - back < 0:
+        start = i - back
+        if start < 0:
             break
-        b = data[i - back]
+        b = data[start]
         if b < 0x80:
             break
-        if b >= 0xC0:
+        if 0xC2 <= b <= 0xF4:
             needed = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-            return i - back if needed > back else i
+            if start + needed > i and _is_utf8(data[start:start + needed]):
+                return start
+            break
     return i
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def char_end(data: bytes, i: int) -> int:
@@ -80,6 +106,16 @@ def char_end(data: bytes, i: int) -> int:
         return i + size
     except UnicodeDecodeError:
         return i + 1
+
+
+def looks_binary(data: bytes, sample: int = 512) -> bool:
+    """More than one byte in ten of the start is not printable text."""
+    head = data[:sample]
+    if not head:
+        return False
+    text = head.decode("utf-8", errors="replace")
+    odd = sum(ch == "\ufffd" or (not ch.isprintable() and ch not in "\r\n\t") for ch in text)
+    return odd * 10 > len(text)
 
 
 def common_prefix(a: bytes, b: bytes) -> int:
@@ -102,15 +138,20 @@ class DiffSide:
     cut_before: bool
     cut_after: bool
     size: int
-    hex: str
+    hex: Markup
+    """The bytes around the difference in hex, the differing one marked."""
+    hex_start: int
 
 
 @dataclass(frozen=True)
 class ByteDiff:
     offset: int
-    """Absolute offset of the first differing byte in the whole payload."""
+    """Absolute offset (from 0) of the first differing byte in the whole payload; people are
+    shown ``offset + 1``, "the 1st byte", as the judge's messages count."""
     expected: DiffSide
     observed: DiffSide
+    binary: bool
+    """Mostly not text: hex shows the difference better than text does."""
 
 
 def byte_diff(expected: bytes, observed: bytes, first_difference: int | None = None,
@@ -125,8 +166,11 @@ def byte_diff(expected: bytes, observed: bytes, first_difference: int | None = N
         rel = max(0, min(first_difference - window_start, len(expected), len(observed)))
     at = char_start(expected, rel) if rel < len(expected) else char_start(observed, rel)
     at = min(at, char_start(observed, rel) if rel < len(observed) else at)
+    binary = looks_binary(expected) or looks_binary(observed)
+    if binary:
+        context = min(context, 48)
     return ByteDiff(
-        offset=window_start + rel,
+        offset=window_start + rel, binary=binary,
         expected=_side(expected, at, rel, context, window_start, expected_size),
         observed=_side(observed, at, rel, context, window_start, observed_size),
     )
@@ -139,9 +183,11 @@ def _side(data: bytes, at: int, rel: int, context: int, window_start: int, size:
         end_at = char_end(data, rel)
     stop = char_start(data, min(len(data), end_at + context * 2)) if end_at + context * 2 < len(data) \
         else len(data)
-    hex_from = max(0, rel - 8)
-    hex_bytes = data[hex_from:rel + 8]
-    marks = [f"[{b:02x}]" if hex_from + i == rel else f"{b:02x}" for i, b in enumerate(hex_bytes)]
+    hex_from = max(0, rel - HEX_CONTEXT)
+    hex_bytes = data[hex_from:rel + HEX_CONTEXT]
+    marks = [f"<mark>{b:02x}</mark>" if hex_from + i == rel else f"{b:02x}" for i, b in enumerate(hex_bytes)]
+    if rel >= len(data):
+        marks.append("<mark>··</mark>")
     return DiffSide(
         before=visible_html(data[start:at]),
         at=visible_html(data[at:end_at]),
@@ -150,5 +196,6 @@ def _side(data: bytes, at: int, rel: int, context: int, window_start: int, size:
         cut_before=start > 0 or window_start > 0,
         cut_after=stop < len(data) or (size is not None and window_start + len(data) < size),
         size=size if size is not None else len(data),
-        hex=" ".join(marks),
+        hex=Markup(" ".join(marks)),  # hex digits and our own tags only
+        hex_start=window_start + hex_from,
     )

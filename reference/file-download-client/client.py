@@ -10,6 +10,7 @@ The file is written to ``NAME.part`` and renamed to ``NAME`` only once all ``siz
 arrived, so a cut-off download never leaves a file that looks complete.
 """
 
+import contextlib
 import os
 import socket
 import sys
@@ -34,7 +35,7 @@ def read_header(sock: socket.socket) -> tuple[bytes, bytes]:
 
 
 def download(sock: socket.socket, name: str) -> int:
-    sock.sendall(f"GET {name}\n".encode("utf-8"))
+    sock.sendall(f"GET {name}\n".encode())  # UTF-8
     header, rest = read_header(sock)
     words = header.decode("utf-8", errors="replace").split(" ", 1)
     if words[0] == "ERR":
@@ -58,10 +59,8 @@ def download(sock: socket.socket, name: str) -> int:
                         f"the server closed the connection after {received} of {size} bytes")
         os.replace(partial, name)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.remove(partial)
-        except OSError:
-            pass
         raise
     return size
 

@@ -52,18 +52,15 @@ def main() -> int:
                         show(line.rstrip(b"\r"))
                 else:
                     data = os.read(stdin, 4096)
-                    key_buf += data
-                    lines = key_buf.split(b"\n")
-                    key_buf = lines.pop() if data else b""
-                    if not data and lines[-1:] == [b""]:
-                        lines.pop()
+                    key_buf += data or b"\n"  # at the end of input, finish the last line
+                    *lines, key_buf = key_buf.split(b"\n")
                     for raw in lines:
                         text = raw.decode("utf-8", errors="replace").rstrip("\r")
                         if text == "/quit":
                             sock.sendall(b"QUIT\n")
                             return 0
                         if text:
-                            sock.sendall(f"MSG {text}\n".encode("utf-8"))
+                            sock.sendall(f"MSG {text}\n".encode())  # UTF-8
                     if not data:  # end of input (Ctrl-D) ends the chat like /quit
                         sock.sendall(b"QUIT\n")
                         return 0

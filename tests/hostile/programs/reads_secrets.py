@@ -32,12 +32,12 @@ for t in targets:
             leaked.append(f"read {t}")
     except OSError:
         pass
+me = os.readlink("/proc/self")  # our pid as /proc numbers it (not getpid() in a PID namespace)
 for pid in os.listdir("/proc"):
-    if pid.isdigit():
+    if pid.isdigit() and pid != me:
         try:
             Path(f"/proc/{pid}/environ").read_bytes()
-            if pid != str(os.getpid()):
-                leaked.append(f"read /proc/{pid}/environ")
+            leaked.append(f"read /proc/{pid}/environ")
         except OSError:
             pass
 for line in leaked:

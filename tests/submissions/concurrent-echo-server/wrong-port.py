@@ -1,4 +1,4 @@
-# Listens on the fixed port 8080 instead of the PORT given on the command line.
+# Listens on a port of its own choosing (8888) instead of the PORT given on the command line.
 import socket
 import threading
 
@@ -14,7 +14,7 @@ def echo(conn):
 
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("127.0.0.1", 8080))
+server.bind(("127.0.0.1", 8888))
 server.listen()
 while True:
     conn, addr = server.accept()

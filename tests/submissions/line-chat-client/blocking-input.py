@@ -14,7 +14,7 @@ while True:
         sock.sendall(b"QUIT\n")
         sock.close()
         break
-    sock.sendall(f"MSG {text}\n".encode("utf-8"))
+    sock.sendall(f"MSG {text}\n".encode())
     sock.setblocking(False)
     try:
         data = sock.recv(4096)

@@ -27,4 +27,4 @@ while True:
         sock.sendall(b"QUIT\n")
         sock.close()
         break
-    sock.sendall(f"MSG {text}".encode("utf-8"))
+    sock.sendall(f"MSG {text}".encode())

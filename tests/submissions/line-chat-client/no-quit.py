@@ -30,4 +30,4 @@ while True:
         sock.shutdown(socket.SHUT_RDWR)
         sock.close()
         break
-    sock.sendall(f"MSG {text}\n".encode("utf-8"))
+    sock.sendall(f"MSG {text}\n".encode())

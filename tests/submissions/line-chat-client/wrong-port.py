@@ -31,4 +31,4 @@ while True:
         sock.sendall(b"QUIT\n")
         sock.close()
         break
-    sock.sendall(f"MSG {text}\n".encode("utf-8"))
+    sock.sendall(f"MSG {text}\n".encode())

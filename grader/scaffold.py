@@ -1,0 +1,63 @@
+"""``grader new``: a new assignment folder that works from the first minute.
+
+It writes a commented spec for a small ping/pong protocol (so a teacher edits a working
+example instead of starting from a blank page), a README with an English and a Chinese
+section, a reference stub and a manifest. ``grader validate`` fails on the stub (the reference
+does not get full marks) and accepts the folder once the reference is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Literal
+
+TEMPLATES = Path(__file__).parent / "scaffold_templates"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+Role = Literal["client", "server"]
+
+
+class ScaffoldError(Exception):
+    """The assignment cannot be created (bad id, or it already exists); one line for the user."""
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    assignment: Path
+    reference: Path
+    submissions: Path
+    files: list[Path]
+
+
+def _render(name: str, **values: str) -> str:
+    return Template((TEMPLATES / name).read_text(encoding="utf-8")).substitute(values)
+
+
+def create(assignment_id: str, role: Role, root: Path = Path(".")) -> Scaffold:
+    """Write ``assignments/<id>/``, ``reference/<id>/`` and ``tests/submissions/<id>/`` under root."""
+    if not ID_PATTERN.match(assignment_id):
+        raise ScaffoldError(f"{assignment_id!r} is not a valid id: use lower-case letters, digits, "
+                            "'-' and '_', starting with a letter or digit")
+    folder = root / "assignments" / assignment_id
+    reference = root / "reference" / assignment_id
+    submissions = root / "tests" / "submissions" / assignment_id
+    for path in (folder, reference):
+        if path.exists():
+            raise ScaffoldError(f"{path} already exists; choose another id or remove it")
+    entry = f"{role}.py"
+    usage = "HOST PORT" if role == "client" else "PORT"
+    first = "connects" if role == "client" else "listening"
+    values = {"id": assignment_id, "entry": entry, "usage": usage, "first_scenario": first}
+    outputs = {
+        folder / "assignment.yaml": _render(f"{role}.assignment.yaml", **values),
+        folder / "manifest.yaml": _render("manifest.yaml", **values),
+        folder / "README.md": _render("README.md", **values),
+        reference / entry: _render(f"{entry}.tmpl", **values),
+    }
+    for path, text in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    submissions.mkdir(parents=True, exist_ok=True)
+    return Scaffold(folder, reference, submissions, list(outputs))

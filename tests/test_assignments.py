@@ -1,0 +1,75 @@
+"""Every shipped assignment is proven by ``grader validate``: its reference gets full marks on
+every run, each buggy submission in its manifest loses exactly the scenarios listed, and every
+scenario is lost by some buggy submission (no check that nothing shows can fail).
+
+All assignments are validated once, at the same time (one pool of runs, as
+``grader validate assignments/`` does); the parametrised tests then read the reports, so each
+assignment passes or fails on its own line. Fixed-port assignments run in parallel in namespace
+mode and one at a time on the host network; both work.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ASSIGNMENTS
+
+from grader.commands.validate import explain
+from grader.validate import AssignmentReport, ValidateOptions, find_assignments, validate
+
+FOLDERS = find_assignments(ASSIGNMENTS)
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, AssignmentReport]:
+    # Two reference runs here (the manifests ask 3 of `grader validate`) keep the suite fast.
+    return {r.folder.name: r for r in validate(FOLDERS, ValidateOptions(lang="en", runs=2))}
+
+
+def _explain(report: AssignmentReport) -> str:
+    return "\n".join(line for check in [*report.reference, *report.buggy] for line in explain(check, "en"))
+
+
+@pytest.mark.parametrize("name", [f.name for f in FOLDERS])
+def test_assignment_is_proven(reports: dict[str, AssignmentReport], name: str) -> None:
+    report = reports[name]
+    assert not report.problems, "\n".join(report.problems)
+    assert report.reference, "the manifest names no reference runs"
+    assert report.runs_ok, _explain(report)
+
+
+@pytest.mark.parametrize("name", [f.name for f in FOLDERS])
+def test_every_scenario_is_lost_by_some_buggy_submission(reports: dict[str, AssignmentReport],
+                                                         name: str) -> None:
+    report = reports[name]
+    assert not report.problems, "\n".join(report.problems)
+    assert report.untested == [], f"untested checks: {', '.join(report.untested)}"
+
+
+def test_there_are_assignments_to_prove() -> None:
+    assert len(FOLDERS) >= 5
+
+
+ISOLATED = ["uppercase-client", "concurrent-echo-server", "time-server"]
+"""Assignments held to a stricter bar: every scenario has a buggy submission that loses just it."""
+
+
+def _dependents(report: AssignmentReport, scenario_id: str) -> set[str]:
+    """Scenarios skipped when ``scenario_id`` fails (directly or through other dependencies)."""
+    assert report.assignment is not None
+    found: set[str] = set()
+    for scenario in report.assignment.scenarios:  # dependencies always name earlier scenarios
+        if scenario_id in scenario.depends_on or found & set(scenario.depends_on):
+            found.add(scenario.id)
+    return found
+
+
+@pytest.mark.parametrize("name", ISOLATED)
+def test_each_scenario_has_a_buggy_submission_losing_just_it(reports: dict[str, AssignmentReport],
+                                                             name: str) -> None:
+    report = reports[name]
+    assert report.assignment is not None, "\n".join(report.problems)
+    assert report.assignment.max_score == 10
+    losses = [set(check.expected) for check in report.buggy]
+    for scenario in report.assignment.scenarios:
+        wanted = {scenario.id} | _dependents(report, scenario.id)
+        assert wanted in losses, f"no buggy submission loses exactly {sorted(wanted)}"

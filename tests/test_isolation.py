@@ -1,0 +1,185 @@
+"""Isolation modes: the same scores either way, the mode said in the result, fixed ports safe.
+
+Namespace mode gives every scenario its own loopback; host mode shares the machine's and
+must serialise scenarios of an assignment that fixes its port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENTS, REFERENCE, ROOT
+
+from grader.grade import GradeOptions, grade, grade_async
+from grader.sandbox import choose_mode, probe_namespaces
+from grader.spec_yaml import load_assignment
+
+FIXED = ROOT / "tests" / "fixed_port"
+HOSTILE = ROOT / "tests" / "hostile"
+
+REFERENCES = [
+    ("hello-client", REFERENCE / "hello-client" / "client.py"),
+    ("echo-server", REFERENCE / "echo-server" / "server.py"),
+]
+
+
+@pytest.mark.root
+@pytest.mark.parametrize(("assignment", "submission"), REFERENCES, ids=[a for a, _ in REFERENCES])
+def test_namespace_and_host_give_the_same_scores(assignment: str, submission: Path) -> None:
+    spec = load_assignment(ASSIGNMENTS / assignment)
+
+    async def both():
+        return await asyncio.gather(
+            grade_async(spec, submission, "ref", GradeOptions(isolation="namespace")),
+            grade_async(spec, submission, "ref", GradeOptions(isolation="host")))
+
+    in_namespace, on_host = asyncio.run(both())
+    assert in_namespace.run.isolation == "namespace"
+    assert on_host.run.isolation == "host"
+    assert in_namespace.score == on_host.score == spec.max_score
+    assert [(s.id, s.status) for s in in_namespace.scenarios] == [(s.id, s.status) for s in on_host.scenarios]
+    assert {s.outcome.isolation for s in on_host.scenarios if s.outcome} == {"host"}
+
+
+def test_host_mode_says_which_mode() -> None:
+    spec = load_assignment(ASSIGNMENTS / "hello-client")
+    result = grade(spec, REFERENCE / "hello-client" / "client.py", "ref", GradeOptions(isolation="host"))
+    assert result.run.isolation == "host"
+    assert "host loopback" in (result.run.isolation_note or "")
+    assert "files:" in (result.run.isolation_note or "")
+    assert result.score == spec.max_score
+
+
+def test_cli_prints_the_mode(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(ASSIGNMENTS / "hello-client"),
+         str(REFERENCE / "hello-client" / "client.py"), "--isolation", "host", "--lang", "en"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "isolation: host" in " ".join(out.stdout.split())
+
+
+def test_auto_picks_namespace_where_possible() -> None:
+    mode, note = choose_mode("auto")
+    assert mode == ("namespace" if probe_namespaces()[0] else "host")
+    assert note
+
+
+def test_fixed_port_in_host_mode_is_serialised() -> None:
+    """Three gradings at once, four scenarios each, all on 127.0.0.1:8080 of the host."""
+    spec = load_assignment(FIXED)
+
+    async def three():
+        return await asyncio.gather(*(
+            grade_async(spec, FIXED / "good_server.py", f"s{i}", GradeOptions(isolation="host"))
+            for i in range(3)))
+
+    results = asyncio.run(three())
+    assert [r.score for r in results] == [spec.max_score] * 3, [
+        [(s.id, s.status, s.message) for s in r.scenarios] for r in results]
+    assert {r.run.isolation for r in results} == {"host"}
+
+
+@pytest.mark.root
+def test_fixed_port_in_namespaces_runs_in_parallel() -> None:
+    spec = load_assignment(FIXED)
+
+    async def eight():
+        return await asyncio.gather(*(
+            grade_async(spec, FIXED / "good_server.py", f"s{i}", GradeOptions(isolation="namespace"))
+            for i in range(8)))
+
+    results = asyncio.run(eight())
+    assert [r.score for r in results] == [spec.max_score] * 8
+
+
+def _non_loopback_address() -> str | None:
+    """This machine's address on its default route (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+            return s.getsockname()[0]
+        except OSError:
+            return None
+
+
+@pytest.mark.root
+def test_only_loopback_inside_the_namespace(tmp_path: Path) -> None:
+    address = _non_loopback_address()
+    if address is None or address.startswith("127."):
+        pytest.skip("this machine has no non-loopback address to try")
+    probe = tmp_path / "client.py"
+    probe.write_text(
+        "import socket, sys\n"
+        f"for target in [({address!r}, 22), ({address!r}, 80), ('192.0.2.1', 80), ('8.8.8.8', 53)]:\n"
+        "    try:\n"
+        "        socket.create_connection(target, timeout=1).close()\n"
+        "        print('REACHED', target)\n"
+        "    except OSError as exc:\n"
+        "        print('BLOCKED', target, exc.errno)\n"
+        "print(open('/proc/net/dev').read())\n")
+    spec = load_assignment(HOSTILE / "assignment.yaml")
+    result = grade(spec, probe, "probe", GradeOptions(isolation="namespace"))
+    text = result.scenarios[0].outcome.stdout.decode()  # type: ignore[union-attr]
+    assert "REACHED" not in text
+    assert text.count("BLOCKED") == 4
+    interfaces = [line.split(":")[0].strip() for line in text.splitlines() if ":" in line]
+    assert interfaces == ["lo"], text
+
+
+def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the OS refuses namespaces, ``auto`` falls back to host and ``namespace`` says why."""
+    import grader.sandbox as sandbox
+    from grader.errors import UsageError
+
+    monkeypatch.setattr(sandbox, "_probe_result", (False, "namespaces refused (no permission); using host"))
+    mode, note = sandbox.choose_mode("auto")
+    assert mode == "host" and note.startswith("namespaces refused")
+    with pytest.raises(UsageError, match="--isolation host"):
+        sandbox.choose_mode("namespace")
+
+
+def _boot_python(code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["/usr/bin/python3", "-c", code], cwd=cwd, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": _boot_dir_or_skip(), **env},
+                          timeout=60, check=False)
+
+
+def test_landlock_boot_confines_to_the_working_folder(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("ok")
+    code = ("import pathlib, socket\n"
+            "print(pathlib.Path('mine.txt').read_text())\n"
+            "pathlib.Path('new.txt').write_text('written')\n"
+            f"try:\n    open({str(ROOT / 'pyproject.toml')!r}).read(); print('LEAKED')\n"
+            "except PermissionError:\n    print('refused')\n")
+    run = _boot_python(code, tmp_path, GRADER_LANDLOCK="1")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["ok", "refused"]
+    assert (tmp_path / "new.txt").read_text() == "written"
+
+
+def test_landlock_boot_fails_closed(tmp_path: Path) -> None:
+    """If confinement cannot be applied, the student's program never runs."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    # the working folder is removed just before the interpreter starts: nothing to allow
+    argv = ["/bin/sh", "-c", f'rmdir "{gone}" && exec "$@"', "sh", "/usr/bin/python3", "-c", "print('RAN')"]
+    env = {"PATH": "/usr/bin:/bin", "GRADER_LANDLOCK": "1", "PYTHONPATH": _boot_dir_or_skip()}
+    run = subprocess.run(argv, cwd=gone, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert "RAN" not in run.stdout
+    assert run.returncode == 121, (run.stdout, run.stderr)
+    assert "grader sandbox: could not confine" in run.stderr
+
+
+def _boot_dir_or_skip() -> str:
+    from grader.sandbox import boot_dir
+
+    boot = boot_dir()
+    if boot is None:
+        pytest.skip("no Landlock in this kernel")
+    return boot

@@ -1,0 +1,226 @@
+"""``grader validate`` and ``grader new``: real grading runs of small assignments in ``tmp_path``.
+
+Each test builds an assignment folder (a copy of the hello-client spec, whose runs take well
+under a second) with a manifest that is right, wrong or broken, and runs the command as a
+teacher would, in-process through ``grader.cli.main``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS
+
+from grader.cli import main
+from grader.manifest import load_manifest
+from grader.spec_yaml import SpecError, load_assignment
+
+HELLO = ASSIGNMENTS / "hello-client"
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich wraps at 80 columns when not on a terminal; keep each message on one line."""
+    monkeypatch.setenv("COLUMNS", "250")
+
+
+def hello_folder(tmp_path: Path, manifest: str) -> Path:
+    """hello-client's spec, its reference and one buggy submission, with the given manifest."""
+    folder = tmp_path / "hello"
+    folder.mkdir()
+    shutil.copy(HELLO / "assignment.yaml", folder)
+    shutil.copy(REFERENCE / "hello-client" / "client.py", folder / "reference.py")
+    shutil.copy(SUBMISSIONS / "hello-client" / "extra-newline.py", folder / "extra-newline.py")
+    (folder / "manifest.yaml").write_text(textwrap.dedent(manifest), encoding="utf-8")
+    return folder
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+RIGHT = """\
+    reference: reference.py
+    reference_runs: 2
+    buggy:
+      - submission: extra-newline.py
+        loses: [sends-hello]
+        why: sends "hello\\n"
+"""
+
+
+def test_a_right_manifest_passes_and_untested_checks_are_warnings(tmp_path, capsys):
+    folder = hello_folder(tmp_path, RIGHT)
+    code, out = run_cli(capsys, "validate", str(folder))
+    assert code == 0, out
+    assert "untested check" in out
+    assert "connects" in out.split("untested check")[1]
+    assert "1 of 1 assignments proven" in out
+
+
+def test_strict_fails_on_untested_checks(tmp_path, capsys):
+    folder = hello_folder(tmp_path, RIGHT)
+    code, out = run_cli(capsys, "validate", "--strict", "--runs", "1", str(folder))
+    assert code == 1, out
+    assert "0 of 1 assignments proven" in out
+
+
+def test_a_wrong_expectation_fails_saying_expected_and_lost(tmp_path, capsys):
+    folder = hello_folder(tmp_path, """\
+        reference: reference.py
+        reference_runs: 1
+        buggy:
+          - submission: extra-newline.py
+            loses: [prints-reply]
+            why: the teacher guessed wrong
+    """)
+    code, out = run_cli(capsys, "validate", str(folder))
+    assert code == 1, out
+    assert "expected to lose: prints-reply; lost: sends-hello" in out
+    assert "prints-reply: passed, but the manifest says it must be lost" in out
+    assert "sends-hello: lost, but the manifest says it must pass" in out
+    assert "the teacher guessed wrong" in out
+
+
+def test_a_submission_that_cannot_be_graded_is_an_error_not_a_loss(tmp_path, capsys):
+    folder = hello_folder(tmp_path, """\
+        reference: reference.py
+        reference_runs: 1
+        buggy:
+          - submission: notes.txt
+            loses: []
+            why: not a Python file
+    """)
+    (folder / "notes.txt").write_text("print('hi')\n")
+    code, out = run_cli(capsys, "validate", str(folder))
+    assert code == 1, out
+    assert "grader error: not graded" in out
+
+
+def test_a_bad_manifest_is_a_clear_error_with_file_and_line(tmp_path, capsys):
+    folder = hello_folder(tmp_path, """\
+        reference: reference.py
+        reference_runs: 2
+        buggy:
+          - submission: extra-newline.py
+            loses: [sends-hello, no-such-scenario]
+            why: x
+          - submission: missing.py
+            loses: []
+            why: y
+            expect: 3
+    """)
+    code, out = run_cli(capsys, "validate", str(folder))
+    assert code == 2, out
+    manifest = folder / "manifest.yaml"
+    assert f"{manifest}:5: buggy[0].loses: unknown scenario 'no-such-scenario'" in out
+    assert f"{manifest}:7: buggy[1].submission: no such file or folder: missing.py" in out
+    assert f"{manifest}:10: buggy[1].expect: unknown field" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("reference: ok.py\nbuggy: [1, 2\n", "manifest.yaml:3: YAML syntax error"),
+    ("- reference.py\n", "manifest.yaml:1: the manifest must be a mapping of fields"),
+    ("buggy: []\n", "manifest.yaml:1: reference: Field required"),
+])
+def test_manifest_syntax_and_shape_errors(tmp_path, text, message):
+    folder = hello_folder(tmp_path, text)
+    with pytest.raises(SpecError) as caught:
+        load_manifest(folder, load_assignment(folder))
+    assert message in str(caught.value)
+
+
+def test_a_missing_manifest_or_a_broken_spec_is_exit_2_and_others_still_run(tmp_path, capsys):
+    good = hello_folder(tmp_path, RIGHT)
+    no_manifest = tmp_path / "no-manifest"
+    no_manifest.mkdir()
+    shutil.copy(HELLO / "assignment.yaml", no_manifest)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "assignment.yaml").write_text("id: broken\nrole: teacher\n")
+    code, out = run_cli(capsys, "validate", "--runs", "1", str(tmp_path))
+    assert code == 2, out
+    assert f"{no_manifest / 'manifest.yaml'}: no such file" in out
+    assert f"{broken / 'assignment.yaml'}:2: role:" in out
+    assert "1 of 3 assignments proven" in out
+    assert good.name in out
+
+
+def test_a_folder_without_assignments_is_a_usage_error(tmp_path, capsys):
+    code, out = run_cli(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert "no assignment.yaml" in out
+
+
+# --------------------------------------------------------------------------- grader new
+
+CLIENT_SOLUTION = '''\
+import socket
+import sys
+
+with socket.create_connection((sys.argv[1], int(sys.argv[2]))) as sock:
+    sock.sendall(b"ping\\n")
+    reply = b""
+    while not reply.endswith(b"\\n"):
+        chunk = sock.recv(1024)
+        if not chunk:
+            break
+        reply += chunk
+print(reply.decode(), end="")
+'''
+
+SERVER_SOLUTION = '''\
+import socket
+import sys
+
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen()
+while True:
+    conn, _ = server.accept()
+    with conn:
+        line = b""
+        while not line.endswith(b"\\n"):
+            chunk = conn.recv(1024)
+            if not chunk:
+                break
+            line += chunk
+        conn.sendall(b"pong\\n")
+'''
+
+
+@pytest.mark.parametrize(("role", "solution"), [("client", CLIENT_SOLUTION), ("server", SERVER_SOLUTION)])
+def test_new_scaffold_fails_as_a_stub_and_passes_once_filled(tmp_path, capsys, role, solution):
+    code, out = run_cli(capsys, "new", f"ping-{role}", "--role", role, "--root", str(tmp_path))
+    assert code == 0, out
+    folder = tmp_path / "assignments" / f"ping-{role}"
+    for name in ("assignment.yaml", "manifest.yaml", "README.md"):
+        assert (folder / name).is_file()
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "## English" in readme and "## 中文" in readme
+    stub = tmp_path / "reference" / f"ping-{role}" / f"{role}.py"
+    assert "NotImplementedError" in stub.read_text()
+
+    code, out = run_cli(capsys, "validate", "--runs", "1", str(folder))
+    assert code == 1, out
+    assert "the reference must get full marks" in out
+
+    stub.write_text(solution)
+    code, out = run_cli(capsys, "validate", "--runs", "2", str(folder))
+    assert code == 0, out
+    assert "untested check" in out  # the scaffold lists no buggy submission yet
+
+
+def test_new_refuses_an_existing_assignment_and_a_bad_id(tmp_path, capsys):
+    assert run_cli(capsys, "new", "ping", "--role", "client", "--root", str(tmp_path))[0] == 0
+    code, out = run_cli(capsys, "new", "ping", "--role", "server", "--root", str(tmp_path))
+    assert code == 2 and "already exists" in out
+    code, out = run_cli(capsys, "new", "Ping Pong", "--role", "server", "--root", str(tmp_path))
+    assert code == 2 and "not a valid id" in out
