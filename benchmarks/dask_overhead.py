@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternate the two modes this many times")
     args = parser.parse_args()
     walls: dict[str, list[float]] = {m: [] for m in MODES}
+    cpus: dict[str, list[float]] = {m: [] for m in MODES}
     with tempfile.TemporaryDirectory() as tmp:
         klass = Path(tmp) / "class"
         klass.mkdir()
@@ -47,10 +49,13 @@ def main() -> None:
         for r in range(args.rounds):
             for mode, flags in MODES.items():
                 out = Path(tmp) / f"{mode}-{r}"
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 result = run([*GRADER, "batch", "assignments/hello-client", str(klass), "--out", str(out),
                               *flags, "--no-progress", "--lang", "en"])
                 walls[mode].append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus[mode].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
                 if result.returncode != 0:
                     raise SystemExit(f"{mode} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
                 gradebooks[f"{mode}-{r}"] = (out / "grades.csv").read_bytes()
@@ -62,11 +67,15 @@ def main() -> None:
         "overhead_s": round(dask - jobs, 2), "overhead_pct": round(100 * (dask - jobs) / jobs, 1),
         "per_submission_ms": round(1000 * (dask - jobs) / args.class_size, 1),
         "cluster_start_stop_s": round(start, 2),
+        "jobs2_cpu_s": round(statistics.median(cpus["jobs2"]), 1),
+        "dask_local2_cpu_s": round(statistics.median(cpus["dask_local2"]), 1),
         "identical_gradebooks": len(set(gradebooks.values())) == 1,
     }
     print(f"class of {args.class_size} {kinds}, median of {args.rounds}")
     print(f"  --jobs 2: {jobs:.2f} s; --dask local:2: {dask:.2f} s; overhead {dask - jobs:+.2f} s "
           f"({figures['overhead_pct']:+.1f} %, {figures['per_submission_ms']:+.1f} ms a submission)")
+    print(f"  CPU (all processes): --jobs 2 {figures['jobs2_cpu_s']} s, --dask local:2 "
+          f"{figures['dask_local2_cpu_s']} s")
     print(f"  LocalCluster(2) start+stop alone: {start:.2f} s; identical grades.csv in every run: "
           f"{figures['identical_gradebooks']}")
     if not figures["identical_gradebooks"]:

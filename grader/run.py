@@ -382,7 +382,9 @@ class ScenarioRun:
             try:
                 await loop.sock_connect(sock, (self.outcome.host, self.outcome.port))
                 break
-            except ConnectionRefusedError:
+            except (ConnectionRefusedError, ConnectionResetError):
+                # reset during the handshake: the server closed its listener with this
+                # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
                 out.detail = f"connection refused ({attempts} attempts)"
                 other = self._other_listening_ports()

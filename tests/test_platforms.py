@@ -285,21 +285,27 @@ def test_gradescope_grader_failure_is_explained_not_a_silent_zero(tmp_path: Path
     assert "not a grade" in doc["output"] and "assignment.yaml" in doc["output"]
 
 
-def test_run_autograder_leaves_a_results_file_even_if_the_grader_cannot_start(tmp_path: Path) -> None:
-    from grader.platforms.export import RUN_AUTOGRADER
+@pytest.mark.parametrize(("script", "root_var", "schema"), [
+    ("RUN_AUTOGRADER", "AUTOGRADER_ROOT", GRADESCOPE_SCHEMA),
+    ("RUN_SH", "GRADE_ROOT", PRAIRIELEARN_SCHEMA),
+])
+def test_the_scripts_leave_a_results_file_even_if_the_grader_cannot_start(
+        tmp_path: Path, script: str, root_var: str, schema: dict[str, Any]) -> None:
+    from grader.platforms import export
 
-    script = tmp_path / "run_autograder"
-    script.write_text(RUN_AUTOGRADER.format(options=""))
-    script.chmod(0o755)
+    path = tmp_path / "script.sh"
+    path.write_text(getattr(export, script).format(options="", wheel="missing.whl"))
+    path.chmod(0o755)
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    (fake_bin / "python3").write_text("#!/bin/sh\nexit 3\n")
+    (fake_bin / "python3").write_text("#!/bin/sh\nexit 3\n")  # an interpreter that cannot run anything
     (fake_bin / "python3").chmod(0o755)
-    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(tmp_path / "ag")}
-    subprocess.run([str(script)], env=env, check=True, timeout=30)
-    doc = json.loads((tmp_path / "ag" / "results" / "results.json").read_text())
-    jsonschema.validate(doc, GRADESCOPE_SCHEMA)
-    assert "exit code 3" in doc["output"]
+    env = {"PATH": f"{fake_bin}:/usr/bin:/bin", root_var: str(tmp_path / "root")}
+    subprocess.run([str(path)], env=env, check=False, timeout=30, capture_output=True)
+    doc = json.loads((tmp_path / "root" / "results" / "results.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert "exit code 3" in (doc.get("output") or doc.get("message"))
+    assert doc.get("gradable", False) is False
 
 
 # --------------------------------------------------------------------------- PrairieLearn

@@ -165,7 +165,8 @@ if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"
     msg="The autograder could not start (exit code $code). Please tell your teacher."
     printf '{{"gradable": false, "score": 0, "message": "%s", "tests": []}}\\n' "$msg" \\
-        > "$ROOT/results/results.json"
+        > "$ROOT/results/results.json.tmp"
+    mv "$ROOT/results/results.json.tmp" "$ROOT/results/results.json"
 fi
 """
 

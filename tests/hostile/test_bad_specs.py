@@ -21,11 +21,13 @@ CASES = [
     ("unknown-step-field", "      - expect: {text: hello}\n", "      - expect: {txt: hello}\n",
      "scenarios[0].steps[1]"),
     ("wrong-type", "cpu_seconds: 2\n", "cpu_seconds: two\n", "limits.cpu_seconds"),
-    ("negative-timeout", "scenario: 3\n", "scenario: -3\n", "timeouts.scenario"),
-    ("negative-limit", "memory_mb: 128\n", "memory_mb: -1\n", "limits.memory_mb"),
-    ("yaml-syntax", "  step: 2\n", "  step: [2\n", "YAML syntax error"),
+    ("negative-timeout", "scenario: 4\n", "scenario: -4\n", "timeouts.scenario"),
+    ("negative-limit", "memory_mb: 64\n", "memory_mb: -1\n", "limits.memory_mb"),
+    ("yaml-syntax", "  step: 3\n", "  step: [3\n", "YAML syntax error"),
     ("unknown-action", "      - close\n", "      - slam\n", "scenarios[0].steps[3]"),
     ("bad-entry-name", "entry: client.py\n", "entry: ../client.py\n", "student.entry"),
+    # no entry file named at all: the error points at the ``student:`` mapping that lacks it
+    ("missing-entry", "student:\n  entry: client.py\n", "student:\n", "student.entry: Field required"),
 ]
 
 

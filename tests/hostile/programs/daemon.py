@@ -15,6 +15,7 @@ if os.fork() == 0:
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         srv.bind(("127.0.0.1", 0))
         srv.listen()
+        print("DAEMON PORT", srv.getsockname()[1], flush=True)
         try:
             c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
         except OSError:
