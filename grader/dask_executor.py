@@ -25,6 +25,9 @@ from grader.task import Task, TaskResult, not_graded_result, run_task
 
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the scheduler and to see at least one worker."""
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
+                 "distributed.admin.system-monitor.gil.enabled": False}
+"""Dask settings for the workers of ``local[:N]`` (remote workers take theirs from their own config)."""
 RETRIES = 2
 """Reruns of a task whose function raised (a task whose worker died is rerun by the scheduler)."""
 
@@ -91,9 +94,14 @@ class DaskExecutor:
         target, workers = parse_address(address)
         try:
             if target == "local":
-                self.cluster = distributed.LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR)
+                import dask
+
+                # A worker only waits on its grading process: sampling its stacks (the profiler)
+                # and its GIL would cost CPU that the students' programs need.
+                with dask.config.set(QUIET_WORKERS):
+                    self.cluster = distributed.LocalCluster(
+                        n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = distributed.Client(self.cluster, timeout=timeout)
             elif target.endswith(".json"):
                 self.client = distributed.Client(scheduler_file=target, timeout=timeout)

@@ -63,6 +63,7 @@ from grader.spec import Limits
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWUSER = 0x10000000
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
@@ -98,6 +99,54 @@ def _loopback_up() -> None:
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP | IFF_RUNNING))
 
 
+_private_user_namespace = False
+
+
+def enter_private_user_namespace() -> str:
+    """Without root, own a user namespace, so that scenarios still get namespaces of their own.
+
+    The kernel grants ``CLONE_NEWUSER`` only to a single-threaded process, and a thread can
+    leave a scenario's namespaces again only for namespaces its user namespace owns. So
+    this runs once, at the start of a grading process (``grader check``, a batch worker),
+    before any thread: the process moves into a new user namespace (the same uid and gid
+    mapped, so files look the same) with its own loopback-only network and a PID namespace
+    for its children. Student programs, started later with a non-root uid, have no
+    capabilities in it. Returns what happened, for the result's isolation note.
+
+    No PID namespaces then: a process whose children are born in another PID namespace
+    cannot start threads, and one it does not own it cannot leave. Process trees are found
+    by their run's environment entry instead (see :meth:`Sandbox.spawn`).
+    """
+    global _private_user_namespace
+    if os.geteuid() == 0 or _private_user_namespace:
+        return ""
+    if os.environ.get("GRADER_NO_USERNS") == "1":
+        return "user namespaces not used (GRADER_NO_USERNS=1)"
+    if threading.active_count() > 1:
+        return "user namespaces not used: threads were already running"
+    uid, gid = os.geteuid(), os.getegid()
+    try:
+        _unshare(CLONE_NEWUSER | CLONE_NEWNET)
+    except OSError as exc:
+        return f"user namespaces refused ({exc.strerror or exc})"
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+    _loopback_up()
+    _private_user_namespace = True
+    return "private user namespace (not root)"
+
+
+def scenario_namespaces() -> int:
+    """The namespaces each scenario gets: network, and PID too unless in a private user namespace."""
+    return CLONE_NEWNET if _private_user_namespace else CLONE_NEWNET | CLONE_NEWPID
+
+
+def pid_namespaces() -> bool:
+    """Whether a scenario's processes live in a PID namespace of their own (a sure tree kill)."""
+    return probe_namespaces()[0] and not _private_user_namespace
+
+
 _probe_lock = threading.Lock()
 _probe_result: tuple[bool, str] | None = None
 
@@ -119,9 +168,9 @@ def _probe() -> tuple[bool, str]:
     def attempt() -> None:
         try:
             # A throwaway thread: whatever happens, the grader's own threads stay untouched.
-            _unshare(CLONE_NEWNET | CLONE_NEWPID)
+            _unshare(scenario_namespaces())
             _loopback_up()
-            result.append((True, "network and PID namespaces available"))
+            result.append((True, "namespaces available"))
         except OSError as exc:
             result.append((False, f"namespaces refused ({exc.strerror or exc}); using host loopback"))
 
@@ -142,7 +191,9 @@ def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, 
         return "host", "host loopback (requested)" + files
     ok, why = probe_namespaces()
     if ok:
-        return "namespace", "own network and PID namespace per scenario" + files
+        owner = " (in a private user namespace, not root)" if _private_user_namespace else ""
+        what = "own network and PID namespace" if pid_namespaces() else "own network namespace"
+        return "namespace", what + " per scenario" + owner + files
     if requested == "namespace":
         raise IsolationUnavailable(
             f"--isolation namespace is not possible here ({why.split(';')[0]}): "
@@ -425,14 +476,15 @@ class Sandbox:
             yield
             return
         own_net = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        own_pid = os.open("/proc/thread-self/ns/pid", os.O_RDONLY) if not self._entered_once else -1
+        pid_ns = "/proc/thread-self/ns/pid_for_children"  # where children are born, owned by us
+        own_pid = os.open(pid_ns, os.O_RDONLY) if not self._entered_once and pid_namespaces() else -1
         try:
             if self._entered_once:
                 assert self._net_fd is not None
                 _setns(self._net_fd, CLONE_NEWNET)
             else:
                 try:
-                    _unshare(CLONE_NEWNET | CLONE_NEWPID)
+                    _unshare(scenario_namespaces())
                     _loopback_up()
                 except OSError as exc:
                     raise SandboxError(f"could not create a network namespace: {exc}") from exc
@@ -479,7 +531,7 @@ class Sandbox:
             raise SandboxError("setpriv (util-linux) is needed to run students as another user")
         self.cgroup = Cgroup.create(self.limits, self.name)
         env = {**env, "TMPDIR": str(cwd)}
-        if self.cgroup is None and not (probe_namespaces()[0]):
+        if self.cgroup is None and not pid_namespaces():
             # Nothing in the kernel lists this run's processes: find them by an environment
             # entry unique to the run (the scratch folder), which a double fork keeps.
             self._marker = f"TMPDIR={cwd}".encode()
@@ -512,10 +564,10 @@ class Sandbox:
         Then the tree kill is the same as in namespace mode (SIGKILL to pid 1 ends all, and the
         kernel reaps them), instead of leaving killed daemons as zombies for the host's init.
         """
-        if self.mode != "host" or not probe_namespaces()[0]:
+        if self.mode != "host" or not pid_namespaces():
             yield
             return
-        own_pid = os.open("/proc/thread-self/ns/pid", os.O_RDONLY)
+        own_pid = os.open("/proc/thread-self/ns/pid_for_children", os.O_RDONLY)
         try:
             _unshare(CLONE_NEWPID)
             try:

@@ -183,3 +183,53 @@ def _boot_dir_or_skip() -> str:
     if boot is None:
         pytest.skip("no Landlock in this kernel")
     return boot
+
+
+def run_grader_as_nobody(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m grader ARGS`` as uid 65534, the way a grader without root runs.
+
+    The interpreter may live where uid 65534 cannot go (a pyenv build under /root): a
+    private mount namespace binds it to a readable place first.
+    """
+    import sysconfig
+    import tempfile
+
+    if sys.prefix != sys.base_prefix:
+        pytest.skip("runs the base interpreter; this one is a virtual environment")
+    mount = Path(tempfile.mkdtemp(prefix="grader-python-"))
+    mount.chmod(0o755)
+    site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
+    python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
+    script = (f"mount --bind {sys.prefix} {mount} && cd {workdir} && exec setpriv --reuid 65534 "
+              f"--regid 65534 --clear-groups env HOME={workdir} PYTHONHOME={mount} "
+              f"PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader {' '.join(args)}")
+    try:
+        return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
+                              timeout=120, check=False)
+    finally:
+        mount.rmdir()
+
+
+@pytest.mark.root  # root only to become uid 65534 and to bind the interpreter
+def test_a_grader_without_root_still_gets_namespaces() -> None:
+    """Unprivileged user namespaces: fixed port 8080 in parallel, with no root at all."""
+    import json
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="grader-nobody-"))  # pytest's tmp_path is root's alone
+    try:
+        shutil.copytree(ASSIGNMENTS / "time-server", work / "time-server")
+        shutil.copy(REFERENCE / "time-server" / "server.py", work / "server.py")
+        for path in [work, *work.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        run = run_grader_as_nobody(work, "check", "time-server", "server.py", "--json", "r.json",
+                                   "--lang", "en", "--isolation", "namespace")
+        report = (work / "r.json").read_text() if (work / "r.json").exists() else "{}"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "Score: 10/10" in run.stdout
+    facts = json.loads(report)["extra_data"]["grader"]["run"]
+    assert facts["isolation"] == "namespace"
+    assert "private user namespace" in facts["isolation_note"]

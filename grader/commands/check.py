@@ -9,6 +9,7 @@ from grader.errors import UsageError
 from grader.grade import GradeOptions, grade
 from grader.i18n import default_lang
 from grader.results import write_atomic, write_json
+from grader.sandbox import enter_private_user_namespace
 from grader.spec_yaml import load_assignment
 from grader.terminal_render import print_result
 
@@ -35,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "isolation", "auto") != "host":
+        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
     assignment = load_assignment(args.assignment)
     if not args.submission.exists():
         raise UsageError(f"{args.submission}: no such file or folder")

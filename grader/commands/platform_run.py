@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.i18n import default_lang
+from grader.sandbox import enter_private_user_namespace
 
 DEFAULT_ROOTS = {"gradescope": "/autograder", "prairielearn": "/grade"}
 
@@ -33,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "isolation", "auto") != "host":
+        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
     from grader.platforms.run import platform_run
 
     root = args.root or Path(DEFAULT_ROOTS[args.platform])

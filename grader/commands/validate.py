@@ -18,6 +18,7 @@ from rich.table import Table
 from grader.commands.check import add_isolation_options
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
+from grader.sandbox import enter_private_user_namespace
 from grader.validate import AssignmentReport, RunCheck, ValidateOptions, exit_code, find_assignments, validate
 
 
@@ -38,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "isolation", "auto") != "host":
+        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
     folders = find_assignments(args.path)
     if not folders:
         raise UsageError(f"{args.path}: no assignment.yaml there or in its sub-folders")
