@@ -71,6 +71,9 @@ def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+CPU_HOGS = {"infinite_loop", "busy_after_close", "fork_bomb", "memory_hog", "stdout_flood", "huge_file"}
+
+
 async def _grade_all(spec: Assignment, mode: str, names: list[str], work: Path) -> dict[str, Graded]:
     async def one(name: str) -> Graded:
         folder = work / name
@@ -81,8 +84,14 @@ async def _grade_all(spec: Assignment, mode: str, names: list[str], work: Path) 
         result = await grade_async(spec, folder, name, GradeOptions(isolation=mode))  # type: ignore[arg-type]
         return Graded(result, time.monotonic() - started)
 
-    results = await asyncio.gather(*(one(n) for n in names))
-    return dict(zip(names, results, strict=True))
+    # Two waves: programs that must finish their work within the short limits first, then
+    # the CPU hogs. Together on 2 cores, a dozen hogs at the same nice level can starve a
+    # program past its 4 s scenario limit, which would test the machine, not the grader.
+    graded: dict[str, Graded] = {}
+    for wave in ([n for n in names if n not in CPU_HOGS], [n for n in names if n in CPU_HOGS]):
+        results = await asyncio.gather(*(one(n) for n in wave))
+        graded.update(zip(wave, results, strict=True))
+    return graded
 
 
 @dataclass
