@@ -61,6 +61,8 @@ def overhead(runs: int) -> dict[str, float]:
     figures["hello_check"] = median_time(lambda: grader_check("hello-client", str(hello)), runs)
     figures["echo_floor"] = statistics.median(echo_server_floor(STUDENT_PYTHON, echo) for _ in range(runs))
     figures["echo_check"] = median_time(lambda: grader_check("echo-server", str(echo)), runs)
+    figures["hello_in_process"] = in_process("hello-client", hello, runs)
+    figures["echo_in_process"] = in_process("echo-server", echo, runs)
     env = {**os.environ, "CLIENT": str(hello), "STUDENT_PYTHON": STUDENT_PYTHON}
     figures["hello_handwritten"] = median_time(
         lambda: run(
@@ -80,6 +82,16 @@ def overhead(runs: int) -> dict[str, float]:
     figures["grader_start"] = median_time(lambda: run([*GRADER, "--version"]), runs)
     figures["python_start"] = median_time(lambda: run([STUDENT_PYTHON, "-c", "pass"]), runs)
     return figures
+
+
+def in_process(assignment: str, submission: Path, runs: int) -> float:
+    """``grade()`` in a process that has already imported the grader (a batch worker's view)."""
+    from grader.grade import GradeOptions, grade
+    from grader.spec_yaml import load_assignment
+
+    spec = load_assignment(ROOT / "assignments" / assignment)
+    grade(spec, submission, "warm-up", GradeOptions(lang="en"))
+    return median_time(lambda: grade(spec, submission, "bench", GradeOptions(lang="en")), runs)
 
 
 def make_class(folder: Path, size: int, seed: int = 7) -> dict[str, int]:
@@ -171,6 +183,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer runs, a class of 40")
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--class-size", type=int, default=None)
+    parser.add_argument("--no-batch", action="store_true", help="skip the 200-submission batch")
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     size = args.class_size or (40 if args.quick else 200)
@@ -179,7 +192,9 @@ def main() -> None:
     print(f"\n1-2. one submission (median of {runs})")
     for name in ("hello", "echo"):
         floor, check = o[f"{name}_floor"], o[f"{name}_check"]
-        print(f"  {name}: floor {floor:.3f} s, grader check {check:.3f} s, ratio {check / floor:.2f}x")
+        warm = o[f"{name}_in_process"]
+        print(f"  {name}: floor {floor:.3f} s, grader check {check:.3f} s, ratio {check / floor:.2f}x; "
+              f"grading alone (grader already loaded) {warm:.3f} s, ratio {warm / floor:.2f}x")
     print(
         f"  hello hand-written pytest harness {o['hello_handwritten']:.3f} s, "
         f"ratio {o['hello_handwritten'] / o['hello_floor']:.2f}x"
@@ -192,6 +207,9 @@ def main() -> None:
         f"\n4. hanging submission: {h['hello_never_exits_s']} s per check "
         f"(spec step timeout {h['bound_s']} s)"
     )
+    if args.no_batch:
+        print("\nJSON: " + json.dumps({"overhead": o, "hanging": h}))
+        return
     b = batch(size, [1, 2])
     print(f"\n3. batch of {size} {b['class']}")
     for jobs in (1, 2):

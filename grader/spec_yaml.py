@@ -16,20 +16,13 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from grader.errors import SpecError
 from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, json_schema
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml where PyYAML was built with it (parsing a spec in ~1 ms instead of ~30)."""
 
 SPEC_FILE = "assignment.yaml"
-
-
-class SpecError(Exception):
-    """A spec that cannot be used; ``str()`` is one or more ``file:line: field: problem`` lines."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def spec_path(path: Path) -> Path:

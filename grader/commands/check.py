@@ -6,12 +6,7 @@ import argparse
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.grade import GradeOptions, grade
 from grader.i18n import default_lang
-from grader.results import write_atomic, write_json
-from grader.sandbox import enter_private_user_namespace
-from grader.spec_yaml import load_assignment
-from grader.terminal_render import print_result
 
 
 def add_isolation_options(p: argparse.ArgumentParser) -> None:
@@ -36,6 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: other commands share this module's options.
+    from grader.grade import GradeOptions, grade
+    from grader.results import write_atomic, write_json
+    from grader.sandbox import enter_private_user_namespace
+    from grader.spec_yaml import load_assignment
+    from grader.terminal_render import print_result
+
     if getattr(args, "isolation", "auto") != "host":
         enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
     assignment = load_assignment(args.assignment)
