@@ -377,7 +377,9 @@ class ScenarioRun:
         delay = 0.001
         attempts = 0
         other: list[int] = []
-        scanned_at = -1.0
+        # Reading /proc/net/tcp walks the kernel's whole socket table (ms each on a busy
+        # machine): look for a wrong port only once the server is late, not on every refusal.
+        scanned_at = loop.time()
         while True:
             sock = self.sandbox.socket(family)
             attempts += 1
@@ -388,7 +390,7 @@ class ScenarioRun:
                 # reset during the handshake: the server closed its listener with this
                 # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
-                if loop.time() - scanned_at > 0.1:  # reading /proc costs more than a connect
+                if loop.time() - scanned_at > 0.25:
                     other, scanned_at = self._other_listening_ports(), loop.time()
                 out.detail = f"connection refused ({attempts} attempts)"
                 if other:
