@@ -116,7 +116,19 @@ def _gbk_mixup(f: Facts) -> bool:
         garbled = want.decode("gbk", errors="replace").encode("utf-8")[:6]
     except LookupError:
         return False
-    return garbled in f.outcome.stdout or "UnicodeDecodeError" in f.stderr
+    return garbled in f.outcome.stdout or ("UnicodeDecodeError" in f.stderr and not _split_character(f))
+
+
+def _split_character(f: Facts) -> bool:
+    """UTF-8 failed to decode although the peer sent valid UTF-8: a piece was decoded alone."""
+    if "'utf-8' codec can't decode" not in f.stderr:
+        return False
+    try:
+        f.sent_text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False  # the peer itself sent bytes that are not UTF-8
+    return any(reason in f.stderr for reason in (
+        "unexpected end of data", "invalid continuation byte", "invalid start byte"))
 
 
 def _missing_newline(f: Facts) -> bool:
@@ -237,6 +249,14 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
         lambda f, _: _(
             "Only the first part of the reply was printed. TCP is a byte stream: one recv() may "
             "return just a piece. Call recv() in a loop until it returns b\"\" (the server closed)."),
+    ),
+    (
+        "split-character",
+        _split_character,
+        lambda f, _: _(
+            "A character was cut between two recv() calls, and decoding one piece on its own failed. "
+            "TCP does not keep characters (or lines) whole: collect the bytes, and decode only "
+            "complete lines or the whole message."),
     ),
     (
         "gbk-utf8",

@@ -132,6 +132,18 @@ DIAGNOSES = [
         {"gbk-utf8"},
     ),
     (
+        "a character cut between two recv() calls",
+        ["accept", {"output": {"text": "你好"}}],
+        StepOutcome(index=1, action="output", status="timeout", expected="你好".encode(), observed=b""),
+        {
+            "wire": [WireEvent(t=0.1, conn="c1", direction="to_student", data="你好\n".encode()[:4]),
+                     WireEvent(t=0.2, conn="c1", direction="to_student", data="你好\n".encode()[4:])],
+            "stderr": b"UnicodeDecodeError: 'utf-8' codec can't decode bytes in position 3-3: "
+            b"unexpected end of data\n",
+        },
+        {"split-character"},
+    ),
+    (
         "printed bytes repr",
         ["accept", {"output": {"text": "hi"}}],
         StepOutcome(index=1, action="output", status="failed", expected=b"hi", observed=b"b'hi'\n"),
