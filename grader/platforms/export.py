@@ -54,10 +54,15 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
             if (source / name).is_file():
                 shutil.copy2(source / name, copy / name)
         built = Path(tmp) / "dist"
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-             "-w", str(built), str(copy)],
-            capture_output=True, text=True, check=False)
+        # Offline first, with the build tools already installed; where those are missing
+        # (no ``wheel`` package), let pip fetch them into an isolated build environment.
+        for isolation in (["--no-build-isolation"], []):
+            proc = subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q",
+                 "-w", str(built), str(copy)],
+                capture_output=True, text=True, check=False)
+            if proc.returncode == 0:
+                break
         wheels = sorted(built.glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             last = (proc.stderr.strip().splitlines() or ["pip wheel failed"])[-1]
