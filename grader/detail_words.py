@@ -8,6 +8,7 @@ patterns, not a chain of ifs: each row is the English fact and its translatable 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from grader.i18n import N_, gettext_for
 
@@ -77,10 +78,10 @@ def detail_words(detail: str | None, lang: str) -> str | None:
     return ("；" if lang == "zh" else "; ").join(_one(part, _) for part in detail.split("; "))
 
 
-def _one(fact: str, _: object) -> str:
+def _one(fact: str, _: Callable[[str], str]) -> str:
     for pattern, words in _COMPILED:
         found = pattern.fullmatch(fact)
         if found:
             values = {k: _one(v, _) if k in ("how", "code") else v for k, v in found.groupdict().items()}
-            return _(words).format(**values)  # type: ignore[operator]
+            return _(words).format(**values)
     return fact

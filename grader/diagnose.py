@@ -218,7 +218,7 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     ),
     (
         "address-in-use",
-        lambda f: "Address already in use" in f.stderr,
+        lambda f: f.outcome.bind_failed,
         lambda f, _: _(
             "bind() failed: the address was in use. Set SO_REUSEADDR before bind(), and bind "
             "only once."),

@@ -30,7 +30,7 @@ import yaml
 
 from grader.i18n import gettext_for
 from grader.spec import Assignment
-from grader.submission import IGNORED, MAX_SUBMISSION_BYTES
+from grader.submission import IGNORED, MAX_SUBMISSION_BYTES, choose_entry, python_files
 
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
 CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_late)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.+)$", re.IGNORECASE)
@@ -201,12 +201,9 @@ def check_entry(files: dict[str, bytes], assignment: Assignment, _: Callable[[st
     """The grader's rules for the entry file (see ``submission.find_entry``), checked early."""
     entry = assignment.student.entry
     top = [n for n in files if "/" not in n]
-    wanted = [entry, *assignment.student.aliases]
-    if any(n in wanted for n in top) or any(n.lower() in {w.lower() for w in wanted} for n in top):
+    if choose_entry(top, assignment) is not None:
         return
-    py = sorted(n for n in top if n.endswith(".py"))
-    if len(py) == 1:
-        return
+    py = python_files(top)
     if not files:
         raise _Problem(_("the submission is empty"))
     if not py:

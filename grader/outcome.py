@@ -118,6 +118,11 @@ class Outcome(Fact):
     grader_error: str | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
 
+    @property
+    def bind_failed(self) -> bool:
+        """The program's ``bind()`` failed because the address was in use (EADDRINUSE)."""
+        return b"Address already in use" in self.stderr or b"[Errno 98]" in self.stderr
+
     def sent_chunks(self, conn: str | None = None) -> list[WireEvent]:
         return [e for e in self.wire if e.direction == "to_student" and (conn is None or e.conn == conn)]
 

@@ -13,7 +13,7 @@ import errno
 import socket
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from grader.outcome import ConnectionEnd, ConnectionRecord, Direction, WireEvent
 
@@ -149,20 +149,30 @@ def try_accept_now(listener: socket.socket) -> socket.socket | None:
     return sock
 
 
-def listening_ports(pid: int) -> set[int]:
-    """TCP ports in LISTEN state as seen from ``pid``'s network namespace (no connection made)."""
-    ports: set[int] = set()
+TCP_LISTEN = "0A"
+"""The kernel's code for LISTEN in ``/proc/net/tcp``'s ``st`` column."""
+
+
+def tcp_sockets(net: str = "/proc/net") -> Iterator[tuple[int, str]]:
+    """(local port, state code) of every TCP socket in ``net``/tcp and tcp6.
+
+    ``net`` is ``/proc/net`` (this network namespace) or ``/proc/<pid>/net`` (that process's).
+    """
     for table in ("tcp", "tcp6"):
         try:
-            with open(f"/proc/{pid}/net/{table}") as f:
-                next(f, None)
-                for row in f:
-                    fields = row.split()
-                    if len(fields) > 3 and fields[3] == "0A":
-                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+            with open(f"{net}/{table}") as f:
+                rows = f.read().splitlines()[1:]
         except OSError:
             continue
-    return ports
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 3:
+                yield int(fields[1].rsplit(":", 1)[1], 16), fields[3]
+
+
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports in LISTEN state as seen from ``pid``'s network namespace (no connection made)."""
+    return {port for port, state in tcp_sockets(f"/proc/{pid}/net") if state == TCP_LISTEN}
 
 
 def now_clock() -> Callable[[], float]:

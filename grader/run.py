@@ -27,6 +27,7 @@ from grader.peer import (
     close_socket,
     listening_ports,
     now_clock,
+    tcp_sockets,
     try_accept_now,
 )
 from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
@@ -703,22 +704,7 @@ def _port_held(ctx: RunContext) -> list[str]:
     port = ctx.assignment.network.port
     if ctx.mode != "host" or ctx.assignment.role != "server" or port is None:
         return []
-    held: list[str] = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > 3 and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                held.append(TCP_STATES.get(fields[3], fields[3]))
-    return held
-
-
-def _bind_failed(outcome: Outcome) -> bool:
-    return b"Address already in use" in outcome.stderr or b"[Errno 98]" in outcome.stderr
+    return [TCP_STATES.get(state, state) for local, state in tcp_sockets() if local == port]
 
 
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
@@ -745,7 +731,7 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
-    if held and not run.outcome.grader_error and _bind_failed(run.outcome):
+    if held and not run.outcome.grader_error and run.outcome.bind_failed:
         run.outcome.grader_error = (
             f"port {ctx.assignment.network.port} was still in use on this machine "
             f"({', '.join(sorted(set(held)))}) when the program started, so its bind() failed; "

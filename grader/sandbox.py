@@ -36,12 +36,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import errno
 import fcntl
 import functools
 import itertools
 import os
-import resource
 import shlex
 import shutil
 import signal
@@ -51,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -102,7 +100,7 @@ def _loopback_up() -> None:
 _private_user_namespace = False
 
 
-def enter_private_user_namespace() -> str:
+def enter_private_user_namespace(isolation: str = "auto") -> str:
     """Without root, own a user namespace, so that scenarios still get namespaces of their own.
 
     The kernel grants ``CLONE_NEWUSER`` only to a single-threaded process, and a thread can
@@ -111,15 +109,16 @@ def enter_private_user_namespace() -> str:
     before any thread: the process moves into a new user namespace (the same uid and gid
     mapped, so files look the same) with its own loopback-only network and a PID namespace
     for its children. Student programs, started later with a non-root uid, have no
-    capabilities in it. Returns what happened, for the result's isolation note.
+    capabilities in it. ``isolation`` is the user's ``--isolation``: nothing to do for
+    ``host``. Returns what happened, for the result's isolation note.
 
     No PID namespaces then: a process whose children are born in another PID namespace
     cannot start threads, and one it does not own it cannot leave. Process trees are found
     by their run's environment entry instead (see :meth:`Sandbox.spawn`).
     """
     global _private_user_namespace
-    if os.geteuid() == 0 or _private_user_namespace:
-        return ""
+    if isolation == "host" or os.geteuid() == 0 or _private_user_namespace:
+        return ""  # host mode needs no namespace; root has them already
     if os.environ.get("GRADER_NO_USERNS") == "1":
         return "user namespaces not used (GRADER_NO_USERNS=1)"
     if threading.active_count() > 1:
@@ -360,13 +359,7 @@ class Cgroup:
         return None
 
     def kill_all(self) -> None:
-        for _ in range(100):
-            members = self.pids()
-            if not members:
-                return
-            for pid in members:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+        kill_until_gone(self.pids)
 
     def remove(self) -> None:
         for d in self.dirs:
@@ -375,21 +368,6 @@ class Cgroup:
 
 
 # --------------------------------------------------------------------------- the sandbox
-
-
-def apply_rlimits(pid: int, limits: Limits) -> None:
-    """Limit the started process (children inherit); ``prlimit`` avoids a slow ``preexec_fn``."""
-    cpu = max(1, int(limits.cpu_seconds + 0.999))
-    table = [
-        (resource.RLIMIT_CPU, cpu, cpu + 1),
-        (resource.RLIMIT_AS, (limits.memory_mb + 256) << 20, (limits.memory_mb + 256) << 20),
-        (resource.RLIMIT_FSIZE, limits.file_size_mb << 20, limits.file_size_mb << 20),
-        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
-        (resource.RLIMIT_CORE, 0, 0),
-    ]
-    for kind, soft, hard in table:
-        with contextlib.suppress(OSError, ValueError):
-            resource.prlimit(pid, kind, (soft, hard))
 
 
 def ulimit_script(limits: Limits, processes: int | None = None) -> str:
@@ -608,8 +586,9 @@ class Sandbox:
                 os.kill(proc.pid, signal.SIGKILL)  # not proc.kill(): it polls, and so reaps
         if self.cgroup is not None:
             self.cgroup.kill_all()
-        if self._marker is not None:
-            _kill_marked(self._marker)
+        marker = self._marker
+        if marker is not None:
+            kill_until_gone(lambda: _marked_processes(marker))
 
     def close(self) -> None:
         self.kill_all()
@@ -645,10 +624,10 @@ def _marked_processes(marker: bytes) -> list[int]:
     return found
 
 
-def _kill_marked(marker: bytes) -> None:
-    """The fallback tree kill (no root, no namespaces): SIGKILL until none is left."""
+def kill_until_gone(members: Callable[[], list[int]]) -> None:
+    """SIGKILL every process ``members()`` lists, again until it lists none (a fork may race us)."""
     for _ in range(100):
-        pids = _marked_processes(marker)
+        pids = members()
         if not pids:
             return
         for pid in pids:
@@ -662,7 +641,3 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
-
-
-def is_addr_in_use(exc: OSError) -> bool:
-    return exc.errno == errno.EADDRINUSE

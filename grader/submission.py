@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,26 +36,37 @@ class Prepared:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def find_entry(folder: Path, assignment: Assignment) -> Path:
-    """The entry file in a folder: its exact name, an alias, or the only ``.py`` file."""
+def choose_entry(names: Iterable[str], assignment: Assignment) -> str | None:
+    """Which of these file names is the entry: its exact name, an alias, the same ignoring
+    case, or else the only ``.py`` file; ``None`` when none (or several) could be."""
+    names = list(names)
     wanted = [assignment.student.entry, *assignment.student.aliases]
-    files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
     for name in wanted:
-        for p in files:
-            if p.name == name:
-                return p
+        if name in names:
+            return name
     for name in wanted:
-        for p in files:
-            if p.name.lower() == name.lower():
-                return p
-    py = [p for p in files if p.suffix == ".py"]
-    if len(py) == 1:
-        return py[0]
+        for candidate in names:
+            if candidate.lower() == name.lower():
+                return candidate
+    py = python_files(names)
+    return py[0] if len(py) == 1 else None
+
+
+def python_files(names: Iterable[str]) -> list[str]:
+    return sorted(n for n in names if Path(n).suffix == ".py")
+
+
+def find_entry(folder: Path, assignment: Assignment) -> Path:
+    """The entry file in a folder (see :func:`choose_entry`)."""
+    files = {p.name: p for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+    chosen = choose_entry(files, assignment)
+    if chosen is not None:
+        return files[chosen]
+    py = python_files(files)
     if not py:
         raise NotGradable(f"no {assignment.student.entry} found in {folder.name}/")
-    names = ", ".join(sorted(p.name for p in py))
     raise NotGradable(
-        f"{len(py)} Python files and none named {assignment.student.entry} ({names}): rename yours"
+        f"{len(py)} Python files and none named {assignment.student.entry} ({', '.join(py)}): rename yours"
     )
 
 

@@ -323,10 +323,9 @@ def main() -> int:
     if not isinstance(task, Task):
         print("not a grading task on stdin", file=sys.stderr)
         return 2
-    if task.options.get("isolation") != "host":
-        from grader.sandbox import enter_private_user_namespace
+    from grader.sandbox import enter_private_user_namespace
 
-        enter_private_user_namespace()  # still single-threaded: a non-root worker gets namespaces too
+    enter_private_user_namespace(task.options.get("isolation", "auto"))  # still single-threaded
     result = grade_task(task)
     out.write(json.dumps(asdict(result), ensure_ascii=False).encode("utf-8"))
     out.flush()

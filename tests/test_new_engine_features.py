@@ -10,40 +10,12 @@
 from __future__ import annotations
 
 import random
-import textwrap
 from pathlib import Path
 
 import pytest
+from dialogue import run_dialogue
 
-from grader.grade import GradeOptions, grade
-from grader.results import GradeResult
 from grader.spec import TEXT_LETTERS, Generated
-from grader.spec_yaml import load_assignment
-
-SPEC = """\
-id: engine-demo
-title: Engine demo
-role: client
-student: {{entry: prog.py, args: ["{{host}}", "{{port}}"]}}
-timeouts: {{step: 20, scenario: 40}}
-scenarios:
-  - id: only
-    title: The dialogue
-    points: 1
-    server_running: {server}
-    steps:
-{steps}
-"""
-
-
-def run_dialogue(tmp_path: Path, program: str, steps: str, *, server: bool = False) -> GradeResult:
-    folder = tmp_path / "spec"
-    folder.mkdir()
-    body = textwrap.indent(textwrap.dedent(steps), " " * 6)
-    (folder / "assignment.yaml").write_text(SPEC.format(steps=body, server=str(server).lower()))
-    (tmp_path / "prog.py").write_text(textwrap.dedent(program))
-    return grade(load_assignment(folder), tmp_path / "prog.py", "student", GradeOptions(lang="en"))
-
 
 # ------------------------------------------------------------------ exit with stdin left open
 
@@ -54,13 +26,13 @@ WAITS_FOR_INPUT = """\
 
 
 def test_exit_closes_stdin_by_default(tmp_path: Path) -> None:
-    result = run_dialogue(tmp_path, WAITS_FOR_INPUT, "- exit: 0\n")
+    result = run_dialogue(tmp_path, WAITS_FOR_INPUT, "- exit: 0\n", server=False)
     assert result.scenarios[0].status == "passed", result.scenarios[0].message
 
 
 def test_exit_without_closing_stdin_fails_a_program_waiting_for_input(tmp_path: Path) -> None:
     result = run_dialogue(tmp_path, WAITS_FOR_INPUT,
-                          "- exit: {code: 0, stdin_open: true, timeout: 0.5}\n")
+                          "- exit: {code: 0, stdin_open: true, timeout: 0.5}\n", server=False)
     scenario = result.scenarios[0]
     assert scenario.status == "failed"
     assert scenario.steps[0].status == "failed"
@@ -75,7 +47,8 @@ def test_exit_without_closing_stdin_passes_a_program_that_ends_by_itself(tmp_pat
         print("bye")
         sys.exit(3)
     """
-    result = run_dialogue(tmp_path, program, "- output: bye\n- exit: {code: 3, stdin_open: true}\n")
+    result = run_dialogue(tmp_path, program, "- output: bye\n- exit: {code: 3, stdin_open: true}\n",
+                          server=False)
     assert result.scenarios[0].status == "passed", result.scenarios[0].message
 
 
@@ -118,8 +91,7 @@ def test_saved_file_is_compared_with_a_generated_payload(tmp_path: Path, keep: i
         - exit: 0
         - file: {{path: out.txt, generate: {payload}}}
     """
-    result = run_dialogue(tmp_path, SAVES_WHAT_IT_GETS.format(size=600_000, keep=keep), steps,
-                          server=True)
+    result = run_dialogue(tmp_path, SAVES_WHAT_IT_GETS.format(size=600_000, keep=keep), steps)
     scenario = result.scenarios[0]
     assert (scenario.status == "passed") is passes, scenario.message
     if not passes:

@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
-
-from grader.grade import GradeOptions, grade
-from grader.results import GradeResult
-from grader.spec_yaml import load_assignment
-
-SPEC = """\
-id: terminal-demo
-title: Terminal demo
-role: client
-student: {{entry: prog.py, args: ["{{host}}", "{{port}}"]}}
-timeouts: {{step: 20, scenario: 40}}
-scenarios:
-  - id: only
-    title: The dialogue
-    points: 1
-    steps:
-{steps}
-"""
-
-
-def run_dialogue(tmp_path: Path, program: str, steps: str) -> GradeResult:
-    folder = tmp_path / "spec"
-    folder.mkdir()
-    (folder / "assignment.yaml").write_text(
-        SPEC.format(steps=textwrap.indent(textwrap.dedent(steps), " " * 6))
-    )
-    (tmp_path / "prog.py").write_text(textwrap.dedent(program))
-    return grade(load_assignment(folder), tmp_path / "prog.py", "student", GradeOptions(lang="en"))
-
+from dialogue import run_dialogue
 
 UPPER = """\
     sentence = input("Sentence: ")

@@ -38,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.spec_yaml import load_assignment
     from grader.terminal_render import print_result
 
-    if getattr(args, "isolation", "auto") != "host":
-        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
+    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
     assignment = load_assignment(args.assignment)
     if not args.submission.exists():
         raise UsageError(f"{args.submission}: no such file or folder")

@@ -16,7 +16,6 @@ from grader.batch import grade_one, read_manifest
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
 from grader.progress import describe
-from grader.sandbox import enter_private_user_namespace
 
 INDEX_VARIABLES = ("SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX")
 
@@ -44,8 +43,6 @@ def _index(args: argparse.Namespace, lang: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "isolation", "auto") != "host":
-        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
     manifest = read_manifest(args.manifest, default_lang())
     lang = manifest.get("options", {}).get("lang") or default_lang()
     _ = gettext_for(lang)

@@ -34,8 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "isolation", "auto") != "host":
-        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
+    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
     from grader.platforms.run import platform_run
 
     root = args.root or Path(DEFAULT_ROOTS[args.platform])

@@ -39,8 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "isolation", "auto") != "host":
-        enter_private_user_namespace()  # before any thread: lets a non-root grader use namespaces
+    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
     folders = find_assignments(args.path)
     if not folders:
         raise UsageError(f"{args.path}: no assignment.yaml there or in its sub-folders")

@@ -13,7 +13,7 @@ from typing import Any
 
 from grader import __version__
 from grader.i18n import gettext_for
-from grader.platforms.text import clip, isolation_words, scenario_markdown
+from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
 from grader.results import GradeResult
 
 MAX_OUTPUT = 100_000
@@ -34,7 +34,7 @@ def status_labels(lang: str) -> dict[str, str]:
 def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
     """The document Gradescope reads from ``/autograder/results/results.json``."""
     _ = gettext_for(lang)
-    note = _("… ({cut} characters left out: the feedback was too long to show here)")
+    note = cut_note(lang)
     labels = status_labels(lang)
     tests = [
         {
@@ -50,12 +50,7 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
         }
         for i, s in enumerate(result.scenarios, start=1)
     ]
-    if result.status == "not_graded":
-        summary = _("Not graded: {why}").format(why=result.not_graded_reason or "")
-    else:
-        summary = _("{title}: {score}/{max} points, {passed}/{n} scenarios passed.").format(
-            title=result.assignment_title, score=f"{result.score:g}", max=f"{result.max_score:g}",
-            passed=result.passed, n=len(result.scenarios))
+    summary = summary_line(result, lang)
     not_gradable = [s.title for s in result.scenarios if s.status == "not_gradable"]
     if not_gradable:
         summary += "\n\n" + _(

@@ -13,7 +13,7 @@ from typing import Any
 from grader import __version__
 from grader.i18n import gettext_for
 from grader.platforms.gradescope import status_labels
-from grader.platforms.text import clip, isolation_words, scenario_markdown
+from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
 from grader.results import GradeResult
 
 MAX_BYTES = 1_000_000
@@ -22,16 +22,10 @@ TEST_OUTPUT_BUDGET = 60_000
 
 
 def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
-    _ = gettext_for(lang)
     labels = status_labels(lang)
-    note = _("… ({cut} characters left out: the feedback was too long to show here)")
+    note = cut_note(lang)
     fraction = result.score / result.max_score if result.max_score > 0 else 0.0
-    if result.status == "not_graded":
-        message = _("Not graded: {why}").format(why=result.not_graded_reason or "")
-    else:
-        message = _("{title}: {score}/{max} points, {passed}/{n} scenarios passed.").format(
-            title=result.assignment_title, score=f"{result.score:g}", max=f"{result.max_score:g}",
-            passed=result.passed, n=len(result.scenarios))
+    message = summary_line(result, lang)
     doc: dict[str, Any] = {
         "gradable": True,
         "score": round(min(1.0, max(0.0, fraction)), 6),

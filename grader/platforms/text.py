@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from grader.i18n import gettext_for
 from grader.results import GradeResult, ScenarioResult
 
 
@@ -23,6 +24,21 @@ def clip(text: str, limit: int, note: str) -> str:
         return text
     keep = max(0, limit - len(note.format(cut=len(text))) - 2)
     return text[:keep] + "\n\n" + note.format(cut=len(text) - keep)
+
+
+def cut_note(lang: str) -> str:
+    """What :func:`clip` appends to feedback it had to cut, in ``lang``."""
+    return gettext_for(lang)("… ({cut} characters left out: the feedback was too long to show here)")
+
+
+def summary_line(result: GradeResult, lang: str) -> str:
+    """The one-line verdict both platforms show above the tests."""
+    _ = gettext_for(lang)
+    if result.status == "not_graded":
+        return _("Not graded: {why}").format(why=result.not_graded_reason or "")
+    return _("{title}: {score}/{max} points, {passed}/{n} scenarios passed.").format(
+        title=result.assignment_title, score=f"{result.score:g}", max=f"{result.max_score:g}",
+        passed=result.passed, n=len(result.scenarios))
 
 
 def scenario_markdown(scenario: ScenarioResult, labels: dict[str, str]) -> str:

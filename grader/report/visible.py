@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from grader.matching import first_difference as first_difference_of
 from grader.textshow import show_bytes, show_hex
 
 _ESCAPE = re.compile(r"\\(\\|n|r|t|0|x[0-9a-f]{2}|u[0-9a-f]{4})")
@@ -118,14 +119,6 @@ def looks_binary(data: bytes, sample: int = 512) -> bool:
     return odd * 10 > len(text)
 
 
-def common_prefix(a: bytes, b: bytes) -> int:
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
-
-
 @dataclass(frozen=True)
 class DiffSide:
     """One side of a diff, cut around the first difference."""
@@ -159,9 +152,10 @@ def byte_diff(expected: bytes, observed: bytes, first_difference: int | None = N
               observed_size: int | None = None, context: int = 160) -> ByteDiff | None:
     """Expected and observed split at the first difference; ``None`` when they are equal."""
     if first_difference is None:
-        rel = common_prefix(expected, observed)
-        if rel == len(expected) == len(observed):
+        found = first_difference_of(expected, observed)  # the judge's own, fast on large windows
+        if found is None:
             return None
+        rel = found
     else:
         rel = max(0, min(first_difference - window_start, len(expected), len(observed)))
     at = char_start(expected, rel) if rel < len(expected) else char_start(observed, rel)
