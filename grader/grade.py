@@ -1,8 +1,8 @@
 """Grading one submission: run every scenario (respecting dependencies), judge, collect.
 
-Scenarios that do not depend on each other run at the same time (each in its own namespace,
-or serialised per fixed port on the host network); a scenario whose dependency failed is
-not run and is reported as skipped because of it.
+Scenarios run at the same time (each in its own namespace, or serialised per fixed port on
+the host network), dependent ones too; a scenario whose dependency failed is stopped if it
+had started and is reported as skipped because of it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class GradeOptions:
     lang: str = "en"
     python: str | None = None
     parallel: int = 0
-    """Scenarios of one submission at once; 0: one per core."""
+    """Scenarios of one submission at once; 0: three per core (they mostly wait on the network)."""
+    speculate: bool = True
+    """Start a scenario before its dependencies have passed (see :func:`_run_all`)."""
     drop_privileges: bool = True
     on_scenario: Callable[[ScenarioResult], None] | None = field(default=None, repr=False)
 
@@ -139,26 +141,45 @@ async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
                    options: GradeOptions) -> dict[str, ScenarioResult]:
     results: dict[str, ScenarioResult] = {}
     done = {s.id: asyncio.Event() for s in assignment.scenarios}
-    slots = asyncio.Semaphore(options.parallel or os.cpu_count() or 2)
+    slots = asyncio.Semaphore(options.parallel or 3 * (os.cpu_count() or 2))
     fixed = assignment.network.port if mode == "host" else None
+    # Every scenario runs its own copy of the program, so a dependency is only about what
+    # to report: a scenario may start before its dependencies end, and is cancelled (and
+    # reported as skipped) if one of them fails. A correct submission then takes as long as
+    # its slowest scenario, not the sum of a chain. Where scenarios share one fixed port
+    # they run one at a time anyway, and running a doomed one first would only waste time.
+    speculate = options.speculate and fixed is None
+
+    async def outcome_of(scenario: Scenario) -> Outcome:
+        async with slots:
+            lock = _port_lock(fixed) if fixed else contextlib.nullcontext()
+            async with lock:
+                return await run_scenario(ctx, scenario)
 
     async def one(scenario: Scenario) -> None:
+        early = asyncio.ensure_future(outcome_of(scenario)) if speculate and scenario.depends_on else None
         try:
+            failed_dep = None
             for dep in scenario.depends_on:
                 await done[dep].wait()
-            failed_dep = next((d for d in scenario.depends_on if results[d].status != "passed"), None)
+                if results[dep].status != "passed":
+                    failed_dep = dep
+                    break
             if failed_dep is not None:
+                if early is not None:
+                    early.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await early
                 results[scenario.id] = skipped(scenario, failed_dep, results[failed_dep].title,
                                                options.lang)
             else:
-                async with slots:
-                    lock = _port_lock(fixed) if fixed else contextlib.nullcontext()
-                    async with lock:
-                        outcome = await run_scenario(ctx, scenario)
+                outcome = await (early if early is not None else outcome_of(scenario))
                 results[scenario.id] = _judge_safely(scenario, outcome, options.lang)
             if options.on_scenario is not None:
                 options.on_scenario(results[scenario.id])
         finally:
+            if early is not None and not early.done():
+                early.cancel()
             done[scenario.id].set()
 
     async with asyncio.TaskGroup() as group:

@@ -271,6 +271,37 @@ def scratch_parent() -> Path:
         return _scratch_folder
 
 
+def adopt_environment() -> None:
+    """Forget what was worked out from an earlier environment (a resident checker's child).
+
+    Whether namespaces may be made (a child may enter a user namespace of its own), the
+    temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch and boot folders
+    when they are not in the new temp folder: a check then behaves as if it had started
+    with the environment it was given. Memory hidden by an earlier run is shown again
+    until the next student starts: a process that is not "dumpable" may not write its own
+    ``/proc/self/uid_map``, which entering a user namespace needs.
+    """
+    global _scratch_folder, _boot_folder, _probe_result
+    with _probe_lock:
+        _probe_result = None
+    tempfile.tempdir = None
+    landlock_abi.cache_clear()
+    if hide_grader_memory.cache_info().currsize:
+        with contextlib.suppress(OSError, AttributeError):
+            _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+        hide_grader_memory.cache_clear()
+    temp = os.path.realpath(tempfile.gettempdir())
+
+    def elsewhere(folder: str | Path | None) -> bool:
+        return folder is not None and os.path.dirname(os.path.realpath(folder)) != temp
+
+    with _boot_lock:
+        if elsewhere(_scratch_folder):
+            _scratch_folder = None
+        if elsewhere(_boot_folder):
+            _boot_folder = None
+
+
 @functools.cache
 def hide_grader_memory() -> None:
     """``/proc/<grader>/environ`` and ``mem`` stay unreadable to a student with the grader's uid."""

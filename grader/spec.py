@@ -57,7 +57,13 @@ class Generated(StrictModel):
     def render(self) -> bytes:
         if self.alphabet == "text":
             return _text_bytes(self.seed, self.size)
-        return random.Random(self.seed).randbytes(self.size)
+        return _random_bytes(self.seed, self.size)
+
+
+@functools.lru_cache(maxsize=4)
+def _random_bytes(seed: int, size: int) -> bytes:
+    """Cached: a scenario renders its payload to send it and again to check the echo."""
+    return random.Random(seed).randbytes(size)
 
 
 TEXT_LETTERS = b"abcdefghijklmnopqrstuvwxyz0123456789\n"

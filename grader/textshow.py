@@ -5,6 +5,23 @@ from __future__ import annotations
 _VISIBLE = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0", "\\": "\\\\"}
 
 
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if ch in _VISIBLE:
+        return _VISIBLE[ch]
+    if 0xDC80 <= code <= 0xDCFF:  # an invalid byte, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    if ch.isprintable() or ch == " ":
+        return ch
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
+_ESCAPES = {code: _escape(chr(code)) for code in [*range(256), *range(0xDC80, 0xDD00)]
+            if _escape(chr(code)) != chr(code)}
+"""Every character below 256 and every escaped byte that shows as something else, for
+``str.translate`` (in C): the per-character loop was the judge's largest cost."""
+
+
 def show_bytes(data: bytes | None, limit: int = 400) -> str:
     """``b'hi\\r\\n\\xff'`` -> ``hi\\r\\n\\xff``: valid UTF-8 as text, the rest escaped."""
     if data is None:
@@ -12,19 +29,9 @@ def show_bytes(data: bytes | None, limit: int = 400) -> str:
     total = len(data)
     data = data[: limit * 4]  # never walk megabytes in Python to show a few hundred characters
     # surrogateescape keeps each invalid byte as one U+DC80..U+DCFF character, shown as \xNN.
-    text = data.decode("utf-8", errors="surrogateescape")
-    out: list[str] = []
-    for ch in text:
-        code = ord(ch)
-        if ch in _VISIBLE:
-            out.append(_VISIBLE[ch])
-        elif 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        else:
-            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
-    shown = "".join(out)
+    shown = data.decode("utf-8", errors="surrogateescape").translate(_ESCAPES)
+    if not shown.isprintable():  # rare: invisible characters above U+00FF
+        shown = "".join(ch if ch.isprintable() else _escape(ch) for ch in shown)
     if len(shown) > limit or total > len(data):
         return shown[:limit] + f"… ({total} bytes in all)"
     return shown

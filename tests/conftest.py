@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+# Every grader the tests start runs in its own process, even where a developer left a resident
+# checker running (tests/test_resident.py starts its own, with a private runtime folder).
+os.environ["GRADER_DAEMON"] = "0"
+
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ROOT / "assignments"
 REFERENCE = ROOT / "reference"

@@ -112,3 +112,38 @@ def test_skipped_scenarios_name_their_root_cause(graded: dict) -> None:
     result = graded[("hello-client", "wrong-port.py")]
     skipped = [s for s in result.scenarios if s.status == "skipped"]
     assert skipped and all(s.skipped_because == "connects" for s in skipped)
+
+
+HANGS_UNLESS_GREETED = '''import socket, sys, time
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen()
+while True:
+    conn, _ = server.accept()
+    if conn.recv(4096).startswith(b"hello, echo"):
+        time.sleep(0.3)
+        conn.sendall(b"wrong\\n")
+    # anything else: never answered, so a scenario waiting for it runs into its timeout
+'''
+
+
+@pytest.mark.parametrize("speculate", [True, False])
+def test_a_scenario_started_early_is_stopped_when_its_dependency_fails(tmp_path: Path,
+                                                                        speculate: bool) -> None:
+    """Dependent scenarios start with their dependency; its failure stops and skips them."""
+    from hostile.test_hostile import _leftovers
+
+    server = tmp_path / "server.py"
+    server.write_text(HANGS_UNLESS_GREETED)
+    spec = load_assignment(ASSIGNMENTS / "echo-server")
+    result = grade(spec, server, "hangs", GradeOptions(speculate=speculate))
+    by_id = {s.id: s for s in result.scenarios}
+    assert by_id["listening"].status == "passed" and by_id["echoes-short"].status == "failed"
+    dependents = [s for s in result.scenarios if s.id not in {"listening", "echoes-short"}]
+    assert {s.status for s in dependents} == {"skipped"}
+    assert {s.skipped_because for s in dependents} == {"echoes-short"}
+    assert result.score == 2
+    # Stopped, not waited out: each waits for an answer that never comes (5 s step timeout).
+    assert result.run.duration < spec.timeouts.step
+    assert _leftovers() == []

@@ -185,12 +185,14 @@ def _boot_dir_or_skip() -> str:
     return boot
 
 
-def run_grader_as_nobody(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m grader ARGS`` as uid 65534, the way a grader without root runs.
+def run_grader_as_nobody(workdir: Path, *commands: list[str],
+                         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m grader COMMAND`` for each command in turn, as uid 65534 (a grader without root).
 
     The interpreter may live where uid 65534 cannot go (a pyenv build under /root): a
     private mount namespace binds it to a readable place first.
     """
+    import shlex
     import sysconfig
     import tempfile
 
@@ -200,9 +202,11 @@ def run_grader_as_nobody(workdir: Path, *args: str) -> subprocess.CompletedProce
     mount.chmod(0o755)
     site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
     python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
-    script = (f"mount --bind {sys.prefix} {mount} && cd {workdir} && exec setpriv --reuid 65534 "
-              f"--regid 65534 --clear-groups env HOME={workdir} PYTHONHOME={mount} "
-              f"PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader {' '.join(args)}")
+    extra = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
+    grader = (f"setpriv --reuid 65534 --regid 65534 --clear-groups env HOME={workdir} {extra} "
+              f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader")
+    steps = " && ".join(f"{grader} {shlex.join(args)}" for args in commands)
+    script = f"mount --bind {sys.prefix} {mount} && cd {workdir} && {steps}"
     try:
         return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
                               timeout=120, check=False)
@@ -223,8 +227,8 @@ def test_a_grader_without_root_still_gets_namespaces() -> None:
         shutil.copy(REFERENCE / "time-server" / "server.py", work / "server.py")
         for path in [work, *work.rglob("*")]:
             path.chmod(0o777 if path.is_dir() else 0o666)
-        run = run_grader_as_nobody(work, "check", "time-server", "server.py", "--json", "r.json",
-                                   "--lang", "en", "--isolation", "namespace")
+        run = run_grader_as_nobody(work, ["check", "time-server", "server.py", "--json", "r.json",
+                                          "--lang", "en", "--isolation", "namespace"])
         report = (work / "r.json").read_text() if (work / "r.json").exists() else "{}"
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,106 @@
+"""``grader daemon start|stop|status``: the resident checker that makes ``grader check`` start at once.
+
+See :mod:`grader.resident`. ``start`` returns when the resident process is ready to take
+checks (it says so on a pipe; no polling); a failed start shows the end of its log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from grader.errors import UsageError
+from grader.resident.client import connect
+from grader.resident.paths import UnsafeFolder, check_folder, log_path, socket_path
+from grader.resident.wire import Lines, send_request
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "daemon", help="keep a resident checker running, so that `grader check` skips its start-up")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.add_argument("--idle-minutes", type=float, default=30.0, metavar="N",
+                   help="start: stop by itself after N minutes without a check (default: 30)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return {"start": start, "stop": stop, "status": status}[args.action](args)
+
+
+def ask(command: str) -> str | None:
+    """Send a one-line command to this installation's resident checker; its answer, or None."""
+    sock = connect()
+    if sock is None:
+        return None
+    try:
+        send_request(sock, {"command": command}, [])
+        return Lines(sock).readline().strip() or None
+    finally:
+        sock.close()
+
+
+def current_status() -> dict[str, Any] | None:
+    answer = ask("status")
+    if answer is None or not answer.startswith("status "):
+        return None
+    return json.loads(answer.removeprefix("status "))
+
+
+def describe(info: dict[str, Any]) -> str:
+    minutes = info["idle_seconds"] / 60
+    return (f"resident checker running (pid {info['pid']}, grader {info['version']}; "
+            f"checks served: {info['checks']}, running checks: {info['running']}; "
+            f"stops after {minutes:g} idle minutes)\n  socket: {info['socket']}")
+
+
+def start(args: argparse.Namespace) -> int:
+    if args.idle_minutes <= 0:
+        raise UsageError("--idle-minutes must be more than 0")
+    try:
+        check_folder(os.path.dirname(socket_path()), create=True)
+    except (OSError, UnsafeFolder) as exc:
+        raise UsageError(f"cannot keep a resident checker here: {exc}") from exc
+    info = current_status()
+    if info is not None:
+        print("Already " + describe(info))
+        return 0
+    with open(log_path(), "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader.resident.server", "--idle", str(args.idle_minutes * 60)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, cwd="/",
+            start_new_session=True)
+    assert process.stdout is not None
+    ready = process.stdout.readline().decode().split()  # blocks until ready, or until it died
+    process.stdout.close()
+    if ready[:1] != ["ready"]:
+        code = process.wait()
+        tail = Path(log_path()).read_text(errors="replace").strip().splitlines()[-5:]
+        raise UsageError(f"the resident checker did not start (exit code {code}); "
+                         f"{log_path()} ends with:\n  " + "\n  ".join(tail))
+    info = current_status()
+    print("Started " + describe(info) if info else f"Started (pid {ready[1]})")
+    print("`grader check` now uses it; `grader daemon stop` stops it; GRADER_DAEMON=0 bypasses it.")
+    return 0
+
+
+def stop(_args: argparse.Namespace) -> int:
+    if ask("stop") is None:
+        print("No resident checker is running.")
+        return 0
+    print("Resident checker stopping (checks under way finish first).")
+    return 0
+
+
+def status(_args: argparse.Namespace) -> int:
+    info = current_status()
+    if info is None:
+        print(f"No resident checker is running (it would listen on {socket_path()}).")
+        return 3
+    print(describe(info))
+    return 0

@@ -1,0 +1,238 @@
+"""The resident checker (``grader daemon``): real processes, a real Unix socket, real checks.
+
+Each test gets its own ``XDG_RUNTIME_DIR``, so it never meets a resident checker a developer
+left running, and stops what it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
+
+PYTHON = os.path.realpath(sys.executable)
+
+
+class Resident:
+    """Runs ``python -m grader`` with one private runtime folder and temp folder."""
+
+    def __init__(self, runtime: Path, temp: Path):
+        self.runtime = runtime
+        self.temp = temp
+        self.env = {key: value for key, value in os.environ.items() if key != "GRADER_DAEMON"}
+        self.env.update(XDG_RUNTIME_DIR=str(runtime), TMPDIR=str(temp), NO_COLOR="1", COLUMNS="120")
+
+    def grader(self, *args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([PYTHON, "-m", "grader", *args], cwd=cwd, env={**self.env, **env},
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([PYTHON, "-m", "grader", *args], cwd=ROOT, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def status(self) -> dict[str, int] | None:
+        run = self.grader("daemon", "status")
+        if run.returncode != 0:
+            return None
+        found = re.search(r"pid (\d+).*checks served: (\d+)", run.stdout)
+        assert found, run.stdout
+        return {"pid": int(found[1]), "checks": int(found[2])}
+
+    def socket(self) -> Path:
+        sockets = list((self.runtime / "socket-grader").glob("resident-*.sock"))
+        assert len(sockets) <= 1
+        return sockets[0] if sockets else self.runtime / "socket-grader" / "none.sock"
+
+
+@pytest.fixture
+def resident() -> Iterator[Resident]:
+    # Under /tmp and open to all: the student (uid 65534 as root) must reach its scratch copy.
+    runtime = Path(tempfile.mkdtemp(prefix="grader-runtime-"))
+    temp = Path(tempfile.mkdtemp(prefix="grader-temp-"))
+    temp.chmod(0o755)
+    helper = Resident(runtime, temp)
+    try:
+        yield helper
+    finally:
+        info = helper.status()
+        helper.grader("daemon", "stop")
+        if info is not None:
+            wait_until(lambda: not Path(f"/proc/{info['pid']}").exists(), what="the resident checker to stop")
+        shutil.rmtree(runtime, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def wait_until(condition, what: str, seconds: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def started(resident: Resident, *extra: str) -> dict[str, int]:
+    run = resident.grader("daemon", "start", *extra)
+    assert run.returncode == 0, run.stderr
+    assert "Started resident checker" in run.stdout
+    info = resident.status()
+    assert info is not None and info["checks"] == 0
+    return info
+
+
+def without_timings(text: str) -> str:
+    return re.sub(r"\d+\.\d+ ?s", "T", text)
+
+
+def students_under(folder: Path) -> list[int]:
+    """Processes whose working folder is inside ``folder``: the students of our checks."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")).is_relative_to(folder):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_check_through_the_resident_checker_matches_one_run_in_process(resident: Resident,
+                                                                          tmp_path: Path) -> None:
+    started(resident)
+    args = ["check", str(ASSIGNMENTS / "echo-server"), str(REFERENCE / "echo-server" / "server.py"),
+            "--lang", "en", "--json", "out.json"]
+    through = resident.grader(*args, cwd=tmp_path)
+    assert through.returncode == 0, through.stderr
+    assert resident.status() == {"pid": resident.status()["pid"], "checks": 1}  # type: ignore[index]
+    result = json.loads((tmp_path / "out.json").read_text())  # written in the client's folder
+    assert result["score"] == 10
+
+    alone = resident.grader(*args, cwd=tmp_path, GRADER_DAEMON="0")
+    assert alone.returncode == 0
+    assert resident.status()["checks"] == 1  # type: ignore[index]
+    assert "Score: 10/10" in through.stdout
+    assert without_timings(through.stdout) == without_timings(alone.stdout)
+    assert through.stderr == alone.stderr == ""
+
+
+def test_errors_and_exit_codes_come_back_unchanged(resident: Resident, tmp_path: Path) -> None:
+    started(resident)
+    (tmp_path / "assignment.yaml").write_text("id: broken\nrole: client\nscenarios: nope\n")
+    bad_spec = resident.grader("check", str(tmp_path), str(REFERENCE / "hello-client" / "client.py"))
+    assert bad_spec.returncode == 2
+    assert bad_spec.stderr.startswith("grader: error: ") and "assignment.yaml:3" in bad_spec.stderr
+    bad_usage = resident.grader("check", "--no-such-option")
+    assert bad_usage.returncode == 2 and "usage: grader check" in bad_usage.stderr
+    helped = resident.grader("check", "--help")
+    assert helped.returncode == 0 and "SUBMISSION" in helped.stdout.upper()
+    zh = resident.grader("check", str(ASSIGNMENTS / "hello-client"),
+                         str(SUBMISSIONS / "hello-client" / "single-recv.py"), LANG="zh_CN.UTF-8")
+    assert zh.returncode == 0 and "总分：8/10" in zh.stdout
+    assert resident.status()["checks"] == 4  # type: ignore[index]
+
+
+def test_ctrl_c_stops_the_check_and_its_student(resident: Resident) -> None:
+    started(resident)
+    check = resident.popen("check", str(ASSIGNMENTS / "hello-client"),
+                           str(SUBMISSIONS / "hello-client" / "never-exits.py"), "--lang", "en")
+    wait_until(lambda: students_under(resident.temp), what="the student to start")
+    check.send_signal(signal.SIGINT)
+    out, err = check.communicate(timeout=30)
+    assert check.returncode == 130, out + err
+    assert "interrupted" in err
+    wait_until(lambda: not students_under(resident.temp), what="the student to be stopped")
+    assert resident.status()["checks"] == 1  # type: ignore[index]
+
+
+def test_a_client_that_dies_takes_its_check_with_it(resident: Resident) -> None:
+    started(resident)
+    check = resident.popen("check", str(ASSIGNMENTS / "hello-client"),
+                           str(SUBMISSIONS / "hello-client" / "never-exits.py"))
+    wait_until(lambda: students_under(resident.temp), what="the student to start")
+    check.kill()
+    check.wait()
+    wait_until(lambda: not students_under(resident.temp), what="the student to be stopped")
+    wait_until(lambda: _running(resident) == 0, what="the check to end")
+
+
+def _running(resident: Resident) -> int:
+    run = resident.grader("daemon", "status")
+    found = re.search(r"running checks: (\d+)", run.stdout)
+    return int(found[1]) if found else -1
+
+
+def test_a_changed_grader_is_never_answered_by_old_code(resident: Resident) -> None:
+    info = started(resident)
+    marker = ROOT / "grader" / "resident" / "__init__.py"
+    before = marker.stat()
+    os.utime(marker, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    try:
+        run = resident.grader("check", str(ASSIGNMENTS / "hello-client"),
+                              str(REFERENCE / "hello-client" / "client.py"), "--lang", "en")
+    finally:
+        os.utime(marker, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run.returncode == 0 and "Score: 10/10" in run.stdout  # graded in the client's process
+    wait_until(lambda: not Path(f"/proc/{info['pid']}").exists(), what="the stale checker to stop")
+    assert not resident.socket().exists()
+
+
+def test_status_stop_and_idle_timeout(resident: Resident) -> None:
+    not_running = resident.grader("daemon", "status")
+    assert not_running.returncode == 3 and "No resident checker" in not_running.stdout
+    assert "No resident checker" in resident.grader("daemon", "stop").stdout
+    info = started(resident, "--idle-minutes", "0.01")
+    again = resident.grader("daemon", "start")
+    assert again.returncode == 0 and f"Already resident checker running (pid {info['pid']}" in again.stdout
+    wait_until(lambda: not Path(f"/proc/{info['pid']}").exists(), what="the idle timeout")
+    assert not resident.socket().exists()
+    started(resident)
+    assert "stopping" in resident.grader("daemon", "stop").stdout
+    wait_until(lambda: not resident.socket().exists(), what="the socket to go")
+
+
+def test_a_socket_folder_others_can_enter_is_refused(resident: Resident) -> None:
+    folder = resident.runtime / "socket-grader"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    run = resident.grader("daemon", "start")
+    assert run.returncode == 2 and "mode 0700" in run.stderr
+    graded = resident.grader("check", str(ASSIGNMENTS / "hello-client"),
+                             str(REFERENCE / "hello-client" / "client.py"), "--lang", "en")
+    assert graded.returncode == 0 and "Score: 10/10" in graded.stdout
+
+
+@pytest.mark.root  # root only to become uid 65534 and to bind the interpreter
+def test_the_resident_checker_without_root_still_gets_namespaces() -> None:
+    from test_isolation import run_grader_as_nobody
+
+    work = Path(tempfile.mkdtemp(prefix="grader-nobody-"))
+    try:
+        shutil.copytree(ASSIGNMENTS / "time-server", work / "time-server")
+        shutil.copy(REFERENCE / "time-server" / "server.py", work / "server.py")
+        (work / "run").mkdir()
+        for path in [work, *work.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        run = run_grader_as_nobody(
+            work, ["daemon", "start"],
+            ["check", "time-server", "server.py", "--json", "r.json", "--lang", "en"],
+            ["daemon", "status"], ["daemon", "stop"],
+            env={"XDG_RUNTIME_DIR": str(work / "run"), "GRADER_DAEMON": "1"})
+        report = (work / "r.json").read_text() if (work / "r.json").exists() else "{}"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "Score: 10/10" in run.stdout and "checks served: 1" in run.stdout
+    facts = json.loads(report)["extra_data"]["grader"]["run"]
+    assert facts["isolation"] == "namespace"
+    assert "private user namespace" in facts["isolation_note"]
