@@ -1,7 +1,12 @@
 """The grader's speed, measured in one run: ``python benchmarks/bench.py`` (add ``--quick``).
 
+The grader is installed as a user installs it: ``pip install .`` into a fresh virtual
+environment (bytecode compiled, no development hooks), unless ``--here`` measures the
+interpreter running this script instead.
+
 1. Overhead ratio: ``grader check`` of a correct hello-client and echo-server against the
-   floor (the same student program run as many times by a bare loop, benchmarks/floor.py).
+   floor (the same student program run as many times by a bare loop, benchmarks/floor.py),
+   started cold and through the resident checker (``grader daemon start``).
 2. A hand-written harness (benchmarks/handwritten/, plain pytest) against the same floor.
 3. Batch throughput: a generated class of 200 submissions, ``--jobs 1`` and ``--jobs 2``.
 4. A hanging submission: its time is bounded by the spec's timeouts.
@@ -31,7 +36,27 @@ from floor import echo_server_floor, hello_client_floor  # noqa: E402
 
 STUDENT_PYTHON = os.path.realpath(shutil.which("python3", path="/usr/bin") or sys.executable)
 GRADER = [os.path.realpath(sys.executable), "-m", "grader"]
-"""The real interpreter, not a version-manager shim on PATH (a shim adds ~90 ms a start)."""
+"""The real interpreter, not a version-manager shim on PATH (a shim adds ~90 ms a start);
+replaced by the virtual environment's in :func:`install`."""
+RUNTIME = Path(tempfile.mkdtemp(prefix="bench-runtime-"))
+"""The resident checker's folder for this run: never a developer's own resident checker."""
+
+
+def install(folder: Path) -> bool:
+    """``pip install .`` into a fresh virtual environment; GRADER then runs from it."""
+    venv = folder / "venv"
+    made = subprocess.run([os.path.realpath(sys.executable), "-m", "venv", str(venv)],
+                          capture_output=True, text=True, check=False)
+    if made.returncode == 0:
+        made = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)],
+                              capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        print(f"could not install into a virtual environment; measuring {GRADER[0]}\n{made.stderr[-500:]}")
+        return False
+    # The console script, as a user types it (``python -m grader`` from the project folder
+    # would import the project's sources instead of the installed package).
+    GRADER[:] = [str(venv / "bin" / "grader")]
+    return True
 
 
 def median_time(action: Callable[[], object], runs: int) -> float:
@@ -43,24 +68,47 @@ def median_time(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+def run(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(RUNTIME), "GRADER_DAEMON": "0", **(env or {})}
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
 
 
-def grader_check(assignment: str, submission: str) -> None:
-    result = run([*GRADER, "check", f"assignments/{assignment}", submission, "--lang", "en"])
+def grader_check(assignment: str, submission: str, resident: bool = False) -> None:
+    result = run([*GRADER, "check", f"assignments/{assignment}", submission, "--lang", "en"],
+                 env={"GRADER_DAEMON": "1" if resident else "0"})
     if result.returncode != 0 or "Score: 10/10" not in result.stdout:
         raise SystemExit(f"grader check failed:\n{result.stdout}\n{result.stderr}")
 
 
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
 def overhead(runs: int) -> dict[str, float]:
+    """Floor, cold check and resident check, taken in turn in every round (the machine drifts)."""
     figures: dict[str, float] = {}
+    cases = (("hello", "hello-client", ROOT / "reference/hello-client/client.py", hello_client_floor),
+             ("echo", "echo-server", ROOT / "reference/echo-server/server.py", echo_server_floor))
+    started = run([*GRADER, "daemon", "start"])
+    if started.returncode != 0:
+        raise SystemExit(f"grader daemon start failed:\n{started.stdout}\n{started.stderr}")
+    try:
+        for name, assignment, program, floor in cases:
+            grader_check(assignment, str(program), resident=True)  # the first check after a start
+            rounds: dict[str, list[float]] = {"floor": [], "check": [], "resident": []}
+            for _ in range(runs):
+                rounds["floor"].append(floor(STUDENT_PYTHON, program))
+                rounds["check"].append(timed(lambda a=assignment, p=program: grader_check(a, str(p))))
+                rounds["resident"].append(
+                    timed(lambda a=assignment, p=program: grader_check(a, str(p), resident=True)))
+            for what, times in rounds.items():
+                figures[f"{name}_{what}"] = statistics.median(times)
+    finally:
+        run([*GRADER, "daemon", "stop"])
     hello = ROOT / "reference/hello-client/client.py"
     echo = ROOT / "reference/echo-server/server.py"
-    figures["hello_floor"] = statistics.median(hello_client_floor(STUDENT_PYTHON, hello) for _ in range(runs))
-    figures["hello_check"] = median_time(lambda: grader_check("hello-client", str(hello)), runs)
-    figures["echo_floor"] = statistics.median(echo_server_floor(STUDENT_PYTHON, echo) for _ in range(runs))
-    figures["echo_check"] = median_time(lambda: grader_check("echo-server", str(echo)), runs)
     figures["hello_in_process"] = in_process("hello-client", hello, runs)
     figures["echo_in_process"] = in_process("echo-server", echo, runs)
     env = {**os.environ, "CLIENT": str(hello), "STUDENT_PYTHON": STUDENT_PYTHON}
@@ -79,7 +127,6 @@ def overhead(runs: int) -> dict[str, float]:
         ),
         runs,
     )
-    figures["grader_start"] = median_time(lambda: run([*GRADER, "--version"]), runs)
     figures["python_start"] = median_time(lambda: run([STUDENT_PYTHON, "-c", "pass"]), runs)
     return figures
 
@@ -120,15 +167,19 @@ def make_class(folder: Path, size: int, seed: int = 7) -> dict[str, int]:
     return kinds
 
 
-def batch(size: int, jobs_list: list[int]) -> dict[str, object]:
+def batch(size: int, jobs_list: list[int], cold_jobs: int | None = None) -> dict[str, object]:
+    """``grader batch`` with each number of jobs (warm workers), then cold workers for comparison."""
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         klass = Path(tmp) / "class"
         klass.mkdir()
         figures["class"] = make_class(klass, size)
-        scores: dict[int, dict] = {}
-        for jobs in jobs_list:
-            out = Path(tmp) / f"out-{jobs}"
+        scores: dict[str, dict] = {}
+        runs = [(f"jobs{jobs}", jobs, "1") for jobs in jobs_list]
+        if cold_jobs:
+            runs.append((f"jobs{cold_jobs}_cold", cold_jobs, "0"))
+        for name, jobs, warm in runs:
+            out = Path(tmp) / f"out-{name}"
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             result = run(
@@ -144,21 +195,22 @@ def batch(size: int, jobs_list: list[int]) -> dict[str, object]:
                     "--no-progress",
                     "--lang",
                     "en",
-                ]
+                ],
+                env={"GRADER_WARM_WORKERS": warm},
             )
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if result.returncode != 0:
                 raise SystemExit(f"batch failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            figures[f"jobs{jobs}"] = {
+            figures[name] = {
                 "wall_s": round(wall, 2),
                 "per_s": round(size / wall, 2),
                 "cpu_s": round(cpu, 1),
                 "cpu_use": round(cpu / wall / (os.cpu_count() or 1), 2),
                 "peak_rss_mb": round(after.ru_maxrss / 1024, 1),
             }
-            scores[jobs] = {
+            scores[name] = {
                 p.parent.name: json.loads(p.read_text())["score"] for p in out.glob("*/results.json")
             }
         if len(jobs_list) > 1:
@@ -166,7 +218,7 @@ def batch(size: int, jobs_list: list[int]) -> dict[str, object]:
             figures["speedup"] = round(
                 figures[f"jobs{first}"]["wall_s"] / figures[f"jobs{last}"]["wall_s"], 2
             )
-            figures["identical_scores"] = all(scores[j] == scores[first] for j in jobs_list)
+            figures["identical_scores"] = all(found == scores[f"jobs{first}"] for found in scores.values())
     return figures
 
 
@@ -184,24 +236,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--class-size", type=int, default=None)
     parser.add_argument("--no-batch", action="store_true", help="skip the 200-submission batch")
+    parser.add_argument("--here", action="store_true",
+                        help="measure this interpreter's grader, not a fresh `pip install .`")
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     size = args.class_size or (40 if args.quick else 200)
-    print(f"machine: {os.cpu_count()} cores; student python {STUDENT_PYTHON}; grader python {GRADER[0]}")
+    with tempfile.TemporaryDirectory(prefix="bench-install-") as folder:
+        installed = not args.here and install(Path(folder))
+        try:
+            report(args, runs, size, installed)
+        finally:
+            shutil.rmtree(RUNTIME, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, runs: int, size: int, installed: bool) -> None:
+    how = "installed with pip into a fresh virtual environment" if installed else "as run here"
+    print(f"machine: {os.cpu_count()} cores; student python {STUDENT_PYTHON}; "
+          f"grader python {GRADER[0]} ({how})")
     o = overhead(runs)
     print(f"\n1-2. one submission (median of {runs})")
     for name in ("hello", "echo"):
-        floor, check = o[f"{name}_floor"], o[f"{name}_check"]
+        floor, check, resident = o[f"{name}_floor"], o[f"{name}_check"], o[f"{name}_resident"]
         warm = o[f"{name}_in_process"]
-        print(f"  {name}: floor {floor:.3f} s, grader check {check:.3f} s, ratio {check / floor:.2f}x; "
-              f"grading alone (grader already loaded) {warm:.3f} s, ratio {warm / floor:.2f}x")
+        print(f"  {name}: floor {floor:.3f} s; grader check {check:.3f} s ({check / floor:.2f}x), "
+              f"through the resident checker {resident:.3f} s ({resident / floor:.2f}x); "
+              f"grading alone {warm:.3f} s ({warm / floor:.2f}x)")
     print(
         f"  hello hand-written pytest harness {o['hello_handwritten']:.3f} s, "
         f"ratio {o['hello_handwritten'] / o['hello_floor']:.2f}x"
     )
-    print(
-        f"  start-up: grader --version {o['grader_start']:.3f} s, python3 -c pass {o['python_start']:.3f} s"
-    )
+    print(f"  python3 -c pass: {o['python_start']:.3f} s")
     h = hanging(1 if args.quick else 3)
     print(
         f"\n4. hanging submission: {h['hello_never_exits_s']} s per check "
@@ -210,12 +274,13 @@ def main() -> None:
     if args.no_batch:
         print("\nJSON: " + json.dumps({"overhead": o, "hanging": h}))
         return
-    b = batch(size, [1, 2])
+    b = batch(size, [1, 2], cold_jobs=2)
     print(f"\n3. batch of {size} {b['class']}")
-    for jobs in (1, 2):
-        f = b[f"jobs{jobs}"]
+    for name, label in (("jobs1", "--jobs 1"), ("jobs2", "--jobs 2"),
+                        ("jobs2_cold", "--jobs 2, cold workers (GRADER_WARM_WORKERS=0)")):
+        f = b[name]
         print(
-            f"  --jobs {jobs}: {f['wall_s']} s, {f['per_s']} submissions/s, CPU {f['cpu_s']} s "
+            f"  {label}: {f['wall_s']} s, {f['per_s']} submissions/s, CPU {f['cpu_s']} s "
             f"({f['cpu_use']:.0%} of all cores), peak RSS of one process {f['peak_rss_mb']} MB"
         )
     print(f"  speed-up 1 -> 2 jobs: {b['speedup']}x; identical scores: {b['identical_scores']}")

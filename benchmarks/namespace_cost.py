@@ -4,11 +4,11 @@
 
 Prints medians in milliseconds:
 
-* ``netns+pidns setup``: ``unshare(CLONE_NEWNET|CLONE_NEWPID)``, loopback up, a socket made
-  inside, ``setns`` back (what :meth:`Sandbox.inside` does once per scenario);
-* ``launch chain``: ``/bin/true`` started through the sandbox's chain (``sh`` for cgroup and
-  rlimits, ``setpriv`` as root) and waited for, against a bare ``Popen``;
-* ``landlock boot``: ``python -c pass`` with the boot ``sitecustomize`` against without;
+* ``netns setup``: ``unshare(CLONE_NEWNET)``, loopback up, a socket made inside, ``setns``
+  back (what :meth:`Sandbox.inside` does once per scenario);
+* ``launch``: ``/bin/true`` started as a student is (a thread that confines itself with
+  Landlock and a PID namespace, then ``sh`` for cgroup and rlimits, ``setpriv`` as root) and
+  waited for, against a bare ``Popen``; the same for ``python -c pass``;
 * ``cgroup``: create, limit, remove a per-run cgroup (root only);
 * ``whole scenario``: one scenario of hello-client (reference client) end to end, per mode.
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
 from grader.run import RunContext, run_scenario  # noqa: E402
-from grader.sandbox import Cgroup, Sandbox, boot_dir, probe_namespaces  # noqa: E402
+from grader.sandbox import Cgroup, Sandbox, probe_namespaces  # noqa: E402
 from grader.spec import Limits  # noqa: E402
 from grader.spec_yaml import load_assignment  # noqa: E402
 from grader.submission import prepare  # noqa: E402
@@ -56,11 +56,11 @@ def namespace_setup() -> None:
     sandbox.close()
 
 
-def launch(mode: str, uid: int | None) -> Callable[[], None]:
+def launch(mode: str, uid: int | None, argv: list[str]) -> Callable[[], None]:
     def run() -> None:
         sandbox = Sandbox(mode, Limits(), uid)  # type: ignore[arg-type]
         with sandbox.inside():
-            proc = sandbox.spawn(["/bin/true"], cwd=Path("/"), env={"PATH": "/usr/bin:/bin"},
+            proc = sandbox.spawn(argv, cwd=Path("/tmp"), env={"PATH": "/usr/bin:/bin"},
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         proc.wait()
@@ -68,13 +68,9 @@ def launch(mode: str, uid: int | None) -> Callable[[], None]:
     return run
 
 
-def python_start(python: str, boot: str | None) -> Callable[[], None]:
-    env = {"PATH": "/usr/bin:/bin"}
-    if boot:
-        env["PYTHONPATH"] = boot
-
+def python_start(python: str) -> Callable[[], None]:
     def run() -> None:
-        subprocess.run([python, "-c", "pass"], env=env, cwd="/tmp", check=True)
+        subprocess.run([python, "-c", "pass"], env={"PATH": "/usr/bin:/bin"}, cwd="/tmp", check=True)
     return run
 
 
@@ -111,15 +107,15 @@ def main() -> None:
     uid = STUDENT_UID if root else None
     python = resolve_python()
     rows: list[tuple[str, float | None]] = []
-    rows.append(("netns+pidns setup (unshare, lo up, socket, setns back)",
+    rows.append(("netns setup (unshare, lo up, socket, setns back)",
                  median_ms(namespace_setup, runs * 4) if namespaces else None))
     rows.append(("bare Popen(/bin/true)", median_ms(lambda: subprocess.run(["/bin/true"], check=True), runs)))
-    rows.append(("launch chain, host mode (/bin/true)", median_ms(launch("host", uid), runs)))
-    rows.append(("launch chain, namespace mode (/bin/true)",
-                 median_ms(launch("namespace", uid), runs) if namespaces else None))
-    rows.append(("python -c pass", median_ms(python_start(python, None), runs)))
-    rows.append(("python -c pass + landlock boot", median_ms(python_start(python, boot_dir()), runs)
-                 if boot_dir() else None))
+    rows.append(("launch, host mode (/bin/true)", median_ms(launch("host", uid, ["/bin/true"]), runs)))
+    rows.append(("launch, namespace mode (/bin/true)",
+                 median_ms(launch("namespace", uid, ["/bin/true"]), runs) if namespaces else None))
+    rows.append(("python -c pass", median_ms(python_start(python), runs)))
+    rows.append(("python -c pass, launched as a student (namespace mode)",
+                 median_ms(launch("namespace", uid, [python, "-c", "pass"]), runs) if namespaces else None))
     rows.append(("cgroup create+limit+remove", median_ms(cgroup_cycle, runs) if root else None))
     host = whole_scenario("host", runs)
     rows.append(("whole scenario, host mode", host))

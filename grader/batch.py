@@ -101,7 +101,12 @@ class LocalExecutor:
             t.join()
 
     def map_unordered(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        from grader.resident.pool import shared_pool
+
         self._cancelled.clear()
+        if self._run is run_task:
+            # Started from this (the caller's) thread: a pool dies with the thread that made it.
+            shared_pool()
         pending = iter(tasks)
         pool = cf.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grader-task")
         in_flight: set[cf.Future[TaskResult]] = set()

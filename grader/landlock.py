@@ -1,4 +1,4 @@
-"""Landlock: the student's interpreter confines itself to its scratch folder before any student code.
+"""Landlock: the student's program is confined to its scratch folder from its very first instruction.
 
 Why Landlock and not a mount namespace or file permissions:
 
@@ -6,20 +6,21 @@ Why Landlock and not a mount namespace or file permissions:
   needs root, and permission bits cannot hide world-readable files such as ``reference/``;
 * a mount namespace cannot be entered by one thread of the threaded grader (``unshare``
   of ``CLONE_NEWNS`` refuses shared ``fs``), so it would need an extra helper process per
-  run; Landlock costs one ``import ctypes`` and three system calls (about 2 ms);
+  run; Landlock costs a few system calls (well under a millisecond);
 * its ABI 6 also scopes signals and abstract Unix sockets, so a student cannot signal the
   grader or another student's program, even under the same uid.
 
-This module runs in two places. The grader imports it to ask the kernel which Landlock ABI
-it has. The sandbox copies this very file, as ``sitecustomize.py``, into a boot folder put on
-the student's ``PYTHONPATH``: Python imports ``sitecustomize`` while starting up, before the
-student's script, and it restricts the process, which then runs the script as usual (same
-``argv``, same tracebacks). It must therefore use the standard library only.
+Landlock confines a thread and whatever it starts, so the sandbox starts each student from
+a short-lived thread that first confines itself (see :meth:`grader.sandbox.Sandbox.spawn`):
+the grader's own threads stay free, and the student's interpreter needs no start-up hook
+(a ``sitecustomize`` that did this inside the student's Python cost 4 ms of CPU a run,
+mostly ``import ctypes``).
 
 Allowed: read and execute the system and the interpreter (``/usr``, ``/lib*``, ``/bin``,
-``/etc``, ``sys.prefix``, ``sys.path``), read ``/proc``, read and write ``/dev`` files, and
-everything inside the working directory (the scratch copy). Everything else is refused,
-whatever its permission bits say.
+``/etc``, the interpreter's prefix), read ``/proc``, read and write ``/dev`` files, and
+everything inside the working directory (the scratch copy) and the run's own cgroup
+folders (which the launch shell joins; their files are root's, so a student cannot change
+them). Everything else is refused, whatever its permission bits say.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from collections.abc import Iterable
 
 SYS_CREATE_RULESET = 444  # the same number on every architecture (new-style syscall table)
 SYS_ADD_RULE = 445
@@ -44,9 +46,6 @@ SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 READ = EXECUTE | READ_FILE | READ_DIR
 FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc")
-REQUIRED_ENV = "GRADER_LANDLOCK"
-"""Set by the sandbox when the grader saw Landlock: the boot then fails closed."""
-EXIT_SANDBOX_FAILED = 121
 
 
 def _libc() -> ctypes.CDLL:
@@ -88,8 +87,8 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def restrict(read_only: list[str], read_write: list[str], devices: list[str]) -> int:
-    """Confine this process (and its future children) to the given trees; return the ABI used."""
+def restrict(read_only: Iterable[str], read_write: Iterable[str], devices: Iterable[str]) -> int:
+    """Confine the calling thread (and what it starts) to the given trees; return the ABI used."""
     libc = _libc()
     abi = abi_version()
     if abi < 1:
@@ -135,29 +134,15 @@ def _allow(libc: ctypes.CDLL, ruleset: int, path: str, rights: int) -> None:
         os.close(fd)
 
 
-def interpreter_paths() -> list[str]:
-    """Where this interpreter keeps its own files.
+def interpreter_paths(python: str) -> list[str]:
+    """Where the interpreter at ``python`` keeps its own files: its folder and its prefix.
 
-    Only its prefixes, not every ``sys.path`` entry: a ``.pth`` file of an editable install
-    may point into the grader's own project, next to ``reference/``.
+    Only those, not every ``sys.path`` entry: a ``.pth`` file of an editable install may
+    point into the grader's own project, next to ``reference/``.
     """
-    found = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    real = os.path.realpath(python)
+    found = {os.path.dirname(real), os.path.dirname(os.path.dirname(real))}
+    named = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+    if os.path.exists(os.path.join(named, "pyvenv.cfg")):  # a virtual environment named as such
+        found.add(named)
     return sorted(p for p in found if p and p != "/" and os.path.exists(p))
-
-
-def boot() -> None:
-    """Run as ``sitecustomize`` in the student's interpreter: hide the boot, then confine."""
-    boot_dir = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if p != boot_dir]
-    os.environ.pop("PYTHONPATH", None)
-    required = os.environ.pop(REQUIRED_ENV, None) == "1"
-    try:
-        restrict([*SYSTEM_PATHS, *interpreter_paths(), "/proc"], [os.getcwd()], ["/dev"])
-    except Exception as exc:  # whatever went wrong, never run the student unconfined
-        if required:
-            os.write(2, f"grader sandbox: could not confine the program: {exc}\n".encode())
-            os._exit(EXIT_SANDBOX_FAILED)
-
-
-if __name__ == "sitecustomize":  # imported by the student's interpreter from the boot folder
-    boot()

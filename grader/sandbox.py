@@ -3,8 +3,8 @@
 Two modes, chosen per run:
 
 * ``namespace``: the grader's own thread enters a fresh network namespace (only loopback,
-  up) and PID namespace, creates the peer's sockets and starts the student there, then
-  returns to its own namespaces, with no ``await`` in between. Sockets stay in the
+  up), creates the peer's sockets and starts the student there (in a PID namespace of its
+  own), then returns to its own network, with no ``await`` in between. Sockets stay in the
   namespace they were made in, so one event loop serves peers in many namespaces at once,
   fixed ports never collide, and the student (pid 1 of its namespace) takes every
   descendant with it when it is killed, double-forked daemons included.
@@ -13,15 +13,17 @@ Two modes, chosen per run:
   then be serialised by the caller. If the OS allows it, the student still gets its own
   PID namespace (only the network is shared).
 
-Both modes start the student through the same short exec chain, so that every limit is in
-place before the student's first line runs (nothing is applied "just after" ``Popen``, which
-a loaded machine could let a program outrun):
+Both modes start the student from a short-lived thread that first confines itself with
+Landlock (only the scratch copy, the system and the interpreter are visible, and signals to
+processes outside the sandbox are refused; see :mod:`grader.landlock`) and, where allowed,
+moves its future children into a new PID namespace; the thread ends once the student has
+started, so the grader's own threads keep neither. Then a short exec chain, so that every
+limit is in place before the student's first line runs (nothing is applied "just after"
+``Popen``, which a loaded machine could let a program outrun):
 
-``/bin/sh -c`` (joins the run's cgroup, sets rlimits with ``ulimit``; ~1 ms)
+``/bin/sh -c`` (joins the run's cgroup, sets rlimits with ``ulimit``; ~0.4 ms of CPU)
 -> ``setpriv`` (as root: uid/gid 65534, no groups, no new privileges)
--> ``python -u client.py`` whose ``sitecustomize`` (a boot folder on ``PYTHONPATH``) applies
-Landlock: only the scratch copy, the system and the interpreter are visible, and signals to
-processes outside the sandbox are refused (see :mod:`grader.landlock`).
+-> ``python -u client.py``.
 
 Tree kill: the student is pid 1 of its PID namespace (both modes, where allowed), and
 SIGKILL to it ends every process of the namespace, ``setsid`` daemons included, and the
@@ -69,7 +71,8 @@ IFF_RUNNING = 0x40
 PR_SET_DUMPABLE = 4
 STUDENT_NICE = 5
 """Student processes run this much nicer than the grader (CFS weight 335 against 1024)."""
-EXIT_SANDBOX_FAILED = landlock.EXIT_SANDBOX_FAILED
+EXIT_SANDBOX_FAILED = 121
+"""The launch shell's exit code when it could not join the run's cgroup."""
 
 Mode = Literal["namespace", "host"]
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -219,31 +222,7 @@ def files_note() -> str:
     return "files: NOT confined (no Landlock, not root)"
 
 
-_boot_lock = threading.Lock()
-_boot_folder: str | None = None
-
-
-def boot_dir() -> str | None:
-    """A folder holding ``sitecustomize.py`` (a copy of :mod:`grader.landlock`); None: no Landlock.
-
-    A copy in a fresh world-readable folder, because the student's uid may not be able to
-    read the grader's own installation, and nothing else may sit on the student's path.
-    Made again if something removed it: a missing boot would let the student run unconfined.
-    """
-    global _boot_folder
-    if not landlock_abi():
-        return None
-    with _boot_lock:
-        if _boot_folder is not None and os.path.exists(os.path.join(_boot_folder, "sitecustomize.py")):
-            return _boot_folder
-        folder = tempfile.mkdtemp(prefix="grader-boot-")
-        os.chmod(folder, 0o755)
-        target = Path(folder) / "sitecustomize.py"
-        target.write_bytes(Path(landlock.__file__).read_bytes())
-        os.chmod(target, 0o644)
-        atexit.register(_remove_if_mine, folder, os.getpid())
-        _boot_folder = folder
-        return folder
+_scratch_lock = threading.Lock()
 
 
 def _remove_if_mine(folder: str, pid: int) -> None:
@@ -262,7 +241,7 @@ def scratch_parent() -> Path:
     another student's running copy by listing ``/tmp``.
     """
     global _scratch_folder
-    with _boot_lock:
+    with _scratch_lock:
         if _scratch_folder is None or not _scratch_folder.is_dir():
             folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
             os.chmod(folder, 0o711)
@@ -275,13 +254,13 @@ def adopt_environment() -> None:
     """Forget what was worked out from an earlier environment (a resident checker's child).
 
     Whether namespaces may be made (a child may enter a user namespace of its own), the
-    temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch and boot folders
-    when they are not in the new temp folder: a check then behaves as if it had started
+    temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch folder when it is not
+    in the new temp folder: a check then behaves as if it had started
     with the environment it was given. Memory hidden by an earlier run is shown again
     until the next student starts: a process that is not "dumpable" may not write its own
     ``/proc/self/uid_map``, which entering a user namespace needs.
     """
-    global _scratch_folder, _boot_folder, _probe_result
+    global _scratch_folder, _probe_result
     with _probe_lock:
         _probe_result = None
     tempfile.tempdir = None
@@ -295,11 +274,9 @@ def adopt_environment() -> None:
     def elsewhere(folder: str | Path | None) -> bool:
         return folder is not None and os.path.dirname(os.path.realpath(folder)) != temp
 
-    with _boot_lock:
+    with _scratch_lock:
         if elsewhere(_scratch_folder):
             _scratch_folder = None
-        if elsewhere(_boot_folder):
-            _boot_folder = None
 
 
 @functools.cache
@@ -451,6 +428,41 @@ def launch_chain(limits: Limits, cgroup: Cgroup | None, student_uid: int | None)
     return chain
 
 
+def _start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bool, python: str,
+                   writable: list[str]) -> subprocess.Popen[bytes]:
+    """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
+
+    The thread inherits the caller's network namespace. It gives its children a PID namespace
+    of their own (``own_pids``; the student is then pid 1 and takes its descendants with it),
+    and applies Landlock (where the kernel has it): both stay with the student and vanish
+    with the thread, never touching the grader's other threads. A thread rather than the
+    caller, also because a thread whose children go to another PID namespace cannot start
+    threads. If confinement fails, nothing is started: the run is not gradable.
+    """
+    outcome: list[subprocess.Popen[bytes] | BaseException] = []
+
+    def confine_and_start() -> None:
+        try:
+            if own_pids:
+                _unshare(CLONE_NEWPID)
+            if landlock_abi():
+                try:
+                    landlock.restrict([*landlock.SYSTEM_PATHS, *landlock.interpreter_paths(python), "/proc"],
+                                      writable, ["/dev"])
+                except OSError as exc:
+                    raise SandboxError(f"could not confine the program with Landlock: {exc}") from exc
+            outcome.append(start())
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=confine_and_start, name="grader-start-student")
+    thread.start()
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 class SandboxError(Exception):
     """The grader could not set up containment: the run is not gradable, not failed."""
 
@@ -476,24 +488,22 @@ class Sandbox:
 
     @contextlib.contextmanager
     def inside(self) -> Iterator[None]:
-        """Run the body (synchronous, no ``await``) inside this run's namespaces.
+        """Run the body (synchronous, no ``await``) inside this run's network namespace.
 
-        The first entry creates them; later entries rejoin the network namespace, e.g. to
-        create another client socket. Host mode does nothing.
+        The first entry creates it; later entries rejoin it, e.g. to create another client
+        socket. Host mode does nothing.
         """
         if self.mode == "host":
             yield
             return
         own_net = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        pid_ns = "/proc/thread-self/ns/pid_for_children"  # where children are born, owned by us
-        own_pid = os.open(pid_ns, os.O_RDONLY) if not self._entered_once and pid_namespaces() else -1
         try:
             if self._entered_once:
                 assert self._net_fd is not None
                 _setns(self._net_fd, CLONE_NEWNET)
             else:
                 try:
-                    _unshare(scenario_namespaces())
+                    _unshare(CLONE_NEWNET)
                     _loopback_up()
                 except OSError as exc:
                     raise SandboxError(f"could not create a network namespace: {exc}") from exc
@@ -503,12 +513,8 @@ class Sandbox:
                 yield
             finally:
                 _setns(own_net, CLONE_NEWNET)
-                if own_pid >= 0:
-                    _setns(own_pid, CLONE_NEWPID)
         finally:
             os.close(own_net)
-            if own_pid >= 0:
-                os.close(own_pid)
 
     def socket(self, family: int = socket.AF_INET) -> socket.socket:
         """A non-blocking TCP socket that lives in this run's network."""
@@ -531,8 +537,8 @@ class Sandbox:
     ) -> subprocess.Popen[bytes]:
         """Start the student's program (call inside :meth:`inside` in namespace mode).
 
-        Limits, cgroup, uid and Landlock are all applied by the exec chain, before the
-        student's first line; see the module docstring.
+        Landlock and the PID namespace come from the starting thread, limits, cgroup and uid
+        from the exec chain: all before the student's first line; see the module docstring.
         """
         if self.student_uid is None:
             hide_grader_memory()
@@ -544,47 +550,18 @@ class Sandbox:
             # Nothing in the kernel lists this run's processes: find them by an environment
             # entry unique to the run (the scratch folder), which a double fork keeps.
             self._marker = f"TMPDIR={cwd}".encode()
-        boot = boot_dir()
-        if boot is not None:
-            env["PYTHONPATH"] = boot
-            env[landlock.REQUIRED_ENV] = "1"
-        with self._own_pids_in_host_mode():
-            self.process = subprocess.Popen(
-                [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv],
-                cwd=cwd,
-                env=env,
-                stdin=stdin,
-                stdout=stdout,
-                stderr=stderr,
-                close_fds=True,
-                start_new_session=True,
-            )
+        chain = [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
+        writable = [str(cwd), *(str(d) for d in (self.cgroup.dirs if self.cgroup else []))]
+        self.process = _start_confined(
+            lambda: subprocess.Popen(chain, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+                                     close_fds=True, start_new_session=True),
+            own_pids=pid_namespaces(), python=argv[0], writable=writable)
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
         # applying it just after start is no race that matters).
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, self.process.pid, STUDENT_NICE)
         return self.process
-
-    @contextlib.contextmanager
-    def _own_pids_in_host_mode(self) -> Iterator[None]:
-        """Host network, but still a PID namespace where the OS allows one.
-
-        Then the tree kill is the same as in namespace mode (SIGKILL to pid 1 ends all, and the
-        kernel reaps them), instead of leaving killed daemons as zombies for the host's init.
-        """
-        if self.mode != "host" or not pid_namespaces():
-            yield
-            return
-        own_pid = os.open("/proc/thread-self/ns/pid_for_children", os.O_RDONLY)
-        try:
-            _unshare(CLONE_NEWPID)
-            try:
-                yield
-            finally:
-                _setns(own_pid, CLONE_NEWPID)
-        finally:
-            os.close(own_pid)
 
     def limit_reached(self, end_signal: int | None, cpu_seconds: float | None, stderr: bytes) -> str | None:
         """Which resource limit ended or broke the program, from what the sandbox knows."""

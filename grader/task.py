@@ -33,6 +33,8 @@ from grader.spec import Assignment
 from grader.submission import IGNORED
 
 TASK_FORMAT = "grader-task/1"
+PARENT_ENV = "GRADER_TASK_PARENT"
+"""The pid a worker must die with (it checks, then asks the kernel to tell it)."""
 GRACE_SECONDS = 5.0
 """How long a worker asked to stop (SIGINT) may take to end its students' processes."""
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -210,7 +212,11 @@ def stop(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
 
 
 def worker_command() -> list[str]:
-    return [sys.executable, "-m", "grader.task"]
+    """A warm worker forked by this process's pool (:mod:`grader.resident.pool`), else a fresh one."""
+    from grader.resident.pool import shared_pool
+
+    pool = shared_pool()
+    return pool.worker_command() if pool is not None else [sys.executable, "-m", "grader.task"]
 
 
 def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
@@ -230,7 +236,7 @@ def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] 
             limit = wall_limit(load_bundled_assignment(task.assignment_bundle))
         except Exception:
             limit = 600.0
-    env = dict(os.environ, GRADER_TASK_PARENT=str(os.getpid()))
+    env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     try:
         proc = subprocess.Popen(list(command or worker_command()), stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -306,7 +312,7 @@ def _die_with_parent() -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
-    parent = os.environ.get("GRADER_TASK_PARENT")
+    parent = os.environ.get(PARENT_ENV)
     if parent and os.getppid() != int(parent):
         raise SystemExit(3)  # the driver died before we could ask to be told
 

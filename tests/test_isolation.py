@@ -144,50 +144,58 @@ def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch:
         sandbox.choose_mode("namespace")
 
 
-def _boot_python(code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["/usr/bin/python3", "-c", code], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": _boot_dir_or_skip(), **env},
-                          timeout=60, check=False)
+def _confined_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python3 -c CODE`` started the way the sandbox starts students: from a confined thread."""
+    from grader.sandbox import _start_confined, landlock_abi
+
+    if not landlock_abi():
+        pytest.skip("no Landlock in this kernel")
+    proc = _start_confined(
+        lambda: subprocess.Popen(["/usr/bin/python3", "-c", code], cwd=cwd, env={"PATH": "/usr/bin:/bin"},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        own_pids=False, python="/usr/bin/python3", writable=[str(cwd)])
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def test_landlock_boot_confines_to_the_working_folder(tmp_path: Path) -> None:
+def test_landlock_confines_the_student_to_its_working_folder(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("ok")
     code = ("import pathlib, socket\n"
             "print(pathlib.Path('mine.txt').read_text())\n"
             "pathlib.Path('new.txt').write_text('written')\n"
             f"try:\n    open({str(ROOT / 'pyproject.toml')!r}).read(); print('LEAKED')\n"
             "except PermissionError:\n    print('refused')\n")
-    run = _boot_python(code, tmp_path, GRADER_LANDLOCK="1")
+    run = _confined_python(code, tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["ok", "refused"]
     assert (tmp_path / "new.txt").read_text() == "written"
+    # The grader's own threads are not confined: this one still reads the project.
+    assert (ROOT / "pyproject.toml").read_text()
 
 
-def test_landlock_boot_fails_closed(tmp_path: Path) -> None:
-    """If confinement cannot be applied, the student's program never runs."""
-    gone = tmp_path / "gone"
-    gone.mkdir()
-    # the working folder is removed just before the interpreter starts: nothing to allow
-    argv = ["/bin/sh", "-c", f'rmdir "{gone}" && exec "$@"', "sh", "/usr/bin/python3", "-c", "print('RAN')"]
-    env = {"PATH": "/usr/bin:/bin", "GRADER_LANDLOCK": "1", "PYTHONPATH": _boot_dir_or_skip()}
-    run = subprocess.run(argv, cwd=gone, capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert "RAN" not in run.stdout
-    assert run.returncode == 121, (run.stdout, run.stderr)
-    assert "grader sandbox: could not confine" in run.stderr
+def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If Landlock cannot be applied, the student's program never runs: not gradable, no zero."""
+    from grader import landlock, sandbox
 
-
-def _boot_dir_or_skip() -> str:
-    from grader.sandbox import boot_dir
-
-    boot = boot_dir()
-    if boot is None:
+    if not sandbox.landlock_abi():
         pytest.skip("no Landlock in this kernel")
-    return boot
+
+    def refuse(*_args: object) -> int:
+        raise OSError(1, "landlock_restrict_self: Operation not permitted")
+
+    monkeypatch.setattr(landlock, "restrict", refuse)
+    started: list[str] = []
+    with pytest.raises(sandbox.SandboxError, match="could not confine the program"):
+        sandbox._start_confined(lambda: started.append("RAN"),  # type: ignore[arg-type,func-returns-value]
+                                own_pids=False, python="/usr/bin/python3", writable=[str(tmp_path)])
+    assert started == []
 
 
-def run_grader_as_nobody(workdir: Path, *commands: list[str],
-                         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_grader_as_nobody(workdir: Path, *commands: list[str], env: dict[str, str] | None = None,
+                         cleanup: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m grader COMMAND`` for each command in turn, as uid 65534 (a grader without root).
+
+    ``cleanup`` runs last whatever happened before (its exit code is not the result's).
 
     The interpreter may live where uid 65534 cannot go (a pyenv build under /root): a
     private mount namespace binds it to a readable place first.
@@ -207,6 +215,8 @@ def run_grader_as_nobody(workdir: Path, *commands: list[str],
               f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader")
     steps = " && ".join(f"{grader} {shlex.join(args)}" for args in commands)
     script = f"mount --bind {sys.prefix} {mount} && cd {workdir} && {steps}"
+    if cleanup:
+        script = f"{script}; status=$?; {grader} {shlex.join(cleanup)}; exit $status"
     try:
         return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
                               timeout=120, check=False)

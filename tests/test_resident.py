@@ -84,7 +84,7 @@ def wait_until(condition, what: str, seconds: float = 15.0) -> None:  # type: ig
 def started(resident: Resident, *extra: str) -> dict[str, int]:
     run = resident.grader("daemon", "start", *extra)
     assert run.returncode == 0, run.stderr
-    assert "Started resident checker" in run.stdout
+    assert run.stdout.startswith("Started the resident checker (pid")
     info = resident.status()
     assert info is not None and info["checks"] == 0
     return info
@@ -193,7 +193,7 @@ def test_status_stop_and_idle_timeout(resident: Resident) -> None:
     assert "No resident checker" in resident.grader("daemon", "stop").stdout
     info = started(resident, "--idle-minutes", "0.01")
     again = resident.grader("daemon", "start")
-    assert again.returncode == 0 and f"Already resident checker running (pid {info['pid']}" in again.stdout
+    assert again.returncode == 0 and f"already running (pid {info['pid']}" in again.stdout
     wait_until(lambda: not Path(f"/proc/{info['pid']}").exists(), what="the idle timeout")
     assert not resident.socket().exists()
     started(resident)
@@ -226,7 +226,7 @@ def test_the_resident_checker_without_root_still_gets_namespaces() -> None:
         run = run_grader_as_nobody(
             work, ["daemon", "start"],
             ["check", "time-server", "server.py", "--json", "r.json", "--lang", "en"],
-            ["daemon", "status"], ["daemon", "stop"],
+            ["daemon", "status"], cleanup=["daemon", "stop"],
             env={"XDG_RUNTIME_DIR": str(work / "run"), "GRADER_DAEMON": "1"})
         report = (work / "r.json").read_text() if (work / "r.json").exists() else "{}"
     finally:

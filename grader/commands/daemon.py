@@ -7,7 +7,6 @@ checks (it says so on a pipe; no polling); a failed start shows the end of its l
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -15,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.resident.client import connect
+from grader.resident.client import ask, status_of
 from grader.resident.paths import UnsafeFolder, check_folder, log_path, socket_path
-from grader.resident.wire import Lines, send_request
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,28 +31,9 @@ def run(args: argparse.Namespace) -> int:
     return {"start": start, "stop": stop, "status": status}[args.action](args)
 
 
-def ask(command: str) -> str | None:
-    """Send a one-line command to this installation's resident checker; its answer, or None."""
-    sock = connect()
-    if sock is None:
-        return None
-    try:
-        send_request(sock, {"command": command}, [])
-        return Lines(sock).readline().strip() or None
-    finally:
-        sock.close()
-
-
-def current_status() -> dict[str, Any] | None:
-    answer = ask("status")
-    if answer is None or not answer.startswith("status "):
-        return None
-    return json.loads(answer.removeprefix("status "))
-
-
 def describe(info: dict[str, Any]) -> str:
     minutes = info["idle_seconds"] / 60
-    return (f"resident checker running (pid {info['pid']}, grader {info['version']}; "
+    return (f"(pid {info['pid']}, grader {info['version']}; "
             f"checks served: {info['checks']}, running checks: {info['running']}; "
             f"stops after {minutes:g} idle minutes)\n  socket: {info['socket']}")
 
@@ -66,9 +45,9 @@ def start(args: argparse.Namespace) -> int:
         check_folder(os.path.dirname(socket_path()), create=True)
     except (OSError, UnsafeFolder) as exc:
         raise UsageError(f"cannot keep a resident checker here: {exc}") from exc
-    info = current_status()
+    info = status_of()
     if info is not None:
-        print("Already " + describe(info))
+        print("A resident checker is already running " + describe(info))
         return 0
     with open(log_path(), "ab") as log:
         process = subprocess.Popen(
@@ -83,8 +62,8 @@ def start(args: argparse.Namespace) -> int:
         tail = Path(log_path()).read_text(errors="replace").strip().splitlines()[-5:]
         raise UsageError(f"the resident checker did not start (exit code {code}); "
                          f"{log_path()} ends with:\n  " + "\n  ".join(tail))
-    info = current_status()
-    print("Started " + describe(info) if info else f"Started (pid {ready[1]})")
+    info = status_of()
+    print("Started the resident checker " + describe(info) if info else f"Started (pid {ready[1]})")
     print("`grader check` now uses it; `grader daemon stop` stops it; GRADER_DAEMON=0 bypasses it.")
     return 0
 
@@ -98,9 +77,9 @@ def stop(_args: argparse.Namespace) -> int:
 
 
 def status(_args: argparse.Namespace) -> int:
-    info = current_status()
+    info = status_of()
     if info is None:
         print(f"No resident checker is running (it would listen on {socket_path()}).")
         return 3
-    print(describe(info))
+    print("Resident checker running " + describe(info))
     return 0

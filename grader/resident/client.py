@@ -1,9 +1,12 @@
-"""``grader check`` through a resident checker, when one is running for this installation.
+"""The client side of a resident process: ``grader check``, and batch workers of a warm pool.
 
-Returns ``None`` whenever the resident checker cannot take the check (none running, turned
-off, the grader changed since it started, a descriptor that cannot be passed): the caller
-then grades in its own process, exactly as without one. Built-in modules only (``_socket``,
-``_signal``): see :mod:`grader.resident.wire`.
+``forward`` returns ``None`` whenever the resident process cannot take the job (none running,
+turned off, the grader changed since it started, a descriptor that cannot be passed): the
+caller then runs it in its own process, exactly as without one. Built-in modules only
+(``_socket``, ``_signal``): see :mod:`grader.resident.wire`.
+
+``python -m grader.resident.client --socket PATH task`` is a batch worker that costs only
+an interpreter start: a child forked from the pool's warm process does the work.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from grader.resident.wire import Lines, send_request
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
+    from typing import Any
 
 FORWARDED_SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT)
 
 
-def connect() -> _socket.socket | None:
-    """A connection to this installation's resident checker, or None."""
-    path = socket_path()
+def connect(path: str | None = None) -> _socket.socket | None:
+    """A connection to the resident process at ``path`` (default: this installation's), or None."""
+    path = path or socket_path()
     try:
         check_folder(os.path.dirname(path), create=False)
     except (OSError, UnsafeFolder):
@@ -39,23 +43,52 @@ def connect() -> _socket.socket | None:
     return sock
 
 
+def ask(command: str, path: str | None = None) -> str | None:
+    """Send a one-line command (``status``, ``stop``) to a resident process; its answer, or None."""
+    sock = connect(path)
+    if sock is None:
+        return None
+    try:
+        send_request(sock, {"command": command}, [])
+        return Lines(sock).readline().strip() or None
+    except OSError:
+        return None
+    finally:
+        sock.close()
+
+
+def status_of(path: str | None = None) -> dict[str, Any] | None:
+    """What a resident process says of itself (pid, checks served, running), or None."""
+    import json
+
+    answer = ask("status", path)
+    if answer is None or not answer.startswith("status "):
+        return None
+    return json.loads(answer.removeprefix("status "))
+
+
 def forward_check(argv: list[str]) -> int | None:
     """Run ``grader <argv>`` in the resident checker; its exit code, or None to run it here."""
     if os.environ.get(DISABLE_ENV, "") == "0":
         return None
+    return forward("check", argv)
+
+
+def forward(command: str, argv: list[str], path: str | None = None) -> int | None:
+    """Have the resident process at ``path`` run ``command``; its exit code, or None."""
     try:
         for fd in (0, 1, 2):
             os.fstat(fd)
     except OSError:
         return None  # a closed standard stream cannot be handed over
-    sock = connect()
+    sock = connect(path)
     if sock is None:
         return None
     try:
         umask = os.umask(0o022)
         os.umask(umask)
         request = {
-            "command": "check",
+            "command": command,
             "argv": argv,
             "cwd": os.getcwd(),
             "env": dict(os.environ),
@@ -93,6 +126,24 @@ def _wait_for_exit(pid: int, lines: Lines) -> int:
         if words[:1] == ["exit"]:
             return int(words[1])
         if not line:
-            print("grader: the resident checker stopped during the check "
-                  "(see `grader daemon status`)", file=sys.stderr)
+            print("grader: the resident process running this job stopped before it ended",
+                  file=sys.stderr)
             return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``--socket PATH task``: a batch worker run by a warm pool, or here if the pool is gone."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3 or args[0] != "--socket" or args[2] != "task":
+        print("usage: python -m grader.resident.client --socket PATH task", file=sys.stderr)
+        return 2
+    code = forward("task", [], args[1])
+    if code is not None:
+        return code
+    from grader.task import main as work_here
+
+    return work_here()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

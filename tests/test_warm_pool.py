@@ -1,0 +1,110 @@
+"""Warm batch workers (:mod:`grader.resident.pool`): real pools, real forked workers, real grading."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS
+
+from grader.batch import LocalExecutor, task_options
+from grader.resident import pool as pools
+from grader.resident.client import status_of
+from grader.task import assignment_files, make_task, run_task, worker_command
+
+SPEC = assignment_files(ASSIGNMENTS / "hello-client")
+REF = (REFERENCE / "hello-client" / "client.py").read_bytes()
+
+
+def wait_until(condition, what: str, seconds: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def fresh_pool() -> Iterator[None]:
+    """Each test starts without this process's pool, and leaves none behind."""
+    pools._close_at_exit()
+    pools._failed = False
+    yield
+    pools._close_at_exit()
+
+
+def served(pool: pools.WarmPool) -> int:
+    info = status_of(pool.socket)
+    assert info is not None, "the pool does not answer"
+    return int(info["checks"])
+
+
+def test_workers_are_children_of_the_warm_pool(fresh_pool: None) -> None:
+    pool = pools.shared_pool()
+    assert pool is not None and worker_command() == pool.worker_command()
+    tasks = [make_task(f"s{i}", SPEC, {"client.py": REF}, task_options(lang="en")) for i in range(3)]
+    results = list(LocalExecutor(jobs=2).map_unordered(tasks))
+    assert sorted(r.student for r in results) == ["s0", "s1", "s2"]
+    assert all(r.result().score == 10 for r in results)
+    assert served(pool) == 3
+    assert pools.shared_pool() is pool  # one pool for the whole process
+
+
+def test_cold_workers_on_request(fresh_pool: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(pools.DISABLE_ENV, "0")
+    assert pools.shared_pool() is None
+    assert worker_command() == [sys.executable, "-m", "grader.task"]
+    result = run_task(make_task("cold", SPEC, {"client.py": REF}, task_options(lang="en")))
+    assert result.result().score == 10
+
+
+def test_a_pool_that_died_is_replaced_and_costs_no_result(fresh_pool: None) -> None:
+    first = pools.shared_pool()
+    assert first is not None
+    first.process.kill()
+    first.process.wait()
+    result = run_task(make_task("after", SPEC, {"client.py": REF}, task_options(lang="en")))
+    assert result.result().score == 10
+    second = pools.shared_pool()
+    assert second is not None and second is not first and second.alive()
+    assert not first.folder.exists()
+
+
+def test_a_worker_whose_pool_dies_mid_task_is_not_graded_not_zero(fresh_pool: None) -> None:
+    pool = pools.shared_pool()
+    assert pool is not None
+    hanging = (SUBMISSIONS / "hello-client" / "never-exits.py").read_bytes()
+    task = make_task("hangs", SPEC, {"client.py": hanging}, task_options(lang="en"))
+    started: list[subprocess.Popen[bytes]] = []
+
+    def kill_the_pool_once_running(proc: subprocess.Popen[bytes]) -> None:
+        started.append(proc)
+        wait_until(lambda: served(pool) == 1, what="the pool to fork the worker")
+        pool.process.kill()
+
+    result = run_task(task, on_start=kill_the_pool_once_running)
+    assert started
+    graded = result.result()
+    assert graded.status == "not_graded" and result.key == ""
+    assert "not a zero" in (graded.not_graded_reason or "")
+
+
+def test_the_pool_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    starter = subprocess.Popen(
+        [sys.executable, "-c", "from grader.resident.pool import shared_pool; import sys, time; "
+         "print(shared_pool().process.pid, flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, pools.DISABLE_ENV: "1"})
+    assert starter.stdout is not None
+    pool_pid = int(starter.stdout.readline())
+    assert Path(f"/proc/{pool_pid}").exists()
+    starter.send_signal(signal.SIGKILL)
+    starter.wait()
+    wait_until(lambda: not Path(f"/proc/{pool_pid}").exists()
+               or "Z" in Path(f"/proc/{pool_pid}/stat").read_text().rsplit(")", 1)[1].split()[0],
+               what="the pool to stop with its parent")
