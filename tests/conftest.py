@@ -8,6 +8,8 @@ missing capability fails instead of skipping.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,12 @@ def echo_server():
     from grader.spec_yaml import load_assignment
 
     return load_assignment(ASSIGNMENTS / "echo-server")
+
+
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 30.0) -> None:
+    """Poll ``condition`` (a test's view of another process) until it holds, or fail saying what."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)

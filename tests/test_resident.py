@@ -14,12 +14,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
+from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS, wait_until
 
 PYTHON = os.path.realpath(sys.executable)
 
@@ -72,13 +71,6 @@ def resident() -> Iterator[Resident]:
         shutil.rmtree(runtime, ignore_errors=True)
         shutil.rmtree(temp, ignore_errors=True)
 
-
-def wait_until(condition, what: str, seconds: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def started(resident: Resident, *extra: str) -> dict[str, int]:

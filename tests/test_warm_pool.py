@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS
+from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 
 from grader.batch import LocalExecutor, task_options
 from grader.resident import pool as pools
@@ -21,13 +20,6 @@ from grader.task import assignment_files, make_task, run_task, worker_command
 SPEC = assignment_files(ASSIGNMENTS / "hello-client")
 REF = (REFERENCE / "hello-client" / "client.py").read_bytes()
 
-
-def wait_until(condition, what: str, seconds: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 @pytest.fixture
