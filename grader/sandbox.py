@@ -428,7 +428,7 @@ def launch_chain(limits: Limits, cgroup: Cgroup | None, student_uid: int | None)
     return chain
 
 
-def _start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bool, python: str,
+def start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bool, python: str,
                    writable: list[str]) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
@@ -552,7 +552,7 @@ class Sandbox:
             self._marker = f"TMPDIR={cwd}".encode()
         chain = [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
         writable = [str(cwd), *(str(d) for d in (self.cgroup.dirs if self.cgroup else []))]
-        self.process = _start_confined(
+        self.process = start_confined(
             lambda: subprocess.Popen(chain, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
                                      close_fds=True, start_new_session=True),
             own_pids=pid_namespaces(), python=argv[0], writable=writable)

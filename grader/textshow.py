@@ -30,8 +30,15 @@ def show_bytes(data: bytes | None, limit: int = 400) -> str:
     data = data[: limit * 4]  # never walk megabytes in Python to show a few hundred characters
     # surrogateescape keeps each invalid byte as one U+DC80..U+DCFF character, shown as \xNN.
     shown = data.decode("utf-8", errors="surrogateescape").translate(_ESCAPES)
-    if not shown.isprintable():  # rare: invisible characters above U+00FF
-        shown = "".join(ch if ch.isprintable() else _escape(ch) for ch in shown)
+    if not shown.isprintable():  # invisible characters above U+00FF (binary data has many)
+        pieces, length = [], 0
+        for ch in shown:
+            piece = ch if ch.isprintable() else _escape(ch)
+            pieces.append(piece)
+            length += len(piece)
+            if length > limit:
+                break  # the rest would be cut anyway
+        shown = "".join(pieces)
     if len(shown) > limit or total > len(data):
         return shown[:limit] + f"… ({total} bytes in all)"
     return shown

@@ -146,11 +146,11 @@ def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch:
 
 def _confined_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python3 -c CODE`` started the way the sandbox starts students: from a confined thread."""
-    from grader.sandbox import _start_confined, landlock_abi
+    from grader.sandbox import landlock_abi, start_confined
 
     if not landlock_abi():
         pytest.skip("no Landlock in this kernel")
-    proc = _start_confined(
+    proc = start_confined(
         lambda: subprocess.Popen(["/usr/bin/python3", "-c", code], cwd=cwd, env={"PATH": "/usr/bin:/bin"},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
         own_pids=False, python="/usr/bin/python3", writable=[str(cwd)])
@@ -186,7 +186,7 @@ def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(landlock, "restrict", refuse)
     started: list[str] = []
     with pytest.raises(sandbox.SandboxError, match="could not confine the program"):
-        sandbox._start_confined(lambda: started.append("RAN"),  # type: ignore[arg-type,func-returns-value]
+        sandbox.start_confined(lambda: started.append("RAN"),  # type: ignore[arg-type,func-returns-value]
                                 own_pids=False, python="/usr/bin/python3", writable=[str(tmp_path)])
     assert started == []
 

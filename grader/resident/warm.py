@@ -6,13 +6,17 @@ import gc
 import sys
 from pathlib import Path
 
-WARM_UP_SPEC = {
-    "id": "warm-up", "title": {"en": "warm-up"}, "role": "client",
-    "student": {"entry": "client.py", "args": ["{host}", "{port}"]},
-    "scenarios": [{"id": "greets", "title": {"en": "greets"}, "points": 1,
-                   "steps": [{"accept": {}}, {"expect": {"text": "hi\n"}}, {"send": {"text": "ok"}},
-                             {"close": {}}, {"output": {"text": "ok"}}, {"exit": {"code": 0}}]}],
-}
+WARM_UP_SPEC = """\
+id: warm-up
+title: {en: warm-up}
+role: client
+student: {entry: client.py, args: ["{host}", "{port}"]}
+scenarios:
+  - id: greets
+    title: {en: greets}
+    points: 1
+    steps: [accept, {expect: {text: "hi\\n"}}, {send: {text: ok}}, close, {output: {text: ok}}, exit]
+"""
 WARM_UP_CLIENT = """import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 s.sendall(b"hi\\n")
@@ -23,13 +27,15 @@ print(s.recv(64).decode())
 def warm_up() -> None:
     """Import and run, once, what every check needs, before any check forks from us.
 
-    Besides imports, a first grading sets up what is made lazily on first use (pydantic's
-    validators, asyncio's internals, rich's rendering): about 15 ms that each check would
-    otherwise pay again. It grades on the host network, so that no namespace probe is
-    cached here: without root, a check's answer depends on the user namespace it enters.
+    Besides imports, a first grading sets up what is made lazily on first use (PyYAML's
+    resolvers, pydantic's validators, asyncio's internals, rich's rendering, the report
+    templates): 20 to 40 ms that each check would otherwise pay again. It grades on the
+    host network, so that no namespace probe is cached here: without root, a check's
+    answer depends on the user namespace it enters.
     """
     import importlib
     import io
+    import json
     import tempfile
 
     from rich.console import Console
@@ -38,26 +44,28 @@ def warm_up() -> None:
     for module in ("grader.cli", "grader.commands.check", "grader.report", "grader.task"):
         importlib.import_module(module)
     from grader.cli import build_parser
-
-    build_parser(["check"])
     from grader.grade import GradeOptions, grade, python_version, resolve_python
     from grader.i18n import LANGUAGES, translations
-    from grader.spec import Assignment
+    from grader.report import render_report
+    from grader.spec_yaml import load_assignment
     from grader.terminal_render import print_result
 
-    for lang in LANGUAGES:
-        translations(lang)
+    build_parser(["check"])
     # The default interpreter's version (a process start); cached by its path, so a check
     # naming another interpreter (--python, GRADER_PYTHON) still asks that one.
     python_version(resolve_python())
     with tempfile.TemporaryDirectory(prefix="grader-warm-up-") as folder:
+        (Path(folder) / "assignment.yaml").write_text(WARM_UP_SPEC)
         client = Path(folder) / "client.py"
         client.write_text(WARM_UP_CLIENT)
-        result = grade(Assignment.model_validate(WARM_UP_SPEC), client, "warm-up",
-                       GradeOptions(isolation="host"))
+        result = grade(load_assignment(Path(folder)), client, "warm-up", GradeOptions(isolation="host"))
     if result.score != result.max_score:  # harmless (only slower), but worth a line in the log
         print(f"warm-up grading scored {result.score}/{result.max_score}: "
               f"{[s.message for s in result.scenarios]}", file=sys.stderr)
-    print_result(result, console=Console(file=io.StringIO(), force_terminal=True, width=100))
+    json.dumps(result.to_gradescope())
+    for lang in LANGUAGES:
+        translations(lang)
+        print_result(result, lang=lang, console=Console(file=io.StringIO(), force_terminal=True, width=100))
+        render_report(result, lang=lang)
     gc.collect()
     gc.freeze()  # children then do not touch (and copy) these pages when they collect
