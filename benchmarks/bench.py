@@ -37,9 +37,11 @@ from floor import echo_server_floor, hello_client_floor  # noqa: E402
 STUDENT_PYTHON = os.path.realpath(shutil.which("python3", path="/usr/bin") or sys.executable)
 GRADER = [os.path.realpath(sys.executable), "-m", "grader"]
 """The real interpreter, not a version-manager shim on PATH (a shim adds ~90 ms a start);
-replaced by the virtual environment's in :func:`install`."""
-RUNTIME = Path(tempfile.mkdtemp(prefix="bench-runtime-"))
-"""The resident checker's folder for this run: never a developer's own resident checker."""
+replaced by the virtual environment's console script in :func:`install`."""
+GRADER_MODULE = list(GRADER)
+"""``python -m grader``: the same grader without the console script pip writes (see below)."""
+RUNTIME: list[Path] = []
+"""The resident checker's folder for this run (made by :func:`main`): never a developer's own."""
 
 
 def install(folder: Path) -> bool:
@@ -53,9 +55,11 @@ def install(folder: Path) -> bool:
     if made.returncode != 0:
         print(f"could not install into a virtual environment; measuring {GRADER[0]}\n{made.stderr[-500:]}")
         return False
-    # The console script, as a user types it (``python -m grader`` from the project folder
-    # would import the project's sources instead of the installed package).
+    # The console script, as a user types it. pip's script imports ``re`` first (about 10 ms:
+    # pypa/pip#13165; uv's does not), so ``python -m grader`` is measured too, with ``-P``: from
+    # the project folder it would otherwise import the project's sources, not the package.
     GRADER[:] = [str(venv / "bin" / "grader")]
+    GRADER_MODULE[:] = [str(venv / "bin" / "python"), "-P", "-m", "grader"]
     return True
 
 
@@ -69,12 +73,15 @@ def median_time(action: Callable[[], object], runs: int) -> float:
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(RUNTIME), "GRADER_DAEMON": "0", **(env or {})}
+    env = {**os.environ, "GRADER_DAEMON": "0", **(env or {})}
+    if RUNTIME:
+        env["XDG_RUNTIME_DIR"] = str(RUNTIME[0])
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
 
 
-def grader_check(assignment: str, submission: str, resident: bool = False) -> None:
-    result = run([*GRADER, "check", f"assignments/{assignment}", submission, "--lang", "en"],
+def grader_check(assignment: str, submission: str, resident: bool = False,
+                 grader: list[str] = GRADER) -> None:
+    result = run([*grader, "check", f"assignments/{assignment}", submission, "--lang", "en"],
                  env={"GRADER_DAEMON": "1" if resident else "0"})
     if result.returncode != 0 or "Score: 10/10" not in result.stdout:
         raise SystemExit(f"grader check failed:\n{result.stdout}\n{result.stderr}")
@@ -97,12 +104,15 @@ def overhead(runs: int) -> dict[str, float]:
     try:
         for name, assignment, program, floor in cases:
             grader_check(assignment, str(program), resident=True)  # the first check after a start
-            rounds: dict[str, list[float]] = {"floor": [], "check": [], "resident": []}
+            rounds: dict[str, list[float]] = {"floor": [], "check": [], "resident": [], "resident_module": []}
             for _ in range(runs):
                 rounds["floor"].append(floor(STUDENT_PYTHON, program))
                 rounds["check"].append(timed(lambda a=assignment, p=program: grader_check(a, str(p))))
                 rounds["resident"].append(
                     timed(lambda a=assignment, p=program: grader_check(a, str(p), resident=True)))
+                rounds["resident_module"].append(timed(
+                    lambda a=assignment, p=program: grader_check(a, str(p), resident=True,
+                                                                 grader=GRADER_MODULE)))
             for what, times in rounds.items():
                 figures[f"{name}_{what}"] = statistics.median(times)
     finally:
@@ -243,10 +253,9 @@ def main() -> None:
     size = args.class_size or (40 if args.quick else 200)
     with tempfile.TemporaryDirectory(prefix="bench-install-") as folder:
         installed = not args.here and install(Path(folder))
-        try:
-            report(args, runs, size, installed)
-        finally:
-            shutil.rmtree(RUNTIME, ignore_errors=True)
+        RUNTIME.append(Path(folder) / "runtime")
+        RUNTIME[0].mkdir()
+        report(args, runs, size, installed)
 
 
 def report(args: argparse.Namespace, runs: int, size: int, installed: bool) -> None:
@@ -257,9 +266,10 @@ def report(args: argparse.Namespace, runs: int, size: int, installed: bool) -> N
     print(f"\n1-2. one submission (median of {runs})")
     for name in ("hello", "echo"):
         floor, check, resident = o[f"{name}_floor"], o[f"{name}_check"], o[f"{name}_resident"]
-        warm = o[f"{name}_in_process"]
-        print(f"  {name}: floor {floor:.3f} s; grader check {check:.3f} s ({check / floor:.2f}x), "
-              f"through the resident checker {resident:.3f} s ({resident / floor:.2f}x); "
+        module, warm = o[f"{name}_resident_module"], o[f"{name}_in_process"]
+        print(f"  {name}: floor {floor:.3f} s; grader check {check:.3f} s ({check / floor:.2f}x); "
+              f"through the resident checker {resident:.3f} s ({resident / floor:.2f}x), "
+              f"as python -m grader {module:.3f} s ({module / floor:.2f}x); "
               f"grading alone {warm:.3f} s ({warm / floor:.2f}x)")
     print(
         f"  hello hand-written pytest harness {o['hello_handwritten']:.3f} s, "

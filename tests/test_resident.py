@@ -158,6 +158,17 @@ def test_a_client_that_dies_takes_its_check_with_it(resident: Resident) -> None:
     wait_until(lambda: _running(resident) == 0, what="the check to end")
 
 
+def test_a_resident_checker_that_dies_takes_its_checks_with_it(resident: Resident) -> None:
+    info = started(resident)
+    check = resident.popen("check", str(ASSIGNMENTS / "hello-client"),
+                           str(SUBMISSIONS / "hello-client" / "never-exits.py"))
+    wait_until(lambda: students_under(resident.temp), what="the student to start")
+    os.kill(info["pid"], signal.SIGKILL)
+    _out, err = check.communicate(timeout=30)
+    assert check.returncode == 1 and "stopped before it ended" in err
+    wait_until(lambda: not students_under(resident.temp), what="the student to be stopped")
+
+
 def _running(resident: Resident) -> int:
     run = resident.grader("daemon", "status")
     found = re.search(r"running checks: (\d+)", run.stdout)

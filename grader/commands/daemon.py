@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
 from grader.resident.client import ask, status_of
+from grader.resident.launch import ResidentUnavailable, start_resident
 from grader.resident.paths import UnsafeFolder, check_folder, log_path, socket_path
 
 
@@ -49,21 +48,12 @@ def start(args: argparse.Namespace) -> int:
     if info is not None:
         print("A resident checker is already running " + describe(info))
         return 0
-    with open(log_path(), "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "grader.resident.server", "--idle", str(args.idle_minutes * 60)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, cwd="/",
-            start_new_session=True)
-    assert process.stdout is not None
-    ready = process.stdout.readline().decode().split()  # blocks until ready, or until it died
-    process.stdout.close()
-    if ready[:1] != ["ready"]:
-        code = process.wait()
-        tail = Path(log_path()).read_text(errors="replace").strip().splitlines()[-5:]
-        raise UsageError(f"the resident checker did not start (exit code {code}); "
-                         f"{log_path()} ends with:\n  " + "\n  ".join(tail))
+    try:
+        process = start_resident(["--idle", str(args.idle_minutes * 60)], Path(log_path()), detach=True)
+    except ResidentUnavailable as exc:
+        raise UsageError(f"the resident checker did not start ({exc})") from exc
     info = status_of()
-    print("Started the resident checker " + describe(info) if info else f"Started (pid {ready[1]})")
+    print("Started the resident checker " + describe(info) if info else f"Started (pid {process.pid})")
     print("`grader check` now uses it; `grader daemon stop` stops it; GRADER_DAEMON=0 bypasses it.")
     return 0
 

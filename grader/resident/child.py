@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import sys
@@ -17,11 +18,21 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+PR_SET_PDEATHSIG = 1
 
-def run_child(request: dict[str, Any], fds: list[int]) -> NoReturn:
-    """In the forked child: become the client's command, then exit with its code."""
+
+def die_with_parent(parent: int) -> None:
+    """SIGTERM when ``parent`` ends (a child then stops its students); exit if it already has."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        raise SystemExit(3)  # it ended before we asked to be told
+
+
+def run_child(request: dict[str, Any], fds: list[int], parent: int) -> NoReturn:
+    """In the forked child of ``parent``: become the client's command, then exit with its code."""
     code = 1
     try:
+        die_with_parent(parent)
         code = _become_client(request, fds)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -41,8 +52,9 @@ def _become_client(request: dict[str, Any], fds: list[int]) -> int:
         # Every way a client stops a job becomes KeyboardInterrupt: students are cleaned up.
         signal.signal(signum, signal.default_int_handler)
     for target, fd in enumerate(fds):
-        os.dup2(fd, target)
-        os.close(fd)
+        if fd != target:
+            os.dup2(fd, target)
+            os.close(fd)
     _reopen_stdio(request.get("stdio") or [])
     os.chdir(request["cwd"])
     os.environ.clear()

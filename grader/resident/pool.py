@@ -26,32 +26,21 @@ import tempfile
 import threading
 from pathlib import Path
 
+from grader.resident.launch import ResidentUnavailable, start_resident
+
 DISABLE_ENV = "GRADER_WARM_WORKERS"
-START_TIMEOUT = 60.0
-
-
-class PoolUnavailable(Exception):
-    pass
 
 
 class WarmPool:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="grader-pool-"))
         self.socket = str(self.folder / "pool.sock")
-        self.log = self.folder / "pool.log"
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "grader.resident.server", "--socket", self.socket, "--idle", "0",
-                 "--die-with-parent"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, cwd="/")
-        assert self.process.stdout is not None
-        ready = self.process.stdout.readline()  # blocks until it listens, or until it died
-        self.process.stdout.close()
-        if not ready.startswith(b"ready"):
-            self.process.wait()
-            why = self.log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        try:
+            self.process = start_resident(["--socket", self.socket, "--idle", "0", "--die-with-parent"],
+                                          self.folder / "pool.log", detach=False)
+        except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
-            raise PoolUnavailable(f"exit code {self.process.returncode}: {why[0]}")
+            raise
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -89,7 +78,7 @@ def shared_pool() -> WarmPool | None:
         if _pool is None and not _failed:
             try:
                 _pool = WarmPool()
-            except (OSError, PoolUnavailable) as exc:
+            except (OSError, ResidentUnavailable) as exc:
                 _failed = True  # once: a pool that cannot start will not start for the next task
                 print(f"grader: batch workers start cold (no warm pool: {exc})", file=sys.stderr)
             else:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import json
 import os
 import selectors
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.resident.child import RUNNERS, run_child
+from grader.resident.child import RUNNERS, die_with_parent, run_child
 from grader.resident.paths import check_folder, code_fingerprint, socket_path
 from grader.resident.warm import warm_up
 from grader.resident.wire import ProtocolError, read_request, reply
@@ -47,7 +46,6 @@ REQUEST_TIMEOUT = 5.0
 """Seconds a connected client has to send its request: one stuck client must not stall others."""
 KILL_GRACE = 5.0
 """Seconds a child whose client went away has to stop its students before SIGKILL."""
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -179,11 +177,12 @@ class Resident:
                 "running": len(self.jobs), "idle_seconds": self.idle}
 
     def _start(self, client: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             client.close()
             self.close_in_child()
-            run_child(request, fds)  # never returns
+            run_child(request, fds, parent)  # never returns
         self.served += 1
         job = Job(pid=pid, pidfd=os.pidfd_open(pid), client=client)
         self.jobs[pid] = job
@@ -260,15 +259,6 @@ def listen(path: Path) -> socket.socket:
     return listener
 
 
-def die_with_parent() -> None:
-    """Get SIGTERM when the process that started us ends (a batch that crashed or was killed)."""
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:
-        raise SystemExit(3)  # the parent ended before we asked to be told
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.resident.server")
     parser.add_argument("--idle", type=float, default=1800.0,
@@ -278,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--die-with-parent", action="store_true",
                         help="stop when the process that started this one ends")
     args = parser.parse_args(argv)
+    starter = os.getppid()
     if args.die_with_parent:
-        die_with_parent()
+        die_with_parent(starter)
     path = args.socket or Path(socket_path())
     check_folder(str(path.parent), create=True)
     warm_up()
