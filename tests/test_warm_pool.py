@@ -95,8 +95,12 @@ def test_the_pool_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
     assert starter.stdout is not None
     pool_pid = int(starter.stdout.readline())
     assert Path(f"/proc/{pool_pid}").exists()
+    arguments = Path(f"/proc/{pool_pid}/cmdline").read_bytes().split(b"\0")
+    socket = Path(arguments[arguments.index(b"--socket") + 1].decode())
+    assert socket.exists()
     starter.send_signal(signal.SIGKILL)
     starter.wait()
     wait_until(lambda: not Path(f"/proc/{pool_pid}").exists()
                or "Z" in Path(f"/proc/{pool_pid}/stat").read_text().rsplit(")", 1)[1].split()[0],
                what="the pool to stop with its parent")
+    wait_until(lambda: not socket.parent.exists(), what="the pool to remove its folder")

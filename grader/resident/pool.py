@@ -36,8 +36,9 @@ class WarmPool:
         self.folder = Path(tempfile.mkdtemp(prefix="grader-pool-"))
         self.socket = str(self.folder / "pool.sock")
         try:
-            self.process = start_resident(["--socket", self.socket, "--idle", "0", "--die-with-parent"],
-                                          self.folder / "pool.log", detach=False)
+            self.process = start_resident(
+                ["--socket", self.socket, "--idle", "0", "--die-with-parent", "--own-folder"],
+                self.folder / "pool.log", detach=False)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise

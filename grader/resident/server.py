@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import struct
@@ -267,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="listen here (default: one socket per user and installation)")
     parser.add_argument("--die-with-parent", action="store_true",
                         help="stop when the process that started this one ends")
+    parser.add_argument("--own-folder", action="store_true",
+                        help="remove the socket's folder on the way out (a private pool's)")
     args = parser.parse_args(argv)
     starter = os.getppid()
     if args.die_with_parent:
@@ -282,7 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    Resident(listener, path, args.idle).serve()
+    try:
+        Resident(listener, path, args.idle).serve()
+    finally:
+        if args.own_folder:  # even when the batch that made it was killed
+            shutil.rmtree(path.parent, ignore_errors=True)
     return 0
 
 
