@@ -239,3 +239,33 @@ def test_the_resident_checker_without_root_still_gets_namespaces() -> None:
     facts = json.loads(report)["extra_data"]["grader"]["run"]
     assert facts["isolation"] == "namespace"
     assert "private user namespace" in facts["isolation_note"]
+
+
+def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resident loop's last resort, in this process: SIGTERM, then SIGKILL once overdue."""
+    from grader.resident import server
+
+    monkeypatch.setattr(server, "KILL_GRACE", 0.2)
+    stubborn = subprocess.Popen(["sh", "-c", 'trap "" TERM; echo ready; while :; do sleep 1; done'],
+                                stdout=subprocess.PIPE, text=True)
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    saved_wakeup = signal.set_wakeup_fd(-1)
+    listener = server.listen(tmp_path / "r.sock")
+    try:
+        resident = server.Resident(listener, tmp_path / "r.sock", idle=0)
+        job = server.Job(pid=stubborn.pid, pidfd=os.pidfd_open(stubborn.pid), client=None)
+        resident.jobs[job.pid] = job
+        resident.selector.register(job.pidfd, server.selectors.EVENT_READ,
+                                   lambda _fd: resident._finished(job))
+        resident._interrupt(job)
+        resident.stopping = True
+        resident.serve()  # returns once the job is gone
+    finally:
+        signal.set_wakeup_fd(saved_wakeup)
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    assert job.killed and not resident.jobs
+    assert not Path(f"/proc/{stubborn.pid}").exists()
+    assert not (tmp_path / "r.sock").exists()

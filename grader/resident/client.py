@@ -79,8 +79,9 @@ def forward(command: str, argv: list[str], path: str | None = None) -> int | Non
     try:
         for fd in (0, 1, 2):
             os.fstat(fd)
+        cwd = os.getcwd()
     except OSError:
-        return None  # a closed standard stream cannot be handed over
+        return None  # a closed standard stream cannot be handed over; a removed folder, neither
     sock = connect(path)
     if sock is None:
         return None
@@ -90,7 +91,7 @@ def forward(command: str, argv: list[str], path: str | None = None) -> int | Non
         request = {
             "command": command,
             "argv": argv,
-            "cwd": os.getcwd(),
+            "cwd": cwd,
             "env": dict(os.environ),
             "umask": umask,
             "stdio": [[stream.encoding, stream.errors] if stream else None
@@ -112,14 +113,14 @@ def forward(command: str, argv: list[str], path: str | None = None) -> int | Non
 def _wait_for_exit(pid: int, lines: Lines) -> int:
     """Pass Ctrl-C and friends to the child running the check, and wait for its exit code."""
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
+    def pass_on(signum: int, _frame: FrameType | None) -> None:
         try:  # noqa: SIM105 (contextlib would be one more import on every check)
             os.kill(pid, signum)
         except ProcessLookupError:
             pass
 
     for signum in FORWARDED_SIGNALS:
-        _signal.signal(signum, forward)
+        _signal.signal(signum, pass_on)
     while True:
         line = lines.readline()  # a forwarded signal interrupts it; Python resumes the read
         words = line.split()

@@ -57,6 +57,7 @@ class Job:
     pidfd: int
     client: socket.socket | None
     kill_at: float | None = None
+    killed: bool = False
 
 
 class Resident:
@@ -107,7 +108,7 @@ class Resident:
 
     def _timeout(self) -> float | None:
         """Until the next thing the loop must do by itself: an idle stop or an overdue kill."""
-        deadlines = [job.kill_at for job in self.jobs.values() if job.kill_at is not None]
+        deadlines = [job.kill_at for job in self.jobs.values() if job.kill_at is not None and not job.killed]
         if not self.jobs and not self.stopping and self.idle:
             deadlines.append(time.monotonic() + self._idle_left())
         return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
@@ -231,7 +232,8 @@ class Resident:
     def _kill_overdue(self) -> None:
         now = time.monotonic()
         for job in self.jobs.values():
-            if job.kill_at is not None and job.kill_at <= now:
+            if job.kill_at is not None and job.kill_at <= now and not job.killed:
+                job.killed = True  # its pidfd tells when it is gone
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(job.pid, signal.SIGKILL)
 
