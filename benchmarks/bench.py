@@ -55,7 +55,7 @@ def install(folder: Path) -> bool:
     if made.returncode != 0:
         print(f"could not install into a virtual environment; measuring {GRADER[0]}\n{made.stderr[-500:]}")
         return False
-    # The console script, as a user types it. pip's script imports ``re`` first (about 10 ms:
+    # The console script, as a user types it. pip's script imports ``re`` first (about 6 ms:
     # pypa/pip#13165; uv's does not), so ``python -m grader`` is measured too, with ``-P``: from
     # the project folder it would otherwise import the project's sources, not the package.
     GRADER[:] = [str(venv / "bin" / "grader")]

@@ -2,8 +2,9 @@
 
 A :class:`Task` carries everything as bytes (the assignment folder and the submission, both
 zipped), so it can travel to another machine, and :func:`run_task` grades it in a fresh
-``python -m grader.task`` process: namespaces, memory limits and any crash stay out of the
-caller, and a worker that dies or hangs costs one not-graded result, never the batch.
+worker process (forked from this process's warm pool, :mod:`grader.resident.pool`, or a new
+``python -m grader.task``): namespaces, memory limits and any crash stay out of the caller,
+and a worker that dies or hangs costs one not-graded result, never the batch.
 """
 
 from __future__ import annotations

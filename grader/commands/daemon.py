@@ -2,6 +2,7 @@
 
 See :mod:`grader.resident`. ``start`` returns when the resident process is ready to take
 checks (it says so on a pipe; no polling); a failed start shows the end of its log.
+``status`` exits 3 when none is running (as service managers do), 0 when one is.
 """
 
 from __future__ import annotations
