@@ -71,10 +71,11 @@ def _new_parser(chosen: str | None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, *, resident: bool = True) -> int:
     """Run one command; ``check`` goes to a resident checker when one runs (``resident=False``
     is how that checker runs it itself)."""
-    if resident and chosen_command(sys.argv[1:] if argv is None else argv) == "check":
+    words = sys.argv[1:] if argv is None else argv
+    if resident and chosen_command(words) == "check":
         from grader.resident.client import forward_check
 
-        code = forward_check(sys.argv[1:] if argv is None else argv)
+        code = forward_check(words)
         if code is not None:
             return code
     import traceback

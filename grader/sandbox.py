@@ -343,10 +343,6 @@ class Cgroup:
             cls(made).remove()
             return None
 
-    def add(self, pid: int) -> None:
-        for d in self.dirs:
-            (d / "cgroup.procs").write_text(str(pid))
-
     def pids(self) -> list[int]:
         if not self.dirs:
             return []

@@ -10,7 +10,6 @@ and a worker that dies or hangs costs one not-graded result, never the batch.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import io
 import json
@@ -310,12 +309,10 @@ def grade_task(task: Task) -> TaskResult:
 
 def _die_with_parent() -> None:
     """If the driver is killed, this worker is told to stop (SIGINT) and cleans up its students."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
+    from grader.resident.child import die_with_parent
+
     parent = os.environ.get(PARENT_ENV)
-    if parent and os.getppid() != int(parent):
-        raise SystemExit(3)  # the driver died before we could ask to be told
+    die_with_parent(int(parent) if parent else None, signal.SIGINT)
 
 
 def main() -> int:

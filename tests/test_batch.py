@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from grader.batch import LocalExecutor, run_batch, task_options
 from grader.progress import PlainProgress
 from grader.results import GradeResult
 from grader.task import make_task, run_task
-from tests.conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS
+from tests.conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 
 ASSIGNMENT = ASSIGNMENTS / "hello-client"
 SCENARIOS = ["connects", "sends-hello", "prints-reply", "closes-and-exits", "reply-in-pieces", "server-down"]
@@ -272,14 +271,6 @@ def test_run_task_is_a_pure_function_of_bytes(tmp_path: Path) -> None:
     assert "<html" in result.report_html
 
 
-def wait_for(predicate, deadline: float, what: str) -> None:
-    end = time.monotonic() + deadline
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_an_interrupted_batch_keeps_finished_results_and_resumes(tmp_path: Path, sig: signal.Signals) -> None:
     root = make_small_class(tmp_path / "class", 3)
@@ -288,7 +279,7 @@ def test_an_interrupted_batch_keeps_finished_results_and_resumes(tmp_path: Path,
                          "--lang", "en")
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: any(out.glob("*/.grader-key")), 60, "a first finished result")
+        wait_until(lambda: any(out.glob("*/.grader-key")), "a first finished result", seconds=60)
         proc.send_signal(sig)
         _stdout, stderr = proc.communicate(timeout=30)
     finally:

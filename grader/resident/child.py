@@ -21,11 +21,13 @@ from typing import Any, NoReturn
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int) -> None:
-    """SIGTERM when ``parent`` ends (a child then stops its students); exit if it already has."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:
-        raise SystemExit(3)  # it ended before we asked to be told
+def die_with_parent(parent: int | None, signum: int = signal.SIGTERM) -> None:
+    """``signum`` when the parent ends (a child then stops its students); exit if ``parent``
+    (its pid, when known) has already ended before the kernel was asked to tell."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: nothing to ask
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
+    if parent is not None and os.getppid() != parent:
+        raise SystemExit(3)
 
 
 def run_child(request: dict[str, Any], fds: list[int], parent: int) -> NoReturn:
