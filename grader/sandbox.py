@@ -13,17 +13,22 @@ Two modes, chosen per run:
   then be serialised by the caller. If the OS allows it, the student still gets its own
   PID namespace (only the network is shared).
 
-Both modes start the student from a short-lived thread that first confines itself with
-Landlock (only the scratch copy, the system and the interpreter are visible, and signals to
-processes outside the sandbox are refused; see :mod:`grader.landlock`) and, where allowed,
-moves its future children into a new PID namespace; the thread ends once the student has
-started, so the grader's own threads keep neither. Then a short exec chain, so that every
-limit is in place before the student's first line runs (nothing is applied "just after"
-``Popen``, which a loaded machine could let a program outrun):
+Both modes start the student from a short-lived thread that first confines itself, so that
+everything is in place before the student's first line runs (nothing is applied "just after"
+``Popen``, which a loaded machine could let a program outrun). The thread, and only it:
 
-``/bin/sh -c`` (joins the run's cgroup, sets rlimits with ``ulimit``; ~0.4 ms of CPU)
--> ``setpriv`` (as root: uid/gid 65534, no groups, no new privileges)
--> ``python -u client.py``.
+* moves its future children into a new PID namespace (where allowed);
+* joins the run's cgroup (as root; a v1 cgroup takes single threads);
+* sets "no new privileges" and applies Landlock: only the scratch copy, the system and the
+  interpreter are visible, and signals to processes outside the sandbox are refused (see
+  :mod:`grader.landlock`);
+* as root, becomes uid/gid 65534 with no groups, by raw system calls that change the calling
+  thread alone (the C library's wrappers would change every thread of the grader).
+
+The thread ends once the student has started, so the grader's own threads keep none of it.
+It starts ``/bin/sh -c`` (rlimits with ``ulimit``; ~0.7 ms of CPU) -> ``python -u client.py``.
+A ``setpriv`` between the two cost ~2 ms of CPU a start; ``Popen(user=...)`` would make
+Python fork the whole grader instead of ``vfork`` (~2 ms more a start).
 
 Tree kill: the student is pid 1 of its PID namespace (both modes, where allowed), and
 SIGKILL to it ends every process of the namespace, ``setsid`` daemons included, and the
@@ -42,7 +47,6 @@ import fcntl
 import functools
 import itertools
 import os
-import shlex
 import shutil
 import signal
 import socket
@@ -72,7 +76,10 @@ PR_SET_DUMPABLE = 4
 STUDENT_NICE = 5
 """Student processes run this much nicer than the grader (CFS weight 335 against 1024)."""
 EXIT_SANDBOX_FAILED = 121
-"""The launch shell's exit code when it could not join the run's cgroup."""
+"""The launch shell's exit code when it could not set a limit."""
+PR_SET_NO_NEW_PRIVS = 38
+THREAD_CREDENTIAL_SYSCALLS = {"x86_64": (116, 119, 117), "aarch64": (159, 149, 147)}
+"""``setgroups``, ``setresgid``, ``setresuid`` by number: called raw, they change one thread."""
 
 Mode = Literal["namespace", "host"]
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -253,16 +260,17 @@ def scratch_parent() -> Path:
 def adopt_environment() -> None:
     """Forget what was worked out from an earlier environment (a resident checker's child).
 
-    Whether namespaces may be made (a child may enter a user namespace of its own), the
-    temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch folder when it is not
+    Whether namespaces may be made (without root: a child may enter a user namespace of its
+    own), the temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch folder when it is not
     in the new temp folder: a check then behaves as if it had started
     with the environment it was given. Memory hidden by an earlier run is shown again
     until the next student starts: a process that is not "dumpable" may not write its own
     ``/proc/self/uid_map``, which entering a user namespace needs.
     """
     global _scratch_folder, _probe_result
-    with _probe_lock:
-        _probe_result = None
+    if os.geteuid() != 0:  # as root the answer does not depend on the environment: kept
+        with _probe_lock:
+            _probe_result = None
     tempfile.tempdir = None
     landlock_abi.cache_clear()
     if hide_grader_memory.cache_info().currsize:
@@ -362,6 +370,16 @@ class Cgroup:
                     return "processes"
         return None
 
+    def join_this_thread(self) -> None:
+        """Move the calling thread, not its process, into this cgroup: v1 takes single threads
+        (``tasks``), and what the thread starts is born inside, before its first instruction."""
+        tid = str(threading.get_native_id())
+        try:
+            for d in self.dirs:
+                (d / "tasks").write_text(tid)
+        except OSError as exc:
+            raise SandboxError(f"could not join the run's cgroup: {exc}") from exc
+
     def kill_all(self) -> None:
         kill_until_gone(self.pids)
 
@@ -408,32 +426,40 @@ def _processes_of(uid: int) -> int | None:
 
 
 def launch_chain(limits: Limits, cgroup: Cgroup | None, student_uid: int | None) -> list[str]:
-    """The programs exec'd before the student's interpreter; each sets up one thing."""
-    lines = [f"echo $$ > {shlex.quote(str(d / 'cgroup.procs'))} || exit {EXIT_SANDBOX_FAILED}"
-             for d in (cgroup.dirs if cgroup else [])]
+    """The shell exec'd before the student's interpreter: it sets the rlimits (``ulimit``)."""
     processes = None
     if cgroup is None:
         # No pids cgroup: RLIMIT_NPROC counts every process of the uid, so allow what runs now.
         running = _processes_of(student_uid if student_uid is not None else os.geteuid())
         processes = None if running is None else running + limits.processes
-    script = "".join(line + "\n" for line in lines) + ulimit_script(limits, processes)
-    chain = ["/bin/sh", "-c", script + 'exec "$@"', "grader-sandbox"]
-    if student_uid is not None:
-        chain += ["setpriv", f"--reuid={student_uid}", f"--regid={student_uid}", "--clear-groups",
-                  "--no-new-privs", "--"]
-    return chain
+    return ["/bin/sh", "-c", ulimit_script(limits, processes) + 'exec "$@"', "grader-sandbox"]
+
+
+def thread_credentials() -> bool:
+    """Whether this machine's system call numbers are known to change one thread's user."""
+    return sys.platform.startswith("linux") and os.uname().machine in THREAD_CREDENTIAL_SYSCALLS
+
+
+def _become_user_in_this_thread(uid: int) -> None:
+    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only."""
+    set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
+    _check(_libc.syscall(set_groups, 0, None), "setgroups")
+    _check(_libc.syscall(set_resgid, uid, uid, uid), "setresgid")
+    _check(_libc.syscall(set_resuid, uid, uid, uid), "setresuid")
 
 
 def start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bool, python: str,
-                   writable: list[str]) -> subprocess.Popen[bytes]:
+                   writable: list[str], cgroup: Cgroup | None = None,
+                   uid: int | None = None) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
     The thread inherits the caller's network namespace. It gives its children a PID namespace
     of their own (``own_pids``; the student is then pid 1 and takes its descendants with it),
-    and applies Landlock (where the kernel has it): both stay with the student and vanish
-    with the thread, never touching the grader's other threads. A thread rather than the
-    caller, also because a thread whose children go to another PID namespace cannot start
-    threads. If confinement fails, nothing is started: the run is not gradable.
+    joins ``cgroup``, forbids new privileges, applies Landlock (where the kernel has it) and
+    becomes ``uid`` (see :func:`thread_credentials`): all of it stays with the student and
+    vanishes with the thread, never touching the grader's other threads. A thread rather
+    than the caller, also because a thread whose children go to another PID namespace cannot
+    start threads. If confinement fails, nothing is started: the run is not gradable.
     """
     outcome: list[subprocess.Popen[bytes] | BaseException] = []
 
@@ -441,12 +467,18 @@ def start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bo
         try:
             if own_pids:
                 _unshare(CLONE_NEWPID)
+            if cgroup is not None:
+                cgroup.join_this_thread()
+            with contextlib.suppress(AttributeError):  # not Linux: no such flag
+                _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
             if landlock_abi():
                 try:
                     landlock.restrict([*landlock.SYSTEM_PATHS, *landlock.interpreter_paths(python), "/proc"],
                                       writable, ["/dev"])
                 except OSError as exc:
                     raise SandboxError(f"could not confine the program with Landlock: {exc}") from exc
+            if uid is not None:
+                _become_user_in_this_thread(uid)
             outcome.append(start())
         except BaseException as exc:  # handed to the caller's thread
             outcome.append(exc)
@@ -538,8 +570,6 @@ class Sandbox:
         """
         if self.student_uid is None:
             hide_grader_memory()
-        if self.student_uid is not None and not shutil.which("setpriv"):
-            raise SandboxError("setpriv (util-linux) is needed to run students as another user")
         self.cgroup = Cgroup.create(self.limits, self.name)
         env = {**env, "TMPDIR": str(cwd)}
         if self.cgroup is None and not pid_namespaces():
@@ -547,11 +577,16 @@ class Sandbox:
             # entry unique to the run (the scratch folder), which a double fork keeps.
             self._marker = f"TMPDIR={cwd}".encode()
         chain = [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
-        writable = [str(cwd), *(str(d) for d in (self.cgroup.dirs if self.cgroup else []))]
+        uid = self.student_uid
+        in_thread = uid is not None and thread_credentials()
+        # Where one thread's user cannot be changed, Popen changes it (forking the grader).
+        user: dict[str, object] = ({} if uid is None or in_thread
+                                   else {"user": uid, "group": uid, "extra_groups": []})
         self.process = start_confined(
             lambda: subprocess.Popen(chain, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-                                     close_fds=True, start_new_session=True),
-            own_pids=pid_namespaces(), python=argv[0], writable=writable)
+                                     close_fds=True, start_new_session=True, **user),  # type: ignore[call-overload]
+            own_pids=pid_namespaces(), python=argv[0], writable=[str(cwd)], cgroup=self.cgroup,
+            uid=uid if in_thread else None)
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
         # applying it just after start is no race that matters).

@@ -191,6 +191,64 @@ def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pyte
     assert started == []
 
 
+STUDENT_SELF_REPORT = """\
+import os, pathlib
+status = dict(line.split(":", 1) for line in pathlib.Path("/proc/self/status").read_text().splitlines())
+print("uid", status["Uid"].split())
+print("gid", status["Gid"].split())
+print("groups", status["Groups"].split())
+print("no_new_privs", status["NoNewPrivs"].strip())
+print("cgroups", sorted(line.split(":")[2] for line in pathlib.Path("/proc/self/cgroup").read_text().splitlines()
+                        if line.split(":")[1] in ("pids", "memory")))
+"""
+
+
+@pytest.mark.root
+@pytest.mark.parametrize("mode", ["namespace", "host"])
+def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(mode: str) -> None:
+    """The confining thread gives the student uid 65534, no groups, no new privileges and the
+    run's cgroups; the grader's own threads stay root and in their own cgroups."""
+    import os
+    import shutil
+    import tempfile
+    import threading
+
+    from grader.sandbox import Sandbox, scratch_parent
+    from grader.spec import Limits
+
+    folder = Path(tempfile.mkdtemp(dir=scratch_parent()))  # a folder uid 65534 may enter
+    os.chmod(folder, 0o777)
+    sandbox = Sandbox(mode, Limits(), student_uid=65534)
+    read, write = os.pipe()
+    own_cgroups_before = Path("/proc/self/cgroup").read_text()
+    try:
+        with sandbox.inside():
+            proc = sandbox.spawn(["/usr/bin/python3", "-c", STUDENT_SELF_REPORT], cwd=folder,
+                                 env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=write,
+                                 stderr=write)
+        os.close(write)
+        with os.fdopen(read) as out:
+            report = out.read()
+        assert proc.wait(timeout=60) == 0, report
+        assert sandbox.cgroup is not None
+        # /sys/fs/cgroup/<controller>/<path> is listed as <path> in /proc/PID/cgroup
+        expected_cgroups = sorted("/" + "/".join(d.relative_to("/sys/fs/cgroup").parts[1:])
+                                  for d in sandbox.cgroup.dirs)
+    finally:
+        sandbox.close()
+        shutil.rmtree(folder)
+    lines = report.splitlines()
+    assert lines[0] == "uid " + str(["65534"] * 4), report
+    assert lines[1] == "gid " + str(["65534"] * 4), report
+    assert lines[2] == "groups []", report
+    assert lines[3] == "no_new_privs 1", report
+    assert lines[4] == "cgroups " + str(expected_cgroups), report
+    # Nothing of it stayed with the grader.
+    assert os.geteuid() == 0 and os.getuid() == 0
+    assert Path(f"/proc/self/task/{threading.get_native_id()}/status").read_text().count("NoNewPrivs:\t0") == 1
+    assert Path("/proc/self/cgroup").read_text() == own_cgroups_before
+
+
 def run_grader_as_nobody(workdir: Path, *commands: list[str], env: dict[str, str] | None = None,
                          cleanup: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m grader COMMAND`` for each command in turn, as uid 65534 (a grader without root).

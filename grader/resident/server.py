@@ -32,14 +32,14 @@ import struct
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader import __version__
 from grader.resident.child import RUNNERS, die_with_parent, run_child
 from grader.resident.paths import check_folder, code_fingerprint, socket_path
-from grader.resident.warm import warm_up
+from grader.resident.warm import learn_from, warm_up
 from grader.resident.wire import ProtocolError, read_request, reply
 
 UCRED = struct.Struct("3i")
@@ -51,11 +51,13 @@ KILL_GRACE = 5.0
 
 @dataclass
 class Job:
-    """One running child: its pid and pidfd, the client waiting for it, and when to kill it."""
+    """One running child: its pid and pidfd, the client waiting for it, what it was asked,
+    and when to kill it."""
 
     pid: int
     pidfd: int
     client: socket.socket | None
+    request: dict[str, Any] = field(default_factory=dict)
     kill_at: float | None = None
     killed: bool = False
 
@@ -186,7 +188,7 @@ class Resident:
             self.close_in_child()
             run_child(request, fds, parent)  # never returns
         self.served += 1
-        job = Job(pid=pid, pidfd=os.pidfd_open(pid), client=client)
+        job = Job(pid=pid, pidfd=os.pidfd_open(pid), client=client, request=request)
         self.jobs[pid] = job
         self.selector.register(job.pidfd, selectors.EVENT_READ, lambda _fd: self._finished(job))
         self.selector.register(client, selectors.EVENT_READ, lambda _sock: self._client_spoke(job))
@@ -203,6 +205,7 @@ class Resident:
                 reply(job.client, f"exit {code if code >= 0 else 128 - code}")
             job.client.close()
         del self.jobs[job.pid]
+        learn_from(job.request, code)
         self.last_active = time.monotonic()
 
     def _client_spoke(self, job: Job) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 WARM_UP_SPEC = """\
 id: warm-up
@@ -29,9 +33,10 @@ def warm_up() -> None:
 
     Besides imports, a first grading sets up what is made lazily on first use (PyYAML's
     resolvers, pydantic's validators, asyncio's internals, rich's rendering, the report
-    templates): 20 to 40 ms that each check would otherwise pay again. It grades on the
-    host network, so that no namespace probe is cached here: without root, a check's
-    answer depends on the user namespace it enters.
+    templates): 20 to 40 ms that each check would otherwise pay again. Without root it
+    grades on the host network, so that no namespace probe is cached here: a check's answer
+    then depends on the user namespace it enters. As root the answer is the same in every
+    child (forked from here, with our credentials), so it grades as a check does.
     """
     import importlib
     import io
@@ -58,7 +63,8 @@ def warm_up() -> None:
         (Path(folder) / "assignment.yaml").write_text(WARM_UP_SPEC)
         client = Path(folder) / "client.py"
         client.write_text(WARM_UP_CLIENT)
-        result = grade(load_assignment(Path(folder)), client, "warm-up", GradeOptions(isolation="host"))
+        isolation = "auto" if os.geteuid() == 0 else "host"
+        result = grade(load_assignment(Path(folder)), client, "warm-up", GradeOptions(isolation=isolation))
     if result.score != result.max_score:  # harmless (only slower), but worth a line in the log
         print(f"warm-up grading scored {result.score}/{result.max_score}: "
               f"{[s.message for s in result.scenarios]}", file=sys.stderr)
@@ -69,3 +75,26 @@ def warm_up() -> None:
         render_report(result, lang=lang)
     gc.collect()
     gc.freeze()  # children then do not touch (and copy) these pages when they collect
+
+
+def learn_from(request: dict[str, Any], exit_code: int) -> None:
+    """After a check that graded: read ahead the spec it used, for the next check of it.
+
+    Called once the client has its answer, so no check waits for it. Only a spec a child
+    has just loaded without error, and never one the parser or the file system refuses.
+    """
+    if request.get("command") != "check" or exit_code != 0:
+        return
+    from grader.cli import build_parser
+    from grader.spec_yaml import preload_assignment
+
+    words = [str(word) for word in request.get("argv") or []]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            args = build_parser(words).parse_args(words)
+    except (SystemExit, Exception):
+        return
+    assignment = getattr(args, "assignment", None)
+    if isinstance(assignment, Path):
+        with contextlib.suppress(Exception):  # a resident process never dies of reading ahead
+            preload_assignment(Path(str(request.get("cwd", "/"))) / assignment)
