@@ -48,6 +48,18 @@ class Resident:
         assert found, run.stdout
         return {"pid": int(found[1]), "checks": int(found[2]), "running": int(found[3])}
 
+    def at_terminal(self, *args: str, **env: str) -> str:
+        """``python -m grader ARGS`` on a pseudo-terminal, as a student types it; its output."""
+        import pexpect
+
+        full_env = {key: value for key, value in {**self.env, **env}.items() if key != "CI" or "CI" in env}
+        child = pexpect.spawn(PYTHON, ["-m", "grader", *args], cwd=str(ROOT), env=full_env,
+                              encoding="utf-8", dimensions=(24, 200), timeout=120)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        return child.before
+
     def socket(self) -> Path:
         sockets = list((self.runtime / "socket-grader").glob("resident-*.sock"))
         assert len(sockets) <= 1
@@ -263,3 +275,56 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(tmp_path: Path,
     assert job.killed and not resident.jobs
     assert not Path(f"/proc/{stubborn.pid}").exists()
     assert not (tmp_path / "r.sock").exists()
+
+
+HELLO_CHECK = ("check", str(ASSIGNMENTS / "hello-client"), str(REFERENCE / "hello-client" / "client.py"),
+               "--lang", "en")
+
+
+def test_a_check_at_a_terminal_leaves_a_resident_checker_for_the_next(resident: Resident) -> None:
+    first = resident.at_terminal(*HELLO_CHECK)
+    assert "Score: 10/10" in first and "a resident checker now runs in the background" in first
+    wait_until(lambda: resident.status() is not None, what="the resident checker to start")
+    assert "stops after 15 idle minutes" in resident.grader("daemon", "status").stdout
+    second = resident.grader(*HELLO_CHECK)  # no terminal needed to use one
+    assert second.returncode == 0 and "Score: 10/10" in second.stdout
+    assert "resident checker" not in second.stderr
+    assert resident.status()["checks"] == 1  # type: ignore[index]
+
+
+def test_no_resident_checker_is_left_without_a_terminal_in_ci_or_when_turned_off(resident: Resident) -> None:
+    piped = resident.grader(*HELLO_CHECK)
+    assert piped.returncode == 0 and "Score: 10/10" in piped.stdout and piped.stderr == ""
+    for env in ({"CI": "true"}, {"GRADER_DAEMON": "0"}):
+        assert "resident checker" not in resident.at_terminal(*HELLO_CHECK, **env)
+    # Nothing was even tried: the log a start appends to was never made.
+    assert not list(resident.runtime.glob("socket-grader/resident-*.log"))
+    assert resident.status() is None
+    scripted = resident.grader(*HELLO_CHECK, GRADER_DAEMON="1")  # asked for, no terminal needed
+    assert "a resident checker now runs in the background" in scripted.stderr
+    wait_until(lambda: resident.status() is not None, what="the resident checker to start")
+
+
+def test_two_starts_at_once_leave_one_resident_checker(resident: Resident) -> None:
+    starts = [resident.popen("daemon", "start") for _ in range(2)]
+    outputs = [start.communicate(timeout=120) for start in starts]
+    assert [start.returncode for start in starts] == [0, 0], outputs
+    pids = {re.search(r"\(pid (\d+)", out)[1] for out, _err in outputs}  # type: ignore[index]
+    assert len(pids) == 1, outputs  # the second deferred to the first
+    info = resident.status()
+    assert info is not None and str(info["pid"]) in pids
+
+
+def test_an_edited_spec_is_read_again(resident: Resident, tmp_path: Path) -> None:
+    """The spec a check used is read ahead for the next one, but never served once edited."""
+    started(resident)
+    spec = tmp_path / "hello"
+    shutil.copytree(ASSIGNMENTS / "hello-client", spec)
+    check = ("check", str(spec), str(REFERENCE / "hello-client" / "client.py"), "--lang", "en")
+    assert "Hello, TCP client" in resident.grader(*check).stdout
+    assert "Hello, TCP client" in resident.grader(*check).stdout  # the one read ahead
+    yaml_file = spec / "assignment.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("en: Hello, TCP client", "en: Hello again"))
+    edited = resident.grader(*check)
+    assert "Hello again" in edited.stdout and "Hello, TCP client" not in edited.stdout
+    assert resident.status()["checks"] == 3  # type: ignore[index]

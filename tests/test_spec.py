@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -125,3 +126,32 @@ def test_schema_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "Socket grader assignment spec"
     Assignment.model_json_schema()  # the models themselves export too
+
+
+def test_a_preloaded_spec_serves_only_while_its_file_is_unchanged(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a resident checker reads ahead never outlives an edit, and a broken spec is not kept."""
+    from grader import spec, spec_yaml
+
+    monkeypatch.setattr(spec_yaml, "_preloaded", {})
+    text = (ASSIGNMENTS / "echo-server" / "assignment.yaml").read_text()
+    (tmp_path / "assignment.yaml").write_text(text)
+    spec._random_bytes.cache_clear()
+    spec_yaml.preload_assignment(tmp_path)
+    assert spec._random_bytes.cache_info().currsize >= 1  # its generated payloads were rendered
+    first = load_assignment(tmp_path)
+    assert load_assignment(tmp_path / "assignment.yaml") is first
+
+    (tmp_path / "assignment.yaml").write_text(text.replace("title:\n  en: ", "title:\n  en: Edited "))
+    edited = load_assignment(tmp_path)
+    assert edited is not first and edited.title["en"].startswith("Edited ")
+
+    (tmp_path / "assignment.yaml").write_text(text.replace("role: server", "role: nonsense"))
+    spec_yaml.preload_assignment(tmp_path)  # no error here: the check that reads it reports it
+    with pytest.raises(SpecError, match=r"assignment\.yaml:\d+: role"):
+        load_assignment(tmp_path)
+    fifo = tmp_path / "fifo" / "assignment.yaml"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    spec_yaml.preload_assignment(fifo.parent)  # never blocks on what is not a regular file
+    assert str(fifo.resolve()) not in spec_yaml._preloaded

@@ -15,7 +15,8 @@ PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 """The grader's own source folder: one resident checker per installation."""
 
 DISABLE_ENV = "GRADER_DAEMON"
-"""``GRADER_DAEMON=0`` makes ``grader check`` ignore a running resident checker."""
+"""``GRADER_DAEMON=0``: ``grader check`` neither uses nor starts a resident checker;
+``GRADER_DAEMON=1``: it starts one even without a terminal (see :mod:`grader.resident.autostart`)."""
 
 
 class UnsafeFolder(Exception):

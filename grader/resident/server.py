@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.resident.autostart import start_lock
 from grader.resident.child import RUNNERS, die_with_parent, run_child
+from grader.resident.client import status_of
 from grader.resident.paths import check_folder, code_fingerprint, socket_path
 from grader.resident.warm import learn_from, warm_up
 from grader.resident.wire import ProtocolError, read_request, reply
@@ -178,7 +180,7 @@ class Resident:
     def status(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "version": __version__, "python": sys.executable,
                 "socket": str(self.path), "started": self.started, "checks": self.served,
-                "running": len(self.jobs), "idle_seconds": self.idle}
+                "running": len(self.jobs), "idle_seconds": self.idle, "stopping": self.stopping}
 
     def _start(self, client: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
         parent = os.getpid()
@@ -281,10 +283,17 @@ def main(argv: list[str] | None = None) -> int:
         die_with_parent(starter)
     path = args.socket or Path(socket_path())
     check_folder(str(path.parent), create=True)
-    warm_up()
-    if threading.active_count() > 1:  # fork() copies no thread: a lock one held stays held
-        raise RuntimeError("a resident process must not run threads")
-    listener = listen(path)
+    # One at a time: a second one (``grader daemon start`` while a check starts one) waits,
+    # then leaves the socket to the first if it serves.
+    with start_lock(path, wait=True):
+        serving = status_of(str(path))
+        if serving is not None and not serving.get("stopping"):
+            print(f"ready {serving['pid']}", flush=True)
+            return 0
+        warm_up()
+        if threading.active_count() > 1:  # fork() copies no thread: a lock one held stays held
+            raise RuntimeError("a resident process must not run threads")
+        listener = listen(path)
     # "ready" on stdout tells the starter to go on; nothing else is ever written there.
     print(f"ready {os.getpid()}", flush=True)
     devnull = os.open(os.devnull, os.O_WRONLY)
