@@ -6,7 +6,8 @@ interpreter running this script instead.
 
 1. Overhead ratio: ``grader check`` of a correct hello-client and echo-server against the
    floor (the same student program run as many times by a bare loop, benchmarks/floor.py),
-   started cold and through the resident checker (``grader daemon start``).
+   started cold (the first check of a session) and through the resident checker (every
+   later one: ``grader check`` leaves one behind at a terminal; here ``grader daemon start``).
 2. A hand-written harness (benchmarks/handwritten/, plain pytest) against the same floor.
 3. Batch throughput: a generated class of 200 submissions, ``--jobs 1`` and ``--jobs 2``.
 4. A hanging submission: its time is bounded by the spec's timeouts.

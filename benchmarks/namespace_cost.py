@@ -7,8 +7,8 @@ Prints medians in milliseconds:
 * ``netns setup``: ``unshare(CLONE_NEWNET)``, loopback up, a socket made inside, ``setns``
   back (what :meth:`Sandbox.inside` does once per scenario);
 * ``launch``: ``/bin/true`` started as a student is (a thread that confines itself with
-  Landlock and a PID namespace, then ``sh`` for cgroup and rlimits, ``setpriv`` as root) and
-  waited for, against a bare ``Popen``; the same for ``python -c pass``;
+  Landlock, a PID namespace, the run's cgroup and, as root, uid 65534, then ``sh`` for
+  rlimits) and waited for, against a bare ``Popen``; the same for ``python -c pass``;
 * ``cgroup``: create, limit, remove a per-run cgroup (root only);
 * ``whole scenario``: one scenario of hello-client (reference client) end to end, per mode.
 
