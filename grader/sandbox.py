@@ -261,9 +261,9 @@ def adopt_environment() -> None:
     """Forget what was worked out from an earlier environment (a resident checker's child).
 
     Whether namespaces may be made (without root: a child may enter a user namespace of its
-    own), the temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch folder when it is not
-    in the new temp folder: a check then behaves as if it had started
-    with the environment it was given. Memory hidden by an earlier run is shown again
+    own), the temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch folder when
+    it is not in the new temp folder: a check then behaves as if it had started with the
+    environment it was given. Memory hidden by an earlier run is shown again
     until the next student starts: a process that is not "dumpable" may not write its own
     ``/proc/self/uid_map``, which entering a user namespace needs.
     """

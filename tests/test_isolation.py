@@ -204,17 +204,23 @@ print("cgroups", sorted(line.split(":")[2] for line in cgroups if line.split(":"
 
 
 @pytest.mark.root
-@pytest.mark.parametrize("mode", ["namespace", "host"])
-def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(mode: str) -> None:
+@pytest.mark.parametrize(("mode", "thread_credentials"),
+                         [("namespace", True), ("host", True), ("namespace", False)])
+def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
+        mode: str, thread_credentials: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The confining thread gives the student uid 65534, no groups, no new privileges and the
-    run's cgroups; the grader's own threads stay root and in their own cgroups."""
+    run's cgroups; the grader's own threads stay root and in their own cgroups. Where the
+    thread cannot change its own user (an unknown machine), ``Popen`` does."""
     import os
     import shutil
     import tempfile
     import threading
 
+    from grader import sandbox as sandbox_module
     from grader.sandbox import Sandbox, scratch_parent
     from grader.spec import Limits
+
+    monkeypatch.setattr(sandbox_module, "thread_credentials", lambda: thread_credentials)
 
     folder = Path(tempfile.mkdtemp(dir=scratch_parent()))  # a folder uid 65534 may enter
     os.chmod(folder, 0o777)
