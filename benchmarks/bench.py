@@ -8,7 +8,8 @@ interpreter running this script instead.
    floor (the same student program run as many times by a bare loop, benchmarks/floor.py),
    started cold (the first check of a session) and through the resident checker (every
    later one: ``grader check`` leaves one behind at a terminal; here ``grader daemon start``).
-2. A hand-written harness (benchmarks/handwritten/, plain pytest) against the same floor.
+2. Hand-written harnesses (benchmarks/handwritten/, plain pytest, one per assignment)
+   against the same floors.
 3. Batch throughput: a generated class of 200 submissions, ``--jobs 1`` and ``--jobs 2``.
 4. A hanging submission: its time is bounded by the spec's timeouts.
 Medians of several runs; every figure goes to benchmarks/RESULTS.md by hand, with this command.
@@ -117,22 +118,14 @@ def overhead(runs: int) -> dict[str, float]:
     echo = ROOT / "reference/echo-server/server.py"
     figures["hello_in_process"] = in_process("hello-client", hello, runs)
     figures["echo_in_process"] = in_process("echo-server", echo, runs)
-    env = {**os.environ, "CLIENT": str(hello), "STUDENT_PYTHON": STUDENT_PYTHON}
-    figures["hello_handwritten"] = median_time(
-        lambda: run(
-            [
-                os.path.realpath(sys.executable),
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "benchmarks/handwritten/test_hello_client.py",
-            ],
-            env=env,
-        ),
-        runs,
-    )
+    env = {**os.environ, "CLIENT": str(hello), "SERVER": str(echo), "STUDENT_PYTHON": STUDENT_PYTHON}
+    for name in ("hello_client", "echo_server"):
+        command = [os.path.realpath(sys.executable), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   f"benchmarks/handwritten/test_{name}.py"]
+        passed = run(command, env=env)
+        if passed.returncode != 0:
+            raise SystemExit(f"the hand-written harness failed:\n{passed.stdout[-2000:]}")
+        figures[f"{name.split('_')[0]}_handwritten"] = median_time(lambda c=command: run(c, env=env), runs)
     figures["python_start"] = median_time(lambda: run([STUDENT_PYTHON, "-c", "pass"]), runs)
     return figures
 
@@ -267,10 +260,9 @@ def report(args: argparse.Namespace, runs: int, size: int, installed: bool) -> N
               f"through the resident checker {resident:.3f} s ({resident / floor:.2f}x), "
               f"as python -m grader {module:.3f} s ({module / floor:.2f}x); "
               f"grading alone {warm:.3f} s ({warm / floor:.2f}x)")
-    print(
-        f"  hello hand-written pytest harness {o['hello_handwritten']:.3f} s, "
-        f"ratio {o['hello_handwritten'] / o['hello_floor']:.2f}x"
-    )
+    for name in ("hello", "echo"):
+        print(f"  {name} hand-written pytest harness {o[f'{name}_handwritten']:.3f} s, "
+              f"ratio {o[f'{name}_handwritten'] / o[f'{name}_floor']:.2f}x")
     print(f"  python3 -c pass: {o['python_start']:.3f} s")
     h = hanging(1 if args.quick else 3)
     print(
