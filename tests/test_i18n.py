@@ -31,6 +31,22 @@ def test_every_message_is_translated_to_chinese() -> None:
     assert not missing, "no Chinese for:\n" + "\n".join(missing)
 
 
+def test_a_message_has_one_translation_across_catalogs() -> None:
+    """Catalogs are merged into one: a message two parts translate differently would show
+    whichever file is read last, wherever it is used."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    for po in sorted((PACKAGE / "locale" / "zh" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as f:
+            for message in read_po(f, locale="zh"):
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if not key:
+                    continue
+                first = seen.setdefault(key, (po.name, str(message.string)))
+                assert first[1] == str(message.string), (key, first, (po.name, message.string))
+
+
 def test_placeholders_survive_translation() -> None:
     """A translation that drops or renames ``{name}`` would raise KeyError at run time."""
     import string

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
+from grader.i18n import default_lang, gettext_for
 from grader.resident.client import ask, status_of
 from grader.resident.launch import ResidentUnavailable, start_resident
 from grader.resident.paths import UnsafeFolder, check_folder, log_path, socket_path
@@ -32,45 +33,50 @@ def run(args: argparse.Namespace) -> int:
 
 
 def describe(info: dict[str, Any]) -> str:
-    minutes = info["idle_seconds"] / 60
-    return (f"(pid {info['pid']}, grader {info['version']}; "
-            f"checks served: {info['checks']}, running checks: {info['running']}; "
-            f"stops after {minutes:g} idle minutes)\n  socket: {info['socket']}")
+    _ = gettext_for(default_lang())
+    return _("(pid {pid}, grader {version}; checks served: {checks}, running checks: {running}; "
+             "stops after {minutes:g} idle minutes)\n  socket: {socket}").format(
+        pid=info["pid"], version=info["version"], checks=info["checks"], running=info["running"],
+        minutes=info["idle_seconds"] / 60, socket=info["socket"])
 
 
 def start(args: argparse.Namespace) -> int:
+    _ = gettext_for(default_lang())
     if args.idle_minutes <= 0:
-        raise UsageError("--idle-minutes must be more than 0")
+        raise UsageError(_("--idle-minutes must be more than 0"))
     try:
         check_folder(os.path.dirname(socket_path()), create=True)
     except (OSError, UnsafeFolder) as exc:
-        raise UsageError(f"cannot keep a resident checker here: {exc}") from exc
+        raise UsageError(_("cannot keep a resident checker here: {error}").format(error=exc)) from exc
     info = status_of()
     if info is not None:
-        print("A resident checker is already running " + describe(info))
+        print(_("A resident checker is already running {details}").format(details=describe(info)))
         return 0
     try:
         process = start_resident(["--idle", str(args.idle_minutes * 60)], Path(log_path()), detach=True)
     except ResidentUnavailable as exc:
-        raise UsageError(f"the resident checker did not start ({exc})") from exc
+        raise UsageError(_("the resident checker did not start ({error})").format(error=exc)) from exc
     info = status_of()
-    print("Started the resident checker " + describe(info) if info else f"Started (pid {process.pid})")
-    print("`grader check` now uses it; `grader daemon stop` stops it; GRADER_DAEMON=0 bypasses it.")
+    print(_("Started the resident checker {details}").format(details=describe(info)) if info
+          else _("Started (pid {pid})").format(pid=process.pid))
+    print(_("`grader check` now uses it; `grader daemon stop` stops it; GRADER_DAEMON=0 bypasses it."))
     return 0
 
 
 def stop(_args: argparse.Namespace) -> int:
+    _ = gettext_for(default_lang())
     if ask("stop") is None:
-        print("No resident checker is running.")
+        print(_("No resident checker is running."))
         return 0
-    print("Resident checker stopping (checks under way finish first).")
+    print(_("Resident checker stopping (checks under way finish first)."))
     return 0
 
 
 def status(_args: argparse.Namespace) -> int:
+    _ = gettext_for(default_lang())
     info = status_of()
     if info is None:
-        print(f"No resident checker is running (it would listen on {socket_path()}).")
+        print(_("No resident checker is running (it would listen on {socket}).").format(socket=socket_path()))
         return 3
-    print("Resident checker running " + describe(info))
+    print(_("Resident checker running {details}").format(details=describe(info)))
     return 0

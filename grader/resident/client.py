@@ -127,7 +127,10 @@ def _wait_for_exit(pid: int, lines: Lines) -> int:
         if words[:1] == ["exit"]:
             return int(words[1])
         if not line:
-            print("grader: the resident process running this job stopped before it ended",
+            from grader.i18n import default_lang, gettext_for  # only now: it costs 20 ms
+
+            _ = gettext_for(default_lang())
+            print(_("grader: the resident process running this job stopped before it ended"),
                   file=sys.stderr)
             return 1
 
