@@ -199,7 +199,7 @@ def test_a_changed_grader_is_never_answered_by_old_code(resident: Resident) -> N
 def test_status_stop_and_idle_timeout(resident: Resident) -> None:
     not_running = resident.grader("daemon", "status")
     assert not_running.returncode == 3 and "No resident checker" in not_running.stdout
-    in_chinese = resident.grader("daemon", "status", LANG="zh_CN.UTF-8")
+    in_chinese = resident.grader("daemon", "status", GRADER_LANG="zh")
     assert in_chinese.returncode == 3 and "没有正在运行的常驻检查进程" in in_chinese.stdout
     assert "No resident checker" in resident.grader("daemon", "stop").stdout
     info = started(resident, "--idle-minutes", "0.01")
