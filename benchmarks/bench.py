@@ -119,13 +119,13 @@ def overhead(runs: int) -> dict[str, float]:
     figures["hello_in_process"] = in_process("hello-client", hello, runs)
     figures["echo_in_process"] = in_process("echo-server", echo, runs)
     env = {**os.environ, "CLIENT": str(hello), "SERVER": str(echo), "STUDENT_PYTHON": STUDENT_PYTHON}
-    for name in ("hello_client", "echo_server"):
+    for name, harness in (("hello", "test_hello_client.py"), ("echo", "test_echo_server.py")):
         command = [os.path.realpath(sys.executable), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   f"benchmarks/handwritten/test_{name}.py"]
+                   f"benchmarks/handwritten/{harness}"]
         passed = run(command, env=env)
         if passed.returncode != 0:
             raise SystemExit(f"the hand-written harness failed:\n{passed.stdout[-2000:]}")
-        figures[f"{name.split('_')[0]}_handwritten"] = median_time(lambda c=command: run(c, env=env), runs)
+        figures[f"{name}_handwritten"] = median_time(lambda c=command: run(c, env=env), runs)
     figures["python_start"] = median_time(lambda: run([STUDENT_PYTHON, "-c", "pass"]), runs)
     return figures
 

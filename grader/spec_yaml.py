@@ -7,7 +7,6 @@ field, in one line, with no traceback.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import re
@@ -32,16 +31,18 @@ def spec_path(path: Path) -> Path:
     return path / SPEC_FILE if path.is_dir() else path
 
 
+SPEC_MISSING = f"an assignment folder holds {SPEC_FILE}"
+SPEC_FIELDS = "the spec must be a mapping of fields (id, title, role, ...)"
+
+
 def load_assignment(path: Path) -> Assignment:
     """Read and validate a spec; raise :class:`SpecError` naming file, field and line."""
     file = spec_path(Path(path))
-    known = _preloaded.get(os.path.realpath(file))
-    if known is not None:
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            if file.read_text(encoding="utf-8") == known[0]:
-                return known[1]
-    return load_yaml_model(file, Assignment, missing=f"an assignment folder holds {SPEC_FILE}",
-                           fields="the spec must be a mapping of fields (id, title, role, ...)")
+    text = read_yaml_text(file, missing=SPEC_MISSING)
+    known = _preloaded.get(os.path.realpath(file)) if _preloaded else None  # only a resident child has any
+    if known is not None and known[0] == text:
+        return known[1]
+    return yaml_model(file, text, Assignment, fields=SPEC_FIELDS)
 
 
 PRELOADED_SPECS = 8
@@ -64,12 +65,12 @@ def preload_assignment(path: Path) -> None:
     try:
         if not file.is_file() or file.stat().st_size > PRELOAD_MAX_BYTES:
             return  # never block on a FIFO, nor hold a huge file
-        text = file.read_text(encoding="utf-8")
+        text = read_yaml_text(file, missing=SPEC_MISSING)
         real = os.path.realpath(file)
         if _preloaded.get(real, ("",))[0] == text:
             return
-        spec = load_yaml_model(file, Assignment, missing="", fields="")
-    except (OSError, UnicodeDecodeError, SpecError):
+        spec = yaml_model(file, text, Assignment, fields=SPEC_FIELDS)  # the very text kept below
+    except (OSError, SpecError):
         return
     for payload in _generated_payloads(spec):
         payload.render()
@@ -100,12 +101,22 @@ def load_yaml_model(file: Path, model: type[M], *, missing: str, fields: str,
     Shared by every YAML file the grader reads (``assignment.yaml``, ``manifest.yaml``), so
     they all report problems the same way. ``context`` reaches the model's validators.
     """
+    return yaml_model(file, read_yaml_text(file, missing=missing), model, fields=fields, context=context)
+
+
+def read_yaml_text(file: Path, *, missing: str) -> str:
+    """The file's text; a :class:`SpecError` naming it if it is absent or unreadable."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError([f"{file}: no such file ({missing})"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([f"{file}: cannot read: {exc}"]) from None
+
+
+def yaml_model(file: Path, text: str, model: type[M], *, fields: str,
+               context: dict[str, Any] | None = None) -> M:
+    """``text``, read from ``file``, validated into ``model``; errors name ``file``, line and field."""
     try:
         data = yaml.load(text, Loader=FAST_LOADER)
     except yaml.YAMLError as exc:
