@@ -15,14 +15,12 @@ servers (Gradle's daemon, sccache), and with the same ways out:
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
+from grader.resident.launch import launch_resident, start_lock
 from grader.resident.paths import DISABLE_ENV, UnsafeFolder, check_folder, log_path, socket_path
 
 AUTO_IDLE_MINUTES = 15.0
@@ -39,26 +37,6 @@ def wanted() -> bool:
     return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
 
 
-def lock_path(socket: Path) -> Path:
-    """Held while a resident process starts: two never warm up for the same socket."""
-    return socket.with_suffix(".lock")
-
-
-@contextlib.contextmanager
-def start_lock(socket: Path, *, wait: bool) -> Iterator[bool]:
-    """Hold the start lock of ``socket``; yields False (without waiting) if another holds it."""
-    fd = os.open(lock_path(socket), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
 def start_in_background() -> bool:
     """Launch a resident checker and return at once; False if one is starting already or
     this user has no safe folder for its socket."""
@@ -68,11 +46,8 @@ def start_in_background() -> bool:
         with start_lock(socket, wait=False) as free:
             if not free:
                 return False
-        with open(log_path(), "ab") as log:
-            subprocess.Popen([sys.executable, "-m", "grader.resident.server",
-                              "--idle", str(AUTO_IDLE_MINUTES * 60)],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                             cwd="/", start_new_session=True)
+        launch_resident(["--idle", str(AUTO_IDLE_MINUTES * 60)], Path(log_path()), detach=True,
+                        stdout=subprocess.DEVNULL)
     except (OSError, UnsafeFolder):
         return False
     return True

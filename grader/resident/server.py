@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.resident.autostart import start_lock
 from grader.resident.child import RUNNERS, die_with_parent, run_child
 from grader.resident.client import status_of
+from grader.resident.launch import start_lock
 from grader.resident.paths import check_folder, code_fingerprint, socket_path
 from grader.resident.warm import learn_from, warm_up
 from grader.resident.wire import ProtocolError, read_request, reply
