@@ -49,11 +49,19 @@ RUNTIME: list[Path] = []
 def install(folder: Path) -> bool:
     """``pip install .`` into a fresh virtual environment; GRADER then runs from it."""
     venv = folder / "venv"
-    made = subprocess.run([os.path.realpath(sys.executable), "-m", "venv", str(venv)],
-                          capture_output=True, text=True, check=False)
+    made = subprocess.run(
+        [os.path.realpath(sys.executable), "-m", "venv", str(venv)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if made.returncode == 0:
-        made = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)],
-                              capture_output=True, text=True, check=False)
+        made = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", str(ROOT)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if made.returncode != 0:
         print(f"could not install into a virtual environment; measuring {GRADER[0]}\n{made.stderr[-500:]}")
         return False
@@ -76,10 +84,13 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Complet
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
 
 
-def grader_check(assignment: str, submission: str, resident: bool = False,
-                 grader: list[str] = GRADER) -> None:
-    result = run([*grader, "check", f"assignments/{assignment}", submission, "--lang", "en"],
-                 env={"GRADER_DAEMON": "1" if resident else "0"})
+def grader_check(
+    assignment: str, submission: str, resident: bool = False, grader: list[str] = GRADER
+) -> None:
+    result = run(
+        [*grader, "check", f"assignments/{assignment}", submission, "--lang", "en"],
+        env={"GRADER_DAEMON": "1" if resident else "0"},
+    )
     if result.returncode != 0 or "Score: 10/10" not in result.stdout:
         raise SystemExit(f"grader check failed:\n{result.stdout}\n{result.stderr}")
 
@@ -93,8 +104,10 @@ def timed(action: Callable[[], object]) -> float:
 def overhead(runs: int) -> dict[str, float]:
     """Floor, cold check and resident check, taken in turn in every round (the machine drifts)."""
     figures: dict[str, float] = {}
-    cases = (("hello", "hello-client", ROOT / "reference/hello-client/client.py", hello_client_floor),
-             ("echo", "echo-server", ROOT / "reference/echo-server/server.py", echo_server_floor))
+    cases = (
+        ("hello", "hello-client", ROOT / "reference/hello-client/client.py", hello_client_floor),
+        ("echo", "echo-server", ROOT / "reference/echo-server/server.py", echo_server_floor),
+    )
     started = run([*GRADER, "daemon", "start"])
     if started.returncode != 0:
         raise SystemExit(f"grader daemon start failed:\n{started.stdout}\n{started.stderr}")
@@ -106,10 +119,15 @@ def overhead(runs: int) -> dict[str, float]:
                 rounds["floor"].append(floor(STUDENT_PYTHON, program))
                 rounds["check"].append(timed(lambda a=assignment, p=program: grader_check(a, str(p))))
                 rounds["resident"].append(
-                    timed(lambda a=assignment, p=program: grader_check(a, str(p), resident=True)))
-                rounds["resident_module"].append(timed(
-                    lambda a=assignment, p=program: grader_check(a, str(p), resident=True,
-                                                                 grader=GRADER_MODULE)))
+                    timed(lambda a=assignment, p=program: grader_check(a, str(p), resident=True))
+                )
+                rounds["resident_module"].append(
+                    timed(
+                        lambda a=assignment, p=program: grader_check(
+                            a, str(p), resident=True, grader=GRADER_MODULE
+                        )
+                    )
+                )
             for what, times in rounds.items():
                 figures[f"{name}_{what}"] = statistics.median(times)
     finally:
@@ -120,8 +138,15 @@ def overhead(runs: int) -> dict[str, float]:
     figures["echo_in_process"] = in_process("echo-server", echo, runs)
     env = {**os.environ, "CLIENT": str(hello), "SERVER": str(echo), "STUDENT_PYTHON": STUDENT_PYTHON}
     for name, harness in (("hello", "test_hello_client.py"), ("echo", "test_echo_server.py")):
-        command = [os.path.realpath(sys.executable), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   f"benchmarks/handwritten/{harness}"]
+        command = [
+            os.path.realpath(sys.executable),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"benchmarks/handwritten/{harness}",
+        ]
         passed = run(command, env=env)
         if passed.returncode != 0:
             raise SystemExit(f"the hand-written harness failed:\n{passed.stdout[-2000:]}")
@@ -235,8 +260,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--class-size", type=int, default=None)
     parser.add_argument("--no-batch", action="store_true", help="skip the 200-submission batch")
-    parser.add_argument("--here", action="store_true",
-                        help="measure this interpreter's grader, not a fresh `pip install .`")
+    parser.add_argument(
+        "--here", action="store_true", help="measure this interpreter's grader, not a fresh `pip install .`"
+    )
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 7)
     size = args.class_size or (40 if args.quick else 200)
@@ -249,20 +275,25 @@ def main() -> None:
 
 def report(args: argparse.Namespace, runs: int, size: int, installed: bool) -> None:
     how = "installed with pip into a fresh virtual environment" if installed else "as run here"
-    print(f"machine: {os.cpu_count()} cores; student python {STUDENT_PYTHON}; "
-          f"grader python {GRADER[0]} ({how})")
+    print(
+        f"machine: {os.cpu_count()} cores; student python {STUDENT_PYTHON}; grader python {GRADER[0]} ({how})"
+    )
     o = overhead(runs)
     print(f"\n1-2. one submission (median of {runs})")
     for name in ("hello", "echo"):
         floor, check, resident = o[f"{name}_floor"], o[f"{name}_check"], o[f"{name}_resident"]
         module, warm = o[f"{name}_resident_module"], o[f"{name}_in_process"]
-        print(f"  {name}: floor {floor:.3f} s; grader check {check:.3f} s ({check / floor:.2f}x); "
-              f"through the resident checker {resident:.3f} s ({resident / floor:.2f}x), "
-              f"as python -m grader {module:.3f} s ({module / floor:.2f}x); "
-              f"grading alone {warm:.3f} s ({warm / floor:.2f}x)")
+        print(
+            f"  {name}: floor {floor:.3f} s; grader check {check:.3f} s ({check / floor:.2f}x); "
+            f"through the resident checker {resident:.3f} s ({resident / floor:.2f}x), "
+            f"as python -m grader {module:.3f} s ({module / floor:.2f}x); "
+            f"grading alone {warm:.3f} s ({warm / floor:.2f}x)"
+        )
     for name in ("hello", "echo"):
-        print(f"  {name} hand-written pytest harness {o[f'{name}_handwritten']:.3f} s, "
-              f"ratio {o[f'{name}_handwritten'] / o[f'{name}_floor']:.2f}x")
+        print(
+            f"  {name} hand-written pytest harness {o[f'{name}_handwritten']:.3f} s, "
+            f"ratio {o[f'{name}_handwritten'] / o[f'{name}_floor']:.2f}x"
+        )
     print(f"  python3 -c pass: {o['python_start']:.3f} s")
     h = hanging(1 if args.quick else 3)
     print(
@@ -274,8 +305,11 @@ def report(args: argparse.Namespace, runs: int, size: int, installed: bool) -> N
         return
     b = batch(size, [1, 2], cold_jobs=2)
     print(f"\n3. batch of {size} {b['class']}")
-    for name, label in (("jobs1", "--jobs 1"), ("jobs2", "--jobs 2"),
-                        ("jobs2_cold", "--jobs 2, cold workers (GRADER_WARM_WORKERS=0)")):
+    for name, label in (
+        ("jobs1", "--jobs 1"),
+        ("jobs2", "--jobs 2"),
+        ("jobs2_cold", "--jobs 2, cold workers (GRADER_WARM_WORKERS=0)"),
+    ):
         f = b[name]
         print(
             f"  {label}: {f['wall_s']} s, {f['per_s']} submissions/s, CPU {f['cpu_s']} s "

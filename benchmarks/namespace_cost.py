@@ -60,17 +60,24 @@ def launch(mode: str, uid: int | None, argv: list[str]) -> Callable[[], None]:
     def run() -> None:
         sandbox = Sandbox(mode, Limits(), uid)  # type: ignore[arg-type]
         with sandbox.inside():
-            proc = sandbox.spawn(argv, cwd=Path("/tmp"), env={"PATH": "/usr/bin:/bin"},
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+            proc = sandbox.spawn(
+                argv,
+                cwd=Path("/tmp"),
+                env={"PATH": "/usr/bin:/bin"},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         proc.wait()
         sandbox.close()
+
     return run
 
 
 def python_start(python: str) -> Callable[[], None]:
     def run() -> None:
         subprocess.run([python, "-c", "pass"], env={"PATH": "/usr/bin:/bin"}, cwd="/tmp", check=True)
+
     return run
 
 
@@ -84,8 +91,14 @@ def whole_scenario(mode: str, runs: int) -> float:
     spec = load_assignment(ROOT / "assignments" / "hello-client")
     prepared = prepare(ROOT / "reference" / "hello-client" / "client.py", spec)
     uid = STUDENT_UID if os.geteuid() == 0 else None
-    ctx = RunContext(assignment=spec, submission=prepared.folder, entry=prepared.entry,
-                     mode=mode, python=resolve_python(), student_uid=uid)  # type: ignore[arg-type]
+    ctx = RunContext(
+        assignment=spec,
+        submission=prepared.folder,
+        entry=prepared.entry,
+        mode=mode,
+        python=resolve_python(),
+        student_uid=uid,
+    )  # type: ignore[arg-type]
     scenario = next(s for s in spec.scenarios if s.id == "closes-and-exits")
 
     async def one() -> None:
@@ -107,15 +120,27 @@ def main() -> None:
     uid = STUDENT_UID if root else None
     python = resolve_python()
     rows: list[tuple[str, float | None]] = []
-    rows.append(("netns setup (unshare, lo up, socket, setns back)",
-                 median_ms(namespace_setup, runs * 4) if namespaces else None))
+    rows.append(
+        (
+            "netns setup (unshare, lo up, socket, setns back)",
+            median_ms(namespace_setup, runs * 4) if namespaces else None,
+        )
+    )
     rows.append(("bare Popen(/bin/true)", median_ms(lambda: subprocess.run(["/bin/true"], check=True), runs)))
     rows.append(("launch, host mode (/bin/true)", median_ms(launch("host", uid, ["/bin/true"]), runs)))
-    rows.append(("launch, namespace mode (/bin/true)",
-                 median_ms(launch("namespace", uid, ["/bin/true"]), runs) if namespaces else None))
+    rows.append(
+        (
+            "launch, namespace mode (/bin/true)",
+            median_ms(launch("namespace", uid, ["/bin/true"]), runs) if namespaces else None,
+        )
+    )
     rows.append(("python -c pass", median_ms(python_start(python), runs)))
-    rows.append(("python -c pass, launched as a student (namespace mode)",
-                 median_ms(launch("namespace", uid, [python, "-c", "pass"]), runs) if namespaces else None))
+    rows.append(
+        (
+            "python -c pass, launched as a student (namespace mode)",
+            median_ms(launch("namespace", uid, [python, "-c", "pass"]), runs) if namespaces else None,
+        )
+    )
     rows.append(("cgroup create+limit+remove", median_ms(cgroup_cycle, runs) if root else None))
     host = whole_scenario("host", runs)
     rows.append(("whole scenario, host mode", host))

@@ -203,8 +203,9 @@ def locked(out: Path, lang: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UsageError(_("another grader batch is writing to {out}; wait for it to finish")
-                             .format(out=out)) from None
+            raise UsageError(
+                _("another grader batch is writing to {out}; wait for it to finish").format(out=out)
+            ) from None
         yield
     finally:
         os.close(fd)
@@ -213,8 +214,9 @@ def locked(out: Path, lang: str) -> Iterator[None]:
 # ------------------------------------------------------------------------------ tasks
 
 
-def task_options(isolation: str = "auto", lang: str = "en", python: str | None = None,
-                 reveal_hidden: bool = False) -> dict[str, Any]:
+def task_options(
+    isolation: str = "auto", lang: str = "en", python: str | None = None, reveal_hidden: bool = False
+) -> dict[str, Any]:
     return {"isolation": isolation, "lang": lang, "python": python, "reveal_hidden": reveal_hidden}
 
 
@@ -223,12 +225,23 @@ def problem_result(assignment: Assignment, found: Found, options: dict[str, Any]
     from grader.grade import not_graded
 
     result = not_graded(assignment, found.student, found.problem or "", options.get("lang", "en"))
-    return TaskResult(found.student, "", json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
-                      render_html(result, options), 0.0)
+    return TaskResult(
+        found.student,
+        "",
+        json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+        render_html(result, options),
+        0.0,
+    )
 
 
-def plan(assignment_path: Path, submissions: Path, *, lang: str, exclude: Iterable[Path] = (),
-         only: Iterable[str] | None = None) -> tuple[Assignment, dict[str, bytes], Discovery]:
+def plan(
+    assignment_path: Path,
+    submissions: Path,
+    *,
+    lang: str,
+    exclude: Iterable[Path] = (),
+    only: Iterable[str] | None = None,
+) -> tuple[Assignment, dict[str, bytes], Discovery]:
     if not Path(submissions).is_dir():
         raise UsageError(gettext_for(lang)("{path}: no such folder of submissions").format(path=submissions))
     assignment = load_assignment(assignment_path)
@@ -239,9 +252,17 @@ def plan(assignment_path: Path, submissions: Path, *, lang: str, exclude: Iterab
 # ------------------------------------------------------------------------------ the driver
 
 
-def run_batch(assignment_path: Path, submissions: Path, out: Path, *, options: dict[str, Any] | None = None,
-              jobs: int = 0, force: bool = False, executor: Executor | None = None,
-              progress: Progress | None = None) -> BatchSummary:
+def run_batch(
+    assignment_path: Path,
+    submissions: Path,
+    out: Path,
+    *,
+    options: dict[str, Any] | None = None,
+    jobs: int = 0,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> BatchSummary:
     """Grade every submission under ``submissions`` into ``out``; see the module docstring.
 
     Raises ``KeyboardInterrupt`` after stopping the executor when interrupted; every result
@@ -255,8 +276,12 @@ def run_batch(assignment_path: Path, submissions: Path, out: Path, *, options: d
     assignment, spec_files, discovery = plan(assignment_path, submissions, lang=lang, exclude=[out])
     with locked(out, lang):
         clean_stale_temporaries(out)
-        summary = BatchSummary(out=out, results=[], ignored=discovery.ignored,
-                               notes={f.student: f.notes for f in discovery.submissions if f.notes})
+        summary = BatchSummary(
+            out=out,
+            results=[],
+            ignored=discovery.ignored,
+            notes={f.student: f.notes for f in discovery.submissions if f.notes},
+        )
         by_student: dict[str, GradeResult] = {}
         tasks: list[Task] = []
         for found in discovery.submissions:
@@ -314,8 +339,9 @@ def _checked(done: TaskResult, tasks: dict[str, Task]) -> TaskResult:
         task = tasks.get(done.student)
         if task is None:
             raise
-        return not_graded_result(task, f"the grader returned an unreadable result: {type(exc).__name__}",
-                                 done.duration)
+        return not_graded_result(
+            task, f"the grader returned an unreadable result: {type(exc).__name__}", done.duration
+        )
 
 
 def write_index(out: Path, results: list[GradeResult], assignment: Assignment, lang: str) -> bool:
@@ -339,10 +365,23 @@ def write_manifest(path: Path, assignment_path: Path, submissions: Path, options
     items = []
     for index, found in enumerate(discovery.submissions):
         key = "" if found.problem else make_task(found.student, spec_files, found.files, options).key
-        items.append({"index": index, "student": found.student, "sources": list(found.sources),
-                      "layout": found.layout, "key": key, "problem": found.problem})
-    manifest = {"format": MANIFEST_FORMAT, "assignment": str(Path(assignment_path).resolve()),
-                "submissions": str(Path(submissions).resolve()), "options": options, "items": items}
+        items.append(
+            {
+                "index": index,
+                "student": found.student,
+                "sources": list(found.sources),
+                "layout": found.layout,
+                "key": key,
+                "problem": found.problem,
+            }
+        )
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "assignment": str(Path(assignment_path).resolve()),
+        "submissions": str(Path(submissions).resolve()),
+        "options": options,
+        "items": items,
+    }
     write_atomic(Path(path), json.dumps(manifest, ensure_ascii=False, indent=1))
     return len(items)
 
@@ -354,8 +393,9 @@ def read_manifest(path: Path, lang: str = "en") -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise UsageError(_("{path}: cannot read the manifest: {why}").format(path=path, why=exc)) from None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        raise UsageError(_("{path}: not a manifest written by grader batch --write-manifest")
-                         .format(path=path))
+        raise UsageError(
+            _("{path}: not a manifest written by grader batch --write-manifest").format(path=path)
+        )
     return data
 
 
@@ -366,18 +406,29 @@ def grade_one(manifest: dict[str, Any], index: int, out: Path, *, force: bool = 
     _ = gettext_for(lang)
     items = manifest["items"]
     if not 0 <= index < len(items):
-        raise UsageError(_("index {index} is out of range: the manifest lists {n} submissions (0 to {last})")
-                         .format(index=index, n=len(items), last=len(items) - 1))
+        raise UsageError(
+            _("index {index} is out of range: the manifest lists {n} submissions (0 to {last})").format(
+                index=index, n=len(items), last=len(items) - 1
+            )
+        )
     item = items[index]
     if safe_id(str(item.get("student", "")))[0] != item.get("student"):
-        raise UsageError(_("{path}: item {index} has an unsafe student id").format(
-            path=manifest.get("path", "manifest"), index=index))
-    assignment, spec_files, discovery = plan(Path(manifest["assignment"]), Path(manifest["submissions"]),
-                                             lang=lang, only=item["sources"])
+        raise UsageError(
+            _("{path}: item {index} has an unsafe student id").format(
+                path=manifest.get("path", "manifest"), index=index
+            )
+        )
+    assignment, spec_files, discovery = plan(
+        Path(manifest["assignment"]), Path(manifest["submissions"]), lang=lang, only=item["sources"]
+    )
     found = next((f for f in discovery.submissions if tuple(f.sources) == tuple(item["sources"])), None)
     if found is None:
-        found = Found(student=item["student"], layout=item["layout"], sources=tuple(item["sources"]),
-                      problem=_("the submission is no longer in {path}").format(path=manifest["submissions"]))
+        found = Found(
+            student=item["student"],
+            layout=item["layout"],
+            sources=tuple(item["sources"]),
+            problem=_("the submission is no longer in {path}").format(path=manifest["submissions"]),
+        )
     found.student = item["student"]  # the id the whole class was given (collisions were settled then)
     if found.problem is not None:
         done = problem_result(assignment, found, options)
@@ -397,13 +448,19 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
     _ = gettext_for(lang)
     lines: list[str] = []
     graded, missing = summary.graded, summary.not_graded
-    lines.append(_("graded: {graded}, not graded: {missing} ({now} graded now, {reused} unchanged)").format(
-        graded=len(graded), missing=len(missing), now=summary.graded_now, reused=summary.reused))
+    lines.append(
+        _("graded: {graded}, not graded: {missing} ({now} graded now, {reused} unchanged)").format(
+            graded=len(graded), missing=len(missing), now=summary.graded_now, reused=summary.reused
+        )
+    )
     if graded:
         scores = [r.score for r in graded]
         top = graded[0].max_score
-        lines.append(_("score: mean {mean:.2f}/{top:g}, median {median:g}/{top:g}").format(
-            mean=statistics.fmean(scores), median=statistics.median(scores), top=top))
+        lines.append(
+            _("score: mean {mean:.2f}/{top:g}, median {median:g}/{top:g}").format(
+                mean=statistics.fmean(scores), median=statistics.median(scores), top=top
+            )
+        )
     timed = sorted(((d, s) for s, d in summary.durations.items() if d > 0), reverse=True)[:slowest]
     if timed:
         lines.append(_("slowest: {list}").format(list=", ".join(f"{s} {d:.1f} s" for d, s in timed)))

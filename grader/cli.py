@@ -50,8 +50,7 @@ def _new_parser(chosen: str | None) -> argparse.ArgumentParser:
     import argparse
     import importlib
 
-    parser = argparse.ArgumentParser(
-        prog="grader", description="Grade TCP socket programming assignments.")
+    parser = argparse.ArgumentParser(prog="grader", description="Grade TCP socket programming assignments.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of grader errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -118,6 +117,8 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"grader: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"grader: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return 1

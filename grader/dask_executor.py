@@ -25,8 +25,10 @@ from grader.task import Task, TaskResult, not_graded_result, run_task
 
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the scheduler and to see at least one worker."""
-QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
-                 "distributed.admin.system-monitor.gil.enabled": False}
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+}
 """Dask settings for the workers of ``local[:N]`` (remote workers take theirs from their own config)."""
 RETRIES = 2
 """Reruns of a task whose function raised (a task whose worker died is rerun by the scheduler)."""
@@ -36,8 +38,9 @@ def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise UsageError('--dask needs Dask: pip install "socket-grader[dask]" (or .[dask] in the '
-                         "source folder)") from None
+        raise UsageError(
+            '--dask needs Dask: pip install "socket-grader[dask]" (or .[dask] in the source folder)'
+        ) from None
     return distributed
 
 
@@ -51,8 +54,10 @@ def parse_address(address: str) -> tuple[str, int | None]:
             raise UsageError(f"--dask {address}: write local:N with N a number of workers, 1 or more")
         return "local", int(count)
     if "://" not in address and not address.endswith(".json"):
-        raise UsageError(f"--dask {address}: give local, local:N, a scheduler address such as "
-                         "tcp://HOST:8786, or a scheduler file (*.json)")
+        raise UsageError(
+            f"--dask {address}: give local, local:N, a scheduler address such as "
+            "tcp://HOST:8786, or a scheduler file (*.json)"
+        )
     return address, None
 
 
@@ -63,8 +68,9 @@ def worker_version() -> str:
     return grader.__version__
 
 
-def run_checked(task: Task, expected_version: str,
-                run: Callable[[Task], TaskResult] = run_task) -> TaskResult:
+def run_checked(
+    task: Task, expected_version: str, run: Callable[[Task], TaskResult] = run_task
+) -> TaskResult:
     """Runs on a worker: grade, unless this worker's grader differs from the driver's.
 
     The driver checks every worker at start; this catches a worker that joins later.
@@ -72,8 +78,11 @@ def run_checked(task: Task, expected_version: str,
     import grader
 
     if grader.__version__ != expected_version:
-        return not_graded_result(task, f"a Dask worker runs grader {grader.__version__}, the driver "
-                                       f"{expected_version}; install the same version on every worker")
+        return not_graded_result(
+            task,
+            f"a Dask worker runs grader {grader.__version__}, the driver "
+            f"{expected_version}; install the same version on every worker",
+        )
     return run(task)
 
 
@@ -85,8 +94,9 @@ class DaskExecutor:
     scheduler file. ``run`` replaces the per-task function (tests use it to kill a worker).
     """
 
-    def __init__(self, address: str, *, run: Callable[[Task], TaskResult] = run_task,
-                 timeout: float = CONNECT_TIMEOUT) -> None:
+    def __init__(
+        self, address: str, *, run: Callable[[Task], TaskResult] = run_task, timeout: float = CONNECT_TIMEOUT
+    ) -> None:
         distributed = _import_distributed()
         self.address = address
         self._run = run
@@ -100,8 +110,12 @@ class DaskExecutor:
                 # and its GIL would cost CPU that the students' programs need.
                 with dask.config.set(QUIET_WORKERS):
                     self.cluster = distributed.LocalCluster(
-                        n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR)
+                        n_workers=workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self.client = distributed.Client(self.cluster, timeout=timeout)
             elif target.endswith(".json"):
                 self.client = distributed.Client(scheduler_file=target, timeout=timeout)
@@ -109,8 +123,11 @@ class DaskExecutor:
                 self.client = distributed.Client(target, timeout=timeout)
         except (OSError, TimeoutError, ValueError, RuntimeError) as exc:
             self.close()
-            what = ("cannot start a local Dask cluster" if target == "local"
-                    else "cannot reach the Dask scheduler")
+            what = (
+                "cannot start a local Dask cluster"
+                if target == "local"
+                else "cannot reach the Dask scheduler"
+            )
             raise UsageError(f"--dask {address}: {what}: {exc}") from None
         try:
             self.check_workers(timeout)
@@ -128,11 +145,16 @@ class DaskExecutor:
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
             worker, version = sorted(wrong.items())[0]
-            what = (f"grader {version}" if isinstance(version, str)
-                    else f"no usable grader ({type(version).__name__}: {version})")
-            raise UsageError(f"--dask: worker {worker} has {what}, this driver grader {__version__}; "
-                             f"install the same version on every worker ({len(wrong)} of "
-                             f"{len(versions)} differ)")
+            what = (
+                f"grader {version}"
+                if isinstance(version, str)
+                else f"no usable grader ({type(version).__name__}: {version})"
+            )
+            raise UsageError(
+                f"--dask: worker {worker} has {what}, this driver grader {__version__}; "
+                f"install the same version on every worker ({len(wrong)} of "
+                f"{len(versions)} differ)"
+            )
         return versions
 
     @property
@@ -145,8 +167,9 @@ class DaskExecutor:
         for task in tasks:
             # A fresh key per submission: a rerun batch never picks up an old run's result.
             key = f"grade-{task.key[:16] or 'x'}-{uuid.uuid4().hex[:12]}"
-            future = self.client.submit(run_checked, task, __version__, self._run, key=key,
-                                        pure=False, retries=RETRIES)
+            future = self.client.submit(
+                run_checked, task, __version__, self._run, key=key, pure=False, retries=RETRIES
+            )
             futures[future] = task
         remaining = set(futures)
         try:
@@ -156,9 +179,12 @@ class DaskExecutor:
                 try:
                     result = future.result()
                 except Exception as exc:  # workers kept dying, or the task raised every time
-                    result = not_graded_result(task, f"the Dask cluster could not grade it: "
-                                                     f"{type(exc).__name__}: {exc}; this is the "
-                                                     "grader's problem, not a zero")
+                    result = not_graded_result(
+                        task,
+                        f"the Dask cluster could not grade it: "
+                        f"{type(exc).__name__}: {exc}; this is the "
+                        "grader's problem, not a zero",
+                    )
                 future.release()
                 yield result
         finally:
@@ -176,7 +202,7 @@ class DaskExecutor:
     def __enter__(self) -> DaskExecutor:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
-

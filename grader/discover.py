@@ -78,8 +78,11 @@ def safe_id(raw: str) -> tuple[str, bool]:
     separators, control characters and leading dots or dashes are replaced or dropped.
     """
     name = unicodedata.normalize("NFC", raw)
-    tricky = (any(unicodedata.category(c).startswith("C") or c in "/\\" for c in name)
-              or name.strip().startswith((".", "-")) or ".." in name)
+    tricky = (
+        any(unicodedata.category(c).startswith("C") or c in "/\\" for c in name)
+        or name.strip().startswith((".", "-"))
+        or ".." in name
+    )
     out = []
     for c in name:
         if unicodedata.category(c).startswith("C") or c in _UNSAFE_CHARS or c.isspace():
@@ -96,8 +99,12 @@ def safe_id(raw: str) -> tuple[str, bool]:
 
 def _check_member_name(name: str, _: Callable[[str], str]) -> str:
     """A zip member's path, made relative and checked: no absolute paths, ``..`` or drives."""
-    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or \
-            any(unicodedata.category(c).startswith("C") for c in name):
+    if (
+        "\\" in name
+        or name.startswith("/")
+        or re.match(r"^[A-Za-z]:", name)
+        or any(unicodedata.category(c).startswith("C") for c in name)
+    ):
         raise _Problem(_("the zip holds an unsafe path: {name}").format(name=name))
     parts = PurePosixPath(name).parts
     if ".." in parts:
@@ -156,19 +163,25 @@ def read_folder(folder: Path, _: Callable[[str], str]) -> dict[str, bytes]:
             if path.is_symlink():
                 target = path.resolve()
                 if not target.is_relative_to(base):
-                    raise _Problem(_("{name} is a symbolic link pointing outside the submission")
-                                   .format(name=rel))
+                    raise _Problem(
+                        _("{name} is a symbolic link pointing outside the submission").format(name=rel)
+                    )
                 continue
             if not path.is_file():
                 continue
             if "\\" in rel or any(unicodedata.category(c).startswith("C") for c in rel):
-                raise _Problem(_("the name {name!r} has characters that are unsafe in a file name; "
-                                 "rename it and grade again").format(name=rel))
+                raise _Problem(
+                    _(
+                        "the name {name!r} has characters that are unsafe in a file name; "
+                        "rename it and grade again"
+                    ).format(name=rel)
+                )
             try:
                 content = path.read_bytes()
             except OSError as exc:
-                raise _Problem(_("cannot read {name}: {why}").format(name=rel, why=exc.strerror or exc)) \
-                    from None
+                raise _Problem(
+                    _("cannot read {name}: {why}").format(name=rel, why=exc.strerror or exc)
+                ) from None
             total += len(content)
             if total > MAX_SUBMISSION_BYTES or len(files) >= MAX_FILES:
                 raise _Problem(_("the submission is too large"))
@@ -207,10 +220,16 @@ def check_entry(files: dict[str, bytes], assignment: Assignment, _: Callable[[st
     if not files:
         raise _Problem(_("the submission is empty"))
     if not py:
-        raise _Problem(_("no {entry} in the submission (found: {names})").format(
-            entry=entry, names=", ".join(sorted(files)[:5])))
-    raise _Problem(_("{count} Python files and none named {entry} ({names}): which one is it?").format(
-        count=len(py), entry=entry, names=", ".join(py)))
+        raise _Problem(
+            _("no {entry} in the submission (found: {names})").format(
+                entry=entry, names=", ".join(sorted(files)[:5])
+            )
+        )
+    raise _Problem(
+        _("{count} Python files and none named {entry} ({names}): which one is it?").format(
+            count=len(py), entry=entry, names=", ".join(py)
+        )
+    )
 
 
 # ------------------------------------------------------------------------------ layouts
@@ -226,8 +245,9 @@ class _Candidate:
     problem: str | None = None
 
 
-def _gradescope(root: Path, only: set[str] | None,
-                _: Callable[[str], str]) -> tuple[list[_Candidate], set[str]]:
+def _gradescope(
+    root: Path, only: set[str] | None, _: Callable[[str], str]
+) -> tuple[list[_Candidate], set[str]]:
     meta = root / GRADESCOPE_METADATA
     if not meta.is_file():
         return [], set()
@@ -248,12 +268,15 @@ def _gradescope(root: Path, only: set[str] | None,
             continue
         submitters = info.get(":submitters") if isinstance(info, dict) else None
         people = [p for p in submitters or [] if isinstance(p, dict)]
-        ids = [str(p.get(":sid") or str(p.get(":email") or "").split("@")[0] or p.get(":name") or "")
-               for p in people]
+        ids = [
+            str(p.get(":sid") or str(p.get(":email") or "").split("@")[0] or p.get(":name") or "")
+            for p in people
+        ]
         ids = [i for i in ids if i]
         name = "+".join(ids) or folder
-        found.append(_Candidate(name, "gradescope", [folder], _folder_reader(root / folder, _),
-                                lms_id="+".join(ids)))
+        found.append(
+            _Candidate(name, "gradescope", [folder], _folder_reader(root / folder, _), lms_id="+".join(ids))
+        )
     return found, used
 
 
@@ -275,6 +298,7 @@ def _zip_reader(path: Path, _: Callable[[str], str]) -> Callable[[], dict[str, b
         except OSError as exc:
             raise _Problem(_("cannot read {name}: {why}").format(name=path.name, why=exc.strerror)) from None
         return unwrap(read_zip(data, _))
+
     return read
 
 
@@ -284,31 +308,37 @@ def _file_reader(path: Path, name: str, _: Callable[[str], str]) -> Callable[[],
             return {name: path.read_bytes()}
         except OSError as exc:
             raise _Problem(_("cannot read {name}: {why}").format(name=path.name, why=exc.strerror)) from None
+
     return read
 
 
 def _files_reader(parts: list[tuple[Path, str]], _: Callable[[str], str]) -> Callable[[], dict[str, bytes]]:
     """Canvas: several flat files of one student, named after what the student uploaded."""
+
     def read() -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for path, name in parts:
             files.update(_file_reader(path, name, _)())
         return unwrap(expand_zips(files, _))
+
     return read
 
 
 def _moodle_reader(folders: list[Path], _: Callable[[str], str]) -> Callable[[], dict[str, bytes]]:
     """Moodle: the ``file`` plugin's folder holds the upload; online text is not a program."""
+
     def read() -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for folder in folders:
             files.update(read_folder(folder, _))
         return unwrap(expand_zips(files, _))
+
     return read
 
 
-def _candidates(root: Path, only: set[str] | None, _: Callable[[str], str],
-                exclude: Iterable[Path]) -> tuple[list[_Candidate], list[str]]:
+def _candidates(
+    root: Path, only: set[str] | None, _: Callable[[str], str], exclude: Iterable[Path]
+) -> tuple[list[_Candidate], list[str]]:
     excluded = {p.resolve() for p in exclude}
     found, used = _gradescope(root, only, _)
     ignored: list[str] = []
@@ -327,8 +357,17 @@ def _candidates(root: Path, only: set[str] | None, _: Callable[[str], str],
             target = entry.resolve()
             if not target.is_relative_to(base) or not target.exists():
                 stem = name[:-3] if name.endswith((".py", ".zip")) else name
-                found.append(_Candidate(stem.removesuffix("."), "symlink", [name], dict, problem=_(
-                    "{name} is a symbolic link pointing outside the submissions folder").format(name=name)))
+                found.append(
+                    _Candidate(
+                        stem.removesuffix("."),
+                        "symlink",
+                        [name],
+                        dict,
+                        problem=_("{name} is a symbolic link pointing outside the submissions folder").format(
+                            name=name
+                        ),
+                    )
+                )
                 continue
         if entry.is_dir():
             m = MOODLE.match(name)
@@ -364,8 +403,14 @@ def _candidates(root: Path, only: set[str] | None, _: Callable[[str], str],
 # ------------------------------------------------------------------------------ the entry point
 
 
-def discover(root: Path, assignment: Assignment, *, lang: str = "en", only: Iterable[str] | None = None,
-             exclude: Iterable[Path] = ()) -> Discovery:
+def discover(
+    root: Path,
+    assignment: Assignment,
+    *,
+    lang: str = "en",
+    only: Iterable[str] | None = None,
+    exclude: Iterable[Path] = (),
+) -> Discovery:
     """Every submission in ``root``, in a stable order, each with a unique folder-safe id.
 
     ``only`` restricts discovery to some entries of ``root`` (one job of a job array);
@@ -378,11 +423,13 @@ def discover(root: Path, assignment: Assignment, *, lang: str = "en", only: Iter
     submissions: list[Found] = []
     for c in candidates:
         student, tricky = safe_id(c.raw_name)
-        found = Found(student=student, layout=c.layout, sources=tuple(c.sources), lms_id=c.lms_id,
-                      problem=c.problem)
+        found = Found(
+            student=student, layout=c.layout, sources=tuple(c.sources), lms_id=c.lms_id, problem=c.problem
+        )
         if tricky and found.problem is None:
-            found.problem = _("the name {name!r} has characters that are unsafe in a file name; "
-                              "rename it and grade again").format(name=c.raw_name)
+            found.problem = _(
+                "the name {name!r} has characters that are unsafe in a file name; rename it and grade again"
+            ).format(name=c.raw_name)
         if found.problem is None:
             try:
                 found.files = c.read()
@@ -410,5 +457,8 @@ def _disambiguate(submissions: list[Found], _: Callable[[str], str]) -> None:
                 break
         found.student = candidate
         taken.add(candidate.casefold())
-        found.notes.append(_("another submission is also named {name} ({sources}); this one is {student}")
-                           .format(name=wanted, sources=", ".join(found.sources), student=candidate))
+        found.notes.append(
+            _("another submission is also named {name} ({sources}); this one is {student}").format(
+                name=wanted, sources=", ".join(found.sources), student=candidate
+            )
+        )

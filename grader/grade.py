@@ -54,8 +54,9 @@ class GradeOptions:
 @cache
 def resolve_python(requested: str | None = None) -> str:
     """The interpreter that runs students, as a real path (a version-manager shim costs ~90 ms)."""
-    candidates = [requested] if requested else [
-        os.environ.get("GRADER_PYTHON"), "/usr/bin/python3", sys.executable]
+    candidates = (
+        [requested] if requested else [os.environ.get("GRADER_PYTHON"), "/usr/bin/python3", sys.executable]
+    )
     for candidate in candidates:
         if not candidate:
             continue
@@ -68,8 +69,13 @@ def resolve_python(requested: str | None = None) -> str:
 @cache
 def python_version(python: str) -> str:
     try:
-        out = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
-                             capture_output=True, text=True, timeout=10, check=False)
+        out = subprocess.run(
+            [python, "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         return out.stdout.strip() or platform.python_version()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -93,16 +99,25 @@ async def _port_lock(port: int) -> AsyncIterator[None]:
 
 def not_graded(assignment: Assignment, student: str, why: str, lang: str = "en") -> GradeResult:
     return GradeResult(
-        assignment=assignment.id, assignment_title=localize(assignment.title, lang),
-        student=student, score=0, max_score=assignment.max_score, status="not_graded",
+        assignment=assignment.id,
+        assignment_title=localize(assignment.title, lang),
+        student=student,
+        score=0,
+        max_score=assignment.max_score,
+        status="not_graded",
         not_graded_reason=why,
-        run=RunInfo(grader_version=__version__, spec_hash=spec_hash(assignment), lang=lang,
-                    started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        run=RunInfo(
+            grader_version=__version__,
+            spec_hash=spec_hash(assignment),
+            lang=lang,
+            started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        ),
     )
 
 
-async def grade_async(assignment: Assignment, submission: Path, student: str,
-                      options: GradeOptions | None = None) -> GradeResult:
+async def grade_async(
+    assignment: Assignment, submission: Path, student: str, options: GradeOptions | None = None
+) -> GradeResult:
     options = options or GradeOptions()
     started = time.monotonic()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -115,8 +130,14 @@ async def grade_async(assignment: Assignment, submission: Path, student: str,
     # Asking the interpreter its version costs a process start: do it while scenarios run.
     version = asyncio.ensure_future(asyncio.to_thread(python_version, python))
     uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
-    ctx = RunContext(assignment=assignment, submission=prepared.folder, entry=prepared.entry,
-                     mode=mode, python=python, student_uid=uid)
+    ctx = RunContext(
+        assignment=assignment,
+        submission=prepared.folder,
+        entry=prepared.entry,
+        mode=mode,
+        python=python,
+        student_uid=uid,
+    )
     try:
         results = await _run_all(ctx, assignment, mode, options)
     finally:
@@ -130,15 +151,22 @@ async def grade_async(assignment: Assignment, submission: Path, student: str,
         score=round(sum(s.score for s in scenarios), 6),
         max_score=assignment.max_score,
         scenarios=scenarios,
-        run=RunInfo(isolation=mode, isolation_note=mode_note, python=python_release,
-                    grader_version=__version__, spec_hash=spec_hash(assignment),
-                    started_at=started_at, duration=round(time.monotonic() - started, 4),
-                    lang=options.lang),
+        run=RunInfo(
+            isolation=mode,
+            isolation_note=mode_note,
+            python=python_release,
+            grader_version=__version__,
+            spec_hash=spec_hash(assignment),
+            started_at=started_at,
+            duration=round(time.monotonic() - started, 4),
+            lang=options.lang,
+        ),
     )
 
 
-async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
-                   options: GradeOptions) -> dict[str, ScenarioResult]:
+async def _run_all(
+    ctx: RunContext, assignment: Assignment, mode: Mode, options: GradeOptions
+) -> dict[str, ScenarioResult]:
     results: dict[str, ScenarioResult] = {}
     done = {s.id: asyncio.Event() for s in assignment.scenarios}
     slots = asyncio.Semaphore(options.parallel or 3 * (os.cpu_count() or 2))
@@ -170,8 +198,7 @@ async def _run_all(ctx: RunContext, assignment: Assignment, mode: Mode,
                     early.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await early
-                results[scenario.id] = skipped(scenario, failed_dep, results[failed_dep].title,
-                                               options.lang)
+                results[scenario.id] = skipped(scenario, failed_dep, results[failed_dep].title, options.lang)
             else:
                 outcome = await (early if early is not None else outcome_of(scenario))
                 results[scenario.id] = _judge_safely(scenario, outcome, options.lang)
@@ -210,8 +237,9 @@ def _judge_safely(scenario: Scenario, outcome: Outcome, lang: str) -> ScenarioRe
         return judge_scenario(scenario, broken, lang)
 
 
-def grade(assignment: Assignment, submission: Path, student: str,
-          options: GradeOptions | None = None) -> GradeResult:
+def grade(
+    assignment: Assignment, submission: Path, student: str, options: GradeOptions | None = None
+) -> GradeResult:
     """Synchronous entry point: one event loop per call."""
     return run_returning(grade_async(assignment, submission, student, options))
 

@@ -27,8 +27,9 @@ def _num(x: float) -> str:
     return f"{round(x, 4):g}"
 
 
-def gradebook_rows(results: Sequence[GradeResult], scenario_ids: Sequence[str],
-                   notes: dict[str, str] | None = None) -> list[list[str]]:
+def gradebook_rows(
+    results: Sequence[GradeResult], scenario_ids: Sequence[str], notes: dict[str, str] | None = None
+) -> list[list[str]]:
     notes = notes or {}
     rows = [["student", "score", "max_score", *scenario_ids, "status", "note"]]
     for r in sorted(results, key=lambda r: r.student.casefold()):
@@ -38,18 +39,31 @@ def gradebook_rows(results: Sequence[GradeResult], scenario_ids: Sequence[str],
         note = (r.not_graded_reason or "") if not graded else ""
         extra = notes.get(r.student, "")
         note = "; ".join(x for x in (note, extra) if x)
-        rows.append([_cell(r.student), _num(r.score) if graded else "", _num(r.max_score), *cells,
-                     r.status, _cell(note)])
+        rows.append(
+            [
+                _cell(r.student),
+                _num(r.score) if graded else "",
+                _num(r.max_score),
+                *cells,
+                r.status,
+                _cell(note),
+            ]
+        )
     return rows
 
 
-def gradebook_csv(results: Sequence[GradeResult], scenario_ids: Sequence[str],
-                  notes: dict[str, str] | None = None) -> str:
+def gradebook_csv(
+    results: Sequence[GradeResult], scenario_ids: Sequence[str], notes: dict[str, str] | None = None
+) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(gradebook_rows(results, scenario_ids, notes))
     return "\ufeff" + buf.getvalue()
 
 
-def write_gradebook(path: Path, results: Sequence[GradeResult], scenario_ids: Sequence[str],
-                    notes: dict[str, str] | None = None) -> None:
+def write_gradebook(
+    path: Path,
+    results: Sequence[GradeResult],
+    scenario_ids: Sequence[str],
+    notes: dict[str, str] | None = None,
+) -> None:
     write_atomic(path, gradebook_csv(results, scenario_ids, notes))

@@ -63,11 +63,16 @@ def _expectation(step: object, out: StepOutcome, lang: str) -> str:
             return _("no traceback on stderr")
         return _("stderr contains “{text}”").format(text=getattr(step, "contains", ""))
     if out.pattern and out.expected is None:
-        return _("a line matching {pattern}").format(pattern=out.pattern) \
-            if "bytes" not in out.pattern else out.pattern
+        return (
+            _("a line matching {pattern}").format(pattern=out.pattern)
+            if "bytes" not in out.pattern
+            else out.pattern
+        )
     if out.expected is not None:
-        return (f"“{show_around(out.expected, _local_difference(out))}” "
-                f"({describe_size(out.expected_size or len(out.expected))})")
+        return (
+            f"“{show_around(out.expected, _local_difference(out))}” "
+            f"({describe_size(out.expected_size or len(out.expected))})"
+        )
     return step_title(step, lang)
 
 
@@ -90,16 +95,19 @@ def _observation(out: StepOutcome, outcome: Outcome, lang: str) -> str:
         return detail or _("nothing")
     if not out.observed:
         return _("nothing") + (f" ({detail})" if detail else "")
-    shown = (f"“{show_around(out.observed, _local_difference(out))}” "
-             f"({describe_size(out.observed_size or len(out.observed))})")
+    shown = (
+        f"“{show_around(out.observed, _local_difference(out))}” "
+        f"({describe_size(out.observed_size or len(out.observed))})"
+    )
     if out.first_difference is not None and out.expected is not None:
         # Counted from 1, as people count; the report shows the exact offset too.
         shown += "; " + _("first difference at byte {n}").format(n=out.first_difference + 1)
     return f"{shown}; {detail}" if detail else shown
 
 
-def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Scenario,
-                  lang: str) -> StepVerdict:
+def _step_verdict(
+    step: object, out: StepOutcome, outcome: Outcome, scenario: Scenario, lang: str
+) -> StepVerdict:
     _ = gettext_for(lang)
     status = {"ok": "passed", "not_reached": "not_reached"}.get(out.status, "failed")
     points = getattr(step, "points", 0)
@@ -116,9 +124,11 @@ def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Sc
         observed=show_bytes(out.observed) if out.observed is not None else detail_words(out.detail, lang),
         waited=out.waited,
         window_start=out.window_start,
-        expected_size=out.expected_size if out.expected_size is not None
+        expected_size=out.expected_size
+        if out.expected_size is not None
         else (len(out.expected) if out.expected is not None else None),
-        observed_size=out.observed_size if out.observed_size is not None
+        observed_size=out.observed_size
+        if out.observed_size is not None
         else (len(out.observed) if out.observed is not None else None),
     )
     if status != "failed":
@@ -135,14 +145,21 @@ def _step_verdict(step: object, out: StepOutcome, outcome: Outcome, scenario: Sc
     if shown.status == "timeout":
         verdict.message = _(
             "Step {n} ({title}): waited {secs:g} s for {expected}; by then it had seen {observed}."
-        ).format(n=out.index + 1, title=verdict.description, secs=shown.waited or out.waited or 0,
-                 expected=expected, observed=observed)
+        ).format(
+            n=out.index + 1,
+            title=verdict.description,
+            secs=shown.waited or out.waited or 0,
+            expected=expected,
+            observed=observed,
+        )
     else:
         verdict.message = _("Step {n} ({title}): expected {expected}; observed {observed}.").format(
-            n=out.index + 1, title=verdict.description, expected=expected, observed=observed)
+            n=out.index + 1, title=verdict.description, expected=expected, observed=observed
+        )
     if bad:
         verdict.message += " " + _("{bad} of {all} clients failed; the first was client {i}.").format(
-            bad=len(bad), all=len(out.children), i=bad[0].index)  # numbered as {i} in the spec
+            bad=len(bad), all=len(out.children), i=bad[0].index
+        )  # numbered as {i} in the spec
     verdict.diagnoses = diagnose(step, out, scenario, outcome, lang)
     verdict.hint = localize(getattr(step, "hint", None), lang) or None
     return verdict
@@ -153,18 +170,27 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
     _ = gettext_for(lang)
     title = localize(scenario.title, lang)
     base = ScenarioResult(
-        id=scenario.id, title=title, description=localize(scenario.description, lang),
-        status="passed", score=0, max_score=scenario.max_score, visibility=scenario.visibility,
-        duration=outcome.duration, outcome=outcome,
+        id=scenario.id,
+        title=title,
+        description=localize(scenario.description, lang),
+        status="passed",
+        score=0,
+        max_score=scenario.max_score,
+        visibility=scenario.visibility,
+        duration=outcome.duration,
+        outcome=outcome,
         hint=localize(scenario.hint, lang) or None,
     )
     if outcome.grader_error:
         base.status = "not_gradable"
         base.message = _("Not gradable (a problem of the grader, not of your program): {why}").format(
-            why=outcome.grader_error)
+            why=outcome.grader_error
+        )
         return base
-    verdicts = [_step_verdict(step, out, outcome, scenario, lang)
-                for step, out in zip(scenario.steps, outcome.steps, strict=False)]
+    verdicts = [
+        _step_verdict(step, out, outcome, scenario, lang)
+        for step, out in zip(scenario.steps, outcome.steps, strict=False)
+    ]
     base.steps = verdicts
     failed = next((v for v in verdicts if v.status == "failed"), None)
     step_points = sum(v.score for v in verdicts)
@@ -192,10 +218,16 @@ def skipped(scenario: Scenario, because: str, because_title: str, lang: str = "e
     """A scenario not run because one it depends on failed: one root cause, not a cascade."""
     _ = gettext_for(lang)
     return ScenarioResult(
-        id=scenario.id, title=localize(scenario.title, lang),
-        description=localize(scenario.description, lang), status="skipped", score=0,
-        max_score=scenario.max_score, visibility=scenario.visibility, skipped_because=because,
+        id=scenario.id,
+        title=localize(scenario.title, lang),
+        description=localize(scenario.description, lang),
+        status="skipped",
+        score=0,
+        max_score=scenario.max_score,
+        visibility=scenario.visibility,
+        skipped_because=because,
         message=_("Skipped: it needs “{title}”, which did not pass. Fix that first.").format(
-            title=because_title),
+            title=because_title
+        ),
         diagnoses=[Diagnosis(code="skipped", message=because)],
     )

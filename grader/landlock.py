@@ -59,8 +59,9 @@ def abi_version() -> int:
     if not sys.platform.startswith("linux"):
         return 0
     try:
-        result = _libc().syscall(SYS_CREATE_RULESET, None, ctypes.c_size_t(0),
-                                 ctypes.c_uint32(CREATE_RULESET_VERSION))
+        result = _libc().syscall(
+            SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)
+        )
     except (OSError, AttributeError):
         return 0
     return max(0, int(result))
@@ -78,8 +79,11 @@ def _handled(abi: int) -> int:
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -96,14 +100,16 @@ def restrict(read_only: Iterable[str], read_write: Iterable[str], devices: Itera
     handled = _handled(abi)
     attr = _RulesetAttr(handled, 0, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
-    ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
-                           ctypes.c_uint32(0))
+    ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         err = ctypes.get_errno()
         raise OSError(err, f"landlock_create_ruleset: {os.strerror(err)}")
     try:
-        for paths, rights in ((read_only, READ), (read_write, handled),
-                              (devices, READ | WRITE_FILE | (IOCTL_DEV if abi >= 5 else 0))):
+        for paths, rights in (
+            (read_only, READ),
+            (read_write, handled),
+            (devices, READ | WRITE_FILE | (IOCTL_DEV if abi >= 5 else 0)),
+        ):
             for path in paths:
                 _allow(libc, int(ruleset), path, rights & handled)
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
@@ -126,8 +132,16 @@ def _allow(libc: ctypes.CDLL, ruleset: int, path: str, rights: int) -> None:
         if not os.path.isdir(path):
             rights &= FILE_RIGHTS
         rule = _PathBeneath(rights, fd)
-        if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
-                        ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+        if (
+            libc.syscall(
+                SYS_ADD_RULE,
+                ctypes.c_int(ruleset),
+                ctypes.c_int(RULE_PATH_BENEATH),
+                ctypes.byref(rule),
+                ctypes.c_uint32(0),
+            )
+            != 0
+        ):
             err = ctypes.get_errno()
             raise OSError(err, f"landlock_add_rule {path}: {os.strerror(err)}")
     finally:

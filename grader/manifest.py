@@ -51,8 +51,9 @@ class BuggySubmission(ManifestModel):
         if known is not None:
             unknown = [s for s in value if s not in known]
             if unknown:
-                raise ValueError(f"unknown scenario {', '.join(map(repr, unknown))}; "
-                                 f"the scenarios are: {', '.join(known)}")
+                raise ValueError(
+                    f"unknown scenario {', '.join(map(repr, unknown))}; the scenarios are: {', '.join(known)}"
+                )
         if len(set(value)) != len(value):
             raise ValueError("a scenario is listed twice")
         return value
@@ -75,12 +76,14 @@ def manifest_path(folder: Path) -> Path:
 def load_manifest(folder: Path, assignment: Assignment | None = None) -> Manifest:
     """Read ``folder/manifest.yaml``; raise :class:`SpecError` (``file:line: field: problem``)."""
     file = manifest_path(folder)
-    context = {"base": file.parent,
-               "scenarios": [s.id for s in assignment.scenarios] if assignment else None}
+    context = {"base": file.parent, "scenarios": [s.id for s in assignment.scenarios] if assignment else None}
     return load_yaml_model(
-        file, Manifest, context=context,
+        file,
+        Manifest,
+        context=context,
         missing="it lists the reference solution and buggy submissions; `grader new` writes one",
-        fields="the manifest must be a mapping of fields (reference, reference_runs, buggy)")
+        fields="the manifest must be a mapping of fields (reference, reference_runs, buggy)",
+    )
 
 
 def resolve(folder: Path, relative: str) -> Path:

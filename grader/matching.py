@@ -95,7 +95,7 @@ def first_difference(expected: bytes, observed: bytes) -> int | None:
     n = min(len(expected), len(observed))
     block = 4096
     at = 0
-    while at < n and expected[at:at + block] == observed[at:at + block]:
+    while at < n and expected[at : at + block] == observed[at : at + block]:
         at += block
     for i in range(at, min(at + block, n)):
         if expected[i] != observed[i]:
@@ -103,8 +103,9 @@ def first_difference(expected: bytes, observed: bytes) -> int | None:
     return n
 
 
-def find_output(stdout: bytes, start: int, *, text: str | None = None, regex: str | None = None,
-                line: str | None = None) -> tuple[int, int] | None:
+def find_output(
+    stdout: bytes, start: int, *, text: str | None = None, regex: str | None = None, line: str | None = None
+) -> tuple[int, int] | None:
     """Where the expected output appears in ``stdout[start:]``, as absolute (begin, end)."""
     if text is not None:
         needle = text.encode("utf-8")
@@ -114,9 +115,9 @@ def find_output(stdout: bytes, start: int, *, text: str | None = None, regex: st
         needle = line.encode("utf-8")
         pos = start
         while (at := stdout.find(needle, pos)) >= 0:
-            before_ok = at == 0 or stdout[at - 1:at] == b"\n" or at == start
+            before_ok = at == 0 or stdout[at - 1 : at] == b"\n" or at == start
             end = at + len(needle)
-            after = stdout[end:end + 2]
+            after = stdout[end : end + 2]
             if before_ok and (after.startswith(b"\n") or after.startswith(b"\r\n")):
                 return at, end + (2 if after.startswith(b"\r\n") else 1)
             pos = at + 1

@@ -25,8 +25,7 @@ TRANSCRIPT_CAP = 256 << 10
 
 
 class PeerConnection:
-    def __init__(self, name: str, sock: socket.socket, clock: Callable[[], float],
-                 wire: list[WireEvent]):
+    def __init__(self, name: str, sock: socket.socket, clock: Callable[[], float], wire: list[WireEvent]):
         self.name = name
         self.sock = sock
         self.clock = clock
@@ -83,8 +82,13 @@ class PeerConnection:
         kept = self._recorded[direction]
         event = WireEvent(t=self.clock(), conn=self.name, direction=direction, data=data)
         if kept + len(data) > TRANSCRIPT_CAP:
-            event = WireEvent(t=event.t, conn=self.name, direction=direction,
-                              data=data[:max(0, TRANSCRIPT_CAP - kept)], size=len(data))
+            event = WireEvent(
+                t=event.t,
+                conn=self.name,
+                direction=direction,
+                data=data[: max(0, TRANSCRIPT_CAP - kept)],
+                size=len(data),
+            )
         self._recorded[direction] = kept + len(event.data)
         self.wire.append(event)
 

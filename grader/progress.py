@@ -44,8 +44,11 @@ class PlainProgress:
         _ = gettext_for(self.lang)
         self.total, self.done = total, 0
         if reused:
-            print(_("{reused} unchanged submissions kept from the last run").format(reused=reused),
-                  file=self.stream, flush=True)
+            print(
+                _("{reused} unchanged submissions kept from the last run").format(reused=reused),
+                file=self.stream,
+                flush=True,
+            )
         if total:
             print(_("grading {total} submissions").format(total=total), file=self.stream, flush=True)
 
@@ -77,9 +80,17 @@ class RichProgress:
         self.lang = lang
         self.console = Console()
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            TextColumn("[red]{task.fields[failures]}"), console=self.console, transient=False)
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("[red]{task.fields[failures]}"),
+            console=self.console,
+            transient=False,
+        )
         self.task_id = self.bar.add_task(_("grading"), total=0, rate="", failures="", start=False)
         self.failed = 0
         self.started = time.monotonic()
@@ -87,8 +98,9 @@ class RichProgress:
     def start(self, total: int, reused: int) -> None:
         _ = gettext_for(self.lang)
         if reused:
-            self.console.print(_("{reused} unchanged submissions kept from the last run")
-                               .format(reused=reused))
+            self.console.print(
+                _("{reused} unchanged submissions kept from the last run").format(reused=reused)
+            )
         if not total:
             return  # nothing to grade: no bar
         self.bar.update(self.task_id, total=total)

@@ -114,8 +114,12 @@ class ScenarioRun:
         self.cursor = 0
         self.scratch: Path | None = None
         host = self.spec.network.host
-        self.outcome = Outcome(scenario=scenario.id, isolation=ctx.mode,
-                               host="127.0.0.1" if host == "localhost" else host, port=0)
+        self.outcome = Outcome(
+            scenario=scenario.id,
+            isolation=ctx.mode,
+            host="127.0.0.1" if host == "localhost" else host,
+            port=0,
+        )
         self._pidfd: int | None = None
 
     # -- setup and teardown ---------------------------------------------------
@@ -165,12 +169,22 @@ class ScenarioRun:
                     port = listener.getsockname()[1]
                 self.outcome.port = port
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
-                argv = [self.ctx.python, "-u", self.ctx.entry,
-                        *(_fill(a, self.outcome.host, port) for a in args)]
+                argv = [
+                    self.ctx.python,
+                    "-u",
+                    self.ctx.entry,
+                    *(_fill(a, self.outcome.host, port) for a in args),
+                ]
                 self.outcome.argv = [Path(argv[0]).name, *argv[1:]]
                 try:
-                    proc = self.sandbox.spawn(argv, cwd=self.scratch, env=_student_env(self.scratch),
-                                              stdin=in_r, stdout=out_slave, stderr=err_w)
+                    proc = self.sandbox.spawn(
+                        argv,
+                        cwd=self.scratch,
+                        env=_student_env(self.scratch),
+                        stdin=in_r,
+                        stdout=out_slave,
+                        stderr=err_w,
+                    )
                 except OSError as exc:
                     raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
         finally:
@@ -178,10 +192,12 @@ class ScenarioRun:
                 os.close(fd)
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
-        self.stdout = StreamCapture("stdout", out_master, cap, self.clock, self.outcome.terminal,
-                                    lambda: self._kill("output limit"))
-        self.stderr = StreamCapture("stderr", err_r, cap, self.clock, self.outcome.terminal,
-                                    lambda: self._kill("output limit"))
+        self.stdout = StreamCapture(
+            "stdout", out_master, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+        )
+        self.stderr = StreamCapture(
+            "stderr", err_r, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+        )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
         self._watch_exit(proc.pid)
 
@@ -306,16 +322,27 @@ class ScenarioRun:
         if conn and conn in self.conns:
             out.observed = bytes(self.conns[conn].buffer)
         elif out.action in ("prompt", "output") and self.stdout is not None:
-            out.observed = bytes(self.stdout.data[self.cursor:])
+            out.observed = bytes(self.stdout.data[self.cursor :])
 
     def _handlers(self) -> dict[str, Callable[..., Awaitable[None]]]:
         return {
-            "accept": self._accept, "connect": self._connect,
-            "wait_listening": self._wait_listening, "send": self._send, "expect": self._expect,
-            "expect_eof": self._expect_eof, "shutdown": self._shutdown, "close": self._close,
-            "reset": self._reset, "pause": self._pause, "parallel": self._parallel,
-            "prompt": self._prompt, "output": self._output, "type": self._type,
-            "close_stdin": self._close_stdin, "exit": self._exit, "stderr": self._stderr,
+            "accept": self._accept,
+            "connect": self._connect,
+            "wait_listening": self._wait_listening,
+            "send": self._send,
+            "expect": self._expect,
+            "expect_eof": self._expect_eof,
+            "shutdown": self._shutdown,
+            "close": self._close,
+            "reset": self._reset,
+            "pause": self._pause,
+            "parallel": self._parallel,
+            "prompt": self._prompt,
+            "output": self._output,
+            "type": self._type,
+            "close_stdin": self._close_stdin,
+            "exit": self._exit,
+            "stderr": self._stderr,
             "file": self._file,
         }
 
@@ -492,8 +519,10 @@ class ScenarioRun:
         await asyncio.sleep(step.seconds)  # the spec asks for the pause
 
     async def _parallel(self, step: Parallel, out: StepOutcome, copy: int | None) -> None:
-        outcomes = [[StepOutcome(index=j, action=s.action) for j, s in enumerate(step.steps)]
-                    for _ in range(step.copies)]
+        outcomes = [
+            [StepOutcome(index=j, action=s.action) for j, s in enumerate(step.steps)]
+            for _ in range(step.copies)
+        ]
 
         async def one_copy(i: int) -> None:
             for sub, sub_out in zip(step.steps, outcomes[i], strict=True):
@@ -513,21 +542,25 @@ class ScenarioRun:
 
     # -- terminal steps -------------------------------------------------------
 
-    async def _wait_for_output(self, out: StepOutcome, *, text: str | None = None,
-                               regex: str | None = None, line: str | None = None) -> tuple[int, int]:
+    async def _wait_for_output(
+        self, out: StepOutcome, *, text: str | None = None, regex: str | None = None, line: str | None = None
+    ) -> tuple[int, int]:
         assert self.stdout is not None
         while True:
             found = find_output(bytes(self.stdout.data), self.cursor, text=text, regex=regex, line=line)
             if found is not None:
                 return found
             if self.stdout.eof:
-                out.observed = bytes(self.stdout.data[self.cursor:])
+                out.observed = bytes(self.stdout.data[self.cursor :])
                 # The end of stdout usually means the program is ending: let its exit arrive.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self.exited.wait()
-                out.detail = (f"program ended ({_exit_text(self.process_end)}) without printing it"
-                              if self.exited.is_set() else "program closed its output without printing it")
+                out.detail = (
+                    f"program ended ({_exit_text(self.process_end)}) without printing it"
+                    if self.exited.is_set()
+                    else "program closed its output without printing it"
+                )
                 raise StepFailed
             await self.stdout.wait_change()
 
@@ -544,7 +577,7 @@ class ScenarioRun:
         out.pattern = step.regex
         _, end = await self._wait_for_output(out, text=step.text, regex=step.regex, line=step.line)
         assert self.stdout is not None
-        out.observed = bytes(self.stdout.data[self.cursor:end])
+        out.observed = bytes(self.stdout.data[self.cursor : end])
         self.cursor = end
 
     async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
@@ -579,8 +612,7 @@ class ScenarioRun:
         await self._await_exit(out, close_stdin=not step.stdin_open)
         code = self.process_end.exit_code
         out.detail = _exit_text(self.process_end)
-        ok = (step.code == "any" or (step.code == "nonzero" and code not in (0, None))
-              or code == step.code)
+        ok = step.code == "any" or (step.code == "nonzero" and code not in (0, None)) or code == step.code
         if not ok:
             raise StepFailed
 
@@ -602,7 +634,7 @@ class ScenarioRun:
     async def _file(self, step: FileCheck, out: StepOutcome, copy: int | None) -> None:
         await self._await_exit(out)
         assert self.scratch is not None
-        path = (self.scratch / step.path)
+        path = self.scratch / step.path
         data: bytes | None
         try:
             if path.is_symlink() or not path.resolve().is_relative_to(self.scratch.resolve()):
@@ -644,15 +676,18 @@ def _clip(out: StepOutcome) -> None:
     out.window_start = start
     if out.expected is not None:
         out.expected_size = len(out.expected)
-        out.expected = out.expected[start:start + CLIP]
+        out.expected = out.expected[start : start + CLIP]
     if out.observed is not None:
         out.observed_size = len(out.observed)
-        out.observed = out.observed[start:start + CLIP]
+        out.observed = out.observed[start : start + CLIP]
 
 
 def _with_copy(step: Expect, copy: int) -> Expect:
-    updates = {k: getattr(step, k).replace("{i}", str(copy))
-               for k in ("text", "line", "regex") if getattr(step, k) is not None}
+    updates = {
+        k: getattr(step, k).replace("{i}", str(copy))
+        for k in ("text", "line", "regex")
+        if getattr(step, k) is not None
+    }
     return step.model_copy(update=updates) if updates else step
 
 
@@ -661,12 +696,12 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
         return [data]
     if isinstance(chunks, int):
         size = max(1, -(-len(data) // chunks))
-        return [data[i:i + size] for i in range(0, len(data), size)]
+        return [data[i : i + size] for i in range(0, len(data), size)]
     pieces, pos = [], 0
     for size in chunks:
         if pos >= len(data):
             break
-        pieces.append(data[pos:pos + size])
+        pieces.append(data[pos : pos + size])
         pos += size
     if pos < len(data):
         pieces.append(data[pos:])
@@ -691,8 +726,16 @@ def _os_error_detail(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-TCP_STATES = {"01": "ESTABLISHED", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "06": "TIME_WAIT",
-              "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"}
+TCP_STATES = {
+    "01": "ESTABLISHED",
+    "04": "FIN_WAIT1",
+    "05": "FIN_WAIT2",
+    "06": "TIME_WAIT",
+    "08": "CLOSE_WAIT",
+    "09": "LAST_ACK",
+    "0A": "LISTEN",
+    "0B": "CLOSING",
+}
 
 
 def _port_held(ctx: RunContext) -> list[str]:
@@ -735,5 +778,6 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
         run.outcome.grader_error = (
             f"port {ctx.assignment.network.port} was still in use on this machine "
             f"({', '.join(sorted(set(held)))}) when the program started, so its bind() failed; "
-            "this is not the program's fault")
+            "this is not the program's fault"
+        )
     return run.outcome

@@ -206,7 +206,8 @@ def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, 
     if requested == "namespace":
         raise IsolationUnavailable(
             f"--isolation namespace is not possible here ({why.split(';')[0]}): "
-            "run as root, or use --isolation host")
+            "run as root, or use --isolation host"
+        )
     return "host", why + files
 
 
@@ -400,7 +401,8 @@ def ulimit_script(limits: Limits, processes: int | None = None) -> str:
     """
     cpu = max(1, int(limits.cpu_seconds + 0.999))
     lines = [
-        f"ulimit -S -t {cpu}", f"ulimit -H -t {cpu + 1}",  # SIGXCPU first, then SIGKILL
+        f"ulimit -S -t {cpu}",
+        f"ulimit -H -t {cpu + 1}",  # SIGXCPU first, then SIGKILL
         f"ulimit -f {(limits.file_size_mb << 20) // 512}",
         f"ulimit -v {(limits.memory_mb + 256) << 10}",
         f"ulimit -n {limits.open_files}",
@@ -448,9 +450,15 @@ def _become_user_in_this_thread(uid: int) -> None:
     _check(_libc.syscall(set_resuid, uid, uid, uid), "setresuid")
 
 
-def start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bool, python: str,
-                   writable: list[str], cgroup: Cgroup | None = None,
-                   uid: int | None = None) -> subprocess.Popen[bytes]:
+def start_confined(
+    start: Callable[[], subprocess.Popen[bytes]],
+    *,
+    own_pids: bool,
+    python: str,
+    writable: list[str],
+    cgroup: Cgroup | None = None,
+    uid: int | None = None,
+) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
     The thread inherits the caller's network namespace. It gives its children a PID namespace
@@ -473,8 +481,11 @@ def start_confined(start: Callable[[], subprocess.Popen[bytes]], *, own_pids: bo
                 _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
             if landlock_abi():
                 try:
-                    landlock.restrict([*landlock.SYSTEM_PATHS, *landlock.interpreter_paths(python), "/proc"],
-                                      writable, ["/dev"])
+                    landlock.restrict(
+                        [*landlock.SYSTEM_PATHS, *landlock.interpreter_paths(python), "/proc"],
+                        writable,
+                        ["/dev"],
+                    )
                 except OSError as exc:
                     raise SandboxError(f"could not confine the program with Landlock: {exc}") from exc
             if uid is not None:
@@ -580,13 +591,27 @@ class Sandbox:
         uid = self.student_uid
         in_thread = uid is not None and thread_credentials()
         # Where one thread's user cannot be changed, Popen changes it (forking the grader).
-        user: dict[str, object] = ({} if uid is None or in_thread
-                                   else {"user": uid, "group": uid, "extra_groups": []})
+        user: dict[str, object] = (
+            {} if uid is None or in_thread else {"user": uid, "group": uid, "extra_groups": []}
+        )
         self.process = start_confined(
-            lambda: subprocess.Popen(chain, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-                                     close_fds=True, start_new_session=True, **user),  # type: ignore[call-overload]
-            own_pids=pid_namespaces(), python=argv[0], writable=[str(cwd)], cgroup=self.cgroup,
-            uid=uid if in_thread else None)
+            lambda: subprocess.Popen(
+                chain,
+                cwd=cwd,
+                env=env,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                close_fds=True,
+                start_new_session=True,
+                **user,
+            ),  # type: ignore[call-overload]
+            own_pids=pid_namespaces(),
+            python=argv[0],
+            writable=[str(cwd)],
+            cgroup=self.cgroup,
+            uid=uid if in_thread else None,
+        )
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
         # applying it just after start is no race that matters).
@@ -599,13 +624,17 @@ class Sandbox:
         if self.limit is not None:
             return self.limit
         cpu_limit = max(1, int(self.limits.cpu_seconds + 0.999))
-        if end_signal == signal.SIGXCPU or (end_signal == signal.SIGKILL and cpu_seconds is not None
-                                            and cpu_seconds >= cpu_limit - 0.05):
+        if end_signal == signal.SIGXCPU or (
+            end_signal == signal.SIGKILL and cpu_seconds is not None and cpu_seconds >= cpu_limit - 0.05
+        ):
             return "cpu time"
         tail = stderr[-2000:]
-        for marker, name in ((b"MemoryError", "memory"), (b"[Errno 27] File too large", "file size"),
-                             (b"[Errno 24] Too many open files", "open files"),
-                             (b"BlockingIOError: [Errno 11] Resource temporarily unavailable", "processes")):
+        for marker, name in (
+            (b"MemoryError", "memory"),
+            (b"[Errno 27] File too large", "file size"),
+            (b"[Errno 24] Too many open files", "open files"),
+            (b"BlockingIOError: [Errno 11] Resource temporarily unavailable", "processes"),
+        ):
             if marker in tail:
                 return name
         return None

@@ -38,8 +38,10 @@ def _render(name: str, **values: str) -> str:
 def create(assignment_id: str, role: Role, root: Path = Path(".")) -> Scaffold:
     """Write ``assignments/<id>/``, ``reference/<id>/`` and ``tests/submissions/<id>/`` under root."""
     if not ID_PATTERN.match(assignment_id):
-        raise ScaffoldError(f"{assignment_id!r} is not a valid id: use lower-case letters, digits, "
-                            "'-' and '_', starting with a letter or digit")
+        raise ScaffoldError(
+            f"{assignment_id!r} is not a valid id: use lower-case letters, digits, "
+            "'-' and '_', starting with a letter or digit"
+        )
     folder = root / "assignments" / assignment_id
     reference = root / "reference" / assignment_id
     submissions = root / "tests" / "submissions" / assignment_id

@@ -188,8 +188,9 @@ class Expect(NetStep):
 
     @model_validator(mode="after")
     def _exactly_one_mode(self) -> Expect:
-        modes = [n for n in ("text", "hex", "generate", "line", "regex", "length")
-                 if getattr(self, n) is not None] + (["anything"] if self.anything else [])
+        modes = [
+            n for n in ("text", "hex", "generate", "line", "regex", "length") if getattr(self, n) is not None
+        ] + (["anything"] if self.anything else [])
         if len(modes) != 1 and not (self.until_eof and not modes):
             raise ValueError(
                 "give exactly one of text, hex, generate, line, regex, length or anything"
@@ -331,26 +332,44 @@ class FileCheck(StepBase):
     def expected_bytes(self) -> bytes | None:
         if self.absent:
             return None
-        return Payload(text=self.text, hex=self.hex, generate=self.generate,
-                       encoding=self.encoding).render()
+        return Payload(text=self.text, hex=self.hex, generate=self.generate, encoding=self.encoding).render()
 
 
-NetworkStep = (
-    Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
-)
+NetworkStep = Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
 AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
 
 STEP_ACTIONS: tuple[str, ...] = (
-    "accept", "connect", "wait_listening", "send", "expect", "expect_eof", "shutdown", "close",
-    "reset", "pause", "parallel", "prompt", "output", "type", "close_stdin", "exit", "stderr",
+    "accept",
+    "connect",
+    "wait_listening",
+    "send",
+    "expect",
+    "expect_eof",
+    "shutdown",
+    "close",
+    "reset",
+    "pause",
+    "parallel",
+    "prompt",
+    "output",
+    "type",
+    "close_stdin",
+    "exit",
+    "stderr",
     "file",
 )
 TERMINAL_ACTIONS = frozenset({"prompt", "output", "type", "close_stdin", "exit", "stderr", "file"})
 
 
-SHORTHAND = {"pause": "seconds", "type": "text", "prompt": "text", "output": "text", "exit": "code",
-             "parallel": "copies"}
+SHORTHAND = {
+    "pause": "seconds",
+    "type": "text",
+    "prompt": "text",
+    "output": "text",
+    "exit": "code",
+    "parallel": "copies",
+}
 """``- pause: 0.5`` and ``- type: "hello"``: the one field a scalar body stands for."""
 
 
@@ -474,15 +493,24 @@ class Assignment(StrictModel):
             seen.add(scenario.id)
             for step_index, step in enumerate(scenario.steps):
                 actions = [step.action] + [s.action for s in getattr(step, "steps", [])]
-                wrong = next((a for a in actions if
-                              (self.role == "client" and a in ("connect", "wait_listening"))
-                              or (self.role == "server" and a == "accept")), None)
+                wrong = next(
+                    (
+                        a
+                        for a in actions
+                        if (self.role == "client" and a in ("connect", "wait_listening"))
+                        or (self.role == "server" and a == "accept")
+                    ),
+                    None,
+                )
                 if wrong:
                     raise ValueError(
                         f"scenarios[{index}].steps[{step_index}]: step {wrong!r} does not fit a "
                         f"{self.role} assignment"
-                        + (" (the grader is the server: use accept)" if self.role == "client"
-                           else " (the grader is the client: use connect)")
+                        + (
+                            " (the grader is the server: use accept)"
+                            if self.role == "client"
+                            else " (the grader is the client: use connect)"
+                        )
                     )
         return self
 

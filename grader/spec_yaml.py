@@ -94,8 +94,9 @@ def _generated_payloads(value: object) -> Iterator[Generated]:
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_yaml_model(file: Path, model: type[M], *, missing: str, fields: str,
-                    context: dict[str, Any] | None = None) -> M:
+def load_yaml_model(
+    file: Path, model: type[M], *, missing: str, fields: str, context: dict[str, Any] | None = None
+) -> M:
     """Read a YAML file into ``model`` (any pydantic model); errors name file, line and field.
 
     Shared by every YAML file the grader reads (``assignment.yaml``, ``manifest.yaml``), so
@@ -114,8 +115,9 @@ def read_yaml_text(file: Path, *, missing: str) -> str:
         raise SpecError([f"{file}: cannot read: {exc}"]) from None
 
 
-def yaml_model(file: Path, text: str, model: type[M], *, fields: str,
-               context: dict[str, Any] | None = None) -> M:
+def yaml_model(
+    file: Path, text: str, model: type[M], *, fields: str, context: dict[str, Any] | None = None
+) -> M:
     """``text``, read from ``file``, validated into ``model``; errors name ``file``, line and field."""
     try:
         data = yaml.load(text, Loader=FAST_LOADER)
@@ -143,7 +145,7 @@ def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -
         own_path = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): ", message)
         if own_path:
             loc = loc + _parse_path(own_path.group(1))
-            message = message[own_path.end():]
+            message = message[own_path.end() :]
         line, path = _locate(root, loc)
         if error["type"] == "extra_forbidden":
             message = "unknown field (check its spelling)"
@@ -223,16 +225,29 @@ def yaml_json_schema() -> dict[str, Any]:
         if not body["required"]:
             body.pop("required")
         forms: list[dict[str, Any]] = [
-            {"type": "object", "properties": {action: body}, "required": [action],
-             "additionalProperties": False},
+            {
+                "type": "object",
+                "properties": {action: body},
+                "required": [action],
+                "additionalProperties": False,
+            },
         ]
         if not body.get("required"):
             forms.append({"const": action})
         if action in SHORTHAND:
-            forms.append({"type": "object", "required": [action], "additionalProperties": False,
-                          "properties": {action: body["properties"][SHORTHAND[action]]}})
-        defs[name] = {"title": definition.get("title", name),
-                      "description": definition.get("description", ""), "anyOf": forms}
+            forms.append(
+                {
+                    "type": "object",
+                    "required": [action],
+                    "additionalProperties": False,
+                    "properties": {action: body["properties"][SHORTHAND[action]]},
+                }
+            )
+        defs[name] = {
+            "title": definition.get("title", name),
+            "description": definition.get("description", ""),
+            "anyOf": forms,
+        }
     for definition in defs.values():
         _drop_discriminators(definition)
     _drop_discriminators(schema)

@@ -120,21 +120,33 @@ def files_digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def task_key(student: str, assignment: dict[str, bytes], submission: dict[str, bytes],
-             options: dict[str, Any]) -> str:
+def task_key(
+    student: str, assignment: dict[str, bytes], submission: dict[str, bytes], options: dict[str, Any]
+) -> str:
     """What decides a result: the spec, the files, the grader's version, the options and the id."""
     h = hashlib.sha256()
-    for part in (TASK_FORMAT, __version__, student, files_digest(assignment), files_digest(submission),
-                 json.dumps(options, sort_keys=True)):
+    for part in (
+        TASK_FORMAT,
+        __version__,
+        student,
+        files_digest(assignment),
+        files_digest(submission),
+        json.dumps(options, sort_keys=True),
+    ):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:32]
 
 
-def make_task(student: str, assignment: dict[str, bytes], submission: dict[str, bytes],
-              options: dict[str, Any]) -> Task:
-    return Task(student=student, key=task_key(student, assignment, submission, options),
-                assignment_bundle=bundle(assignment), submission_bundle=bundle(submission),
-                options=dict(options))
+def make_task(
+    student: str, assignment: dict[str, bytes], submission: dict[str, bytes], options: dict[str, Any]
+) -> Task:
+    return Task(
+        student=student,
+        key=task_key(student, assignment, submission, options),
+        assignment_bundle=bundle(assignment),
+        submission_bundle=bundle(submission),
+        options=dict(options),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -162,15 +174,32 @@ def not_graded_result(task: Task, why: str, duration: float = 0.0, *, reusable: 
     try:
         assignment = load_bundled_assignment(task.assignment_bundle)
     except Exception:  # an unreadable spec bundle is reported, not raised
-        data = {"score": 0, "max_score": 0, "output": f"Not graded: {why}", "tests": [],
-                "extra_data": {"grader": {"assignment": "?", "assignment_title": "?",
-                                          "student": task.student, "score": 0, "max_score": 0,
-                                          "status": "not_graded", "not_graded_reason": why}}}
+        data = {
+            "score": 0,
+            "max_score": 0,
+            "output": f"Not graded: {why}",
+            "tests": [],
+            "extra_data": {
+                "grader": {
+                    "assignment": "?",
+                    "assignment_title": "?",
+                    "student": task.student,
+                    "score": 0,
+                    "max_score": 0,
+                    "status": "not_graded",
+                    "not_graded_reason": why,
+                }
+            },
+        }
         return TaskResult(task.student, task.key if reusable else "", json.dumps(data), "", duration)
     result = not_graded(assignment, task.student, why, lang)
-    return TaskResult(task.student, task.key if reusable else "",
-                      json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
-                      render_html(result, task.options), duration)
+    return TaskResult(
+        task.student,
+        task.key if reusable else "",
+        json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+        render_html(result, task.options),
+        duration,
+    )
 
 
 def with_report(done: TaskResult, options: dict[str, Any]) -> TaskResult:
@@ -189,11 +218,14 @@ def render_html(result: GradeResult, options: dict[str, Any]) -> str:
     try:
         from grader.report import render_report
 
-        return render_report(result, options.get("lang", "en"),
-                             reveal_hidden=bool(options.get("reveal_hidden", False)))
+        return render_report(
+            result, options.get("lang", "en"), reveal_hidden=bool(options.get("reveal_hidden", False))
+        )
     except Exception as exc:  # a report bug must not cost the student's result or the batch
-        print(f"grader: cannot render the report of {result.student}: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"grader: cannot render the report of {result.student}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return ""
 
 
@@ -219,8 +251,13 @@ def worker_command() -> list[str]:
     return pool.worker_command() if pool is not None else [sys.executable, "-m", "grader.task"]
 
 
-def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
-             limit: float | None = None, command: Sequence[str] | None = None) -> TaskResult:
+def run_task(
+    task: Task,
+    *,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    limit: float | None = None,
+    command: Sequence[str] | None = None,
+) -> TaskResult:
     """Grade ``task`` in a fresh worker process; never raises for a student's (or a worker's) fault.
 
     ``on_start`` receives the worker process (an executor keeps it to stop it on Ctrl-C);
@@ -238,9 +275,14 @@ def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] 
             limit = 600.0
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     try:
-        proc = subprocess.Popen(list(command or worker_command()), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True, env=env)
+        proc = subprocess.Popen(
+            list(command or worker_command()),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            env=env,
+        )
     except OSError as exc:
         return not_graded_result(task, _("the grader could not start a worker: {why}").format(why=exc))
     if on_start is not None:
@@ -249,9 +291,14 @@ def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] 
         out, err = proc.communicate(pickle.dumps(task), timeout=limit)
     except subprocess.TimeoutExpired:
         stop(proc)
-        return not_graded_result(task, _("grading took longer than {limit:.0f} s and the grader stopped it; "
-                                         "this is the grader's problem, not a zero").format(limit=limit),
-                                 time.monotonic() - started)
+        return not_graded_result(
+            task,
+            _(
+                "grading took longer than {limit:.0f} s and the grader stopped it; "
+                "this is the grader's problem, not a zero"
+            ).format(limit=limit),
+            time.monotonic() - started,
+        )
     except BaseException:
         stop(proc)
         raise
@@ -262,15 +309,30 @@ def run_task(task: Task, *, on_start: Callable[[subprocess.Popen[bytes]], None] 
             done = TaskResult(**{**data, "duration": duration})
             return with_report(done, task.options)
         except (ValueError, TypeError) as exc:
-            return not_graded_result(task, _("the grader's worker returned an unreadable result ({why}); "
-                                             "this is the grader's problem, not a zero").format(
-                                                 why=type(exc).__name__), duration)
+            return not_graded_result(
+                task,
+                _(
+                    "the grader's worker returned an unreadable result ({why}); "
+                    "this is the grader's problem, not a zero"
+                ).format(why=type(exc).__name__),
+                duration,
+            )
     tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-    how = (_("killed by signal {n}").format(n=-proc.returncode) if proc.returncode < 0
-           else _("exit code {n}").format(n=proc.returncode))
-    return not_graded_result(task, _("the grader's worker process ended unexpectedly ({how}) {tail}; "
-                                     "this is the grader's problem, not a zero").format(
-                                         how=how, tail=tail[0][:200]).replace(" ;", ";"), duration)
+    how = (
+        _("killed by signal {n}").format(n=-proc.returncode)
+        if proc.returncode < 0
+        else _("exit code {n}").format(n=proc.returncode)
+    )
+    return not_graded_result(
+        task,
+        _(
+            "the grader's worker process ended unexpectedly ({how}) {tail}; "
+            "this is the grader's problem, not a zero"
+        )
+        .format(how=how, tail=tail[0][:200])
+        .replace(" ;", ";"),
+        duration,
+    )
 
 
 # ------------------------------------------------------------------------------ the worker's side
@@ -294,15 +356,28 @@ def grade_task(task: Task) -> TaskResult:
         folder.mkdir(parents=True)
         try:
             extract(task.submission_bundle, folder)
-            result = grade(assignment, folder, task.student,
-                           GradeOptions(isolation=opts.get("isolation", "auto"), lang=opts.get("lang", "en"),
-                                        python=opts.get("python")))
+            result = grade(
+                assignment,
+                folder,
+                task.student,
+                GradeOptions(
+                    isolation=opts.get("isolation", "auto"),
+                    lang=opts.get("lang", "en"),
+                    python=opts.get("python"),
+                ),
+            )
         except Exception as exc:  # a grader bug: the student gets "not graded", the batch goes on
             why = gettext_for(opts.get("lang", "en"))("the grader failed: {error}").format(
-                error=f"{type(exc).__name__}: {exc}")
+                error=f"{type(exc).__name__}: {exc}"
+            )
             result = not_graded(assignment, task.student, why, opts.get("lang", "en"))
-            return TaskResult(task.student, "", json.dumps(result.to_gradescope(), ensure_ascii=False),
-                              "", time.monotonic() - started)
+            return TaskResult(
+                task.student,
+                "",
+                json.dumps(result.to_gradescope(), ensure_ascii=False),
+                "",
+                time.monotonic() - started,
+            )
     text = json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1)
     return TaskResult(task.student, task.key, text, "", time.monotonic() - started)
 

@@ -24,8 +24,15 @@ READ_SIZE = 65536
 class StreamCapture:
     """One output stream, read as it arrives, kept up to ``cap`` bytes."""
 
-    def __init__(self, name: str, fd: int, cap: int, clock: Callable[[], float],
-                 events: list[TerminalEvent], on_overflow: Callable[[], None]):
+    def __init__(
+        self,
+        name: str,
+        fd: int,
+        cap: int,
+        clock: Callable[[], float],
+        events: list[TerminalEvent],
+        on_overflow: Callable[[], None],
+    ):
         self.name = name
         self.fd = fd
         self.cap = cap

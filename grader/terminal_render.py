@@ -14,8 +14,12 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gr
 
 def status_label(status: str, lang: str) -> str:
     _ = gettext_for(lang)
-    return {"passed": _("passed"), "failed": _("failed"), "skipped": _("skipped"),
-            "not_gradable": _("not gradable")}.get(status, status)
+    return {
+        "passed": _("passed"),
+        "failed": _("failed"),
+        "skipped": _("skipped"),
+        "not_gradable": _("not gradable"),
+    }.get(status, status)
 
 
 def print_result(result: GradeResult, console: Console | None = None, lang: str = "en") -> None:
@@ -24,16 +28,19 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
     if result.status == "not_graded":
         console.print(f"[bold magenta]{escape(_('Not graded'))}:[/] {escape(result.not_graded_reason or '')}")
         return
-    table = Table(title=f"{escape(result.assignment_title)} — {escape(result.student)}",
-                  title_justify="left")
+    table = Table(title=f"{escape(result.assignment_title)} — {escape(result.student)}", title_justify="left")
     table.add_column(_("Scenario"))
     table.add_column(_("Result"))
     table.add_column(_("Points"), justify="right")
     table.add_column(_("Time"), justify="right")
     for s in result.scenarios:
         style = STATUS_STYLE.get(s.status, "")
-        table.add_row(escape(s.title), f"[{style}]{escape(status_label(s.status, lang))}[/]",
-                      f"{s.score:g}/{s.max_score:g}", f"{s.duration:.2f}s")
+        table.add_row(
+            escape(s.title),
+            f"[{style}]{escape(status_label(s.status, lang))}[/]",
+            f"{s.score:g}/{s.max_score:g}",
+            f"{s.duration:.2f}s",
+        )
     console.print(table)
     for s in result.scenarios:
         if s.status == "passed":
@@ -44,6 +51,10 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
     run = result.run
     score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
     details = _("({passed}/{total} scenarios passed; {secs:.2f} s; isolation: {mode}; Python {py})").format(
-        passed=result.passed, total=len(result.scenarios), secs=run.duration,
-        mode=run.isolation or "-", py=run.python)
+        passed=result.passed,
+        total=len(result.scenarios),
+        secs=run.duration,
+        mode=run.isolation or "-",
+        py=run.python,
+    )
     console.print(f"\n[bold]{escape(score)}[/]  {escape(details)}")

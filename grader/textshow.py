@@ -16,8 +16,11 @@ def _escape(ch: str) -> str:
     return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
 
 
-_ESCAPES = {code: _escape(chr(code)) for code in [*range(256), *range(0xDC80, 0xDD00)]
-            if _escape(chr(code)) != chr(code)}
+_ESCAPES = {
+    code: _escape(chr(code))
+    for code in [*range(256), *range(0xDC80, 0xDD00)]
+    if _escape(chr(code)) != chr(code)
+}
 """Every character below 256 and every escaped byte that shows as something else, for
 ``str.translate`` (in C): the per-character loop was the judge's largest cost."""
 
@@ -49,7 +52,7 @@ def show_around(data: bytes, offset: int | None, before: int = 24, after: int = 
     if offset is None or len(data) <= before + after:
         return show_bytes(data, limit=before + after)
     start = max(0, offset - before)
-    shown = show_bytes(data[start:offset + after], limit=4 * (before + after))
+    shown = show_bytes(data[start : offset + after], limit=4 * (before + after))
     return ("…" if start else "") + shown + ("…" if offset + after < len(data) else "")
 
 

@@ -145,20 +145,33 @@ def prepare_report(folder: Path, runs: int | None = None) -> AssignmentReport:
     manifest = report.manifest
     reference = resolve(folder, manifest.reference)
     count = runs or manifest.reference_runs
-    report.reference = [RunCheck(label=reference.name, submission=reference, expected=[],
-                                 reference_run=n + 1) for n in range(count)]
-    report.buggy = [RunCheck(label=Path(b.submission).name, submission=resolve(folder, b.submission),
-                             expected=list(b.loses), why=b.why) for b in manifest.buggy]
+    report.reference = [
+        RunCheck(label=reference.name, submission=reference, expected=[], reference_run=n + 1)
+        for n in range(count)
+    ]
+    report.buggy = [
+        RunCheck(
+            label=Path(b.submission).name,
+            submission=resolve(folder, b.submission),
+            expected=list(b.loses),
+            why=b.why,
+        )
+        for b in manifest.buggy
+    ]
     return report
 
 
-async def _grade_into(check: RunCheck, assignment: Assignment, options: ValidateOptions,
-                      slots: asyncio.Semaphore) -> None:
+async def _grade_into(
+    check: RunCheck, assignment: Assignment, options: ValidateOptions, slots: asyncio.Semaphore
+) -> None:
     async with slots:
         try:
             result = await grade_async(
-                assignment, check.submission, Path(check.label).stem,
-                GradeOptions(isolation=options.isolation, lang=options.lang, python=options.python))
+                assignment,
+                check.submission,
+                Path(check.label).stem,
+                GradeOptions(isolation=options.isolation, lang=options.lang, python=options.python),
+            )
         except Exception as exc:  # e.g. namespaces demanded but unavailable: report, keep going
             check.errors = [f"grading failed: {type(exc).__name__}: {exc}"]
             return
@@ -166,9 +179,11 @@ async def _grade_into(check: RunCheck, assignment: Assignment, options: Validate
     check.lost, check.errors = lost_scenarios(result)
 
 
-async def validate_async(folders: Sequence[Path], options: ValidateOptions | None = None,
-                         on_done: Callable[[AssignmentReport], None] | None = None,
-                         ) -> list[AssignmentReport]:
+async def validate_async(
+    folders: Sequence[Path],
+    options: ValidateOptions | None = None,
+    on_done: Callable[[AssignmentReport], None] | None = None,
+) -> list[AssignmentReport]:
     """Validate every assignment folder; all runs of all folders share one pool of slots."""
     options = options or ValidateOptions()
     reports = [prepare_report(folder, options.runs) for folder in folders]
@@ -190,8 +205,11 @@ async def validate_async(folders: Sequence[Path], options: ValidateOptions | Non
     return reports
 
 
-def validate(folders: Sequence[Path], options: ValidateOptions | None = None,
-             on_done: Callable[[AssignmentReport], None] | None = None) -> list[AssignmentReport]:
+def validate(
+    folders: Sequence[Path],
+    options: ValidateOptions | None = None,
+    on_done: Callable[[AssignmentReport], None] | None = None,
+) -> list[AssignmentReport]:
     """Synchronous entry point (one event loop)."""
     return asyncio.run(validate_async(folders, options, on_done))
 

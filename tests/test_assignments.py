@@ -38,8 +38,9 @@ def test_assignment_is_proven(reports: dict[str, AssignmentReport], name: str) -
 
 
 @pytest.mark.parametrize("name", [f.name for f in FOLDERS])
-def test_every_scenario_is_lost_by_some_buggy_submission(reports: dict[str, AssignmentReport],
-                                                         name: str) -> None:
+def test_every_scenario_is_lost_by_some_buggy_submission(
+    reports: dict[str, AssignmentReport], name: str
+) -> None:
     report = reports[name]
     assert not report.problems, "\n".join(report.problems)
     assert report.untested == [], f"untested checks: {', '.join(report.untested)}"
@@ -64,8 +65,9 @@ def _dependents(report: AssignmentReport, scenario_id: str) -> set[str]:
 
 
 @pytest.mark.parametrize("name", ISOLATED)
-def test_each_scenario_has_a_buggy_submission_losing_just_it(reports: dict[str, AssignmentReport],
-                                                             name: str) -> None:
+def test_each_scenario_has_a_buggy_submission_losing_just_it(
+    reports: dict[str, AssignmentReport], name: str
+) -> None:
     report = reports[name]
     assert report.assignment is not None, "\n".join(report.problems)
     assert report.assignment.max_score == 10

@@ -69,8 +69,9 @@ def make_class(root: Path) -> Path:
     write(root / "Dan Brown_100234_assignsubmission_file_" / "client.py", sub("single-recv"))
     write(root / "eve_2001_3001_client.py", sub("extra-newline"))
     write(root / "submission_9" / "client.py", sub("never-exits"))
-    write(root / "submission_metadata.yml",
-          b"submission_9:\n  :submitters:\n  - :name: Hank\n    :sid: hank\n")
+    write(
+        root / "submission_metadata.yml", b"submission_9:\n  :submitters:\n  - :name: Hank\n    :sid: hank\n"
+    )
     write(root / "leo.py", sub("python2"))
     (root / "ivan").mkdir()
     write(root / "mallory.zip", b"PK\x03\x04 not a zip")
@@ -90,8 +91,14 @@ def grader_cmd(*args: str) -> list[str]:
 
 
 def expected_score(lost: list[str]) -> float:
-    points = {"connects": 2, "sends-hello": 2, "prints-reply": 2, "closes-and-exits": 1, "reply-in-pieces": 2,
-              "server-down": 1}
+    points = {
+        "connects": 2,
+        "sends-hello": 2,
+        "prints-reply": 2,
+        "closes-and-exits": 1,
+        "reply-in-pieces": 2,
+        "server-down": 1,
+    }
     return sum(p for s, p in points.items() if s not in lost)
 
 
@@ -115,12 +122,17 @@ def quick_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def parallel_run(tmp_path_factory: pytest.TempPathFactory, quick_spec: Path
-                 ) -> tuple[Path, Path, subprocess.CompletedProcess]:
+def parallel_run(
+    tmp_path_factory: pytest.TempPathFactory, quick_spec: Path
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
     root = make_class(tmp_path_factory.mktemp("class"))
     out = tmp_path_factory.mktemp("reports") / "hello-client"
-    done = subprocess.run(grader_cmd("batch", str(quick_spec), str(root), "--out", str(out), "--jobs", "2",
-                                     "--lang", "en"), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        grader_cmd("batch", str(quick_spec), str(root), "--out", str(out), "--jobs", "2", "--lang", "en"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return root, out, done
 
@@ -150,9 +162,14 @@ def test_every_student_gets_results_json_and_a_report(parallel_run) -> None:
 def test_results_json_has_the_shape_of_grader_check(parallel_run, quick_spec: Path, tmp_path: Path) -> None:
     root, out, _done = parallel_run
     single = tmp_path / "check.json"
-    subprocess.run(grader_cmd("check", str(quick_spec), str(root / "alice" / "client.py"),
-                              "--json", str(single), "--lang", "en"),
-                   capture_output=True, check=True, timeout=60)
+    subprocess.run(
+        grader_cmd(
+            "check", str(quick_spec), str(root / "alice" / "client.py"), "--json", str(single), "--lang", "en"
+        ),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     from_check = json.loads(single.read_text(encoding="utf-8"))
     from_batch = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
     assert set(from_check) == set(from_batch)
@@ -199,8 +216,14 @@ def test_terminal_summary(parallel_run) -> None:
 
 def test_serial_and_parallel_runs_agree(parallel_run, quick_spec: Path, tmp_path: Path) -> None:
     root, out, _done = parallel_run
-    summary = run_batch(quick_spec, root, tmp_path / "serial", options=task_options(lang="en"), jobs=1,
-                        progress=PlainProgress(stream=io.StringIO()))
+    summary = run_batch(
+        quick_spec,
+        root,
+        tmp_path / "serial",
+        options=task_options(lang="en"),
+        jobs=1,
+        progress=PlainProgress(stream=io.StringIO()),
+    )
     assert summary.graded_now == 7
     assert outcome_table(tmp_path / "serial") == outcome_table(out)
     assert (tmp_path / "serial" / "grades.csv").read_text() == (out / "grades.csv").read_text()
@@ -215,8 +238,9 @@ def test_unchanged_submissions_are_not_graded_again(tmp_path: Path) -> None:
     again = run_batch(ASSIGNMENT, root, out, options=task_options(lang="en"), jobs=2, progress=quiet)
     write(root / "s1.py", REF)
     changed = run_batch(ASSIGNMENT, root, out, options=task_options(lang="en"), jobs=2, progress=quiet)
-    forced = run_batch(ASSIGNMENT, root, out, options=task_options(lang="en"), jobs=2, force=True,
-                       progress=quiet)
+    forced = run_batch(
+        ASSIGNMENT, root, out, options=task_options(lang="en"), jobs=2, force=True, progress=quiet
+    )
 
     assert (first.graded_now, first.reused) == (2, 0)
     assert (again.graded_now, again.reused) == (0, 2)
@@ -238,8 +262,14 @@ def test_a_crashing_or_hanging_worker_costs_one_result_not_the_batch(tmp_path: P
         return run_task(task, **kw)
 
     out = tmp_path / "out"
-    summary = run_batch(ASSIGNMENT, root, out, options=task_options(lang="en"),
-                        executor=LocalExecutor(2, run=run), progress=PlainProgress(stream=io.StringIO()))
+    summary = run_batch(
+        ASSIGNMENT,
+        root,
+        out,
+        options=task_options(lang="en"),
+        executor=LocalExecutor(2, run=run),
+        progress=PlainProgress(stream=io.StringIO()),
+    )
 
     by = {r.student: r for r in summary.results}
     assert by["s0"].status == "graded" and by["s0"].score == 10
@@ -248,8 +278,14 @@ def test_a_crashing_or_hanging_worker_costs_one_result_not_the_batch(tmp_path: P
     assert by["s2"].status == "not_graded" and "longer than 1 s" in by["s2"].not_graded_reason
     # The grader's failures are not kept as final: the next run grades them again.
     assert not (out / "s1" / ".grader-key").exists() and (out / "s0" / ".grader-key").exists()
-    again = run_batch(ASSIGNMENT, root, out, options=task_options(lang="en"), jobs=2,
-                      progress=PlainProgress(stream=io.StringIO()))
+    again = run_batch(
+        ASSIGNMENT,
+        root,
+        out,
+        options=task_options(lang="en"),
+        jobs=2,
+        progress=PlainProgress(stream=io.StringIO()),
+    )
     assert (again.reused, again.graded_now) == (1, 2)
     assert all(r.status == "graded" for r in again.results)
 
@@ -275,8 +311,9 @@ def test_run_task_is_a_pure_function_of_bytes(tmp_path: Path) -> None:
 def test_an_interrupted_batch_keeps_finished_results_and_resumes(tmp_path: Path, sig: signal.Signals) -> None:
     root = make_small_class(tmp_path / "class", 3)
     out = tmp_path / "out"
-    command = grader_cmd("batch", str(ASSIGNMENT), str(root), "--out", str(out), "--jobs", "1",
-                         "--lang", "en")
+    command = grader_cmd(
+        "batch", str(ASSIGNMENT), str(root), "--out", str(out), "--jobs", "1", "--lang", "en"
+    )
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: any(out.glob("*/.grader-key")), "a first finished result", seconds=60)
@@ -294,8 +331,14 @@ def test_an_interrupted_batch_keeps_finished_results_and_resumes(tmp_path: Path,
     assert 1 <= len(finished) < 3
     assert not (out / "grades.csv").exists()
 
-    summary = run_batch(ASSIGNMENT, root, out, options=task_options(lang="en"), jobs=2,
-                        progress=PlainProgress(stream=io.StringIO()))
+    summary = run_batch(
+        ASSIGNMENT,
+        root,
+        out,
+        options=task_options(lang="en"),
+        jobs=2,
+        progress=PlainProgress(stream=io.StringIO()),
+    )
 
     assert summary.reused == len(finished)
     assert summary.graded_now == 3 - len(finished)
@@ -347,8 +390,15 @@ def test_gradebook_cells_never_run_as_spreadsheet_formulas() -> None:
     from grader.gradebook import gradebook_rows
 
     ok = GradeResult(assignment="a", assignment_title="A", student="=HYPERLINK(1)", score=3, max_score=4)
-    missing = GradeResult(assignment="a", assignment_title="A", student="bo", score=0, max_score=4,
-                          status="not_graded", not_graded_reason="-x.py is not a Python file")
+    missing = GradeResult(
+        assignment="a",
+        assignment_title="A",
+        student="bo",
+        score=0,
+        max_score=4,
+        status="not_graded",
+        not_graded_reason="-x.py is not a Python file",
+    )
 
     rows = gradebook_rows([ok, missing], ["s1"], notes={"bo": "renamed"})
 

@@ -109,8 +109,9 @@ def _no_temporaries(out: Path) -> None:
 
 
 @pytest.mark.slow
-def test_local_cluster_gives_the_same_bytes_as_local_batch(cluster: DaskExecutor, submissions: Path,
-                                                           local_out: Path, tmp_path: Path) -> None:
+def test_local_cluster_gives_the_same_bytes_as_local_batch(
+    cluster: DaskExecutor, submissions: Path, local_out: Path, tmp_path: Path
+) -> None:
     counting = Counting(cluster)
     summary = run_batch(HELLO, submissions, tmp_path, executor=counting, progress=Quiet())
     assert sorted(counting.yielded) == sorted(CLASS)  # erin is not gradable: no task at all
@@ -130,8 +131,9 @@ def kill_worker_once(marker: str, victim: str, task: Task) -> TaskResult:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_task_still_gives_every_result_once(cluster: DaskExecutor, submissions: Path,
-                                                               local_out: Path, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_task_still_gives_every_result_once(
+    cluster: DaskExecutor, submissions: Path, local_out: Path, tmp_path: Path
+) -> None:
     marker = tmp_path / "killed"
     address = cluster.client.scheduler.address
     with DaskExecutor(address, run=functools.partial(kill_worker_once, str(marker), "bob")) as dying:
@@ -146,12 +148,13 @@ def test_a_worker_killed_mid_task_still_gives_every_result_once(cluster: DaskExe
 
 
 @pytest.mark.slow
-def test_a_partial_output_is_resumed(cluster: DaskExecutor, submissions: Path, local_out: Path,
-                                     tmp_path: Path) -> None:
+def test_a_partial_output_is_resumed(
+    cluster: DaskExecutor, submissions: Path, local_out: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     shutil.copytree(local_out, out)
-    shutil.rmtree(out / "carol")                        # never graded
-    (out / "alice" / ".grader-key").unlink()            # results written, key not: interrupted
+    shutil.rmtree(out / "carol")  # never graded
+    (out / "alice" / ".grader-key").unlink()  # results written, key not: interrupted
     (out / "alice" / ".results.json.abc123.tmp").write_text("{half")  # a write cut short
     counting = Counting(cluster)
     summary = run_batch(HELLO, submissions, out, executor=counting, progress=Quiet())
@@ -162,8 +165,9 @@ def test_a_partial_output_is_resumed(cluster: DaskExecutor, submissions: Path, l
 
 
 @pytest.mark.slow
-def test_a_worker_with_another_grader_version_is_refused(cluster: DaskExecutor,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_with_another_grader_version_is_refused(
+    cluster: DaskExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import grader.dask_executor as module
 
     monkeypatch.setattr(module, "__version__", "0.0.0-driver")
@@ -175,16 +179,21 @@ def test_a_task_on_a_worker_of_another_version_is_not_graded_not_failed(submissi
     from grader.batch import task_options
     from grader.task import assignment_files, make_task
 
-    task = make_task("alice", assignment_files(HELLO), {"client.py": CLASS["alice"].read_bytes()},
-                     task_options())
+    task = make_task(
+        "alice", assignment_files(HELLO), {"client.py": CLASS["alice"].read_bytes()}, task_options()
+    )
     result = run_checked(task, "9.9.9")
     assert result.key == "" and "install the same version" in result.result().not_graded_reason
 
 
-@pytest.mark.parametrize(("address", "parsed"), [
-    ("local", ("local", None)), ("local:3", ("local", 3)),
-    ("tcp://10.0.0.5:8786", ("tcp://10.0.0.5:8786", None)),
-])
+@pytest.mark.parametrize(
+    ("address", "parsed"),
+    [
+        ("local", ("local", None)),
+        ("local:3", ("local", 3)),
+        ("tcp://10.0.0.5:8786", ("tcp://10.0.0.5:8786", None)),
+    ],
+)
 def test_addresses(address: str, parsed: tuple[str, int | None]) -> None:
     assert parse_address(address) == parsed
 
@@ -209,17 +218,44 @@ def dask_processes(tmp_path: Path, workers: int = 2) -> Iterator[str]:
 
     def start(name: str, *args: str) -> None:
         log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        started.append(subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log,
-                                        stderr=subprocess.STDOUT, env=env, cwd=tmp_path,
-                                        start_new_session=True))
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "dask", *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=tmp_path,
+                start_new_session=True,
+            )
+        )
         log.close()
 
     try:
-        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-              "--scheduler-file", str(scheduler_file))
+        start(
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        )
         for i in range(workers):
-            start(f"worker{i}", "worker", "--scheduler-file", str(scheduler_file), "--host", "127.0.0.1",
-                  "--nthreads", "1", "--nworkers", "1", "--no-dashboard")
+            start(
+                f"worker{i}",
+                "worker",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--host",
+                "127.0.0.1",
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--no-dashboard",
+            )
         with distributed.Client(scheduler_file=str(scheduler_file), timeout=60) as client:
             client.wait_for_workers(workers, timeout=60)
             yield client.scheduler.address
@@ -241,9 +277,26 @@ def test_cli_on_a_real_scheduler_with_two_workers(submissions: Path, local_out: 
     with dask_processes(tmp_path) as address:
         assert address.startswith("tcp://127.0.0.1:")
         out = tmp_path / "out"
-        proc = subprocess.run([sys.executable, "-m", "grader", "batch", str(HELLO), str(submissions),
-                               "--out", str(out), "--dask", address, "--no-progress"],
-                              capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "batch",
+                str(HELLO),
+                str(submissions),
+                "--out",
+                str(out),
+                "--dask",
+                address,
+                "--no-progress",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=tmp_path,
+        )
     assert proc.returncode == 0, proc.stderr
     assert "graded: 3, not graded: 1 (3 graded now, 0 unchanged)" in proc.stdout
     assert (out / "grades.csv").read_bytes() == (local_out / "grades.csv").read_bytes()

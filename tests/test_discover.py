@@ -50,14 +50,21 @@ def test_each_layout_gives_the_student_id_from_its_names(tmp_path: Path, hello_c
     (tmp_path / "submission_77" / "client.py").write_bytes(CLIENT)
     (tmp_path / "submission_metadata.yml").write_text(
         "submission_77:\n  :submitters:\n  - :name: Hank Wang\n    :sid: 'h123'\n"
-        "  :score: !ruby/object:BigDecimal 18:0.0\n")
+        "  :score: !ruby/object:BigDecimal 18:0.0\n"
+    )
     (tmp_path / "README.txt").write_text("not a submission")
 
     found = found_by_id(tmp_path, hello_client)
 
     assert {s: f.layout for s, f in found.items()} == {
-        "alice": "folder", "bob": "file", "carol": "zip", "Dan_Brown": "moodle", "frankli": "canvas",
-        "gracewu": "canvas", "h123": "gradescope"}
+        "alice": "folder",
+        "bob": "file",
+        "carol": "zip",
+        "Dan_Brown": "moodle",
+        "frankli": "canvas",
+        "gracewu": "canvas",
+        "h123": "gradescope",
+    }
     assert all(f.problem is None for f in found.values()), {s: f.problem for s, f in found.items()}
     assert found["carol"].files == {"client.py": CLIENT}  # wrapper folder and __MACOSX dropped
     assert found["frankli"].files == {"client.py": CLIENT, "helper.txt": b"notes"}
@@ -67,19 +74,30 @@ def test_each_layout_gives_the_student_id_from_its_names(tmp_path: Path, hello_c
     assert discover(tmp_path, hello_client).ignored == ["README.txt"]
 
 
-@pytest.mark.parametrize(("make", "problem"), [
-    (lambda d: (d / "s").mkdir(), "empty"),
-    (lambda d: ((d / "s").mkdir(), (d / "s" / "notes.txt").write_text("x")), "no client.py"),
-    (lambda d: ((d / "s").mkdir(), (d / "s" / "a.py").write_bytes(CLIENT),
-                (d / "s" / "b.py").write_bytes(CLIENT)), "2 Python files"),
-    (lambda d: (d / "s.zip").write_bytes(b"PK\x03\x04 broken"), "not a readable zip"),
-    (lambda d: make_zip(d / "s.zip", {"../../evil.py": CLIENT}), "unsafe path"),
-    (lambda d: make_zip(d / "s.zip", {"/etc/client.py": CLIENT}), "unsafe path"),
-    (lambda d: make_zip(d / "s.zip", {"client.py": CLIENT}, {"link.py": "/etc/passwd"}), "symbolic link"),
-    (lambda d: (d / "s").symlink_to("/etc"), "outside the submissions folder"),
-    (lambda d: ((d / "s").mkdir(), (d / "s" / "client.py").symlink_to("/etc/passwd")),
-     "outside the submission"),
-])
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda d: (d / "s").mkdir(), "empty"),
+        (lambda d: ((d / "s").mkdir(), (d / "s" / "notes.txt").write_text("x")), "no client.py"),
+        (
+            lambda d: (
+                (d / "s").mkdir(),
+                (d / "s" / "a.py").write_bytes(CLIENT),
+                (d / "s" / "b.py").write_bytes(CLIENT),
+            ),
+            "2 Python files",
+        ),
+        (lambda d: (d / "s.zip").write_bytes(b"PK\x03\x04 broken"), "not a readable zip"),
+        (lambda d: make_zip(d / "s.zip", {"../../evil.py": CLIENT}), "unsafe path"),
+        (lambda d: make_zip(d / "s.zip", {"/etc/client.py": CLIENT}), "unsafe path"),
+        (lambda d: make_zip(d / "s.zip", {"client.py": CLIENT}, {"link.py": "/etc/passwd"}), "symbolic link"),
+        (lambda d: (d / "s").symlink_to("/etc"), "outside the submissions folder"),
+        (
+            lambda d: ((d / "s").mkdir(), (d / "s" / "client.py").symlink_to("/etc/passwd")),
+            "outside the submission",
+        ),
+    ],
+)
 def test_odd_submissions_are_not_graded_with_a_reason(tmp_path: Path, hello_client, make, problem) -> None:
     make(tmp_path)
     (tmp_path / "ok").mkdir()
@@ -105,10 +123,19 @@ def test_names_with_path_tricks_become_safe_ids_and_are_not_graded(tmp_path: Pat
         assert all(ord(c) >= 32 for c in f.student)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("alice", "alice"), ("Dan Brown", "Dan_Brown"), ("张三", "张三"), ("../../etc", "etc"),
-    ("..", "student"), ("-rf", "rf"), ("a/b", "a_b"), ("tab\there", "tab_here"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("alice", "alice"),
+        ("Dan Brown", "Dan_Brown"),
+        ("张三", "张三"),
+        ("../../etc", "etc"),
+        ("..", "student"),
+        ("-rf", "rf"),
+        ("a/b", "a_b"),
+        ("tab\there", "tab_here"),
+    ],
+)
 def test_safe_ids(raw: str, expected: str) -> None:
     assert safe_id(raw)[0] == expected
 

@@ -50,18 +50,23 @@ def graded() -> dict[tuple[str, str], GradeResult]:
     specs = {a: load_assignment(ASSIGNMENTS / a) for a in {row[0] for row in TABLE}}
 
     async def all_of_them() -> list[GradeResult]:
-        return await asyncio.gather(*(
-            grade_async(specs[a], SUBMISSIONS / a / name, name, GradeOptions(isolation="auto"))
-            for a, name, _, _ in TABLE))
+        return await asyncio.gather(
+            *(
+                grade_async(specs[a], SUBMISSIONS / a / name, name, GradeOptions(isolation="auto"))
+                for a, name, _, _ in TABLE
+            )
+        )
 
     results = asyncio.run(all_of_them())
     return {(a, name): r for (a, name, _, _), r in zip(TABLE, results, strict=True)}
 
 
-@pytest.mark.parametrize(("assignment", "submission", "score", "codes"), TABLE,
-                         ids=[f"{a}/{s}" for a, s, _, _ in TABLE])
-def test_buggy_submission(graded: dict, assignment: str, submission: str, score: float,
-                          codes: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("assignment", "submission", "score", "codes"), TABLE, ids=[f"{a}/{s}" for a, s, _, _ in TABLE]
+)
+def test_buggy_submission(
+    graded: dict, assignment: str, submission: str, score: float, codes: set[str]
+) -> None:
     result = graded[(assignment, submission)]
     assert result.status == "graded"
     lost = {s.id for s in result.scenarios if s.score < s.max_score}
@@ -83,8 +88,9 @@ def test_every_scenario_is_lost_by_some_buggy_submission(graded: dict) -> None:
 
 
 @pytest.mark.parametrize("isolation", ["namespace", "host"])
-@pytest.mark.parametrize(("assignment", "entry"), [("hello-client", "client.py"),
-                                                   ("echo-server", "server.py")])
+@pytest.mark.parametrize(
+    ("assignment", "entry"), [("hello-client", "client.py"), ("echo-server", "server.py")]
+)
 def test_reference_gets_full_marks(assignment: str, entry: str, isolation: str) -> None:
     if isolation == "namespace":
         require_root()
@@ -114,7 +120,7 @@ def test_skipped_scenarios_name_their_root_cause(graded: dict) -> None:
     assert skipped and all(s.skipped_because == "connects" for s in skipped)
 
 
-HANGS_UNLESS_GREETED = '''import socket, sys, time
+HANGS_UNLESS_GREETED = """import socket, sys, time
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("127.0.0.1", int(sys.argv[1])))
@@ -125,12 +131,13 @@ while True:
         time.sleep(0.3)
         conn.sendall(b"wrong\\n")
     # anything else: never answered, so a scenario waiting for it runs into its timeout
-'''
+"""
 
 
 @pytest.mark.parametrize("speculate", [True, False])
-def test_a_scenario_started_early_is_stopped_when_its_dependency_fails(tmp_path: Path,
-                                                                        speculate: bool) -> None:
+def test_a_scenario_started_early_is_stopped_when_its_dependency_fails(
+    tmp_path: Path, speculate: bool
+) -> None:
     """Dependent scenarios start with their dependency; its failure stops and skips them."""
     from hostile.test_hostile import _leftovers
 

@@ -35,8 +35,9 @@ def small_class(tmp_path: Path) -> Path:
 
 def test_a_job_array_then_batch_collects(small_class: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     manifest, out = tmp_path / "list.json", tmp_path / "out"
-    code, listed, err = grader(capsys, "batch", str(ASSIGNMENT), str(small_class), "--write-manifest",
-                               str(manifest), "--lang", "en")
+    code, listed, err = grader(
+        capsys, "batch", str(ASSIGNMENT), str(small_class), "--write-manifest", str(manifest), "--lang", "en"
+    )
     assert code == 0, err
     assert "3 submissions listed" in listed
     assert not out.exists()  # listing grades nothing
@@ -60,8 +61,9 @@ def test_a_job_array_then_batch_collects(small_class: Path, tmp_path: Path, caps
         assert (out / student / "report.html").is_file()
         GradeResult.from_gradescope(json.loads((out / student / "results.json").read_text()))
 
-    code, collected, err = grader(capsys, "batch", str(ASSIGNMENT), str(small_class), "--out", str(out),
-                                  "--lang", "en")
+    code, collected, err = grader(
+        capsys, "batch", str(ASSIGNMENT), str(small_class), "--out", str(out), "--lang", "en"
+    )
 
     assert code == 0, err
     assert "(0 graded now, 2 unchanged)" in collected
@@ -69,8 +71,9 @@ def test_a_job_array_then_batch_collects(small_class: Path, tmp_path: Path, caps
     assert grader(capsys, *one, "--index", "0")[1].strip() == "alice: unchanged, kept"
 
 
-def test_bad_index_and_bad_manifest_are_one_line(small_class: Path, tmp_path: Path, capsys,
-                                                 monkeypatch) -> None:
+def test_bad_index_and_bad_manifest_are_one_line(
+    small_class: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     from grader.cli import main
 
     manifest = tmp_path / "list.json"
@@ -80,9 +83,11 @@ def test_bad_index_and_bad_manifest_are_one_line(small_class: Path, tmp_path: Pa
     monkeypatch.delenv("JOB_COMPLETION_INDEX", raising=False)
     capsys.readouterr()
 
-    cases = ((["--manifest", str(manifest), "--index", "3"], "0 to 2"),
-             (["--manifest", str(manifest)], "--index N"),
-             (["--manifest", str(tmp_path / "junk.json"), "--index", "0"], "not a manifest"))
+    cases = (
+        (["--manifest", str(manifest), "--index", "3"], "0 to 2"),
+        (["--manifest", str(manifest)], "--index N"),
+        (["--manifest", str(tmp_path / "junk.json"), "--index", "0"], "not a manifest"),
+    )
     for args, words in cases:
         assert main(["grade-one", *args, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err

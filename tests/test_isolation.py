@@ -36,7 +36,8 @@ def test_namespace_and_host_give_the_same_scores(assignment: str, submission: Pa
     async def both():
         return await asyncio.gather(
             grade_async(spec, submission, "ref", GradeOptions(isolation="namespace")),
-            grade_async(spec, submission, "ref", GradeOptions(isolation="host")))
+            grade_async(spec, submission, "ref", GradeOptions(isolation="host")),
+        )
 
     in_namespace, on_host = asyncio.run(both())
     assert in_namespace.run.isolation == "namespace"
@@ -57,9 +58,23 @@ def test_host_mode_says_which_mode() -> None:
 
 def test_cli_prints_the_mode(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "grader", "check", str(ASSIGNMENTS / "hello-client"),
-         str(REFERENCE / "hello-client" / "client.py"), "--isolation", "host", "--lang", "en"],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "check",
+            str(ASSIGNMENTS / "hello-client"),
+            str(REFERENCE / "hello-client" / "client.py"),
+            "--isolation",
+            "host",
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert "isolation: host" in " ".join(out.stdout.split())
 
@@ -75,13 +90,17 @@ def test_fixed_port_in_host_mode_is_serialised() -> None:
     spec = load_assignment(FIXED)
 
     async def three():
-        return await asyncio.gather(*(
-            grade_async(spec, FIXED / "good_server.py", f"s{i}", GradeOptions(isolation="host"))
-            for i in range(3)))
+        return await asyncio.gather(
+            *(
+                grade_async(spec, FIXED / "good_server.py", f"s{i}", GradeOptions(isolation="host"))
+                for i in range(3)
+            )
+        )
 
     results = asyncio.run(three())
     assert [r.score for r in results] == [spec.max_score] * 3, [
-        [(s.id, s.status, s.message) for s in r.scenarios] for r in results]
+        [(s.id, s.status, s.message) for s in r.scenarios] for r in results
+    ]
     assert {r.run.isolation for r in results} == {"host"}
 
 
@@ -90,9 +109,12 @@ def test_fixed_port_in_namespaces_runs_in_parallel() -> None:
     spec = load_assignment(FIXED)
 
     async def eight():
-        return await asyncio.gather(*(
-            grade_async(spec, FIXED / "good_server.py", f"s{i}", GradeOptions(isolation="namespace"))
-            for i in range(8)))
+        return await asyncio.gather(
+            *(
+                grade_async(spec, FIXED / "good_server.py", f"s{i}", GradeOptions(isolation="namespace"))
+                for i in range(8)
+            )
+        )
 
     results = asyncio.run(eight())
     assert [r.score for r in results] == [spec.max_score] * 8
@@ -122,7 +144,8 @@ def test_only_loopback_inside_the_namespace(tmp_path: Path) -> None:
         "        print('REACHED', target)\n"
         "    except OSError as exc:\n"
         "        print('BLOCKED', target, exc.errno)\n"
-        "print(open('/proc/net/dev').read())\n")
+        "print(open('/proc/net/dev').read())\n"
+    )
     spec = load_assignment(HOSTILE / "assignment.yaml")
     result = grade(spec, probe, "probe", GradeOptions(isolation="namespace"))
     text = result.scenarios[0].outcome.stdout.decode()  # type: ignore[union-attr]
@@ -151,20 +174,31 @@ def _confined_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     if not landlock_abi():
         pytest.skip("no Landlock in this kernel")
     proc = start_confined(
-        lambda: subprocess.Popen(["/usr/bin/python3", "-c", code], cwd=cwd, env={"PATH": "/usr/bin:/bin"},
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
-        own_pids=False, python="/usr/bin/python3", writable=[str(cwd)])
+        lambda: subprocess.Popen(
+            ["/usr/bin/python3", "-c", code],
+            cwd=cwd,
+            env={"PATH": "/usr/bin:/bin"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ),
+        own_pids=False,
+        python="/usr/bin/python3",
+        writable=[str(cwd)],
+    )
     out, err = proc.communicate(timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def test_landlock_confines_the_student_to_its_working_folder(tmp_path: Path) -> None:
     (tmp_path / "mine.txt").write_text("ok")
-    code = ("import pathlib, socket\n"
-            "print(pathlib.Path('mine.txt').read_text())\n"
-            "pathlib.Path('new.txt').write_text('written')\n"
-            f"try:\n    open({str(ROOT / 'pyproject.toml')!r}).read(); print('LEAKED')\n"
-            "except PermissionError:\n    print('refused')\n")
+    code = (
+        "import pathlib, socket\n"
+        "print(pathlib.Path('mine.txt').read_text())\n"
+        "pathlib.Path('new.txt').write_text('written')\n"
+        f"try:\n    open({str(ROOT / 'pyproject.toml')!r}).read(); print('LEAKED')\n"
+        "except PermissionError:\n    print('refused')\n"
+    )
     run = _confined_python(code, tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["ok", "refused"]
@@ -186,8 +220,12 @@ def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(landlock, "restrict", refuse)
     started: list[str] = []
     with pytest.raises(sandbox.SandboxError, match="could not confine the program"):
-        sandbox.start_confined(lambda: started.append("RAN"),  # type: ignore[arg-type,func-returns-value]
-                                own_pids=False, python="/usr/bin/python3", writable=[str(tmp_path)])
+        sandbox.start_confined(
+            lambda: started.append("RAN"),  # type: ignore[arg-type,func-returns-value]
+            own_pids=False,
+            python="/usr/bin/python3",
+            writable=[str(tmp_path)],
+        )
     assert started == []
 
 
@@ -204,10 +242,12 @@ print("cgroups", sorted(line.split(":")[2] for line in cgroups if line.split(":"
 
 
 @pytest.mark.root
-@pytest.mark.parametrize(("mode", "thread_credentials"),
-                         [("namespace", True), ("host", True), ("namespace", False)])
+@pytest.mark.parametrize(
+    ("mode", "thread_credentials"), [("namespace", True), ("host", True), ("namespace", False)]
+)
 def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
-        mode: str, thread_credentials: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    mode: str, thread_credentials: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The confining thread gives the student uid 65534, no groups, no new privileges and the
     run's cgroups; the grader's own threads stay root and in their own cgroups. Where the
     thread cannot change its own user (an unknown machine), ``Popen`` does."""
@@ -229,17 +269,23 @@ def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
     own_cgroups_before = Path("/proc/self/cgroup").read_text()
     try:
         with sandbox.inside():
-            proc = sandbox.spawn(["/usr/bin/python3", "-c", STUDENT_SELF_REPORT], cwd=folder,
-                                 env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=write,
-                                 stderr=write)
+            proc = sandbox.spawn(
+                ["/usr/bin/python3", "-c", STUDENT_SELF_REPORT],
+                cwd=folder,
+                env={"PATH": "/usr/bin:/bin"},
+                stdin=subprocess.DEVNULL,
+                stdout=write,
+                stderr=write,
+            )
         os.close(write)
         with os.fdopen(read) as out:
             report = out.read()
         assert proc.wait(timeout=60) == 0, report
         assert sandbox.cgroup is not None
         # /sys/fs/cgroup/<controller>/<path> is listed as <path> in /proc/PID/cgroup
-        expected_cgroups = sorted("/" + "/".join(d.relative_to("/sys/fs/cgroup").parts[1:])
-                                  for d in sandbox.cgroup.dirs)
+        expected_cgroups = sorted(
+            "/" + "/".join(d.relative_to("/sys/fs/cgroup").parts[1:]) for d in sandbox.cgroup.dirs
+        )
     finally:
         sandbox.close()
         shutil.rmtree(folder)
@@ -256,8 +302,9 @@ def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
     assert Path("/proc/self/cgroup").read_text() == own_cgroups_before
 
 
-def run_grader_as_nobody(workdir: Path, *commands: list[str], env: dict[str, str] | None = None,
-                         cleanup: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_grader_as_nobody(
+    workdir: Path, *commands: list[str], env: dict[str, str] | None = None, cleanup: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m grader COMMAND`` for each command in turn, as uid 65534 (a grader without root).
 
     ``cleanup`` runs last whatever happened before (its exit code is not the result's).
@@ -276,15 +323,18 @@ def run_grader_as_nobody(workdir: Path, *commands: list[str], env: dict[str, str
     site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
     python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
     extra = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
-    grader = (f"setpriv --reuid 65534 --regid 65534 --clear-groups env HOME={workdir} {extra} "
-              f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader")
+    grader = (
+        f"setpriv --reuid 65534 --regid 65534 --clear-groups env HOME={workdir} {extra} "
+        f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader"
+    )
     steps = " && ".join(f"{grader} {shlex.join(args)}" for args in commands)
     script = f"mount --bind {sys.prefix} {mount} && cd {workdir} && {steps}"
     if cleanup:
         script = f"{script}; status=$?; {grader} {shlex.join(cleanup)}; exit $status"
     try:
-        return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True,
-                              timeout=120, check=False)
+        return subprocess.run(
+            ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120, check=False
+        )
     finally:
         mount.rmdir()
 
@@ -302,8 +352,20 @@ def test_a_grader_without_root_still_gets_namespaces() -> None:
         shutil.copy(REFERENCE / "time-server" / "server.py", work / "server.py")
         for path in [work, *work.rglob("*")]:
             path.chmod(0o777 if path.is_dir() else 0o666)
-        run = run_grader_as_nobody(work, ["check", "time-server", "server.py", "--json", "r.json",
-                                          "--lang", "en", "--isolation", "namespace"])
+        run = run_grader_as_nobody(
+            work,
+            [
+                "check",
+                "time-server",
+                "server.py",
+                "--json",
+                "r.json",
+                "--lang",
+                "en",
+                "--isolation",
+                "namespace",
+            ],
+        )
         report = (work / "r.json").read_text() if (work / "r.json").exists() else "{}"
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -136,8 +136,10 @@ DIAGNOSES = [
         ["accept", {"output": {"text": "你好"}}],
         StepOutcome(index=1, action="output", status="timeout", expected="你好".encode(), observed=b""),
         {
-            "wire": [WireEvent(t=0.1, conn="c1", direction="to_student", data="你好\n".encode()[:4]),
-                     WireEvent(t=0.2, conn="c1", direction="to_student", data="你好\n".encode()[4:])],
+            "wire": [
+                WireEvent(t=0.1, conn="c1", direction="to_student", data="你好\n".encode()[:4]),
+                WireEvent(t=0.2, conn="c1", direction="to_student", data="你好\n".encode()[4:]),
+            ],
             "stderr": b"UnicodeDecodeError: 'utf-8' codec can't decode bytes in position 3-3: "
             b"unexpected end of data\n",
         },

@@ -38,19 +38,23 @@ CASES = [
 
 
 @pytest.mark.parametrize(("fields", "buffer", "eof", "verdict", "consumed", "detail"), CASES)
-def test_match_expect(fields: dict, buffer: bytes, eof: bool, verdict: str, consumed: int,
-                      detail: str | None) -> None:
+def test_match_expect(
+    fields: dict, buffer: bytes, eof: bool, verdict: str, consumed: int, detail: str | None
+) -> None:
     result = match_expect(expect(**fields), buffer, eof)
     assert (result.verdict, result.consumed, result.detail) == (verdict, consumed, detail)
 
 
-@pytest.mark.parametrize(("a", "b", "at"), [
-    (b"same", b"same", None),
-    (b"hello", b"help", 3),
-    (b"hello", b"hello\n", 5),
-    (b"", b"x", 0),
-    (bytes(10_000) + b"a", bytes(10_000) + b"b", 10_000),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "at"),
+    [
+        (b"same", b"same", None),
+        (b"hello", b"help", 3),
+        (b"hello", b"hello\n", 5),
+        (b"", b"x", 0),
+        (bytes(10_000) + b"a", bytes(10_000) + b"b", 10_000),
+    ],
+)
 def test_first_difference(a: bytes, b: bytes, at: int | None) -> None:
     assert first_difference(a, b) == at
 

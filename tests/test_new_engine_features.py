@@ -31,8 +31,9 @@ def test_exit_closes_stdin_by_default(tmp_path: Path) -> None:
 
 
 def test_exit_without_closing_stdin_fails_a_program_waiting_for_input(tmp_path: Path) -> None:
-    result = run_dialogue(tmp_path, WAITS_FOR_INPUT,
-                          "- exit: {code: 0, stdin_open: true, timeout: 0.5}\n", server=False)
+    result = run_dialogue(
+        tmp_path, WAITS_FOR_INPUT, "- exit: {code: 0, stdin_open: true, timeout: 0.5}\n", server=False
+    )
     scenario = result.scenarios[0]
     assert scenario.status == "failed"
     assert scenario.steps[0].status == "failed"
@@ -47,8 +48,9 @@ def test_exit_without_closing_stdin_passes_a_program_that_ends_by_itself(tmp_pat
         print("bye")
         sys.exit(3)
     """
-    result = run_dialogue(tmp_path, program, "- output: bye\n- exit: {code: 3, stdin_open: true}\n",
-                          server=False)
+    result = run_dialogue(
+        tmp_path, program, "- output: bye\n- exit: {code: 3, stdin_open: true}\n", server=False
+    )
     assert result.scenarios[0].status == "passed", result.scenarios[0].message
 
 
@@ -82,8 +84,7 @@ SAVES_WHAT_IT_GETS = """\
 
 
 @pytest.mark.parametrize(("keep", "passes"), [(600_000, True), (599_999, False)])
-def test_saved_file_is_compared_with_a_generated_payload(tmp_path: Path, keep: int,
-                                                         passes: bool) -> None:
+def test_saved_file_is_compared_with_a_generated_payload(tmp_path: Path, keep: int, passes: bool) -> None:
     payload = "{size: 600000, seed: 3, alphabet: text}"
     steps = f"""\
         - accept

@@ -54,8 +54,7 @@ GRADESCOPE_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["name", "score", "max_score", "status", "visibility", "output",
-                             "output_format"],
+                "required": ["name", "score", "max_score", "status", "visibility", "output", "output_format"],
                 "additionalProperties": False,
                 "properties": {
                     "name": {"type": "string"},
@@ -112,13 +111,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     wheel = build_wheel(base / "wheel")
     zip_path = base / "autograder.zip"
     pl_dir = base / "pl-question"
-    for cmd in (["gradescope", str(HELLO), "-o", str(zip_path)],
-                ["prairielearn", str(HELLO), "-o", str(pl_dir)]):
-        subprocess.run([sys.executable, "-m", "grader", "export", *cmd, "--wheel", str(wheel)],
-                       check=True, capture_output=True, cwd=ROOT)
+    for cmd in (
+        ["gradescope", str(HELLO), "-o", str(zip_path)],
+        ["prairielearn", str(HELLO), "-o", str(pl_dir)],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "grader", "export", *cmd, "--wheel", str(wheel)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True
+    )
     source = base / "setup-source"
     _unzip(zip_path, source)
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
@@ -153,14 +159,22 @@ def _gradescope_layout(built: dict[str, Path], tmp: Path, submission: Path) -> P
     return root
 
 
-def run_gradescope(built: dict[str, Path], tmp: Path, submission: Path, *,
-                   deny_unshare: bool = False) -> dict[str, Any]:
+def run_gradescope(
+    built: dict[str, Path], tmp: Path, submission: Path, *, deny_unshare: bool = False
+) -> dict[str, Any]:
     root = _gradescope_layout(built, tmp, submission)
     cmd = [str(root / "run_autograder")]
     if deny_unshare:
         cmd = [sys.executable, str(SECCOMP), *cmd]
-    proc = subprocess.run(cmd, env=_env(built, AUTOGRADER_ROOT=str(root)), capture_output=True,
-                          text=True, timeout=120, check=False, cwd=root)
+    proc = subprocess.run(
+        cmd,
+        env=_env(built, AUTOGRADER_ROOT=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=root,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(doc, GRADESCOPE_SCHEMA)
@@ -168,8 +182,14 @@ def run_gradescope(built: dict[str, Path], tmp: Path, submission: Path, *,
     return doc
 
 
-def run_prairielearn(built: dict[str, Path], tmp: Path, submission: Path, *,
-                     deny_unshare: bool = False, break_spec: bool = False) -> dict[str, Any]:
+def run_prairielearn(
+    built: dict[str, Path],
+    tmp: Path,
+    submission: Path,
+    *,
+    deny_unshare: bool = False,
+    break_spec: bool = False,
+) -> dict[str, Any]:
     root = tmp / "grade"
     shutil.copytree(built["pl"] / "tests", root / "tests")
     (root / "student").mkdir()
@@ -179,8 +199,15 @@ def run_prairielearn(built: dict[str, Path], tmp: Path, submission: Path, *,
     cmd = [str(root / "tests" / "run.sh")]
     if deny_unshare:
         cmd = [sys.executable, str(SECCOMP), *cmd]
-    proc = subprocess.run(cmd, env=_env(built, GRADE_ROOT=str(root)), capture_output=True, text=True,
-                          timeout=120, check=False, cwd=root)
+    proc = subprocess.run(
+        cmd,
+        env=_env(built, GRADE_ROOT=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=root,
+    )
     assert proc.returncode == 0, proc.stderr
     path = root / "results" / "results.json"
     assert path.stat().st_size < 1_000_000
@@ -211,18 +238,36 @@ def test_gradescope_zip_has_executable_lf_scripts_the_wheel_and_the_spec(built: 
 
 
 def test_the_grader_that_grades_is_the_exported_wheel(built: dict[str, Path]) -> None:
-    out = subprocess.run([str(built["venv"] / "bin" / "python3"), "-I", "-c",
-                          "import grader; print(grader.__file__)"],
-                         capture_output=True, text=True, check=True, cwd=built["venv"])
+    out = subprocess.run(
+        [str(built["venv"] / "bin" / "python3"), "-I", "-c", "import grader; print(grader.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=built["venv"],
+    )
     assert str(built["venv"]) in out.stdout
 
 
 def test_export_refuses_a_spec_that_does_not_load(tmp_path: Path, built: dict[str, Path]) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "assignment.yaml").write_text("id: [oops\n")
-    proc = subprocess.run([sys.executable, "-m", "grader", "export", "gradescope", str(tmp_path / "bad"),
-                           "-o", str(tmp_path / "a.zip"), "--wheel", str(built["wheel"])],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "export",
+            "gradescope",
+            str(tmp_path / "bad"),
+            "-o",
+            str(tmp_path / "a.zip"),
+            "--wheel",
+            str(built["wheel"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "assignment.yaml" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "a.zip").exists()
@@ -241,7 +286,8 @@ def test_gradescope_reference_gets_full_marks(tmp_path: Path, built: dict[str, P
 
 
 def test_gradescope_without_namespaces_runs_serially_with_the_same_scores(
-        tmp_path: Path, built: dict[str, Path]) -> None:
+    tmp_path: Path, built: dict[str, Path]
+) -> None:
     buggy = SUBMISSIONS / "hello-client" / "gbk-decode.py"
     free = run_gradescope(built, tmp_path / "free", buggy)
     denied = run_gradescope(built, tmp_path / "denied", buggy, deny_unshare=True)
@@ -255,8 +301,10 @@ def test_gradescope_without_namespaces_runs_serially_with_the_same_scores(
 
 def test_gradescope_a_flood_of_output_stays_under_the_limit(tmp_path: Path, built: dict[str, Path]) -> None:
     flood = tmp_path / "flood.py"
-    flood.write_text("import sys\nsys.stdout.write('x' * 200_000 + '\\n')\nsys.stderr.write('y' * 200_000)\n"
-                     "raise SystemExit(1)\n")
+    flood.write_text(
+        "import sys\nsys.stdout.write('x' * 200_000 + '\\n')\nsys.stderr.write('y' * 200_000)\n"
+        "raise SystemExit(1)\n"
+    )
     doc = run_gradescope(built, tmp_path, flood)
     assert doc["score"] < doc["max_score"]
     assert all(len(t["output"]) < 100_000 for t in doc["tests"])
@@ -264,20 +312,29 @@ def test_gradescope_a_flood_of_output_stays_under_the_limit(tmp_path: Path, buil
 
 def test_gradescope_output_is_cut_with_a_note() -> None:
     long = ScenarioResult(id="s", title="S", status="failed", score=0, max_score=1, message="z" * 300_000)
-    result = GradeResult(assignment="a", assignment_title="A", student="x", score=0, max_score=1,
-                         scenarios=[long])
+    result = GradeResult(
+        assignment="a", assignment_title="A", student="x", score=0, max_score=1, scenarios=[long]
+    )
     doc = gradescope.results(result)
     jsonschema.validate(doc, GRADESCOPE_SCHEMA)
     output = doc["tests"][0]["output"]
     assert len(output) < 100_000 and "characters left out" in output
 
 
-def test_gradescope_grader_failure_is_explained_not_a_silent_zero(tmp_path: Path,
-                                                                  built: dict[str, Path]) -> None:
+def test_gradescope_grader_failure_is_explained_not_a_silent_zero(
+    tmp_path: Path, built: dict[str, Path]
+) -> None:
     root = _gradescope_layout(built, tmp_path, REFERENCE / "hello-client" / "client.py")
     (root / "source" / "assignment" / "assignment.yaml").write_text("role: [\n")
-    proc = subprocess.run([str(root / "run_autograder")], env=_env(built, AUTOGRADER_ROOT=str(root)),
-                          capture_output=True, text=True, timeout=60, check=False, cwd=root)
+    proc = subprocess.run(
+        [str(root / "run_autograder")],
+        env=_env(built, AUTOGRADER_ROOT=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=root,
+    )
     assert proc.returncode == 0
     doc = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(doc, GRADESCOPE_SCHEMA)
@@ -285,12 +342,16 @@ def test_gradescope_grader_failure_is_explained_not_a_silent_zero(tmp_path: Path
     assert "not a grade" in doc["output"] and "assignment.yaml" in doc["output"]
 
 
-@pytest.mark.parametrize(("script", "root_var", "schema"), [
-    ("RUN_AUTOGRADER", "AUTOGRADER_ROOT", GRADESCOPE_SCHEMA),
-    ("RUN_SH", "GRADE_ROOT", PRAIRIELEARN_SCHEMA),
-])
+@pytest.mark.parametrize(
+    ("script", "root_var", "schema"),
+    [
+        ("RUN_AUTOGRADER", "AUTOGRADER_ROOT", GRADESCOPE_SCHEMA),
+        ("RUN_SH", "GRADE_ROOT", PRAIRIELEARN_SCHEMA),
+    ],
+)
 def test_the_scripts_leave_a_results_file_even_if_the_grader_cannot_start(
-        tmp_path: Path, script: str, root_var: str, schema: dict[str, Any]) -> None:
+    tmp_path: Path, script: str, root_var: str, schema: dict[str, Any]
+) -> None:
     from grader.platforms import export
 
     path = tmp_path / "script.sh"
@@ -320,12 +381,16 @@ def test_prairielearn_question_folder(built: dict[str, Path]) -> None:
     assert 'file-names="client.py"' in (built["pl"] / "question.html").read_text()
 
 
-@pytest.mark.parametrize(("submission", "deny", "score"), [
-    (REFERENCE / "hello-client" / "client.py", False, 1.0),
-    (SUBMISSIONS / "hello-client" / "gbk-decode.py", True, 0.6),
-])
-def test_prairielearn_scores(tmp_path: Path, built: dict[str, Path], submission: Path, deny: bool,
-                             score: float) -> None:
+@pytest.mark.parametrize(
+    ("submission", "deny", "score"),
+    [
+        (REFERENCE / "hello-client" / "client.py", False, 1.0),
+        (SUBMISSIONS / "hello-client" / "gbk-decode.py", True, 0.6),
+    ],
+)
+def test_prairielearn_scores(
+    tmp_path: Path, built: dict[str, Path], submission: Path, deny: bool, score: float
+) -> None:
     doc = run_prairielearn(built, tmp_path, submission, deny_unshare=deny)
     assert doc["gradable"] is True
     assert doc["score"] == pytest.approx(score)
@@ -341,10 +406,15 @@ def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict
 
 
 def test_prairielearn_results_stay_under_one_megabyte() -> None:
-    many = [ScenarioResult(id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1,
-                           message="q" * 200_000) for i in range(20)]
-    result = GradeResult(assignment="a", assignment_title="A", student="x", score=0, max_score=20,
-                         scenarios=many)
+    many = [
+        ScenarioResult(
+            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message="q" * 200_000
+        )
+        for i in range(20)
+    ]
+    result = GradeResult(
+        assignment="a", assignment_title="A", student="x", score=0, max_score=20, scenarios=many
+    )
     doc = prairielearn.results(result)
     jsonschema.validate(doc, PRAIRIELEARN_SCHEMA)
     assert len(json.dumps(doc, ensure_ascii=False).encode()) < 1_000_000
@@ -406,11 +476,15 @@ def test_fixed_port_server_twice_in_a_row_on_the_host_network(greet: tuple[Path,
     for _ in range(2):
         result = grade(assignment, server, "s", GradeOptions(isolation="host", parallel=1))
         assert [(s.id, s.status) for s in result.scenarios] == [
-            ("closes-first", "passed"), ("again", "passed"), ("held-open", "passed")]
+            ("closes-first", "passed"),
+            ("again", "passed"),
+            ("held-open", "passed"),
+        ]
 
 
 def test_a_port_held_before_the_student_started_is_not_the_students_fault(
-        greet: tuple[Path, Path, int]) -> None:
+    greet: tuple[Path, Path, int],
+) -> None:
     spec, server, port = greet
     # Leave a TIME_WAIT on the port, as a crashed earlier grader or another program would.
     with socket.socket() as listener:
@@ -429,8 +503,9 @@ def test_a_port_held_before_the_student_started_is_not_the_students_fault(
 
 def test_chinese_feedback_and_catalogs_in_the_wheel(built: dict[str, Path]) -> None:
     passed = ScenarioResult(id="s", title="S", status="passed", score=1, max_score=1)
-    result = GradeResult(assignment="a", assignment_title="A", student="x", score=1, max_score=1,
-                         scenarios=[passed])
+    result = GradeResult(
+        assignment="a", assignment_title="A", student="x", score=1, max_score=1, scenarios=[passed]
+    )
     doc = gradescope.results(result, "zh")
     assert doc["tests"][0]["output"].startswith("**通过**")
     assert "得分 1/1" in doc["output"]

@@ -25,8 +25,15 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 DESKTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -59,9 +66,12 @@ def browser() -> Iterator[Any]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Reports and class indexes, in both languages, written as a batch would write them."""
     out = tmp_path_factory.mktemp("site")
-    results = [fx.full_result("carol"), fx.result([fx.passed_scenario()], student="alice"),
-               fx.result([fx.passed_scenario(), fx.diff_scenario()], student="dave"),
-               fx.not_graded_result(student="bob")]
+    results = [
+        fx.full_result("carol"),
+        fx.result([fx.passed_scenario()], student="alice"),
+        fx.result([fx.passed_scenario(), fx.diff_scenario()], student="dave"),
+        fx.not_graded_result(student="bob"),
+    ]
     for lang in ("en", "zh"):
         links = {}
         for r in results:
@@ -69,7 +79,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (out / name).write_text(render_report(r, lang), encoding="utf-8")
             links[r.student] = name
         (out / f"index.{lang}.html").write_text(
-            render_index(results, links, title="Hello, TCP client", lang=lang), encoding="utf-8")
+            render_index(results, links, title="Hello, TCP client", lang=lang), encoding="utf-8"
+        )
     instructor = render_report(results[0], reveal_hidden=True)
     (out / "carol.instructor.html").write_text(instructor, encoding="utf-8")
     return out
@@ -99,8 +110,9 @@ def visit(context: Any) -> Iterator[Any]:
         v.page.set_viewport_size(viewport)
         v.page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
         v.page.on("pageerror", lambda e: v.errors.append(str(e)))
-        v.page.on("request",
-                  lambda r: None if r.url.startswith(("file:", "data:")) else v.requests.append(r.url))
+        v.page.on(
+            "request", lambda r: None if r.url.startswith(("file:", "data:")) else v.requests.append(r.url)
+        )
         v.page.goto(path.as_uri(), wait_until="load")
         return v
 
@@ -120,8 +132,9 @@ def no_sideways_scroll(v: Visit) -> bool:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_report_opens_cleanly_and_student_markup_stays_text(visit: Any, site: Path, lang: str,
-                                                            device: str) -> None:
+def test_report_opens_cleanly_and_student_markup_stays_text(
+    visit: Any, site: Path, lang: str, device: str
+) -> None:
     v = visit(site / f"carol.{lang}.html", DESKTOP if device == "desktop" else PHONE)
     page = v.page
     assert v.errors == [] and v.requests == []
@@ -130,8 +143,9 @@ def test_report_opens_cleanly_and_student_markup_stays_text(visit: Any, site: Pa
     description = page.locator("#s5 p.desc")
     assert description.inner_text() == fx.HOSTILE and description.is_visible()
     assert page.get_by_role("heading", level=1).inner_text() == "Hello, TCP client"
-    key = {"en": ["Feedback report", "Why", "The conversation"],
-           "zh": ["评测反馈", "原因分析", "交互过程"]}[lang]
+    key = {"en": ["Feedback report", "Why", "The conversation"], "zh": ["评测反馈", "原因分析", "交互过程"]}[
+        lang
+    ]
     for text in key:
         assert page.get_by_text(text, exact=True).first.is_visible(), text
     assert page.locator("#s3 mark").first.inner_text() == "你"
@@ -175,8 +189,12 @@ def test_index_sorts_by_clicking_a_header(visit: Any, site: Path, lang: str, dev
     assert fx.HOSTILE in students.nth(1).inner_text()  # why bob was not graded, as text
 
     def scores() -> list[float]:
-        return [float(x) for x in page.locator("table.students tbody tr td:nth-child(2)")
-                .evaluate_all("cells => cells.map(c => c.getAttribute('data-sort'))")]
+        return [
+            float(x)
+            for x in page.locator("table.students tbody tr td:nth-child(2)").evaluate_all(
+                "cells => cells.map(c => c.getAttribute('data-sort'))"
+            )
+        ]
 
     header = page.locator("table.students thead th").nth(1)
     header.locator("button").click()
@@ -217,8 +235,13 @@ def test_a_real_graded_submission(visit: Any, hello_client: Any, tmp_path: Path)
 
     # Playwright's sync API keeps an event loop running in this thread; grading runs its own.
     with ThreadPoolExecutor(1) as pool:
-        result = pool.submit(grade, hello_client, ROOT / "tests/submissions/hello-client/gbk-decode.py",
-                             "gbk-decode", GradeOptions(lang="zh")).result()
+        result = pool.submit(
+            grade,
+            hello_client,
+            ROOT / "tests/submissions/hello-client/gbk-decode.py",
+            "gbk-decode",
+            GradeOptions(lang="zh"),
+        ).result()
     path = tmp_path / "report.html"
     path.write_text(render_report(result, "zh"), encoding="utf-8")
     v = visit(path)

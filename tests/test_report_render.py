@@ -115,16 +115,23 @@ def test_header_shows_score_run_and_time(full: fx.GradeResult) -> None:
         assert fact in text
 
 
-@pytest.mark.parametrize(("status", "label_en", "label_zh"), [
-    ("passed", "passed", "通过"), ("failed", "failed", "未通过"), ("skipped", "skipped", "已跳过"),
-    ("not_gradable", "not gradable", "无法评分"),
-])
-def test_every_scenario_status_is_shown_in_words(full: fx.GradeResult, status: str, label_en: str,
-                                                 label_zh: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "label_en", "label_zh"),
+    [
+        ("passed", "passed", "通过"),
+        ("failed", "failed", "未通过"),
+        ("skipped", "skipped", "已跳过"),
+        ("not_gradable", "not gradable", "无法评分"),
+    ],
+)
+def test_every_scenario_status_is_shown_in_words(
+    full: fx.GradeResult, status: str, label_en: str, label_zh: str
+) -> None:
     for lang, label in (("en", label_en), ("zh", label_zh)):
         html = render_report(full, lang)
         badges = re.findall(
-            rf'<span class="badge {status}"><span aria-hidden="true">.</span> ([^<]+)</span>', html)
+            rf'<span class="badge {status}"><span aria-hidden="true">.</span> ([^<]+)</span>', html
+        )
         assert badges and set(badges) == {label}, (status, lang, badges)
 
 
@@ -139,7 +146,7 @@ def test_every_step_kind_and_step_status_is_listed() -> None:
 
 def test_failure_shows_step_expected_observed_why_and_hint(full: fx.GradeResult) -> None:
     html = render_report(full)
-    section = html[html.index("3. Prints the reply"):html.index("4. Echoes bytes")]
+    section = html[html.index("3. Prints the reply") : html.index("4. Echoes bytes")]
     assert "Failed at step 1: step doing output" in section
     assert "One side used GBK and the other UTF-8." in section
     assert "Decode with UTF-8." in section
@@ -150,7 +157,7 @@ def test_failure_shows_step_expected_observed_why_and_hint(full: fx.GradeResult)
 
 def test_diff_marks_the_first_differing_byte_of_binary_data(full: fx.GradeResult) -> None:
     html = render_report(full)
-    section = html[html.index("4. Echoes bytes"):html.index("5. Hostile output")]
+    section = html[html.index("4. Echoes bytes") : html.index("5. Hostile output")]
     assert "(at byte 4)" in section
     assert '<mark><span class="esc">\\xfe</span></mark>' in section
     assert '<mark><span class="esc">\\xfd</span></mark>' in section
@@ -171,8 +178,14 @@ def test_diff_splits_at_character_boundaries() -> None:
 
 
 def test_windowed_diff_of_a_large_payload_says_where_it_is() -> None:
-    d = byte_diff(b"x" * 100 + b"A", b"x" * 100 + b"B", first_difference=1_000_100, window_start=1_000_000,
-                  expected_size=1 << 20, observed_size=1 << 20)
+    d = byte_diff(
+        b"x" * 100 + b"A",
+        b"x" * 100 + b"B",
+        first_difference=1_000_100,
+        window_start=1_000_000,
+        expected_size=1 << 20,
+        observed_size=1 << 20,
+    )
     assert d is not None and d.offset == 1_000_100
     assert d.expected.cut_before and d.expected.cut_after and d.expected.size == 1 << 20
 
@@ -194,18 +207,20 @@ def test_timeline_interleaves_terminal_and_network_with_connection_ends() -> Non
     assert "(5000 bytes) not recorded: the grader's transcript had reached its limit" in text
     assert "the grader kept only" not in text  # the 10-byte chunk was kept whole
     assert "Name:" in text and "Ada" in text
-    assert ("the grader stopped your program: the scenario ran out of time "
-            "(it ran into the memory limit)") in text
+    assert (
+        "the grader stopped your program: the scenario ran out of time (it ran into the memory limit)"
+    ) in text
     assert f"step {len(STEP_ACTIONS) - 2} failed here" in text
 
 
 def test_stderr_tail_marks_the_last_frame_in_the_students_file(full: fx.GradeResult) -> None:
     html = render_report(full)
-    section = html[html.index("4. Echoes bytes"):html.index("5. Hostile output")]
-    err = section[section.index("Error output (stderr)"):]
+    section = html[html.index("4. Echoes bytes") : html.index("5. Hostile output")]
+    err = section[section.index("Error output (stderr)") :]
     student = re.findall(r'<span class="line student">(.*?)\n</span>', err, re.S)
-    assert student[0].startswith('  File &#34;server.py&#34;, line 9, in main') or \
-        student[0].startswith("  File &quot;server.py&quot;, line 9, in main")
+    assert student[0].startswith("  File &#34;server.py&#34;, line 9, in main") or student[0].startswith(
+        "  File &quot;server.py&quot;, line 9, in main"
+    )
     assert "conn.sendall(data.decode())" in student[1]
     assert "grader-run-abc123" not in err
     assert re.search(r'<span class="line error">TypeError: a bytes-like object', err)
@@ -274,8 +289,18 @@ def test_instructor_view_reveals_everything(full: fx.GradeResult) -> None:
 
 def test_chinese_report_reads_chinese(full: fx.GradeResult) -> None:
     text = page(render_report(full, "zh")).plain
-    for phrase in ("评测反馈", "学生", "测试场景", "交互过程", "原因分析", "提示", "错误输出", "你的代码",
-                   "参考服务器 → 你的程序", "隐藏的测试场景"):
+    for phrase in (
+        "评测反馈",
+        "学生",
+        "测试场景",
+        "交互过程",
+        "原因分析",
+        "提示",
+        "错误输出",
+        "你的代码",
+        "参考服务器 → 你的程序",
+        "隐藏的测试场景",
+    ):
         assert phrase in text, phrase
     for english in ("Feedback report", "The conversation", "Hidden scenario", "What went wrong"):
         assert english not in text
@@ -286,10 +311,15 @@ def test_every_report_message_has_chinese() -> None:
 
     package = Path(__file__).resolve().parents[1] / "grader" / "report"
     catalog = read_catalogs("zh")
-    found = {m[0] if isinstance(m, tuple) else m for _f, _l, m, _c, _x in extract_from_dir(
-        str(package), method_map=[("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract")],
-        keywords={"_": None, "gettext": None},
-        options_map={"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}})}
+    found = {
+        m[0] if isinstance(m, tuple) else m
+        for _f, _l, m, _c, _x in extract_from_dir(
+            str(package),
+            method_map=[("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract")],
+            keywords={"_": None, "gettext": None},
+            options_map={"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}},
+        )
+    }
     assert len(found) > 80
     missing = sorted(m for m in found if not catalog.get(m))
     assert not missing, missing
@@ -299,8 +329,12 @@ def test_every_report_message_has_chinese() -> None:
 
 
 def index_html(lang: str = "en") -> str:
-    results = [fx.full_result("carol"), fx.result([fx.passed_scenario()], student="alice"),
-               fx.not_graded_result(student="bob"), fx.result([fx.passed_scenario()], student=fx.HOSTILE)]
+    results = [
+        fx.full_result("carol"),
+        fx.result([fx.passed_scenario()], student="alice"),
+        fx.not_graded_result(student="bob"),
+        fx.result([fx.passed_scenario()], student=fx.HOSTILE),
+    ]
     links = {"carol": "carol/report.html", "alice": "alice/report.html", fx.HOSTILE: 'x"><script>y</script>'}
     return render_index(results, links, title=f"Hello {fx.HOSTILE}", lang=lang)
 
@@ -352,8 +386,12 @@ def graded(hello_client):  # type: ignore[no-untyped-def]
 
     root = Path(__file__).resolve().parents[1]
     return {
-        "gbk": grade(hello_client, root / "tests/submissions/hello-client/gbk-decode.py", "gbk",
-                     GradeOptions(lang="zh")),
+        "gbk": grade(
+            hello_client,
+            root / "tests/submissions/hello-client/gbk-decode.py",
+            "gbk",
+            GradeOptions(lang="zh"),
+        ),
         "reference": grade(hello_client, root / "reference/hello-client/client.py", "ref", GradeOptions()),
     }
 
@@ -385,9 +423,17 @@ def test_check_command_writes_the_report(tmp_path: Path) -> None:
 
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "report.html"
-    code = main(["check", str(root / "assignments/hello-client"),
-                 str(root / "tests/submissions/hello-client/extra-newline.py"),
-                 "--html", str(out), "--lang", "zh"])
+    code = main(
+        [
+            "check",
+            str(root / "assignments/hello-client"),
+            str(root / "tests/submissions/hello-client/extra-newline.py"),
+            "--html",
+            str(out),
+            "--lang",
+            "zh",
+        ]
+    )
     assert code == 0
     text = page(out.read_text(encoding="utf-8")).plain
     assert "评测反馈" in text and "extra-newline" in text and "准确发送" in text
@@ -397,10 +443,14 @@ def test_output_chunks_merge_unless_the_wire_spoke_in_between() -> None:
     from grader.outcome import TerminalEvent, WireEvent
     from grader.report.timeline import build_timeline
 
-    o = fx.outcome("chunks", terminal=[
-        TerminalEvent(t=0.01, stream="stdout", data=b"hel"),
-        TerminalEvent(t=0.02, stream="stdout", data=b"lo\n"),
-        TerminalEvent(t=0.04, stream="stdout", data=b"bye\n")],
-        wire=[WireEvent(t=0.03, conn="c1", direction="to_student", data=b"x")])
+    o = fx.outcome(
+        "chunks",
+        terminal=[
+            TerminalEvent(t=0.01, stream="stdout", data=b"hel"),
+            TerminalEvent(t=0.02, stream="stdout", data=b"lo\n"),
+            TerminalEvent(t=0.04, stream="stdout", data=b"bye\n"),
+        ],
+        wire=[WireEvent(t=0.03, conn="c1", direction="to_student", data=b"x")],
+    )
     printed = [str(r.text) for r in build_timeline(o, "en").rows if r.kind == "stdout"]
     assert printed == ['hello<span class="esc">\\n</span>\n', 'bye<span class="esc">\\n</span>\n']

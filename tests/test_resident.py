@@ -33,12 +33,25 @@ class Resident:
         self.env.update(XDG_RUNTIME_DIR=str(runtime), TMPDIR=str(temp), NO_COLOR="1", COLUMNS="120")
 
     def grader(self, *args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([PYTHON, "-m", "grader", *args], cwd=cwd, env={**self.env, **env},
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [PYTHON, "-m", "grader", *args],
+            cwd=cwd,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([PYTHON, "-m", "grader", *args], cwd=ROOT, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [PYTHON, "-m", "grader", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def status(self) -> dict[str, int] | None:
         run = self.grader("daemon", "status")
@@ -53,8 +66,15 @@ class Resident:
         import pexpect
 
         full_env = {key: value for key, value in {**self.env, **env}.items() if key != "CI" or "CI" in env}
-        child = pexpect.spawn(PYTHON, ["-m", "grader", *args], cwd=str(ROOT), env=full_env,
-                              encoding="utf-8", dimensions=(24, 200), timeout=120)
+        child = pexpect.spawn(
+            PYTHON,
+            ["-m", "grader", *args],
+            cwd=str(ROOT),
+            env=full_env,
+            encoding="utf-8",
+            dimensions=(24, 200),
+            timeout=120,
+        )
         child.expect(pexpect.EOF)
         child.close()
         assert child.exitstatus == 0, child.before
@@ -84,7 +104,6 @@ def resident() -> Iterator[Resident]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-
 def started(resident: Resident, *extra: str) -> dict[str, int]:
     run = resident.grader("daemon", "start", *extra)
     assert run.returncode == 0, run.stderr
@@ -111,11 +130,19 @@ def students_under(folder: Path) -> list[int]:
     return found
 
 
-def test_a_check_through_the_resident_checker_matches_one_run_in_process(resident: Resident,
-                                                                          tmp_path: Path) -> None:
+def test_a_check_through_the_resident_checker_matches_one_run_in_process(
+    resident: Resident, tmp_path: Path
+) -> None:
     started(resident)
-    args = ["check", str(ASSIGNMENTS / "echo-server"), str(REFERENCE / "echo-server" / "server.py"),
-            "--lang", "en", "--json", "out.json"]
+    args = [
+        "check",
+        str(ASSIGNMENTS / "echo-server"),
+        str(REFERENCE / "echo-server" / "server.py"),
+        "--lang",
+        "en",
+        "--json",
+        "out.json",
+    ]
     through = resident.grader(*args, cwd=tmp_path)
     assert through.returncode == 0, through.stderr
     assert resident.status()["checks"] == 1  # type: ignore[index]
@@ -140,16 +167,25 @@ def test_errors_and_exit_codes_come_back_unchanged(resident: Resident, tmp_path:
     assert bad_usage.returncode == 2 and "usage: grader check" in bad_usage.stderr
     helped = resident.grader("check", "--help")
     assert helped.returncode == 0 and "SUBMISSION" in helped.stdout.upper()
-    zh = resident.grader("check", str(ASSIGNMENTS / "hello-client"),
-                         str(SUBMISSIONS / "hello-client" / "single-recv.py"), LANG="zh_CN.UTF-8")
+    zh = resident.grader(
+        "check",
+        str(ASSIGNMENTS / "hello-client"),
+        str(SUBMISSIONS / "hello-client" / "single-recv.py"),
+        LANG="zh_CN.UTF-8",
+    )
     assert zh.returncode == 0 and "总分：8/10" in zh.stdout
     assert resident.status()["checks"] == 4  # type: ignore[index]
 
 
 def test_ctrl_c_stops_the_check_and_its_student(resident: Resident) -> None:
     started(resident)
-    check = resident.popen("check", str(ASSIGNMENTS / "hello-client"),
-                           str(SUBMISSIONS / "hello-client" / "never-exits.py"), "--lang", "en")
+    check = resident.popen(
+        "check",
+        str(ASSIGNMENTS / "hello-client"),
+        str(SUBMISSIONS / "hello-client" / "never-exits.py"),
+        "--lang",
+        "en",
+    )
     wait_until(lambda: students_under(resident.temp), what="the student to start")
     check.send_signal(signal.SIGINT)
     out, err = check.communicate(timeout=30)
@@ -161,8 +197,9 @@ def test_ctrl_c_stops_the_check_and_its_student(resident: Resident) -> None:
 
 def test_a_client_that_dies_takes_its_check_with_it(resident: Resident) -> None:
     started(resident)
-    check = resident.popen("check", str(ASSIGNMENTS / "hello-client"),
-                           str(SUBMISSIONS / "hello-client" / "never-exits.py"))
+    check = resident.popen(
+        "check", str(ASSIGNMENTS / "hello-client"), str(SUBMISSIONS / "hello-client" / "never-exits.py")
+    )
     wait_until(lambda: students_under(resident.temp), what="the student to start")
     check.kill()
     check.wait()
@@ -172,8 +209,9 @@ def test_a_client_that_dies_takes_its_check_with_it(resident: Resident) -> None:
 
 def test_a_resident_checker_that_dies_takes_its_checks_with_it(resident: Resident) -> None:
     info = started(resident)
-    check = resident.popen("check", str(ASSIGNMENTS / "hello-client"),
-                           str(SUBMISSIONS / "hello-client" / "never-exits.py"))
+    check = resident.popen(
+        "check", str(ASSIGNMENTS / "hello-client"), str(SUBMISSIONS / "hello-client" / "never-exits.py")
+    )
     wait_until(lambda: students_under(resident.temp), what="the student to start")
     os.kill(info["pid"], signal.SIGKILL)
     _out, err = check.communicate(timeout=30)
@@ -187,8 +225,13 @@ def test_a_changed_grader_is_never_answered_by_old_code(resident: Resident) -> N
     before = marker.stat()
     os.utime(marker, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
     try:
-        run = resident.grader("check", str(ASSIGNMENTS / "hello-client"),
-                              str(REFERENCE / "hello-client" / "client.py"), "--lang", "en")
+        run = resident.grader(
+            "check",
+            str(ASSIGNMENTS / "hello-client"),
+            str(REFERENCE / "hello-client" / "client.py"),
+            "--lang",
+            "en",
+        )
     finally:
         os.utime(marker, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert run.returncode == 0 and "Score: 10/10" in run.stdout  # graded in the client's process
@@ -218,8 +261,13 @@ def test_a_socket_folder_others_can_enter_is_refused(resident: Resident) -> None
     folder.chmod(0o777)
     run = resident.grader("daemon", "start")
     assert run.returncode == 2 and "mode 0700" in run.stderr
-    graded = resident.grader("check", str(ASSIGNMENTS / "hello-client"),
-                             str(REFERENCE / "hello-client" / "client.py"), "--lang", "en")
+    graded = resident.grader(
+        "check",
+        str(ASSIGNMENTS / "hello-client"),
+        str(REFERENCE / "hello-client" / "client.py"),
+        "--lang",
+        "en",
+    )
     assert graded.returncode == 0 and "Score: 10/10" in graded.stdout
 
 
@@ -235,10 +283,13 @@ def test_the_resident_checker_without_root_still_gets_namespaces() -> None:
         for path in [work, *work.rglob("*")]:
             path.chmod(0o777 if path.is_dir() else 0o666)
         run = run_grader_as_nobody(
-            work, ["daemon", "start"],
+            work,
+            ["daemon", "start"],
             ["check", "time-server", "server.py", "--json", "r.json", "--lang", "en"],
-            ["daemon", "status"], cleanup=["daemon", "stop"],
-            env={"XDG_RUNTIME_DIR": str(work / "run"), "GRADER_DAEMON": "1"})
+            ["daemon", "status"],
+            cleanup=["daemon", "stop"],
+            env={"XDG_RUNTIME_DIR": str(work / "run"), "GRADER_DAEMON": "1"},
+        )
         report = (work / "r.json").read_text() if (work / "r.json").exists() else "{}"
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -249,14 +300,16 @@ def test_the_resident_checker_without_root_still_gets_namespaces() -> None:
     assert "private user namespace" in facts["isolation_note"]
 
 
-def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The resident loop's last resort, in this process: SIGTERM, then SIGKILL once overdue."""
     from grader.resident import server
 
     monkeypatch.setattr(server, "KILL_GRACE", 0.2)
-    stubborn = subprocess.Popen(["sh", "-c", 'trap "" TERM; echo ready; while :; do sleep 1; done'],
-                                stdout=subprocess.PIPE, text=True)
+    stubborn = subprocess.Popen(
+        ["sh", "-c", 'trap "" TERM; echo ready; while :; do sleep 1; done'], stdout=subprocess.PIPE, text=True
+    )
     assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     saved_wakeup = signal.set_wakeup_fd(-1)
@@ -265,8 +318,9 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(tmp_path: Path,
         resident = server.Resident(listener, tmp_path / "r.sock", idle=0)
         job = server.Job(pid=stubborn.pid, pidfd=os.pidfd_open(stubborn.pid), client=None)
         resident.jobs[job.pid] = job
-        resident.selector.register(job.pidfd, server.selectors.EVENT_READ,
-                                   lambda _fd: resident._finished(job))
+        resident.selector.register(
+            job.pidfd, server.selectors.EVENT_READ, lambda _fd: resident._finished(job)
+        )
         resident._interrupt(job)
         resident.stopping = True
         resident.serve()  # returns once the job is gone
@@ -279,8 +333,13 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(tmp_path: Path,
     assert not (tmp_path / "r.sock").exists()
 
 
-HELLO_CHECK = ("check", str(ASSIGNMENTS / "hello-client"), str(REFERENCE / "hello-client" / "client.py"),
-               "--lang", "en")
+HELLO_CHECK = (
+    "check",
+    str(ASSIGNMENTS / "hello-client"),
+    str(REFERENCE / "hello-client" / "client.py"),
+    "--lang",
+    "en",
+)
 
 
 def test_a_check_at_a_terminal_leaves_a_resident_checker_for_the_next(resident: Resident) -> None:

@@ -128,8 +128,9 @@ def test_schema_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     Assignment.model_json_schema()  # the models themselves export too
 
 
-def test_a_preloaded_spec_serves_only_while_its_file_is_unchanged(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_preloaded_spec_serves_only_while_its_file_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What a resident checker reads ahead never outlives an edit, and a broken spec is not kept."""
     from grader import spec, spec_yaml
 

@@ -31,8 +31,10 @@ class StressReport:
     scores: Counter[tuple[str, float]] = field(default_factory=Counter)
 
     def summary(self) -> str:
-        return (f"{self.runs} gradings ({self.scenarios} scenarios) in {self.seconds:.1f} s, "
-                f"{len(self.failures)} flaky; scores {dict(self.scores)}")
+        return (
+            f"{self.runs} gradings ({self.scenarios} scenarios) in {self.seconds:.1f} s, "
+            f"{len(self.failures)} flaky; scores {dict(self.scores)}"
+        )
 
 
 def stress(workers: int, runs: int, isolation: str) -> StressReport:
@@ -44,8 +46,9 @@ def stress(workers: int, runs: int, isolation: str) -> StressReport:
     async def worker(w: int) -> None:
         for r in range(runs):
             name = names[(w + r) % len(names)]
-            result = await grade_async(spec, FIXED / name, f"w{w}r{r}",
-                                       GradeOptions(isolation=isolation, parallel=2))  # type: ignore[arg-type]
+            result = await grade_async(
+                spec, FIXED / name, f"w{w}r{r}", GradeOptions(isolation=isolation, parallel=2)
+            )  # type: ignore[arg-type]
             report.runs += 1
             report.scenarios += len(result.scenarios)
             report.scores[(name, result.score)] += 1

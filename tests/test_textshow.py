@@ -33,8 +33,10 @@ def samples() -> list[bytes]:
     rng = random.Random(11)
     found = [rng.randbytes(rng.randrange(0, 3000)) for _ in range(200)]
     found += ["héllo\n\t\\ 你好\u2028\u200b\x85\xad z".encode() * k for k in range(1, 300, 7)]
-    found += ["".join(chr(rng.randrange(0x10000)) for _ in range(500)).encode("utf-8", "surrogatepass")
-              for _ in range(50)]
+    found += [
+        "".join(chr(rng.randrange(0x10000)) for _ in range(500)).encode("utf-8", "surrogatepass")
+        for _ in range(50)
+    ]
     return found
 
 

@@ -71,14 +71,17 @@ def test_strict_fails_on_untested_checks(tmp_path, capsys):
 
 
 def test_a_wrong_expectation_fails_saying_expected_and_lost(tmp_path, capsys):
-    folder = hello_folder(tmp_path, """\
+    folder = hello_folder(
+        tmp_path,
+        """\
         reference: reference.py
         reference_runs: 1
         buggy:
           - submission: extra-newline.py
             loses: [prints-reply]
             why: the teacher guessed wrong
-    """)
+    """,
+    )
     code, out = run_cli(capsys, "validate", str(folder))
     assert code == 1, out
     assert "expected to lose: prints-reply; lost: sends-hello" in out
@@ -88,14 +91,17 @@ def test_a_wrong_expectation_fails_saying_expected_and_lost(tmp_path, capsys):
 
 
 def test_a_submission_that_cannot_be_graded_is_an_error_not_a_loss(tmp_path, capsys):
-    folder = hello_folder(tmp_path, """\
+    folder = hello_folder(
+        tmp_path,
+        """\
         reference: reference.py
         reference_runs: 1
         buggy:
           - submission: notes.txt
             loses: []
             why: not a Python file
-    """)
+    """,
+    )
     (folder / "notes.txt").write_text("print('hi')\n")
     code, out = run_cli(capsys, "validate", str(folder))
     assert code == 1, out
@@ -103,7 +109,9 @@ def test_a_submission_that_cannot_be_graded_is_an_error_not_a_loss(tmp_path, cap
 
 
 def test_a_bad_manifest_is_a_clear_error_with_file_and_line(tmp_path, capsys):
-    folder = hello_folder(tmp_path, """\
+    folder = hello_folder(
+        tmp_path,
+        """\
         reference: reference.py
         reference_runs: 2
         buggy:
@@ -114,7 +122,8 @@ def test_a_bad_manifest_is_a_clear_error_with_file_and_line(tmp_path, capsys):
             loses: []
             why: y
             expect: 3
-    """)
+    """,
+    )
     code, out = run_cli(capsys, "validate", str(folder))
     assert code == 2, out
     manifest = folder / "manifest.yaml"
@@ -124,11 +133,14 @@ def test_a_bad_manifest_is_a_clear_error_with_file_and_line(tmp_path, capsys):
     assert "Traceback" not in out
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("reference: ok.py\nbuggy: [1, 2\n", "manifest.yaml:3: YAML syntax error"),
-    ("- reference.py\n", "manifest.yaml:1: the manifest must be a mapping of fields"),
-    ("buggy: []\n", "manifest.yaml:1: reference: Field required"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("reference: ok.py\nbuggy: [1, 2\n", "manifest.yaml:3: YAML syntax error"),
+        ("- reference.py\n", "manifest.yaml:1: the manifest must be a mapping of fields"),
+        ("buggy: []\n", "manifest.yaml:1: reference: Field required"),
+    ],
+)
 def test_manifest_syntax_and_shape_errors(tmp_path, text, message):
     folder = hello_folder(tmp_path, text)
     with pytest.raises(SpecError) as caught:
@@ -160,7 +172,7 @@ def test_a_folder_without_assignments_is_a_usage_error(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- grader new
 
-CLIENT_SOLUTION = '''\
+CLIENT_SOLUTION = """\
 import socket
 import sys
 
@@ -173,9 +185,9 @@ with socket.create_connection((sys.argv[1], int(sys.argv[2]))) as sock:
             break
         reply += chunk
 print(reply.decode(), end="")
-'''
+"""
 
-SERVER_SOLUTION = '''\
+SERVER_SOLUTION = """\
 import socket
 import sys
 
@@ -193,7 +205,7 @@ while True:
                 break
             line += chunk
         conn.sendall(b"pong\\n")
-'''
+"""
 
 
 @pytest.mark.parametrize(("role", "solution"), [("client", CLIENT_SOLUTION), ("server", SERVER_SOLUTION)])

@@ -21,7 +21,6 @@ SPEC = assignment_files(ASSIGNMENTS / "hello-client")
 REF = (REFERENCE / "hello-client" / "client.py").read_bytes()
 
 
-
 @pytest.fixture
 def fresh_pool() -> Iterator[None]:
     """Each test starts without this process's pool, and leaves none behind."""
@@ -89,9 +88,16 @@ def test_a_worker_whose_pool_dies_mid_task_is_not_graded_not_zero(fresh_pool: No
 
 def test_the_pool_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
     starter = subprocess.Popen(
-        [sys.executable, "-c", "from grader.resident.pool import shared_pool; import sys, time; "
-         "print(shared_pool().process.pid, flush=True); time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, pools.DISABLE_ENV: "1"})
+        [
+            sys.executable,
+            "-c",
+            "from grader.resident.pool import shared_pool; import sys, time; "
+            "print(shared_pool().process.pid, flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, pools.DISABLE_ENV: "1"},
+    )
     assert starter.stdout is not None
     pool_pid = int(starter.stdout.readline())
     assert Path(f"/proc/{pool_pid}").exists()
@@ -100,7 +106,11 @@ def test_the_pool_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
     assert socket.exists()
     starter.send_signal(signal.SIGKILL)
     starter.wait()
-    wait_until(lambda: not Path(f"/proc/{pool_pid}").exists()
-               or "Z" in Path(f"/proc/{pool_pid}/stat").read_text().rsplit(")", 1)[1].split()[0],
-               what="the pool to stop with its parent")
+    wait_until(
+        lambda: (
+            not Path(f"/proc/{pool_pid}").exists()
+            or "Z" in Path(f"/proc/{pool_pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        ),
+        what="the pool to stop with its parent",
+    )
     wait_until(lambda: not socket.parent.exists(), what="the pool to remove its folder")

@@ -30,8 +30,9 @@ def free_port() -> int:
 @pytest.fixture
 def port() -> Iterator[int]:
     chosen = free_port()
-    server = subprocess.Popen([PYTHON, SERVER, str(chosen)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [PYTHON, SERVER, str(chosen)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         yield chosen
     finally:
@@ -79,8 +80,9 @@ def test_echoes_short(port: int) -> None:
 def test_echoes_large(port: int) -> None:
     data = random.Random(7).randbytes(1 << 20)
     with connect(port) as sock:
-        sender = threading.Thread(target=lambda: [sock.sendall(data[i:i + 65536])
-                                                  for i in range(0, len(data), 65536)])
+        sender = threading.Thread(
+            target=lambda: [sock.sendall(data[i : i + 65536]) for i in range(0, len(data), 65536)]
+        )
         sender.start()
         got = receive(sock, len(data))
         sender.join()

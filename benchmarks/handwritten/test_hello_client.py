@@ -44,8 +44,9 @@ class Server:
 
 
 def run_client(port: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, CLIENT, "127.0.0.1", str(port)], capture_output=True,
-                          text=True, timeout=10)
+    return subprocess.run(
+        [PYTHON, CLIENT, "127.0.0.1", str(port)], capture_output=True, text=True, timeout=10
+    )
 
 
 @pytest.fixture

@@ -19,23 +19,38 @@ from grader.spec_yaml import load_assignment
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("batch", help="grade a folder of submissions: reports, index, gradebook")
     p.add_argument("assignment", type=Path, help="assignment folder (holding assignment.yaml)")
-    p.add_argument("submissions", type=Path,
-                   help="folder of submissions (per-student folders, files or zips; Moodle, Canvas, "
-                        "Gradescope downloads)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: reports/<assignment id>)")
-    p.add_argument("--jobs", "-j", type=int, default=0,
-                   help="submissions graded at once (default: one per core)")
+    p.add_argument(
+        "submissions",
+        type=Path,
+        help="folder of submissions (per-student folders, files or zips; Moodle, Canvas, "
+        "Gradescope downloads)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: reports/<assignment id>)")
+    p.add_argument(
+        "--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core)"
+    )
     p.add_argument("--force", action="store_true", help="grade again even what has not changed")
-    p.add_argument("--reveal-hidden", action="store_true",
-                   help="show hidden scenarios in full in the per-student reports (instructor view)")
+    p.add_argument(
+        "--reveal-hidden",
+        action="store_true",
+        help="show hidden scenarios in full in the per-student reports (instructor view)",
+    )
     p.add_argument("--no-progress", action="store_true", help="plain lines even on a terminal")
-    p.add_argument("--write-manifest", type=Path, metavar="FILE", default=None,
-                   help="only list the submissions found into FILE, for `grader grade-one --manifest "
-                        "FILE --index N` (job arrays); grade nothing")
-    p.add_argument("--dask", metavar="ADDRESS", default=None,
-                   help="grade on a Dask cluster: local[:N] (N worker processes here), tcp://HOST:PORT "
-                        "of a scheduler, or a scheduler file; needs pip install '.[dask]'")
+    p.add_argument(
+        "--write-manifest",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="only list the submissions found into FILE, for `grader grade-one --manifest "
+        "FILE --index N` (job arrays); grade nothing",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="grade on a Dask cluster: local[:N] (N worker processes here), tcp://HOST:PORT "
+        "of a scheduler, or a scheduler file; needs pip install '.[dask]'",
+    )
     add_isolation_options(p)
     p.set_defaults(func=run)
 
@@ -54,13 +69,18 @@ def run(args: argparse.Namespace) -> int:
     _ = gettext_for(lang)
     if args.jobs < 0:
         raise UsageError(_("--jobs must be 1 or more (0: one per core)"))
-    options = task_options(isolation=args.isolation, lang=lang, python=args.python,
-                           reveal_hidden=args.reveal_hidden)
+    options = task_options(
+        isolation=args.isolation, lang=lang, python=args.python, reveal_hidden=args.reveal_hidden
+    )
     if args.write_manifest is not None:
         n = write_manifest(args.write_manifest, args.assignment, args.submissions, options)
-        print(_("{n} submissions listed in {path}; grade item N with: grader grade-one --manifest {path} "
+        print(
+            _(
+                "{n} submissions listed in {path}; grade item N with: grader grade-one --manifest {path} "
                 "--index N --out DIR (N from 0 to {last}), then run this batch again with --out DIR to "
-                "collect").format(n=n, path=args.write_manifest, last=n - 1))
+                "collect"
+            ).format(n=n, path=args.write_manifest, last=n - 1)
+        )
         return 0
     out = args.out or Path("reports") / load_assignment(args.assignment).id
     previous = _interrupt_on_sigterm()
@@ -71,12 +91,24 @@ def run(args: argparse.Namespace) -> int:
 
         executor = DaskExecutor(args.dask)
     try:
-        summary = run_batch(args.assignment, args.submissions, out, options=options,
-                            jobs=args.jobs or (os.cpu_count() or 1), force=args.force, progress=progress,
-                            executor=executor)
+        summary = run_batch(
+            args.assignment,
+            args.submissions,
+            out,
+            options=options,
+            jobs=args.jobs or (os.cpu_count() or 1),
+            force=args.force,
+            progress=progress,
+            executor=executor,
+        )
     except KeyboardInterrupt:
-        print(_("interrupted: finished results are kept in {out}; run the same command again to grade "
-                "the rest").format(out=out), file=sys.stderr)
+        print(
+            _(
+                "interrupted: finished results are kept in {out}; run the same command again to grade "
+                "the rest"
+            ).format(out=out),
+            file=sys.stderr,
+        )
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]

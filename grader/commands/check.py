@@ -11,12 +11,18 @@ from grader.i18n import default_lang
 
 def add_isolation_options(p: argparse.ArgumentParser) -> None:
     """Options every grading command shares."""
-    p.add_argument("--isolation", choices=["auto", "namespace", "host"], default="auto",
-                   help="namespace: own network per scenario; host: host loopback (default: auto)")
-    p.add_argument("--lang", choices=["en", "zh"], default=None,
-                   help="language of feedback (default: from the locale)")
-    p.add_argument("--python", default=None,
-                   help="interpreter that runs student code (default: /usr/bin/python3)")
+    p.add_argument(
+        "--isolation",
+        choices=["auto", "namespace", "host"],
+        default="auto",
+        help="namespace: own network per scenario; host: host loopback (default: auto)",
+    )
+    p.add_argument(
+        "--lang", choices=["en", "zh"], default=None, help="language of feedback (default: from the locale)"
+    )
+    p.add_argument(
+        "--python", default=None, help="interpreter that runs student code (default: /usr/bin/python3)"
+    )
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,10 +49,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.submission.exists():
         raise UsageError(f"{args.submission}: no such file or folder")
     lang = args.lang or default_lang()
-    student = args.student or (args.submission.stem if args.submission.is_file()
-                               else args.submission.resolve().name)
-    result = grade(assignment, args.submission, student,
-                   GradeOptions(isolation=args.isolation, lang=lang, python=args.python))
+    student = args.student or (
+        args.submission.stem if args.submission.is_file() else args.submission.resolve().name
+    )
+    result = grade(
+        assignment,
+        args.submission,
+        student,
+        GradeOptions(isolation=args.isolation, lang=lang, python=args.python),
+    )
     print_result(result, lang=lang)
     if args.json:
         write_json(result, args.json)

@@ -21,10 +21,16 @@ from grader.resident.paths import UnsafeFolder, check_folder, log_path, socket_p
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "daemon", help="keep a resident checker running, so that `grader check` skips its start-up")
+        "daemon", help="keep a resident checker running, so that `grader check` skips its start-up"
+    )
     p.add_argument("action", choices=["start", "stop", "status"])
-    p.add_argument("--idle-minutes", type=float, default=30.0, metavar="N",
-                   help="start: stop by itself after N minutes without a check (default: 30)")
+    p.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30.0,
+        metavar="N",
+        help="start: stop by itself after N minutes without a check (default: 30)",
+    )
     p.set_defaults(func=run)
 
 
@@ -34,10 +40,17 @@ def run(args: argparse.Namespace) -> int:
 
 def describe(info: dict[str, Any]) -> str:
     _ = gettext_for(default_lang())
-    return _("(pid {pid}, grader {version}; checks served: {checks}, running checks: {running}; "
-             "stops after {minutes:g} idle minutes)\n  socket: {socket}").format(
-        pid=info["pid"], version=info["version"], checks=info["checks"], running=info["running"],
-        minutes=info["idle_seconds"] / 60, socket=info["socket"])
+    return _(
+        "(pid {pid}, grader {version}; checks served: {checks}, running checks: {running}; "
+        "stops after {minutes:g} idle minutes)\n  socket: {socket}"
+    ).format(
+        pid=info["pid"],
+        version=info["version"],
+        checks=info["checks"],
+        running=info["running"],
+        minutes=info["idle_seconds"] / 60,
+        socket=info["socket"],
+    )
 
 
 def start(args: argparse.Namespace) -> int:
@@ -57,8 +70,11 @@ def start(args: argparse.Namespace) -> int:
     except ResidentUnavailable as exc:
         raise UsageError(_("the resident checker did not start ({error})").format(error=exc)) from exc
     info = status_of()
-    print(_("Started the resident checker {details}").format(details=describe(info)) if info
-          else _("Started (pid {pid})").format(pid=process.pid))
+    print(
+        _("Started the resident checker {details}").format(details=describe(info))
+        if info
+        else _("Started (pid {pid})").format(pid=process.pid)
+    )
     print(_("`grader check` now uses it; `grader daemon stop` stops it; GRADER_DAEMON=0 bypasses it."))
     return 0
 

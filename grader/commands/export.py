@@ -13,16 +13,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="build a Gradescope autograder zip or a PrairieLearn question")
     p.add_argument("platform", choices=["gradescope", "prairielearn"])
     p.add_argument("assignment", type=Path, help="assignment folder (holding assignment.yaml)")
-    p.add_argument("-o", "--output", type=Path, required=True,
-                   help="the zip to write (gradescope) or a new question folder (prairielearn)")
-    p.add_argument("--wheel", type=Path, default=None,
-                   help="ship this grader wheel instead of building one from the source")
-    p.add_argument("--lang", choices=["en", "zh"], default=None,
-                   help="language of the students' feedback (default: the container's locale)")
-    p.add_argument("--isolation", choices=["auto", "namespace", "host"], default="auto",
-                   help="isolation inside the platform's container (default: auto)")
-    p.add_argument("--image", default="prairielearn/grader-python",
-                   help="PrairieLearn grading image (prairielearn only)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the zip to write (gradescope) or a new question folder (prairielearn)",
+    )
+    p.add_argument(
+        "--wheel",
+        type=Path,
+        default=None,
+        help="ship this grader wheel instead of building one from the source",
+    )
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default=None,
+        help="language of the students' feedback (default: the container's locale)",
+    )
+    p.add_argument(
+        "--isolation",
+        choices=["auto", "namespace", "host"],
+        default="auto",
+        help="isolation inside the platform's container (default: auto)",
+    )
+    p.add_argument(
+        "--image", default="prairielearn/grader-python", help="PrairieLearn grading image (prairielearn only)"
+    )
     p.set_defaults(func=run)
 
 
@@ -34,11 +52,18 @@ def run(args: argparse.Namespace) -> int:
         if args.platform == "gradescope":
             if args.output.suffix != ".zip":
                 raise UsageError(f"{args.output}: the Gradescope autograder must be a .zip file")
-            out = export_gradescope(args.assignment, args.output, wheel=args.wheel, lang=args.lang,
-                                    isolation=args.isolation)
+            out = export_gradescope(
+                args.assignment, args.output, wheel=args.wheel, lang=args.lang, isolation=args.isolation
+            )
         else:
-            out = export_prairielearn(args.assignment, args.output, wheel=args.wheel, lang=args.lang,
-                                      isolation=args.isolation, image=args.image)
+            out = export_prairielearn(
+                args.assignment,
+                args.output,
+                wheel=args.wheel,
+                lang=args.lang,
+                isolation=args.isolation,
+                image=args.image,
+            )
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     print(f"wrote {out} ({time.monotonic() - started:.1f} s)")

@@ -22,10 +22,18 @@ INDEX_VARIABLES = ("SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX")
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("grade-one", help="grade the N-th submission of a manifest (job arrays)")
-    p.add_argument("--manifest", type=Path, required=True,
-                   help="the list written by `grader batch ... --write-manifest FILE`")
-    p.add_argument("--index", type=int, default=None,
-                   help="which submission, from 0 (default: $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)")
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        required=True,
+        help="the list written by `grader batch ... --write-manifest FILE`",
+    )
+    p.add_argument(
+        "--index",
+        type=int,
+        default=None,
+        help="which submission, from 0 (default: $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX)",
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder shared by all the jobs")
     p.add_argument("--force", action="store_true", help="grade again even if unchanged")
     p.set_defaults(func=run)
@@ -38,8 +46,11 @@ def _index(args: argparse.Namespace, lang: str) -> int:
         value = os.environ.get(name, "").strip()
         if value.isdigit():
             return int(value)
-    raise UsageError(gettext_for(lang)("give --index N (or run inside a job array that sets {names})")
-                     .format(names=" or ".join(INDEX_VARIABLES)))
+    raise UsageError(
+        gettext_for(lang)("give --index N (or run inside a job array that sets {names})").format(
+            names=" or ".join(INDEX_VARIABLES)
+        )
+    )
 
 
 def run(args: argparse.Namespace) -> int:

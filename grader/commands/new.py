@@ -13,10 +13,18 @@ from grader.scaffold import ScaffoldError, create
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="create a new assignment: spec, README, reference stub, manifest")
     p.add_argument("id", help="the assignment id (lower-case letters, digits, '-' and '_')")
-    p.add_argument("--role", choices=["client", "server"], required=True,
-                   help="what students write: a client (the grader serves) or a server")
-    p.add_argument("--root", type=Path, default=Path("."),
-                   help="folder holding assignments/, reference/ and tests/submissions/ (default: .)")
+    p.add_argument(
+        "--role",
+        choices=["client", "server"],
+        required=True,
+        help="what students write: a client (the grader serves) or a server",
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder holding assignments/, reference/ and tests/submissions/ (default: .)",
+    )
     p.add_argument("--lang", choices=["en", "zh"], default=None, help="language of messages")
     p.set_defaults(func=run)
 
@@ -30,8 +38,16 @@ def run(args: argparse.Namespace) -> int:
     for path in made.files:
         print(_("created {path}").format(path=path))
     print()
-    print(_("Next: edit {spec}, write the reference solution {ref}, add buggy submissions under "
-            "{subs} and list them in {manifest}; then run: grader validate {folder}").format(
-        spec=made.assignment / "assignment.yaml", ref=made.files[-1], subs=made.submissions,
-        manifest=made.assignment / "manifest.yaml", folder=made.assignment))
+    print(
+        _(
+            "Next: edit {spec}, write the reference solution {ref}, add buggy submissions under "
+            "{subs} and list them in {manifest}; then run: grader validate {folder}"
+        ).format(
+            spec=made.assignment / "assignment.yaml",
+            ref=made.files[-1],
+            subs=made.submissions,
+            manifest=made.assignment / "manifest.yaml",
+            folder=made.assignment,
+        )
+    )
     return 0

@@ -20,14 +20,25 @@ DEFAULT_ROOTS = {"gradescope": "/autograder", "prairielearn": "/grade"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("platform-run",
-                       help="grade the submission inside a Gradescope or PrairieLearn container")
-    p.add_argument("--format", dest="platform", choices=["gradescope", "prairielearn"], required=True,
-                   help="which platform's layout and results.json to use")
-    p.add_argument("--root", type=Path, default=None,
-                   help="the platform's folder (default: /autograder or /grade)")
-    p.add_argument("--isolation", choices=["auto", "namespace", "host"], default="auto",
-                   help="auto: own network namespaces where allowed, else the container's loopback")
+    p = sub.add_parser(
+        "platform-run", help="grade the submission inside a Gradescope or PrairieLearn container"
+    )
+    p.add_argument(
+        "--format",
+        dest="platform",
+        choices=["gradescope", "prairielearn"],
+        required=True,
+        help="which platform's layout and results.json to use",
+    )
+    p.add_argument(
+        "--root", type=Path, default=None, help="the platform's folder (default: /autograder or /grade)"
+    )
+    p.add_argument(
+        "--isolation",
+        choices=["auto", "namespace", "host"],
+        default="auto",
+        help="auto: own network namespaces where allowed, else the container's loopback",
+    )
     p.add_argument("--lang", choices=["en", "zh"], default=None, help="language of feedback")
     p.add_argument("--python", default=None, help="interpreter that runs student code")
     p.set_defaults(func=run)
@@ -39,11 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     root = args.root or Path(DEFAULT_ROOTS[args.platform])
     if not root.is_dir():
-        raise UsageError(f"{root}: no such folder; run this inside the {args.platform} container "
-                         "or give --root")
+        raise UsageError(
+            f"{root}: no such folder; run this inside the {args.platform} container or give --root"
+        )
     try:
-        doc, path = platform_run(args.platform, root, args.lang or default_lang(), args.isolation,
-                                 args.python, debug=args.debug)
+        doc, path = platform_run(
+            args.platform, root, args.lang or default_lang(), args.isolation, args.python, debug=args.debug
+        )
     except OSError as exc:
         print(f"grader: error: cannot write the results file under {root}: {exc}", file=sys.stderr)
         return 1

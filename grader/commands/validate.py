@@ -24,16 +24,28 @@ from grader.validate import AssignmentReport, RunCheck, ValidateOptions, exit_co
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "validate", help="prove assignments: reference gets full marks, buggy submissions lose "
-        "exactly what their manifest says")
-    p.add_argument("path", type=Path,
-                   help="an assignment folder, or a folder of assignment folders (e.g. assignments/)")
-    p.add_argument("--strict", action="store_true",
-                   help="fail when a scenario is lost by no buggy submission (an untested check)")
-    p.add_argument("--runs", type=int, default=None, metavar="N",
-                   help="grade the reference N times (default: reference_runs in the manifest)")
-    p.add_argument("--jobs", type=int, default=0, metavar="N",
-                   help="submissions graded at once (default: four per core)")
+        "validate",
+        help="prove assignments: reference gets full marks, buggy submissions lose "
+        "exactly what their manifest says",
+    )
+    p.add_argument(
+        "path", type=Path, help="an assignment folder, or a folder of assignment folders (e.g. assignments/)"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail when a scenario is lost by no buggy submission (an untested check)",
+    )
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="grade the reference N times (default: reference_runs in the manifest)",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=0, metavar="N", help="submissions graded at once (default: four per core)"
+    )
     add_isolation_options(p)
     p.set_defaults(func=run)
 
@@ -46,12 +58,17 @@ def run(args: argparse.Namespace) -> int:
     if args.runs is not None and args.runs < 1:
         raise UsageError("--runs must be at least 1")
     lang = args.lang or default_lang()
-    options = ValidateOptions(isolation=args.isolation, lang=lang, python=args.python,
-                              runs=args.runs, jobs=args.jobs, strict=args.strict)
+    options = ValidateOptions(
+        isolation=args.isolation,
+        lang=lang,
+        python=args.python,
+        runs=args.runs,
+        jobs=args.jobs,
+        strict=args.strict,
+    )
     console = Console(highlight=False)
     started = time.monotonic()
-    reports = validate(folders, options,
-                       on_done=lambda r: print_report(r, console, lang, args.strict))
+    reports = validate(folders, options, on_done=lambda r: print_report(r, console, lang, args.strict))
     print_summary(reports, console, lang, args.strict, time.monotonic() - started)
     return exit_code(reports, args.strict)
 
@@ -80,8 +97,10 @@ def print_report(report: AssignmentReport, console: Console, lang: str, strict: 
     """One assignment: a table of runs, then what went wrong, then untested scenarios."""
     _ = gettext_for(lang)
     if report.problems:
-        console.print(f"\n[bold red]✗ {escape(str(report.folder))}[/]: "
-                      f"{escape(_('the spec or manifest cannot be used:'))}")
+        console.print(
+            f"\n[bold red]✗ {escape(str(report.folder))}[/]: "
+            f"{escape(_('the spec or manifest cannot be used:'))}"
+        )
         for line in report.problems:
             console.print(f"  {escape(line)}")
         return
@@ -112,31 +131,44 @@ def explain(check: RunCheck, lang: str) -> list[str]:
     _ = gettext_for(lang)
     if check.ok:
         return []
-    lines = [f"[bold red]✗ {escape(label(check, lang))}[/]"
-             + (f" [dim]({escape(check.why)})[/]" if check.why else "")]
+    lines = [
+        f"[bold red]✗ {escape(label(check, lang))}[/]"
+        + (f" [dim]({escape(check.why)})[/]" if check.why else "")
+    ]
     lines += [f"  [magenta]{escape(_('grader error: {error}').format(error=e))}[/]" for e in check.errors]
     if check.reference_run and check.lost:
-        lines.append("  " + escape(_("the reference must get full marks; it lost: {lost}").format(
-            lost=_ids(check.lost))))
+        lines.append(
+            "  "
+            + escape(_("the reference must get full marks; it lost: {lost}").format(lost=_ids(check.lost)))
+        )
     elif check.result is not None and check.result.status != "not_graded":
-        lines.append("  " + escape(_("expected to lose: {expected}; lost: {lost}").format(
-            expected=_ids(check.expected), lost=_ids(check.lost))))
+        lines.append(
+            "  "
+            + escape(
+                _("expected to lose: {expected}; lost: {lost}").format(
+                    expected=_ids(check.expected), lost=_ids(check.lost)
+                )
+            )
+        )
     for sid in check.unexpectedly_passed:
         lines.append("  " + escape(_("{id}: passed, but the manifest says it must be lost").format(id=sid)))
     for sid in check.unexpectedly_lost:
         scenario = check.scenario(sid)
         why = scenario.message.strip().splitlines()[0] if scenario and scenario.message.strip() else ""
-        text = (_("{id}: lost") if check.reference_run
-                else _("{id}: lost, but the manifest says it must pass")).format(id=sid)
+        text = (
+            _("{id}: lost") if check.reference_run else _("{id}: lost, but the manifest says it must pass")
+        ).format(id=sid)
         lines.append("  " + escape(text) + (f" [dim]— {escape(why)}[/]" if why else ""))
     return lines
 
 
-def print_summary(reports: list[AssignmentReport], console: Console, lang: str, strict: bool,
-                  seconds: float) -> None:
+def print_summary(
+    reports: list[AssignmentReport], console: Console, lang: str, strict: bool, seconds: float
+) -> None:
     _ = gettext_for(lang)
     proven = sum(r.exit_code(strict) == 0 for r in reports)
     style = "bold green" if proven == len(reports) else "bold red"
     text = _("{proven} of {total} assignments proven in {secs:.1f} s").format(
-        proven=proven, total=len(reports), secs=seconds)
+        proven=proven, total=len(reports), secs=seconds
+    )
     console.print(f"\n[{style}]{escape(text)}[/]")

@@ -48,8 +48,9 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="grader-wheel-") as tmp:
         copy = Path(tmp) / "src"
-        shutil.copytree(source / "grader", copy / "grader",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            source / "grader", copy / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         for name in SOURCE_FILES:
             if (source / name).is_file():
                 shutil.copy2(source / name, copy / name)
@@ -58,9 +59,22 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
         # (no ``wheel`` package), let pip fetch them into an isolated build environment.
         for isolation in (["--no-build-isolation"], []):
             proc = subprocess.run(
-                [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q",
-                 "-w", str(built), str(copy)],
-                capture_output=True, text=True, check=False)
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--no-deps",
+                    *isolation,
+                    "-q",
+                    "-w",
+                    str(built),
+                    str(copy),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode == 0:
                 break
         wheels = sorted(built.glob("*.whl"))
@@ -136,8 +150,14 @@ def _wheel(wheel: Path | None) -> Iterator[Path]:
         yield build_wheel(Path(tmp))
 
 
-def export_gradescope(assignment_dir: Path, out: Path, *, wheel: Path | None = None,
-                      lang: str | None = None, isolation: str = "auto") -> Path:
+def export_gradescope(
+    assignment_dir: Path,
+    out: Path,
+    *,
+    wheel: Path | None = None,
+    lang: str | None = None,
+    isolation: str = "auto",
+) -> Path:
     """Write Gradescope's autograder zip: ``setup.sh`` and ``run_autograder`` at its root."""
     load_assignment(assignment_dir)  # refuse to export a spec that does not load
     with _wheel(wheel) as whl:
@@ -145,8 +165,12 @@ def export_gradescope(assignment_dir: Path, out: Path, *, wheel: Path | None = N
         try:
             with zipfile.ZipFile(buffer, "w") as zf:
                 _add(zf, "setup.sh", SETUP_SH.format(wheel=whl.name).encode(), executable=True)
-                _add(zf, "run_autograder",
-                     RUN_AUTOGRADER.format(options=_options(lang, isolation)).encode(), executable=True)
+                _add(
+                    zf,
+                    "run_autograder",
+                    RUN_AUTOGRADER.format(options=_options(lang, isolation)).encode(),
+                    executable=True,
+                )
                 _add(zf, whl.name, whl.read_bytes())
                 for path, rel in assignment_files(assignment_dir):
                     _add(zf, f"{ASSIGNMENT_DIR}/{rel}", path.read_bytes())
@@ -210,9 +234,15 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def export_prairielearn(assignment_dir: Path, out: Path, *, wheel: Path | None = None,
-                        lang: str | None = None, isolation: str = "auto",
-                        image: str = "prairielearn/grader-python") -> Path:
+def export_prairielearn(
+    assignment_dir: Path,
+    out: Path,
+    *,
+    wheel: Path | None = None,
+    lang: str | None = None,
+    isolation: str = "auto",
+    image: str = "prairielearn/grader-python",
+) -> Path:
     """Write a PrairieLearn question folder: ``info.json``, ``question.html`` and ``tests/``.
 
     ``tests/`` is what PrairieLearn mounts at ``/grade/tests``: the assignment, the grader's
@@ -222,8 +252,9 @@ def export_prairielearn(assignment_dir: Path, out: Path, *, wheel: Path | None =
     assignment = load_assignment(assignment_dir)
     if out.exists() and any(out.iterdir()):
         raise ExportError(f"{out}: already exists and is not empty; choose a new folder")
-    timeout = int(min(600, max(30, sum((s.timeout or assignment.timeouts.scenario)
-                                       for s in assignment.scenarios) + 30)))
+    timeout = int(
+        min(600, max(30, sum((s.timeout or assignment.timeouts.scenario) for s in assignment.scenarios) + 30))
+    )
     with _wheel(wheel) as whl:
         tests = out / "tests"
         (tests / "wheels").mkdir(parents=True, exist_ok=True)
@@ -235,7 +266,8 @@ def export_prairielearn(assignment_dir: Path, out: Path, *, wheel: Path | None =
         run_sh = tests / "run.sh"
         write_atomic(run_sh, RUN_SH.format(wheel=whl.name, options=_options(lang, isolation)))
         run_sh.chmod(0o755)
-        write_atomic(out / "info.json",
-                     json.dumps(question_info(assignment, lang, image, timeout), indent=2) + "\n")
+        write_atomic(
+            out / "info.json", json.dumps(question_info(assignment, lang, image, timeout), indent=2) + "\n"
+        )
         write_atomic(out / "question.html", question_html(assignment, lang))
     return out

@@ -76,8 +76,9 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
     }
 
 
-def failure(reason: str, lang: str = "en", max_score: float | None = None,
-            execution_time: float = 0.0) -> dict[str, Any]:
+def failure(
+    reason: str, lang: str = "en", max_score: float | None = None, execution_time: float = 0.0
+) -> dict[str, Any]:
     """The document written when the grader itself failed: says so, never a silent zero."""
     _ = gettext_for(lang)
     output = _(

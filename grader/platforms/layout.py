@@ -29,9 +29,17 @@ class Layout:
 def layout(platform: Platform, root: Path) -> Layout:
     root = Path(root)
     if platform == "gradescope":
-        return Layout(root=root, assignment=root / "source" / ASSIGNMENT_DIR,
-                      submission=root / "submission", results=root / "results" / "results.json",
-                      metadata=root / "submission_metadata.json")
-    return Layout(root=root, assignment=root / "tests" / ASSIGNMENT_DIR,
-                  submission=root / "student", results=root / "results" / "results.json",
-                  metadata=root / "data" / "data.json")
+        return Layout(
+            root=root,
+            assignment=root / "source" / ASSIGNMENT_DIR,
+            submission=root / "submission",
+            results=root / "results" / "results.json",
+            metadata=root / "submission_metadata.json",
+        )
+    return Layout(
+        root=root,
+        assignment=root / "tests" / ASSIGNMENT_DIR,
+        submission=root / "student",
+        results=root / "results" / "results.json",
+        metadata=root / "data" / "data.json",
+    )

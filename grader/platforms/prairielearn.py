@@ -69,5 +69,10 @@ def failure(reason: str, lang: str = "en") -> dict[str, Any]:
         "The autograder could not grade this submission because of a problem of the grader, "
         "not of your program. Please tell your teacher.\n\nWhat went wrong: {reason}"
     ).format(reason=reason)
-    return {"gradable": False, "score": 0.0, "message": clip(message, 50_000, "…"), "tests": [],
-            "grader": {"grader_version": __version__}}
+    return {
+        "gradable": False,
+        "score": 0.0,
+        "message": clip(message, 50_000, "…"),
+        "tests": [],
+        "grader": {"grader_version": __version__},
+    }

@@ -38,16 +38,16 @@ def student_name(where: Layout, platform: Platform) -> str:
     return "submission"
 
 
-def grade_in_platform(platform: Platform, where: Layout, lang: str,
-                      isolation: Isolation = "auto", python: str | None = None) -> GradeResult:
+def grade_in_platform(
+    platform: Platform, where: Layout, lang: str, isolation: Isolation = "auto", python: str | None = None
+) -> GradeResult:
     assignment = load_assignment(where.assignment)
     if not where.submission.is_dir():
         raise FileNotFoundError(f"the platform gave no submission folder at {where.submission}")
     mode, _note = choose_mode(isolation)
     # On the container's own loopback, one scenario at a time: no two student programs ever
     # compete for a port, and a fixed-port scenario finds the port as the previous one left it.
-    options = GradeOptions(isolation=isolation, lang=lang, python=python,
-                           parallel=1 if mode == "host" else 0)
+    options = GradeOptions(isolation=isolation, lang=lang, python=python, parallel=1 if mode == "host" else 0)
     result = grade(assignment, where.submission, student_name(where, platform), options)
     if result.run.isolation == "host":
         result.run.isolation_note += "; scenarios one after another"
@@ -66,8 +66,14 @@ def render_failure(platform: Platform, reason: str, lang: str, elapsed: float) -
     return prairielearn.failure(reason, lang)
 
 
-def platform_run(platform: Platform, root: Path, lang: str = "en", isolation: Isolation = "auto",
-                 python: str | None = None, debug: bool = False) -> tuple[dict[str, Any], Path]:
+def platform_run(
+    platform: Platform,
+    root: Path,
+    lang: str = "en",
+    isolation: Isolation = "auto",
+    python: str | None = None,
+    debug: bool = False,
+) -> tuple[dict[str, Any], Path]:
     """Grade the platform's submission and write its results file; return what was written.
 
     Never raises for a failure of grading: the failure is the content of the file.

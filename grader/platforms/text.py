@@ -37,8 +37,12 @@ def summary_line(result: GradeResult, lang: str) -> str:
     if result.status == "not_graded":
         return _("Not graded: {why}").format(why=result.not_graded_reason or "")
     return _("{title}: {score}/{max} points, {passed}/{n} scenarios passed.").format(
-        title=result.assignment_title, score=f"{result.score:g}", max=f"{result.max_score:g}",
-        passed=result.passed, n=len(result.scenarios))
+        title=result.assignment_title,
+        score=f"{result.score:g}",
+        max=f"{result.max_score:g}",
+        passed=result.passed,
+        n=len(result.scenarios),
+    )
 
 
 def scenario_markdown(scenario: ScenarioResult, labels: dict[str, str]) -> str:

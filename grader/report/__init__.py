@@ -20,8 +20,7 @@ def render_report(result: GradeResult, lang: str = "en", *, reveal_hidden: bool 
     return environment(lang).get_template("report.html.j2").render(r=view, html_lang=view.html_lang)
 
 
-def render_index(results: list[GradeResult], links: dict[str, str], *, title: str,
-                 lang: str = "en") -> str:
+def render_index(results: list[GradeResult], links: dict[str, str], *, title: str, lang: str = "en") -> str:
     """The class overview; ``links`` maps a student to the relative href of their report."""
     view = index_view(results, links, title=title, lang=lang)
     return environment(lang).get_template("index.html.j2").render(v=view, html_lang=view.html_lang)

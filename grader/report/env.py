@@ -42,11 +42,15 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 
 SORT_SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode()).digest()).decode()
 
-CSP_REPORT = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'; "
-              "base-uri 'none'; form-action 'none'")
+CSP_REPORT = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
 """A report runs no script at all: even markup that escaped escaping could not run or load."""
-CSP_INDEX = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-             f"script-src '{SORT_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'")
+CSP_INDEX = (
+    f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src '{SORT_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'"
+)
 """The index runs exactly the sort script above (by its hash) and nothing else."""
 
 

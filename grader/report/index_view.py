@@ -104,14 +104,23 @@ def histogram(percents: list[float], lang: str) -> Histogram:
     for i, count in enumerate(counts):
         h = (base - 20) * count / top
         label = f"{i * 10}–{i * 10 + 10}%"
-        bars.append(Bar(label=label, count=count, x=round(left + i * slot + 3, 1), y=round(base - h, 1),
-                        width=round(slot - 6, 1), height=round(h, 1)))
+        bars.append(
+            Bar(
+                label=label,
+                count=count,
+                x=round(left + i * slot + 3, 1),
+                y=round(base - h, 1),
+                width=round(slot - 6, 1),
+                height=round(h, 1),
+            )
+        )
     description = "; ".join(_("{range}: {count}").format(range=b.label, count=b.count) for b in bars)
     return Histogram(bars=bars, width=width, height=height, base=base, top=top, description=description)
 
 
-def index_view(results: list[GradeResult], links: dict[str, str], *, title: str,
-               lang: str = "en") -> IndexView:
+def index_view(
+    results: list[GradeResult], links: dict[str, str], *, title: str, lang: str = "en"
+) -> IndexView:
     _ = gettext_for(lang)
     order: list[str] = []
     titles: dict[str, str] = {}
@@ -120,8 +129,10 @@ def index_view(results: list[GradeResult], links: dict[str, str], *, title: str,
             if s.id not in titles:
                 order.append(s.id)
                 titles[s.id] = s.title
-    stats = {sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
-             for i, sid in enumerate(order)}
+    stats = {
+        sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
+        for i, sid in enumerate(order)
+    }
     rows = []
     for r in sorted(results, key=lambda r: r.student.casefold()):
         by_id = {s.id: s for s in r.scenarios}
@@ -129,9 +140,14 @@ def index_view(results: list[GradeResult], links: dict[str, str], *, title: str,
         for sid in order:
             s = by_id.get(sid)
             status = s.status if s is not None else "not_run"
-            cells.append(Cell(status=status, icon=ICONS.get(status, "–"),
-                              label=status_label(status, lang) if s is not None else _("not run"),
-                              sort=_STATUS_ORDER.get(status, 4)))
+            cells.append(
+                Cell(
+                    status=status,
+                    icon=ICONS.get(status, "–"),
+                    label=status_label(status, lang) if s is not None else _("not run"),
+                    sort=_STATUS_ORDER.get(status, 4),
+                )
+            )
             if s is not None and r.status == "graded":
                 stat = stats[sid]
                 stat.total += 1
@@ -140,18 +156,33 @@ def index_view(results: list[GradeResult], links: dict[str, str], *, title: str,
                 stat.skipped += s.status == "skipped"
         percent = round(100 * r.score / r.max_score, 1) if r.max_score else 0.0
         percent = int(percent) if percent == int(percent) else percent
-        rows.append(IndexRow(
-            student=r.student, href=links.get(r.student), graded=r.status == "graded",
-            reason=r.not_graded_reason or "", score=points(round(r.score, 4)),
-            max_score=points(r.max_score), percent=percent, passed=r.passed, total=len(r.scenarios),
-            cells=cells, duration=r.run.duration))
+        rows.append(
+            IndexRow(
+                student=r.student,
+                href=links.get(r.student),
+                graded=r.status == "graded",
+                reason=r.not_graded_reason or "",
+                score=points(round(r.score, 4)),
+                max_score=points(r.max_score),
+                percent=percent,
+                passed=r.passed,
+                total=len(r.scenarios),
+                cells=cells,
+                duration=r.run.duration,
+            )
+        )
     graded = [row for row in rows if row.graded]
     scores = [float(row.score) for row in graded]
     max_score = max((r.max_score for r in results), default=0)
     return IndexView(
-        title=title, lang=lang, html_lang="zh-Hans" if lang == "zh" else "en", rows=rows,
-        scenarios=list(stats.values()), histogram=histogram([row.percent for row in graded], lang),
-        students=len(rows), graded=len(graded),
+        title=title,
+        lang=lang,
+        html_lang="zh-Hans" if lang == "zh" else "en",
+        rows=rows,
+        scenarios=list(stats.values()),
+        histogram=histogram([row.percent for row in graded], lang),
+        students=len(rows),
+        graded=len(graded),
         mean=points(round(statistics.fmean(scores), 2)) if scores else "–",
         median=points(round(statistics.median(scores), 2)) if scores else "–",
         max_score=points(max_score),

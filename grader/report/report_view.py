@@ -21,16 +21,23 @@ ICONS = {"passed": "✓", "failed": "✗", "skipped": "↷", "not_gradable": "!"
 
 def status_label(status: str, lang: str) -> str:
     _ = gettext_for(lang)
-    return {"passed": _("passed"), "failed": _("failed"), "skipped": _("skipped"),
-            "not_gradable": _("not gradable"), "not_reached": _("not reached")}.get(status, status)
+    return {
+        "passed": _("passed"),
+        "failed": _("failed"),
+        "skipped": _("skipped"),
+        "not_gradable": _("not gradable"),
+        "not_reached": _("not reached"),
+    }.get(status, status)
 
 
 def visibility_label(visibility: str, lang: str) -> str:
     _ = gettext_for(lang)
-    return {"visible": _("visible to students"),
-            "after_due_date": _("details shown to students after the due date"),
-            "after_published": _("details shown to students once grades are published"),
-            "hidden": _("hidden from students")}.get(visibility, visibility)
+    return {
+        "visible": _("visible to students"),
+        "after_due_date": _("details shown to students after the due date"),
+        "after_published": _("details shown to students once grades are published"),
+        "hidden": _("hidden from students"),
+    }.get(visibility, visibility)
 
 
 def points(x: float) -> str:
@@ -147,9 +154,16 @@ def guess_role(result: GradeResult) -> str:
 
 def step_view(v: StepVerdict, lang: str) -> StepView:
     channel = "terminal" if v.action in TERMINAL_ACTIONS else "network"
-    return StepView(n=v.index + 1, action=v.action, channel=channel, description=v.description,
-                    status=v.status, label=status_label(v.status, lang), icon=ICONS.get(v.status, "?"),
-                    points=points(v.max_score) if v.max_score else "")
+    return StepView(
+        n=v.index + 1,
+        action=v.action,
+        channel=channel,
+        description=v.description,
+        status=v.status,
+        label=status_label(v.status, lang),
+        icon=ICONS.get(v.status, "?"),
+        points=points(v.max_score) if v.max_score else "",
+    )
 
 
 def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
@@ -157,31 +171,72 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
         return None
     verdict = next((v for v in s.steps if v.index == s.failed_step), None)
     if verdict is None:
-        return Failure(step=None, message=s.message, expected=None, observed=None, diff=None,
-                       diagnoses=s.diagnoses, hint=s.hint)
+        return Failure(
+            step=None,
+            message=s.message,
+            expected=None,
+            observed=None,
+            diff=None,
+            diagnoses=s.diagnoses,
+            hint=s.hint,
+        )
     diff = None
     if verdict.expected_bytes is not None and verdict.observed_bytes is not None:
-        diff = byte_diff(verdict.expected_bytes, verdict.observed_bytes, verdict.first_difference,
-                         verdict.window_start, verdict.expected_size, verdict.observed_size)
+        diff = byte_diff(
+            verdict.expected_bytes,
+            verdict.observed_bytes,
+            verdict.first_difference,
+            verdict.window_start,
+            verdict.expected_size,
+            verdict.observed_size,
+        )
     return Failure(
-        step=step_view(verdict, lang), message=verdict.message or s.message,
-        expected=verdict.expected, observed=verdict.observed, diff=diff,
-        diagnoses=verdict.diagnoses or s.diagnoses, hint=verdict.hint or s.hint,
+        step=step_view(verdict, lang),
+        message=verdict.message or s.message,
+        expected=verdict.expected,
+        observed=verdict.observed,
+        diff=diff,
+        diagnoses=verdict.diagnoses or s.diagnoses,
+        hint=verdict.hint or s.hint,
     )
 
 
 def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, role: str) -> ScenarioView:
-    level = "full" if reveal_hidden or s.visibility == "visible" else (
-        "hidden" if s.visibility == "hidden" else "summary")
+    level = (
+        "full"
+        if reveal_hidden or s.visibility == "visible"
+        else ("hidden" if s.visibility == "hidden" else "summary")
+    )
     if level == "hidden":  # nothing of it may reach the page: not its id, title or points
-        return ScenarioView(id="", anchor=f"s{n}", title="", description="", status="hidden", label="",
-                            icon="", score="", max_score="", duration="", level=level,
-                            visibility=s.visibility, visibility_note="")
+        return ScenarioView(
+            id="",
+            anchor=f"s{n}",
+            title="",
+            description="",
+            status="hidden",
+            label="",
+            icon="",
+            score="",
+            max_score="",
+            duration="",
+            level=level,
+            visibility=s.visibility,
+            visibility_note="",
+        )
     view = ScenarioView(
-        id=s.id, anchor=f"s{n}", title=s.title, description=s.description, status=s.status,
-        label=status_label(s.status, lang), icon=ICONS.get(s.status, "?"), score=points(s.score),
-        max_score=points(s.max_score), duration=seconds(s.duration), level=level,
-        visibility=s.visibility, visibility_note=visibility_label(s.visibility, lang),
+        id=s.id,
+        anchor=f"s{n}",
+        title=s.title,
+        description=s.description,
+        status=s.status,
+        label=status_label(s.status, lang),
+        icon=ICONS.get(s.status, "?"),
+        score=points(s.score),
+        max_score=points(s.max_score),
+        duration=seconds(s.duration),
+        level=level,
+        visibility=s.visibility,
+        visibility_note=visibility_label(s.visibility, lang),
     )
     if level != "full":
         return view
@@ -192,16 +247,19 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
     o = s.outcome
     if o is not None:
         failure_text = view.failure.step.description if view.failure and view.failure.step else ""
-        view.timeline = build_timeline(o, lang, role=role, failed_step=s.failed_step,
-                                       failure_text=failure_text)
+        view.timeline = build_timeline(
+            o, lang, role=role, failed_step=s.failed_step, failure_text=failure_text
+        )
         view.stderr = stderr_view(o.stderr, o.stderr_truncated)
         view.stdout_truncated = o.stdout_truncated
         view.process = process_end(o, lang)
         view.argv = " ".join(o.argv)
         view.grader_error = o.grader_error
         _ = gettext_for(lang)
-        view.files = [(name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
-                      for name, data in o.files.items()]
+        view.files = [
+            (name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
+            for name, data in o.files.items()
+        ]
     return view
 
 
@@ -216,18 +274,31 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
     if not result.scenarios:
         score, max_score = result.score, result.max_score
     run = result.run
-    isolation = {"namespace": _("own network namespace per scenario"),
-                 "host": _("shared host network (free ports)")}.get(run.isolation or "", "")
+    isolation = {
+        "namespace": _("own network namespace per scenario"),
+        "host": _("shared host network (free ports)"),
+    }.get(run.isolation or "", "")
     return ReportView(
-        lang=lang, html_lang="zh-Hans" if lang == "zh" else "en",
-        student=result.student, assignment=result.assignment, assignment_title=result.assignment_title,
-        graded=result.status == "graded", not_graded_reason=result.not_graded_reason,
-        score=points(round(score, 4)), max_score=points(round(max_score, 4)),
+        lang=lang,
+        html_lang="zh-Hans" if lang == "zh" else "en",
+        student=result.student,
+        assignment=result.assignment,
+        assignment_title=result.assignment_title,
+        graded=result.status == "graded",
+        not_graded_reason=result.not_graded_reason,
+        score=points(round(score, 4)),
+        max_score=points(round(max_score, 4)),
         percent=round(100 * score / max_score, 1) if max_score else 0.0,
-        passed=sum(s.status == "passed" for s in counted), shown=len(counted),
-        hidden=len(result.scenarios) - len(counted), instructor=reveal_hidden,
-        graded_at=when(run.started_at), isolation=isolation, isolation_note=run.isolation_note,
-        python=run.python, duration=seconds(run.duration), grader_version=run.grader_version,
+        passed=sum(s.status == "passed" for s in counted),
+        shown=len(counted),
+        hidden=len(result.scenarios) - len(counted),
+        instructor=reveal_hidden,
+        graded_at=when(run.started_at),
+        isolation=isolation,
+        isolation_note=run.isolation_note,
+        python=run.python,
+        duration=seconds(run.duration),
+        grader_version=run.grader_version,
         scenarios=scenarios,
     )
 

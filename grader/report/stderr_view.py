@@ -45,7 +45,7 @@ def _without_run_dir(line: bytes) -> bytes:
         end = line.find(b"/", i + 1)
         if end < 0:
             break
-        line = line[:start] + line[end + 1:]
+        line = line[:start] + line[end + 1 :]
     return line
 
 
@@ -71,11 +71,16 @@ def stderr_view(stderr: bytes, truncated: bool = False) -> StderrView | None:
             kinds[j] = "student"
             j += 1
     if frames:
-        error = next((i for i in range(len(raw) - 1, frames[-1], -1)
-                      if raw[i].strip() and not raw[i][:1].isspace()), None)
+        error = next(
+            (i for i in range(len(raw) - 1, frames[-1], -1) if raw[i].strip() and not raw[i][:1].isspace()),
+            None,
+        )
         if error is not None:
             kinds[error] = "error"
     return StderrView(
         lines=[StderrLine(visible_html(line), kind) for line, kind in zip(raw, kinds, strict=True)],
-        size=len(stderr), cut=cut, truncated=truncated, has_traceback=bool(frames),
+        size=len(stderr),
+        cut=cut,
+        truncated=truncated,
+        has_traceback=bool(frames),
     )

@@ -54,8 +54,14 @@ class Timeline:
         return len(self.rows) > 40 or self.bytes_total > 4096
 
 
-def build_timeline(outcome: Outcome, lang: str, *, role: str = "client",
-                   failed_step: int | None = None, failure_text: str = "") -> Timeline:
+def build_timeline(
+    outcome: Outcome,
+    lang: str,
+    *,
+    role: str = "client",
+    failed_step: int | None = None,
+    failure_text: str = "",
+) -> Timeline:
     """Every fact of the run as one list of rows in time order, bounded for display."""
     rows = _rows(outcome, lang, role, failed_step, failure_text)
     rows.sort(key=lambda r: (r.t, r.kind == "process"))  # stable: ties keep the order above
@@ -67,27 +73,60 @@ def _rows(outcome: Outcome, lang: str, role: str, failed_step: int | None, failu
     peer = _("reference server") if role == "client" else _("reference client")
     rows: list[Row] = []
     for e in outcome.wire:
-        who = (_("your program → {peer}") if e.direction == "from_student" else _("{peer} → your program"))
-        rows.append(Row(t=e.t, kind="net-out" if e.direction == "from_student" else "net-in",
-                        who=who.format(peer=peer), what=_("sent on connection {conn}").format(conn=e.conn),
-                        size=e.size if e.size is not None else len(e.data), data=e.data))
-    labels = {"stdout": _("your program printed"), "stderr": _("your program wrote to stderr"),
-              "stdin": _("typed into your program"), "prompt": _("your program asked for input")}
+        who = _("your program → {peer}") if e.direction == "from_student" else _("{peer} → your program")
+        rows.append(
+            Row(
+                t=e.t,
+                kind="net-out" if e.direction == "from_student" else "net-in",
+                who=who.format(peer=peer),
+                what=_("sent on connection {conn}").format(conn=e.conn),
+                size=e.size if e.size is not None else len(e.data),
+                data=e.data,
+            )
+        )
+    labels = {
+        "stdout": _("your program printed"),
+        "stderr": _("your program wrote to stderr"),
+        "stdin": _("typed into your program"),
+        "prompt": _("your program asked for input"),
+    }
     for t, stream, data in _merge_terminal(outcome):
-        rows.append(Row(t=t, kind={"stdin": "typed"}.get(stream, stream), who=_("terminal"),
-                        what=labels.get(stream, stream), size=len(data), data=data))
+        rows.append(
+            Row(
+                t=t,
+                kind={"stdin": "typed"}.get(stream, stream),
+                who=_("terminal"),
+                what=labels.get(stream, stream),
+                size=len(data),
+                data=data,
+            )
+        )
     for c in outcome.connections:
         if c.opened_at is not None:
-            rows.append(Row(t=c.opened_at, kind="conn", who=_("network"),
-                            what=_("connection {conn} opened").format(conn=c.conn)))
+            rows.append(
+                Row(
+                    t=c.opened_at,
+                    kind="conn",
+                    who=_("network"),
+                    what=_("connection {conn} opened").format(conn=c.conn),
+                )
+            )
         end_t = c.closed_at if c.closed_at is not None else outcome.duration
         rows.append(Row(t=end_t, kind="conn", who=_("network"), what=connection_end(c, lang, peer)))
     failed = next((s for s in outcome.steps if s.index == failed_step), None)
     if failed is not None and failed.ended is not None:
-        rows.append(Row(t=failed.ended, kind="failure", who=_("grader"),
-                        what=_("step {n} failed here").format(n=failed.index + 1), note=failure_text))
-    rows.append(Row(t=outcome.duration, kind="process", who=_("your program"),
-                    what=process_end(outcome, lang)))
+        rows.append(
+            Row(
+                t=failed.ended,
+                kind="failure",
+                who=_("grader"),
+                what=_("step {n} failed here").format(n=failed.index + 1),
+                note=failure_text,
+            )
+        )
+    rows.append(
+        Row(t=outcome.duration, kind="process", who=_("your program"), what=process_end(outcome, lang))
+    )
     return rows
 
 
@@ -106,7 +145,8 @@ def _bounded(rows: list[Row], lang: str) -> Timeline:
         channel = "network" if row.kind.startswith("net") else "terminal"
         if data and budgets[channel] <= 0:
             row.note = _("not shown: the report shows at most {kib} KiB of data per scenario").format(
-                kib=BYTE_BUDGET // 1024)
+                kib=BYTE_BUDGET // 1024
+            )
             timeline.omitted_bytes += len(data)
         elif data and looks_binary(data):
             row.binary = True
@@ -123,9 +163,11 @@ def _bounded(rows: list[Row], lang: str) -> Timeline:
                 row.note = _("first {shown} of {size} bytes shown").format(shown=take, size=len(data))
                 timeline.omitted_bytes += len(data) - take
         if row.size is not None and row.size > len(data) and row.kind.startswith("net"):
-            row.note = (_("{size} bytes; the grader kept only the first {kept}").format(
-                size=row.size, kept=len(data)) if data else
-                _("not recorded: the grader's transcript had reached its limit"))
+            row.note = (
+                _("{size} bytes; the grader kept only the first {kept}").format(size=row.size, kept=len(data))
+                if data
+                else _("not recorded: the grader's transcript had reached its limit")
+            )
         timeline.rows.append(row)
     return timeline
 
@@ -137,8 +179,12 @@ def _merge_terminal(outcome: Outcome) -> list[tuple[float, str, bytes]]:
     merged: list[tuple[float, str, list[bytes]]] = []
     last_t = 0.0
     for ev in outcome.terminal:
-        if merged and merged[-1][1] == ev.stream and ev.stream in ("stdout", "stderr") \
-                and bisect.bisect_right(wire_times, ev.t) == bisect.bisect_right(wire_times, last_t):
+        if (
+            merged
+            and merged[-1][1] == ev.stream
+            and ev.stream in ("stdout", "stderr")
+            and bisect.bisect_right(wire_times, ev.t) == bisect.bisect_right(wire_times, last_t)
+        ):
             merged[-1][2].append(ev.data)
         else:
             merged.append((ev.t, ev.stream, [ev.data]))
@@ -161,8 +207,11 @@ def end_label(how: str, lang: str) -> str:
 def connection_end(c: ConnectionRecord, lang: str, peer: str) -> str:
     _ = gettext_for(lang)
     return _("connection {conn}: your program {student}; {peer} {other}").format(
-        conn=c.conn, student=end_label(c.student_closed, lang), peer=peer,
-        other=end_label(c.peer_closed, lang))
+        conn=c.conn,
+        student=end_label(c.student_closed, lang),
+        peer=peer,
+        other=end_label(c.peer_closed, lang),
+    )
 
 
 def process_end(outcome: Outcome, lang: str) -> str:
@@ -184,7 +233,12 @@ def process_end(outcome: Outcome, lang: str) -> str:
     else:
         end = _("your program exited with code {code}").format(code=p.exit_code)
     if p.limit:  # set where the sandbox can tell which limit was hit
-        name = {"memory": _("memory"), "processes": _("number of processes"), "cpu time": _("CPU time"),
-                "file size": _("file size"), "open files": _("open files")}.get(p.limit, p.limit)
+        name = {
+            "memory": _("memory"),
+            "processes": _("number of processes"),
+            "cpu time": _("CPU time"),
+            "file size": _("file size"),
+            "open files": _("open files"),
+        }.get(p.limit, p.limit)
         end += _(" (it ran into the {limit} limit)").format(limit=name)
     return end

@@ -38,7 +38,7 @@ def visible_html(data: bytes, *, line_breaks: bool = False) -> Markup:
     for m in _ESCAPE.finditer(text):
         if m.start() > pos:
             flush()
-            out.append(str(escape(text[pos:m.start()])))
+            out.append(str(escape(text[pos : m.start()])))
         token = m.group(0)
         if token == "\\\\":
             flush()
@@ -60,7 +60,7 @@ def hexdump(data: bytes, limit: int = 512, width: int = 8) -> str:
     Eight bytes a line keep a dump narrow enough for a table column and a phone."""
     lines = []
     for offset in range(0, min(len(data), limit), width):
-        chunk = data[offset:offset + width]
+        chunk = data[offset : offset + width]
         ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
         lines.append(f"{offset:06x}  {show_hex(chunk, width):<{width * 3 - 1}}  {ascii_}")
     if len(data) > limit:
@@ -82,7 +82,7 @@ def char_start(data: bytes, i: int) -> int:
             break
         if 0xC2 <= b <= 0xF4:
             needed = 2 if b < 0xE0 else 3 if b < 0xF0 else 4
-            if start + needed > i and _is_utf8(data[start:start + needed]):
+            if start + needed > i and _is_utf8(data[start : start + needed]):
                 return start
             break
     return i
@@ -103,7 +103,7 @@ def char_end(data: bytes, i: int) -> int:
     b = data[i]
     size = 1 if b < 0xC0 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
     try:
-        data[i:i + size].decode("utf-8")
+        data[i : i + size].decode("utf-8")
         return i + size
     except UnicodeDecodeError:
         return i + 1
@@ -147,9 +147,15 @@ class ByteDiff:
     """Mostly not text: hex shows the difference better than text does."""
 
 
-def byte_diff(expected: bytes, observed: bytes, first_difference: int | None = None,
-              window_start: int = 0, expected_size: int | None = None,
-              observed_size: int | None = None, context: int = 160) -> ByteDiff | None:
+def byte_diff(
+    expected: bytes,
+    observed: bytes,
+    first_difference: int | None = None,
+    window_start: int = 0,
+    expected_size: int | None = None,
+    observed_size: int | None = None,
+    context: int = 160,
+) -> ByteDiff | None:
     """Expected and observed split at the first difference; ``None`` when they are equal."""
     if first_difference is None:
         found = first_difference_of(expected, observed)  # the judge's own, fast on large windows
@@ -164,7 +170,8 @@ def byte_diff(expected: bytes, observed: bytes, first_difference: int | None = N
     if binary:
         context = min(context, 48)
     return ByteDiff(
-        offset=window_start + rel, binary=binary,
+        offset=window_start + rel,
+        binary=binary,
         expected=_side(expected, at, rel, context, window_start, expected_size),
         observed=_side(observed, at, rel, context, window_start, observed_size),
     )
@@ -175,10 +182,13 @@ def _side(data: bytes, at: int, rel: int, context: int, window_start: int, size:
     end_at = char_end(data, at) if at < len(data) else at
     if end_at <= rel < len(data):
         end_at = char_end(data, rel)
-    stop = char_start(data, min(len(data), end_at + context * 2)) if end_at + context * 2 < len(data) \
+    stop = (
+        char_start(data, min(len(data), end_at + context * 2))
+        if end_at + context * 2 < len(data)
         else len(data)
+    )
     hex_from = max(0, rel - HEX_CONTEXT)
-    hex_bytes = data[hex_from:rel + HEX_CONTEXT]
+    hex_bytes = data[hex_from : rel + HEX_CONTEXT]
     marks = [f"<mark>{b:02x}</mark>" if hex_from + i == rel else f"{b:02x}" for i, b in enumerate(hex_bytes)]
     if rel >= len(data):
         marks.append("<mark>··</mark>")

@@ -46,8 +46,9 @@ def start_in_background() -> bool:
         with start_lock(socket, wait=False) as free:
             if not free:
                 return False
-        launch_resident(["--idle", str(AUTO_IDLE_MINUTES * 60)], Path(log_path()), detach=True,
-                        stdout=subprocess.DEVNULL)
+        launch_resident(
+            ["--idle", str(AUTO_IDLE_MINUTES * 60)], Path(log_path()), detach=True, stdout=subprocess.DEVNULL
+        )
     except (OSError, UnsafeFolder):
         return False
     return True
@@ -61,6 +62,11 @@ def start_after_check(lang: str | None) -> None:
     from grader.i18n import default_lang, gettext_for
 
     _ = gettext_for(lang or default_lang())
-    print(_("grader: a resident checker now runs in the background, so the next checks start at once "
+    print(
+        _(
+            "grader: a resident checker now runs in the background, so the next checks start at once "
             "(it stops after {minutes:g} idle minutes; `grader daemon stop` stops it now, "
-            "GRADER_DAEMON=0 turns this off)").format(minutes=AUTO_IDLE_MINUTES), file=sys.stderr)
+            "GRADER_DAEMON=0 turns this off)"
+        ).format(minutes=AUTO_IDLE_MINUTES),
+        file=sys.stderr,
+    )

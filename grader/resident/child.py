@@ -93,10 +93,16 @@ def _reopen_stdio(stdio: list[Any]) -> None:
     """Text streams on the client's descriptors, with the client's encodings (its locale)."""
     sys.stdin = open(0, encoding=sys.stdin.encoding if sys.stdin else None, closefd=False)  # noqa: SIM115
     for index, fd in enumerate((1, 2)):
-        encoding, errors = (stdio[index] if index < len(stdio) and stdio[index] else ("utf-8", "strict"))
+        encoding, errors = stdio[index] if index < len(stdio) and stdio[index] else ("utf-8", "strict")
         line_buffered = os.isatty(fd) or fd == 2
-        stream = open(fd, "w", buffering=1 if line_buffered else -1,  # noqa: SIM115
-                      encoding=encoding, errors=errors, closefd=False)
+        stream = open(  # noqa: SIM115
+            fd,
+            "w",
+            buffering=1 if line_buffered else -1,
+            encoding=encoding,
+            errors=errors,
+            closefd=False,
+        )
         setattr(sys, "stdout" if fd == 1 else "stderr", stream)
         setattr(sys, "__stdout__" if fd == 1 else "__stderr__", stream)
 

@@ -94,8 +94,9 @@ def forward(command: str, argv: list[str], path: str | None = None) -> int | Non
             "cwd": cwd,
             "env": dict(os.environ),
             "umask": umask,
-            "stdio": [[stream.encoding, stream.errors] if stream else None
-                      for stream in (sys.stdout, sys.stderr)],
+            "stdio": [
+                [stream.encoding, stream.errors] if stream else None for stream in (sys.stdout, sys.stderr)
+            ],
         }
         try:
             send_request(sock, request, [0, 1, 2])
@@ -130,8 +131,7 @@ def _wait_for_exit(pid: int, lines: Lines) -> int:
             from grader.i18n import default_lang, gettext_for  # only now: it costs 20 ms
 
             _ = gettext_for(default_lang())
-            print(_("grader: the resident process running this job stopped before it ended"),
-                  file=sys.stderr)
+            print(_("grader: the resident process running this job stopped before it ended"), file=sys.stderr)
             return 1
 
 

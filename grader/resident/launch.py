@@ -23,9 +23,14 @@ def launch_resident(args: list[str], log: Path, *, detach: bool, stdout: int) ->
     ``stdout``: where its one "ready" line goes.
     """
     with open(log, "ab") as errors:
-        return subprocess.Popen([sys.executable, "-m", "grader.resident.server", *args],
-                                stdin=subprocess.DEVNULL, stdout=stdout, stderr=errors,
-                                cwd="/", start_new_session=detach)
+        return subprocess.Popen(
+            [sys.executable, "-m", "grader.resident.server", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=errors,
+            cwd="/",
+            start_new_session=detach,
+        )
 
 
 def start_resident(args: list[str], log: Path, *, detach: bool) -> subprocess.Popen[bytes]:

@@ -53,7 +53,8 @@ def check_folder(folder: str, *, create: bool) -> None:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise UnsafeFolder(
             f"{folder} must be a folder owned by uid {os.getuid()} with mode 0700 "
-            f"(it is uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o})")
+            f"(it is uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o})"
+        )
 
 
 def code_fingerprint() -> str:

@@ -38,7 +38,9 @@ class WarmPool:
         try:
             self.process = start_resident(
                 ["--socket", self.socket, "--idle", "0", "--die-with-parent", "--own-folder"],
-                self.folder / "pool.log", detach=False)
+                self.folder / "pool.log",
+                detach=False,
+            )
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise

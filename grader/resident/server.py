@@ -178,9 +178,17 @@ class Resident:
             client.close()
 
     def status(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "version": __version__, "python": sys.executable,
-                "socket": str(self.path), "started": self.started, "checks": self.served,
-                "running": len(self.jobs), "idle_seconds": self.idle, "stopping": self.stopping}
+        return {
+            "pid": os.getpid(),
+            "version": __version__,
+            "python": sys.executable,
+            "socket": str(self.path),
+            "started": self.started,
+            "checks": self.served,
+            "running": len(self.jobs),
+            "idle_seconds": self.idle,
+            "stopping": self.stopping,
+        }
 
     def _start(self, client: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
         parent = os.getpid()
@@ -269,14 +277,23 @@ def listen(path: Path) -> socket.socket:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.resident.server")
-    parser.add_argument("--idle", type=float, default=1800.0,
-                        help="stop after this many seconds without a job (0: never)")
-    parser.add_argument("--socket", type=Path, default=None,
-                        help="listen here (default: one socket per user and installation)")
-    parser.add_argument("--die-with-parent", action="store_true",
-                        help="stop when the process that started this one ends")
-    parser.add_argument("--own-folder", action="store_true",
-                        help="remove the socket's folder on the way out (a private pool's)")
+    parser.add_argument(
+        "--idle", type=float, default=1800.0, help="stop after this many seconds without a job (0: never)"
+    )
+    parser.add_argument(
+        "--socket",
+        type=Path,
+        default=None,
+        help="listen here (default: one socket per user and installation)",
+    )
+    parser.add_argument(
+        "--die-with-parent", action="store_true", help="stop when the process that started this one ends"
+    )
+    parser.add_argument(
+        "--own-folder",
+        action="store_true",
+        help="remove the socket's folder on the way out (a private pool's)",
+    )
     args = parser.parse_args(argv)
     starter = os.getppid()
     if args.die_with_parent:

@@ -66,8 +66,11 @@ def warm_up() -> None:
         isolation = "auto" if os.geteuid() == 0 else "host"
         result = grade(load_assignment(Path(folder)), client, "warm-up", GradeOptions(isolation=isolation))
     if result.score != result.max_score:  # harmless (only slower), but worth a line in the log
-        print(f"warm-up grading scored {result.score}/{result.max_score}: "
-              f"{[s.message for s in result.scenarios]}", file=sys.stderr)
+        print(
+            f"warm-up grading scored {result.score}/{result.max_score}: "
+            f"{[s.message for s in result.scenarios]}",
+            file=sys.stderr,
+        )
     json.dumps(result.to_gradescope())
     for lang in LANGUAGES:
         translations(lang)

@@ -50,8 +50,10 @@ def read_request(sock: _socket.socket, max_fds: int = 3) -> tuple[dict[str, Any]
     data, ancillary, _flags, _addr = sock.recvmsg(65536, _socket.CMSG_SPACE(max_fds * FD_SIZE))
     for level, kind, raw in ancillary:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
-            fds += [int.from_bytes(raw[i:i + FD_SIZE], sys.byteorder)
-                    for i in range(0, len(raw) - FD_SIZE + 1, FD_SIZE)]
+            fds += [
+                int.from_bytes(raw[i : i + FD_SIZE], sys.byteorder)
+                for i in range(0, len(raw) - FD_SIZE + 1, FD_SIZE)
+            ]
     try:
         while len(data) < HEADER_SIZE:
             data += _more(sock)
@@ -60,7 +62,7 @@ def read_request(sock: _socket.socket, max_fds: int = 3) -> tuple[dict[str, Any]
             raise ProtocolError(f"request of {size} bytes")
         while len(data) < HEADER_SIZE + size:
             data += _more(sock)
-        request = marshal.loads(data[HEADER_SIZE:HEADER_SIZE + size])
+        request = marshal.loads(data[HEADER_SIZE : HEADER_SIZE + size])
         if not isinstance(request, dict):
             raise ProtocolError("request is not a dict")
         return request, fds

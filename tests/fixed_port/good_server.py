@@ -1,4 +1,5 @@
 """A correct echo server that hard-codes 127.0.0.1:8080, as the tutorials do."""
+
 import socket
 
 with socket.socket() as server:

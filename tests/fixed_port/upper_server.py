@@ -1,4 +1,5 @@
 """Echoes in capitals: loses the echo scenarios, always the same ones."""
+
 import socket
 
 with socket.socket() as server:

@@ -18,8 +18,12 @@ GOOD = HERE / "programs" / "well_behaved.py"
 # (case, text replaced, replacement, what the one line must say, or None: no line number)
 CASES = [
     ("unknown-top-field", "role: client\n", "role: client\ncolour: blue\n", "colour: unknown field"),
-    ("unknown-step-field", "      - expect: {text: hello}\n", "      - expect: {txt: hello}\n",
-     "scenarios[0].steps[1]"),
+    (
+        "unknown-step-field",
+        "      - expect: {text: hello}\n",
+        "      - expect: {txt: hello}\n",
+        "scenarios[0].steps[1]",
+    ),
     ("wrong-type", "cpu_seconds: 2\n", "cpu_seconds: two\n", "limits.cpu_seconds"),
     ("negative-timeout", "scenario: 4\n", "scenario: -4\n", "timeouts.scenario"),
     ("negative-limit", "memory_mb: 64\n", "memory_mb: -1\n", "limits.memory_mb"),
@@ -73,16 +77,26 @@ def test_missing_entry_file_is_not_graded(tmp_path: Path) -> None:
     folder = tmp_path / "alice"
     folder.mkdir()
     (folder / "notes.txt").write_text("I forgot to hand in client.py")
-    run = subprocess.run([sys.executable, "-m", "grader", "check", str(HERE), str(folder), "--lang", "en"],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(HERE), str(folder), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 2
     assert "client.py" in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_missing_spec_file_is_one_line(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "grader", "check", str(tmp_path), str(GOOD)],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(tmp_path), str(GOOD)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 2
     assert len(run.stderr.strip().splitlines()) == 1
     assert "assignment.yaml" in run.stderr

@@ -144,7 +144,8 @@ def test_graded_normally(mode: str, name: str) -> None:
     assert g.result.status == "graded"
     assert g.result.run.isolation == mode
     assert all(s.status in ("passed", "failed") for s in g.result.scenarios), [
-        (s.id, s.status, s.message) for s in g.result.scenarios]
+        (s.id, s.status, s.message) for s in g.result.scenarios
+    ]
     if name == "well_behaved":
         assert g.result.score == g.result.max_score
     else:
@@ -244,9 +245,17 @@ def test_writes_stay_in_scratch(mode: str) -> None:
     g = _batch(mode).graded["writes_outside"]
     for o in _outcomes(g):
         assert "DONE 0" in o.stdout.decode(errors="replace"), o.stdout[:2000]
-    planted = [p for p in (PROJECT / "planted.txt", PROJECT / "reference" / "planted.txt",
-                           Path("/tmp/planted-by-student.txt"), Path("/var/tmp/planted-by-student.txt"),
-                           Path("/dev/shm/planted-by-student.txt")) if p.exists()]
+    planted = [
+        p
+        for p in (
+            PROJECT / "planted.txt",
+            PROJECT / "reference" / "planted.txt",
+            Path("/tmp/planted-by-student.txt"),
+            Path("/var/tmp/planted-by-student.txt"),
+            Path("/dev/shm/planted-by-student.txt"),
+        )
+        if p.exists()
+    ]
     for p in planted:
         p.unlink()
     assert planted == []
