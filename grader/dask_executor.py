@@ -21,6 +21,7 @@ from typing import Any
 
 from grader import __version__
 from grader.errors import UsageError
+from grader.messages import Code, msg
 from grader.task import Task, TaskResult, not_graded_result, run_task
 
 CONNECT_TIMEOUT = 30.0
@@ -79,9 +80,7 @@ def run_checked(
 
     if grader.__version__ != expected_version:
         return not_graded_result(
-            task,
-            f"a Dask worker runs grader {grader.__version__}, the driver "
-            f"{expected_version}; install the same version on every worker",
+            task, msg(Code.DASK_VERSION_MISMATCH, worker=grader.__version__, driver=expected_version)
         )
     return run(task)
 
@@ -180,10 +179,7 @@ class DaskExecutor:
                     result = future.result()
                 except Exception as exc:  # workers kept dying, or the task raised every time
                     result = not_graded_result(
-                        task,
-                        f"the Dask cluster could not grade it: "
-                        f"{type(exc).__name__}: {exc}; this is the "
-                        "grader's problem, not a zero",
+                        task, msg(Code.DASK_FAILED, error=f"{type(exc).__name__}: {exc}")
                     )
                 future.release()
                 yield result

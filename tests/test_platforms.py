@@ -28,6 +28,7 @@ from grader.platforms import gradescope, prairielearn
 from grader.results import GradeResult, ScenarioResult
 from grader.sandbox import probe_namespaces
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 SECCOMP = Path(__file__).with_name("seccomp_deny_unshare.py")
 HELLO = ASSIGNMENTS / "hello-client"
@@ -498,7 +499,7 @@ def test_a_port_held_before_the_student_started_is_not_the_students_fault(
         client.close()
     result = grade(load_assignment(spec), server, "s", GradeOptions(isolation="host", parallel=1))
     assert {s.status for s in result.scenarios} == {"not_gradable"}
-    assert "TIME_WAIT" in result.scenarios[0].message
+    assert "TIME_WAIT" in feedback_text(result.scenarios[0])
 
 
 def test_chinese_feedback_and_catalogs_in_the_wheel(built: dict[str, Path]) -> None:

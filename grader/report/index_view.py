@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from grader.i18n import gettext_for
 from grader.report.report_view import ICONS, points, status_label
 from grader.results import GradeResult
+from grader.words import localize, say
 
 BINS = 10
 
@@ -128,7 +129,7 @@ def index_view(
         for s in r.scenarios:
             if s.id not in titles:
                 order.append(s.id)
-                titles[s.id] = s.title
+                titles[s.id] = localize(s.title, lang)
     stats = {
         sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
         for i, sid in enumerate(order)
@@ -161,7 +162,7 @@ def index_view(
                 student=r.student,
                 href=links.get(r.student),
                 graded=r.status == "graded",
-                reason=r.not_graded_reason or "",
+                reason=say(r.not_graded_reason, lang),
                 score=points(round(r.score, 4)),
                 max_score=points(r.max_score),
                 percent=percent,
