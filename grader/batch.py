@@ -30,6 +30,7 @@ from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
 from grader.messages import Code, msg, verbatim
 from grader.progress import PlainProgress, Progress
+from grader.resident.pool import run_pooled_task, shared_pool
 from grader.results import GradeResult, read_json, write_atomic
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
@@ -40,7 +41,6 @@ from grader.task import (
     make_task,
     not_graded_result,
     render_html,
-    run_task,
 )
 from grader.words import say
 
@@ -64,7 +64,7 @@ class LocalExecutor:
     and their half-done results are dropped, never yielded.
     """
 
-    def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_task) -> None:
+    def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_pooled_task) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._run = run
         self._running: set[subprocess.Popen[bytes]] = set()
@@ -103,10 +103,8 @@ class LocalExecutor:
             t.join()
 
     def map_unordered(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
-        from grader.resident.pool import shared_pool
-
         self._cancelled.clear()
-        if self._run is run_task:
+        if self._run is run_pooled_task:
             # Started from this (the caller's) thread: a pool dies with the thread that made it.
             shared_pool()
         pending = iter(tasks)
@@ -438,7 +436,7 @@ def grade_one(manifest: dict[str, Any], index: int, out: Path, *, force: bool = 
         task = make_task(found.student, spec_files, found.files, options)
         if not force and stored_key(out, found.student) == task.key:
             return None
-        done = run_task(task)
+        done = run_pooled_task(task)
     write_result(out, done)
     return done
 

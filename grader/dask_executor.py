@@ -22,7 +22,8 @@ from typing import Any
 from grader import __version__
 from grader.errors import UsageError
 from grader.messages import Code, msg
-from grader.task import Task, TaskResult, not_graded_result, run_task
+from grader.resident.pool import run_pooled_task
+from grader.task import Task, TaskResult, not_graded_result
 
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the scheduler and to see at least one worker."""
@@ -70,7 +71,7 @@ def worker_version() -> str:
 
 
 def run_checked(
-    task: Task, expected_version: str, run: Callable[[Task], TaskResult] = run_task
+    task: Task, expected_version: str, run: Callable[[Task], TaskResult] = run_pooled_task
 ) -> TaskResult:
     """Runs on a worker: grade, unless this worker's grader differs from the driver's.
 
@@ -94,7 +95,11 @@ class DaskExecutor:
     """
 
     def __init__(
-        self, address: str, *, run: Callable[[Task], TaskResult] = run_task, timeout: float = CONNECT_TIMEOUT
+        self,
+        address: str,
+        *,
+        run: Callable[[Task], TaskResult] = run_pooled_task,
+        timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         distributed = _import_distributed()
         self.address = address

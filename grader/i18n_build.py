@@ -45,7 +45,7 @@ def read_catalogs(lang: str) -> dict[str, str | tuple[str, ...]]:
             if not message.id or message.fuzzy:
                 continue
             key = message.id[0] if isinstance(message.id, tuple | list) else message.id
-            value = message.string
+            value = message.string or ""
             messages[key] = tuple(value) if isinstance(value, tuple | list) else value
     return messages
 

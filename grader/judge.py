@@ -11,7 +11,7 @@ from grader.diagnose import diagnose
 from grader.messages import Code, Message, facts, msg, own_words
 from grader.outcome import Outcome, StepOutcome
 from grader.results import ScenarioResult, StepVerdict
-from grader.spec import AnyStepModel, Exit, Expect, Parallel, Scenario, Stderr
+from grader.spec import AnyStepModel, Exit, Expect, LocalText, Parallel, Scenario, Stderr
 from grader.textshow import show_around, show_bytes
 
 
@@ -167,7 +167,7 @@ def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
     return base
 
 
-def skipped(scenario: Scenario, because: str, because_title: str | dict[str, str]) -> ScenarioResult:
+def skipped(scenario: Scenario, because: str, because_title: LocalText) -> ScenarioResult:
     """A scenario not run because one it depends on failed: one root cause, not a cascade."""
     title = own_words(because_title)
     return ScenarioResult(

@@ -17,6 +17,7 @@ the template's Chinese to ``grader/locale/zh/LC_MESSAGES/grader.po`` (then
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Union
 
@@ -539,9 +540,40 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         """English words, for logs and exceptions; renderers use :func:`grader.words.say`."""
-        from grader.words import say
+        return fill(self)
 
-        return say(self, "en")
+
+Translate = Callable[[Template, int], str]
+"""Picks a template's words in some language (``count`` chooses the plural form)."""
+
+JOINERS = {Code.FACTS: ("; ", "；"), Code.SENTENCES: (" ", "")}
+"""How the reader's language joins facts and sentences (English, Chinese)."""
+
+
+def english(template: Template, count: int) -> str:
+    return template.singular if count == 1 or template.plural is None else template.plural
+
+
+def fill(message: Message, translate: Translate = english, lang: str = "en") -> str:
+    """The words of ``message``: its template in ``lang`` (via ``translate``), arguments filled."""
+    if message.code in JOINERS:
+        parts = [p for p in message.args[message.code.value] or [] if isinstance(p, Message)]  # type: ignore[union-attr]
+        return JOINERS[message.code][lang == "zh"].join(fill(p, translate, lang) for p in parts)
+    template = TEMPLATES[message.code]
+    count = message.args.get("n", 1)
+    words = translate(template, count if isinstance(count, int) else 1)
+    return words.format(**{name: _value(arg, translate, lang) for name, arg in message.args.items()})
+
+
+def _value(arg: object, translate: Translate, lang: str) -> object:
+    """An argument as the template wants it: numbers stay numbers (``{secs:g}``), the rest words."""
+    if isinstance(arg, Message):
+        return fill(arg, translate, lang)
+    if isinstance(arg, dict):
+        return arg.get(lang) or arg.get("en") or next(iter(arg.values()), "")
+    if isinstance(arg, list):
+        return ", ".join(str(_value(a, translate, lang)) for a in arg)
+    return arg
 
 
 def msg(code: Code, /, **args: Any) -> Message:
@@ -554,9 +586,10 @@ def verbatim(text: str) -> Message:
     return Message(code=Code.VERBATIM, args={"text": text})
 
 
-def own_words(text: str | dict[str, str]) -> Message:
+def own_words(text: str | dict[Any, str]) -> Message:
     """The spec's own text (one string, or one per language)."""
-    return Message(code=Code.OWN_WORDS, args={"text": dict(text) if isinstance(text, dict) else text})
+    words: str | dict[str, str] = {str(k): v for k, v in text.items()} if isinstance(text, dict) else text
+    return Message(code=Code.OWN_WORDS, args={"text": words})
 
 
 def facts(*parts: Message) -> Message:

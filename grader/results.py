@@ -26,8 +26,8 @@ from grader.spec import LocalText
 ScenarioStatus = Literal["passed", "failed", "skipped", "not_gradable"]
 StepVerdictStatus = Literal["passed", "failed", "not_reached"]
 Visibility = Literal["visible", "after_due_date", "after_published", "hidden"]
-RESULT_FORMAT = "grader-result"
-RESULT_VERSION = 2
+RESULT_FORMAT: Literal["grader-result"] = "grader-result"
+RESULT_VERSION: Literal[2] = 2
 """Version 1 was Gradescope's ``results.json`` with our facts under ``extra_data.grader`` and
 the feedback already in words; version 2 keeps codes (so it is read in any language)."""
 
@@ -107,8 +107,8 @@ class RunInfo(Result):
 class GradeResult(Result):
     """One submission, graded: the grader's native result."""
 
-    format: Literal["grader-result"] = RESULT_FORMAT
-    version: Literal[2] = RESULT_VERSION
+    format: Literal["grader-result"] = "grader-result"
+    version: Literal[2] = 2
     assignment: str
     assignment_title: LocalText
     student: str

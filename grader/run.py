@@ -599,7 +599,7 @@ class ScenarioRun:
         out.expected = step.text.encode() if step.text is not None else None
         out.pattern = step.regex
         begin, end = await self._wait_for_output(out, text=step.text, regex=step.regex)
-        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None  # type: ignore[union-attr]
+        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None
         self.outcome.prompt_spans.append((begin, end))
         self.cursor = end
 

@@ -239,12 +239,10 @@ def stop(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
         proc.wait()
 
 
-def worker_command() -> list[str]:
-    """A warm worker forked by this process's pool (:mod:`grader.resident.pool`), else a fresh one."""
-    from grader.resident.pool import shared_pool
-
-    pool = shared_pool()
-    return pool.worker_command() if pool is not None else [sys.executable, "-m", "grader.task"]
+def fresh_worker_command() -> list[str]:
+    """A new interpreter running :func:`main`; a warm pool (:mod:`grader.resident.pool`) offers
+    a faster command, passed in by the executor that owns the pool."""
+    return [sys.executable, "-m", "grader.task"]
 
 
 def run_task(
@@ -269,7 +267,7 @@ def run_task(
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     try:
         proc = subprocess.Popen(
-            list(command or worker_command()),
+            list(command or fresh_worker_command()),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -349,7 +347,7 @@ def grade_task(task: Task) -> TaskResult:
 
 def _die_with_parent() -> None:
     """If the driver is killed, this worker is told to stop (SIGINT) and cleans up its students."""
-    from grader.resident.child import die_with_parent
+    from grader.process import die_with_parent
 
     parent = os.environ.get(PARENT_ENV)
     die_with_parent(int(parent) if parent else None, signal.SIGINT)

@@ -7,48 +7,36 @@ arguments, and the spec's own texts in every language they were written in.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from grader.i18n import translations
-from grader.messages import TEMPLATES, Code, Message, msg, own_words
+from grader.messages import Code, Message, Template, Translate, fill, msg, own_words
 from grader.spec import LocalText, localize
 
 if TYPE_CHECKING:
     from grader.results import ScenarioResult
 
 
-JOINERS = {Code.FACTS: ("; ", "；"), Code.SENTENCES: (" ", "")}
-"""How the reader's language joins facts and sentences (English, Chinese)."""
-
-
 def say(message: Message | LocalText | None, lang: str = "en") -> str:
     """The words of ``message`` (or of a spec text) in ``lang``; ``""`` for ``None``."""
     if message is None or isinstance(message, str | dict):
         return localize(message, lang)
-    template = TEMPLATES[message.code]
+    return fill(message, _translator(lang), lang)
+
+
+@cache
+def _translator(lang: str) -> Translate:
     words = translations(lang)
-    values = {name: _value(arg, lang) for name, arg in message.args.items()}
-    if message.code in JOINERS:
-        parts = message.args[message.code.value]
-        assert isinstance(parts, list)
-        return JOINERS[message.code][lang == "zh"].join(say(part, lang) for part in parts)  # type: ignore[arg-type]
-    if template.plural is not None:
-        count = message.args.get("n", 1)
-        text = words.ngettext(template.singular, template.plural, count if isinstance(count, int) else 1)
-    else:
-        text = words.gettext(template.singular) if template.singular != "{text}" else "{text}"
-    return text.format(**values)
 
+    def translate(template: Template, count: int) -> str:
+        if template.singular == "{text}":  # the spec's or an exception's own words: as they are
+            return template.singular
+        if template.plural is not None:
+            return words.ngettext(template.singular, template.plural, count)
+        return words.gettext(template.singular)
 
-def _value(arg: object, lang: str) -> object:
-    """An argument as the template wants it: numbers stay numbers (``{secs:g}``), the rest words."""
-    if isinstance(arg, Message):
-        return say(arg, lang)
-    if isinstance(arg, dict):
-        return localize(arg, lang)
-    if isinstance(arg, list):
-        return ", ".join(str(_value(a, lang)) for a in arg)
-    return arg
+    return translate
 
 
 def say_all(messages: list[Message], lang: str = "en") -> list[str]:

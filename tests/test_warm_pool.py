@@ -15,7 +15,9 @@ from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 from grader.batch import LocalExecutor, task_options
 from grader.resident import pool as pools
 from grader.resident.client import status_of
-from grader.task import assignment_files, make_task, run_task, worker_command
+from grader.resident.pool import run_pooled_task as run_task
+from grader.resident.pool import worker_command
+from grader.task import assignment_files, make_task
 
 SPEC = assignment_files(ASSIGNMENTS / "hello-client")
 REF = (REFERENCE / "hello-client" / "client.py").read_bytes()

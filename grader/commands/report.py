@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from grader.errors import UsageError
 from grader.i18n import default_lang
+from grader.results import GradeResult
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -55,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def platform_document(platform: str, result: object, lang: str) -> dict:
+def platform_document(platform: str, result: GradeResult, lang: str) -> dict[str, Any]:
     from grader.platforms import gradescope, prairielearn
 
     module = gradescope if platform == "gradescope" else prairielearn
-    return module.results(result, lang)  # type: ignore[arg-type]
+    return module.results(result, lang)

@@ -99,7 +99,7 @@ def histogram(percents: list[float], lang: str) -> Histogram:
     for p in percents:
         counts[min(BINS - 1, int(p // (100 / BINS)))] += 1
     width, height, left, base = 600, 220, 36, 180.0
-    top = max(counts) if counts and max(counts) else 1
+    top = max(counts, default=0) or 1
     slot = (width - left - 24) / BINS
     bars = []
     for i, count in enumerate(counts):
@@ -126,10 +126,10 @@ def index_view(
     order: list[str] = []
     titles: dict[str, str] = {}
     for r in results:
-        for s in r.scenarios:
-            if s.id not in titles:
-                order.append(s.id)
-                titles[s.id] = localize(s.title, lang)
+        for seen in r.scenarios:
+            if seen.id not in titles:
+                order.append(seen.id)
+                titles[seen.id] = localize(seen.title, lang)
     stats = {
         sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
         for i, sid in enumerate(order)

@@ -48,7 +48,7 @@ def warm_up() -> None:
     for module in ("grader.cli", "grader.commands.check", "grader.report", "grader.task"):
         importlib.import_module(module)
     from grader.cli import build_parser
-    from grader.grade import GradeOptions, grade, python_version, resolve_python
+    from grader.grade import GradeOptions, Isolation, grade, python_version, resolve_python
     from grader.i18n import LANGUAGES, translations
     from grader.report import render_report
     from grader.results import GradeResult
@@ -63,7 +63,7 @@ def warm_up() -> None:
         (Path(folder) / "assignment.yaml").write_text(WARM_UP_SPEC)
         client = Path(folder) / "client.py"
         client.write_text(WARM_UP_CLIENT)
-        isolation = "auto" if os.geteuid() == 0 else "host"
+        isolation: Isolation = "auto" if os.geteuid() == 0 else "host"
         result = grade(load_assignment(Path(folder)), client, "warm-up", GradeOptions(isolation=isolation))
     if result.score != result.max_score:  # harmless (only slower), but worth a line in the log
         print(
