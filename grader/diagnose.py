@@ -187,7 +187,16 @@ def _decoded_binary(f: Facts) -> bool:
 
 
 def _closed_early(f: Facts) -> bool:
-    return f.out.action == "expect" and step_has(f.out, Code.CLOSED_EARLY)
+    return (f.out.action == "expect" and step_has(f.out, Code.CLOSED_EARLY)) or (
+        f.out.action == "send" and step_has(f.out, Code.STUDENT_CLOSED_DURING_SEND)
+    )
+
+
+def _closed_early_explanation(f: Facts) -> Message:
+    total = f.out.expected_size or len(f.expected)
+    if f.out.action == "send":
+        return msg(Code.CLOSED_WHILE_RECEIVING, total=total)
+    return msg(Code.CLOSED_AFTER_PART, n=f.out.observed_size or len(f.observed), total=total)
 
 
 def _crashed(f: Facts) -> bool:
@@ -307,18 +316,11 @@ RULES: list[Rule] = [
     ),
     # Protocol symptoms: what the bytes show.
     (Code.SINGLE_RECV, _single_recv, NO_ARGS),
+    # Closing early shows at the peer's send (bytes still in flight) or at the next expect.
     (
         Code.CLOSED_EARLY_CAUSE,
         _closed_early,
-        lambda f: {
-            "n": f.out.observed_size or len(f.observed),
-            "total": f.out.expected_size or len(f.expected),
-        },
-    ),
-    (
-        Code.CLOSED_WHILE_RECEIVING,
-        lambda f: f.out.action == "send" and step_has(f.out, Code.STUDENT_CLOSED_DURING_SEND),
-        lambda f: {"total": f.out.expected_size or len(f.expected)},
+        lambda f: {"explanation": _closed_early_explanation(f)},
     ),
     (Code.MISSING_NEWLINE, _missing_newline, NO_ARGS),
     (Code.EXTRA_NEWLINE, _extra_newline, NO_ARGS),

@@ -102,7 +102,6 @@ class Code(StrEnum):
     NOT_LISTENING = "not-listening"
     SINGLE_RECV = "single-recv"
     CLOSED_EARLY_CAUSE = "closed-early"
-    CLOSED_WHILE_RECEIVING = "closed-while-receiving"
     MISSING_NEWLINE = "missing-newline"
     EXTRA_NEWLINE = "extra-newline"
     CRLF = "crlf"
@@ -112,6 +111,9 @@ class Code(StrEnum):
     RESET = "reset"
     KILLED = "killed"
     SKIPPED_CAUSE = "skipped"
+    # the two ways closing early shows (which one is timing: were the bytes still in flight?)
+    CLOSED_AFTER_PART = "closed_after_part"
+    CLOSED_WHILE_RECEIVING = "closed_while_receiving"
     # what a student reads about the resource limit the sandbox saw (ProcessEnd.limit)
     LIMIT_MEMORY = "limit_memory"
     LIMIT_PROCESSES = "limit_processes"
@@ -208,7 +210,6 @@ CAUSES: frozenset[Code] = frozenset(
         Code.NOT_LISTENING,
         Code.SINGLE_RECV,
         Code.CLOSED_EARLY_CAUSE,
-        Code.CLOSED_WHILE_RECEIVING,
         Code.MISSING_NEWLINE,
         Code.EXTRA_NEWLINE,
         Code.CRLF,
@@ -382,7 +383,8 @@ TEMPLATES: dict[Code, Template] = {
             'return just a piece. Call recv() in a loop until it returns b"" (the server closed).'
         )
     ),
-    Code.CLOSED_EARLY_CAUSE: _t(
+    Code.CLOSED_EARLY_CAUSE: _t("{explanation}"),
+    Code.CLOSED_AFTER_PART: _t(
         N_(
             "Your program closed the connection after {n} of {total} bytes. One recv() returns only "
             "what has arrived so far: keep calling recv() (and sendall()) until the other side "

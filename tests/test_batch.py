@@ -174,7 +174,7 @@ def test_results_json_has_the_shape_of_grader_check(parallel_run, quick_spec: Pa
     from_check = json.loads(single.read_text(encoding="utf-8"))
     from_batch = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
     assert set(from_check) == set(from_batch)
-    assert [set(t) for t in from_check["tests"]] == [set(t) for t in from_batch["tests"]]
+    assert [set(t) for t in from_check["scenarios"]] == [set(t) for t in from_batch["scenarios"]]
     assert from_check["score"] == from_batch["score"]
 
 

@@ -100,7 +100,7 @@ def _scores(out: Path) -> dict[str, tuple[float, list[str]]]:
     found = {}
     for path in sorted(out.glob("*/results.json")):
         doc = json.loads(path.read_text())
-        found[path.parent.name] = (doc["score"], [t["score"] for t in doc["tests"]])
+        found[path.parent.name] = (doc["score"], [t["score"] for t in doc["scenarios"]])
     return found
 
 

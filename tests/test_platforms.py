@@ -24,6 +24,7 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
 
 from grader.grade import GradeOptions, grade
+from grader.messages import verbatim
 from grader.platforms import gradescope, prairielearn
 from grader.results import GradeResult, ScenarioResult
 from grader.sandbox import probe_namespaces
@@ -312,7 +313,9 @@ def test_gradescope_a_flood_of_output_stays_under_the_limit(tmp_path: Path, buil
 
 
 def test_gradescope_output_is_cut_with_a_note() -> None:
-    long = ScenarioResult(id="s", title="S", status="failed", score=0, max_score=1, message="z" * 300_000)
+    long = ScenarioResult(
+        id="s", title="S", status="failed", score=0, max_score=1, message=verbatim("z" * 300_000)
+    )
     result = GradeResult(
         assignment="a", assignment_title="A", student="x", score=0, max_score=1, scenarios=[long]
     )
@@ -409,7 +412,7 @@ def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict
 def test_prairielearn_results_stay_under_one_megabyte() -> None:
     many = [
         ScenarioResult(
-            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message="q" * 200_000
+            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message=verbatim("q" * 200_000)
         )
         for i in range(20)
     ]
