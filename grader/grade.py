@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from grader import __version__
+from grader.bounded import bound_scenarios
 from grader.judge import judge_scenario, skipped
 from grader.messages import Code, Message, msg
 from grader.outcome import Outcome
@@ -145,6 +146,7 @@ async def grade_async(
     finally:
         prepared.cleanup()
     scenarios = [results[s.id] for s in assignment.scenarios]
+    bound_scenarios(scenarios, assignment.limits.result_bytes)
     python_release = await version
     return GradeResult(
         assignment=assignment.id,

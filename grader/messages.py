@@ -75,6 +75,16 @@ class Code(StrEnum):
     STOP_OUTPUT_LIMIT = "output limit"
     STOP_SCENARIO_OVER = "scenario over"
     STOP_SCENARIO_TIMEOUT = "scenario timeout"
+    # a deadline that passed while the machine kept the program (or the grader) from running
+    BUSY_MACHINE = "busy_machine"
+    # what a stored result left out to stay within its size limit (Outcome.cuts)
+    CUT_STDOUT = "cut_stdout"
+    CUT_STDERR = "cut_stderr"
+    CUT_SENT = "cut_sent"
+    CUT_RECEIVED = "cut_received"
+    CUT_FILE = "cut_file"
+    CUT_KEPT_START = "cut_kept_start"
+    CUT_KEPT_END = "cut_kept_end"
 
     # -- problems of the grader itself (Outcome.grader_error): not the student's fault -----
     PEER_CANNOT_LISTEN = "peer_cannot_listen"
@@ -287,6 +297,19 @@ TEMPLATES: dict[Code, Template] = {
     Code.STOP_OUTPUT_LIMIT: _t(N_("too much output")),
     Code.STOP_SCENARIO_OVER: _t(N_("the scenario was over")),
     Code.STOP_SCENARIO_TIMEOUT: _t(N_("the scenario's time limit")),
+    Code.BUSY_MACHINE: _t(
+        N_(
+            "the machine was busy: the program waited {waited} s for a processor during this step, "
+            "and the deadline was extended by as much"
+        )
+    ),
+    Code.CUT_STDOUT: _t(N_("what the program printed (stdout)")),
+    Code.CUT_STDERR: _t(N_("what the program wrote to stderr")),
+    Code.CUT_SENT: _t(N_("what the program sent on connection {conn}")),
+    Code.CUT_RECEIVED: _t(N_("what the reference peer sent on connection {conn}")),
+    Code.CUT_FILE: _t(N_("the file {path}")),
+    Code.CUT_KEPT_START: _t(N_("{where}: {size} bytes, the first {kept} kept here ({dropped} cut from the end)")),
+    Code.CUT_KEPT_END: _t(N_("{where}: {size} bytes, the last {kept} kept here ({dropped} cut from the start)")),
     # grader problems
     Code.PEER_CANNOT_LISTEN: _t(N_("the reference server could not listen on {host}:{port}: {error}")),
     Code.CANNOT_START_PROGRAM: _t(N_("could not start {program}: {error}")),

@@ -51,7 +51,29 @@ class ConnectionRecord(Fact):
 class TerminalEvent(Fact):
     t: float
     stream: Stream
-    data: bytes
+    data: bytes = b""
+    at: int | None = None
+    """Stored results keep output once: an stdout/stderr event then holds no ``data`` but its
+    offset in :attr:`Outcome.stdout` (or ``stderr``) and its ``size`` (see :mod:`grader.bounded`)."""
+    size: int | None = None
+
+
+class Cut(Fact):
+    """Bytes a stored result left out to stay within its size limit, said where and how many."""
+
+    where: Message
+    """Which bytes: ``cut_stdout``, ``cut_sent {conn}``, ``cut_file {path}``, ..."""
+    size: int
+    """How many bytes there were (as the program wrote them, before any cut)."""
+    kept: int
+    from_end: bool = True
+    """True: the first ``kept`` bytes were kept (the end was cut); False: the last ones."""
+
+    def message(self) -> Message:
+        code = Code.CUT_KEPT_START if self.from_end else Code.CUT_KEPT_END
+        return Message(
+            code=code, args={"where": self.where, "size": self.size, "kept": self.kept, "dropped": self.size - self.kept}
+        )
 
 
 class StepOutcome(Fact):
@@ -119,6 +141,11 @@ class Outcome(Fact):
     """Byte ranges of stdout that were ``input()`` prompts, not the program's answer."""
     files: dict[str, bytes | None] = {}
     """Files the scenario checked, as found after the run (``None``: missing)."""
+    stdout_size: int | None = None
+    """How many bytes the program wrote to stdout (``stdout`` holds at most the output limit)."""
+    stderr_size: int | None = None
+    cuts: list[Cut] = []
+    """What the stored result left out (:mod:`grader.bounded`); empty: everything is here."""
     duration: float = 0.0
     grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
@@ -131,6 +158,14 @@ class Outcome(Fact):
     def bind_failed(self) -> bool:
         """The program's ``bind()`` failed because the address was in use (EADDRINUSE)."""
         return b"Address already in use" in self.stderr or b"[Errno 98]" in self.stderr
+
+    def terminal_bytes(self, event: TerminalEvent) -> bytes:
+        """An event's bytes, whether it holds them or points into ``stdout``/``stderr``."""
+        if event.at is None:
+            return event.data
+        stream = self.stdout if event.stream == "stdout" else self.stderr
+        # ``at`` is below 0 where a cut dropped the start of stderr (it keeps the end)
+        return stream[max(0, event.at) : max(0, event.at + (event.size or 0))]
 
     def sent_chunks(self, conn: str | None = None) -> list[WireEvent]:
         return [e for e in self.wire if e.direction == "to_student" and (conn is None or e.conn == conn)]

@@ -292,6 +292,7 @@ class ScenarioRun:
             self.outcome.stderr = bytes(self.stderr.data)
             self.outcome.stdout_truncated = self.stdout.truncated
             self.outcome.stderr_truncated = self.stderr.truncated
+            self.outcome.stdout_size, self.outcome.stderr_size = self.stdout.total, self.stderr.total
         end = self.process_end
         end.limit = self.sandbox.limit_reached(end.signal, end.cpu_seconds, self.outcome.stderr)
         self.outcome.process = self.process_end

@@ -462,6 +462,9 @@ class Limits(StrictModel):
     file_size_mb: PositiveInt = 64
     open_files: PositiveInt = 256
     output_bytes: PositiveInt = 1 << 20
+    result_bytes: PositiveInt = 1 << 20
+    """Transcripts and output one submission's stored result keeps, all scenarios together,
+    counted as stored (base64); what is left out is said in the report (grader.bounded)."""
 
 
 class Timeouts(StrictModel):

@@ -115,6 +115,8 @@ class ScenarioView:
     timeline: Timeline | None = None
     stderr: StderrView | None = None
     stdout_truncated: bool = False
+    cuts: list[str] = field(default_factory=list)
+    """What the stored result left out (its size limit), one line each."""
     files: list[tuple[str, str]] = field(default_factory=list)
     process: str = ""
     argv: str = ""
@@ -266,6 +268,7 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         )
         view.stderr = stderr_view(o.stderr, o.stderr_truncated)
         view.stdout_truncated = o.stdout_truncated
+        view.cuts = [say(cut.message(), lang) for cut in o.cuts]
         view.process = process_end(o, lang)
         view.argv = " ".join(o.argv)
         view.grader_error = say(o.grader_error, lang) or None

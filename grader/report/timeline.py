@@ -90,14 +90,14 @@ def _rows(outcome: Outcome, lang: str, role: str, failed_step: int | None, failu
         "stdin": _("typed into your program"),
         "prompt": _("your program asked for input"),
     }
-    for t, stream, data in _merge_terminal(outcome):
+    for t, stream, data, size in _merge_terminal(outcome):
         rows.append(
             Row(
                 t=t,
                 kind={"stdin": "typed"}.get(stream, stream),
                 who=_("terminal"),
                 what=labels.get(stream, stream),
-                size=len(data),
+                size=size,
                 data=data,
             )
         )
@@ -162,7 +162,7 @@ def _bounded(rows: list[Row], lang: str) -> Timeline:
             if take < len(data):
                 row.note = _("first {shown} of {size} bytes shown").format(shown=take, size=len(data))
                 timeline.omitted_bytes += len(data) - take
-        if row.size is not None and row.size > len(data) and row.kind.startswith("net"):
+        if row.size is not None and row.size > len(data):
             row.note = (
                 _("{size} bytes; the grader kept only the first {kept}").format(size=row.size, kept=len(data))
                 if data
@@ -172,24 +172,28 @@ def _bounded(rows: list[Row], lang: str) -> Timeline:
     return timeline
 
 
-def _merge_terminal(outcome: Outcome) -> list[tuple[float, str, bytes]]:
+def _merge_terminal(outcome: Outcome) -> list[tuple[float, str, bytes, int]]:
     """Adjacent chunks of one output stream become one row (a print may arrive in pieces),
-    unless something happened on the wire in between."""
+    unless something happened on the wire in between. Each row: time, stream, the bytes the
+    result holds, and how many there were (more, where the result was cut)."""
     wire_times = sorted(e.t for e in outcome.wire)
-    merged: list[tuple[float, str, list[bytes]]] = []
+    merged: list[tuple[float, str, list[bytes], list[int]]] = []
     last_t = 0.0
     for ev in outcome.terminal:
+        data = outcome.terminal_bytes(ev)
+        size = ev.size if ev.size is not None else len(data)
         if (
             merged
             and merged[-1][1] == ev.stream
             and ev.stream in ("stdout", "stderr")
             and bisect.bisect_right(wire_times, ev.t) == bisect.bisect_right(wire_times, last_t)
         ):
-            merged[-1][2].append(ev.data)
+            merged[-1][2].append(data)
+            merged[-1][3].append(size)
         else:
-            merged.append((ev.t, ev.stream, [ev.data]))
+            merged.append((ev.t, ev.stream, [data], [size]))
         last_t = ev.t
-    return [(t, stream, b"".join(parts)) for t, stream, parts in merged]
+    return [(t, stream, b"".join(parts), sum(sizes)) for t, stream, parts, sizes in merged]
 
 
 def end_label(how: str, lang: str) -> str:
