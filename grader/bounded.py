@@ -59,7 +59,8 @@ def bound_scenarios(scenarios: Iterable[ScenarioResult], budget: int) -> None:
         if keep < piece.held:
             piece.cut_to(keep)
         if keep < piece.size:
-            piece.outcome.cuts.append(Cut(where=piece.where, size=piece.size, kept=keep, from_end=piece.from_end))
+            cut = Cut(where=piece.where, size=piece.size, kept=keep, from_end=piece.from_end)
+            piece.outcome.cuts.append(cut)
 
 
 def fair_shares(sizes: list[int], budget: int) -> list[int]:

@@ -308,8 +308,12 @@ TEMPLATES: dict[Code, Template] = {
     Code.CUT_SENT: _t(N_("what the program sent on connection {conn}")),
     Code.CUT_RECEIVED: _t(N_("what the reference peer sent on connection {conn}")),
     Code.CUT_FILE: _t(N_("the file {path}")),
-    Code.CUT_KEPT_START: _t(N_("{where}: {size} bytes, the first {kept} kept here ({dropped} cut from the end)")),
-    Code.CUT_KEPT_END: _t(N_("{where}: {size} bytes, the last {kept} kept here ({dropped} cut from the start)")),
+    Code.CUT_KEPT_START: _t(
+        N_("{where}: {size} bytes, the first {kept} kept here ({dropped} cut from the end)")
+    ),
+    Code.CUT_KEPT_END: _t(
+        N_("{where}: {size} bytes, the last {kept} kept here ({dropped} cut from the start)")
+    ),
     # grader problems
     Code.PEER_CANNOT_LISTEN: _t(N_("the reference server could not listen on {host}:{port}: {error}")),
     Code.CANNOT_START_PROGRAM: _t(N_("could not start {program}: {error}")),

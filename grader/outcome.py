@@ -71,9 +71,8 @@ class Cut(Fact):
 
     def message(self) -> Message:
         code = Code.CUT_KEPT_START if self.from_end else Code.CUT_KEPT_END
-        return Message(
-            code=code, args={"where": self.where, "size": self.size, "kept": self.kept, "dropped": self.size - self.kept}
-        )
+        args = {"where": self.where, "size": self.size, "kept": self.kept, "dropped": self.size - self.kept}
+        return Message(code=code, args=args)
 
 
 class StepOutcome(Fact):
