@@ -9,6 +9,7 @@ of :func:`run_scenario` ends the process tree and closes every socket and descri
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import shutil
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from grader.deadline import LoadAwareTimeout, ProgressMeter
 from grader.matching import find_output, first_difference, match_expect
 from grader.messages import Code, Message, facts, msg
 from grader.outcome import Outcome, ProcessEnd, StepOutcome
@@ -134,6 +136,15 @@ class ScenarioRun:
             port=0,
         )
         self._pidfd: int | None = None
+        self.meter = ProgressMeter(self._student_pids)
+        """How long the program (and this loop) waited for a processor: deadlines count it."""
+
+    def _student_pids(self) -> list[int]:
+        proc = self.sandbox.process
+        if proc is None or self.exited.is_set():
+            return []
+        listed = self.sandbox.cgroup.pids() if self.sandbox.cgroup is not None else []
+        return listed or [proc.pid]
 
     # -- setup and teardown ---------------------------------------------------
 
@@ -157,8 +168,14 @@ class ScenarioRun:
                     os.lchown(path, self.ctx.student_uid, self.ctx.student_uid)
         return scratch
 
-    def start(self) -> None:
-        """Synchronous: namespace, listener and process are set up with no ``await`` between."""
+    def start(self) -> tuple[int, int, int, int]:
+        """Synchronous: namespace, listener and process are set up with no ``await`` between.
+
+        Runs on a starter thread (see :func:`start_off_loop`), not on the event loop: on a
+        busy machine a start takes tens of milliseconds, and the loop must meanwhile keep
+        serving the steps of other scenarios, whose deadlines are running. Returns the
+        grader's ends of stdin, stdout and stderr and the program's pid, for :meth:`attach`.
+        """
         self.scratch = self._make_scratch()
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
@@ -206,9 +223,17 @@ class ScenarioRun:
                     raise GraderProblem(
                         msg(Code.CANNOT_START_PROGRAM, program=argv[0], error=str(exc))
                     ) from exc
+        except BaseException:
+            for fd in (in_w, out_master, err_r):
+                os.close(fd)
+            raise
         finally:
             for fd in (in_r, out_slave, err_w):
                 os.close(fd)
+        return in_w, out_master, err_r, proc.pid
+
+    def attach(self, in_w: int, out_master: int, err_r: int, pid: int) -> None:
+        """On the event loop: read the program's output and watch for its exit."""
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
         self.stdout = StreamCapture(
@@ -228,7 +253,7 @@ class ScenarioRun:
             lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
-        self._watch_exit(proc.pid)
+        self._watch_exit(pid)
 
     def _watch_exit(self, pid: int) -> None:
         loop = asyncio.get_running_loop()
@@ -323,15 +348,17 @@ class ScenarioRun:
     async def _run_step(self, step: object, out: StepOutcome, copy: int | None = None) -> None:
         out.started = self.clock()
         handler = self._handlers()[out.action]
+        deadline = LoadAwareTimeout(self._timeout(step), self.meter)
         try:
-            async with asyncio.timeout(self._timeout(step)):
+            async with deadline:
                 await handler(step, out, copy)
             if out.status == "not_reached":
                 out.status = "ok"
         except TimeoutError:
             out.status = "timeout"
-            out.waited = round(self._timeout(step), 3)
+            out.waited = round(self._timeout(step) + deadline.granted, 3)
             self._note_unread(step, out)
+            note_busy(out, deadline)
         except StepFailed:
             if out.status in ("not_reached", "ok"):
                 out.status = "failed"
@@ -616,6 +643,7 @@ class ScenarioRun:
         assert self.stdin is not None
         data = (step.text + ("\n" if step.newline else "")).encode("utf-8")
         out.expected = data
+        await self._until_typed_taken()
         if self.stdin.closed or self.exited.is_set():
             out.reason = msg(Code.ALREADY_ENDED, how=exit_reason(self.process_end))
             raise StepFailed
@@ -624,6 +652,36 @@ class ScenarioRun:
         except BrokenPipeError as exc:
             out.reason = msg(Code.STOPPED_READING_INPUT)
             raise StepFailed from exc
+
+    async def _until_typed_taken(self) -> None:
+        """Type one line at a time, as a person does: after the program has read the last one.
+
+        Two ``type`` steps in a row otherwise reach the program in one read or in two as the
+        scheduler decides, and a program that reads them differently (``readline`` in a
+        ``select`` loop) would pass or fail by chance. So the next line waits until the pipe
+        is empty, unless the program is busy elsewhere: every thread sleeping (none running
+        or ready, none in disk wait) with bytes unread means it waits on something else
+        (a reading thread would have been woken by the bytes), and then the line is typed
+        ahead, as a person would. A ``type`` whose text holds several lines is a paste: it
+        arrives in one write.
+        """
+        assert self.stdin is not None
+        delay = 0.001
+        while self.stdin.unread() and not self.exited.is_set() and self._student_working():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.005)  # each look is a few small reads of /proc
+
+    def _student_working(self) -> bool:
+        """Whether a thread of the program is running, ready to run, or in disk wait."""
+        for pid in self._student_pids():
+            with contextlib.suppress(OSError):
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                        if f.read().rsplit(b")", 1)[1].split()[0] in (b"R", b"D"):
+                            return True
+        return False
 
     async def _close_stdin(self, step: CloseStdin, out: StepOutcome, copy: int | None) -> None:
         assert self.stdin is not None
@@ -739,6 +797,13 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
     return pieces
 
 
+def note_busy(out: StepOutcome, deadline: LoadAwareTimeout) -> None:
+    """A timeout that came after time was given back for load says so, with how much."""
+    if deadline.busy:
+        busy = msg(Code.BUSY_MACHINE, waited=round(deadline.granted, 2))
+        out.reason = busy if out.reason is None else facts(out.reason, busy)
+
+
 def exit_reason(end: ProcessEnd) -> Message:
     """How the program ended, as a fact."""
     if end.killed_by_grader:
@@ -782,6 +847,35 @@ def _port_held(ctx: RunContext) -> list[str]:
     return [TCP_STATES.get(state, state) for local, state in tcp_sockets() if local == port]
 
 
+_starters: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+"""Threads that start students, per process (a forked child gets its own: the threads stay
+behind), and a pool of their own (a default executor can be full of lock waits)."""
+
+
+def _starter() -> concurrent.futures.ThreadPoolExecutor:
+    pid = os.getpid()
+    if pid not in _starters:
+        _starters.clear()
+        _starters[pid] = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="grader-starter")
+    return _starters[pid]
+
+
+async def start_off_loop(run: ScenarioRun) -> tuple[int, int, int, int]:
+    """:meth:`ScenarioRun.start` on a starter thread; the loop serves other scenarios meanwhile.
+
+    If the scenario is cancelled while its program is being started, the start is still
+    waited for, so that ``finish`` finds (and ends) the process it made.
+    """
+    started = _starter().submit(run.start)
+    try:
+        return await asyncio.shield(asyncio.wrap_future(started))
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            fds = started.result()  # a start takes milliseconds: wait, then let finish() end it
+            run.attach(*fds)
+        raise
+
+
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     """Run one scenario to its end and return the facts; never raises for student behaviour."""
     run = ScenarioRun(ctx, scenario)
@@ -789,9 +883,10 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     held = _port_held(ctx)
     deadline = scenario.timeout or ctx.assignment.timeouts.scenario
     try:
-        run.start()
+        run.attach(*await start_off_loop(run))
+        limit = LoadAwareTimeout(deadline, run.meter)
         try:
-            async with asyncio.timeout(deadline):
+            async with limit:
                 await run.run_steps()
         except TimeoutError:
             current = next((s for s in run.outcome.steps if s.started is not None and s.ended is None), None)
@@ -799,6 +894,7 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
                 current.status = "timeout"
                 current.reason = msg(Code.SCENARIO_TIME_LIMIT, secs=f"{deadline:g}")
                 current.ended = run.clock()
+                note_busy(current, limit)
     except GraderProblem as exc:
         run.outcome.grader_error = exc.reason
     except SandboxError as exc:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import fcntl
 import os
+import struct
 import termios
 from collections.abc import Callable
 
@@ -136,6 +138,15 @@ class StdinWriter:
                     await ready
                 finally:
                     loop.remove_writer(self.fd)
+
+    def unread(self) -> int:
+        """Bytes typed that the program has not read yet (0 once closed or unknown)."""
+        if self.closed:
+            return 0
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        except OSError:
+            return 0
 
     def close(self) -> None:
         if not self.closed:
