@@ -56,6 +56,27 @@ class Executor(Protocol):
         ...
 
 
+WAITING_PER_CORE = 4
+"""Submissions in flight per core: a submission's time is mostly waiting (scripted pauses, a
+student's start-up, the network), about a quarter of it CPU (benchmarks/RESULTS.md)."""
+MEMORY_PER_JOB = 192 << 20
+"""What one submission in flight may need: its worker and a few students at once."""
+
+
+def default_jobs() -> int:
+    """Submissions graded at once when not told: enough to keep the cores busy while they
+    wait, no more than memory allows (MemAvailable), at least one per core."""
+    cores = os.cpu_count() or 1
+    jobs = cores * WAITING_PER_CORE
+    try:
+        with open("/proc/meminfo") as f:
+            available = next(int(line.split()[1]) << 10 for line in f if line.startswith("MemAvailable:"))
+        jobs = min(jobs, max(cores, available // MEMORY_PER_JOB))
+    except (OSError, StopIteration, ValueError):
+        pass
+    return jobs
+
+
 class LocalExecutor:
     """``jobs`` threads on this machine, each grading one task at a time in a fresh worker process.
 
@@ -65,7 +86,7 @@ class LocalExecutor:
     """
 
     def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_pooled_task) -> None:
-        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.jobs = max(1, jobs or default_jobs())
         self._run = run
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()

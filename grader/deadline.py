@@ -124,4 +124,5 @@ class LoadAwareTimeout:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        return await self._timeout.__aexit__(kind, exc, tb)
+        await self._timeout.__aexit__(kind, exc, tb)
+        return None

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from grader.messages import Code, Message
+from grader.messages import Code, Message, msg
 
 Direction = Literal["to_student", "from_student"]
 ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
@@ -71,8 +71,7 @@ class Cut(Fact):
 
     def message(self) -> Message:
         code = Code.CUT_KEPT_START if self.from_end else Code.CUT_KEPT_END
-        args = {"where": self.where, "size": self.size, "kept": self.kept, "dropped": self.size - self.kept}
-        return Message(code=code, args=args)
+        return msg(code, where=self.where, size=self.size, kept=self.kept, dropped=self.size - self.kept)
 
 
 class StepOutcome(Fact):

@@ -9,12 +9,12 @@ of :func:`run_scenario` ends the process tree and closes every socket and descri
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import os
 import shutil
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -847,33 +847,42 @@ def _port_held(ctx: RunContext) -> list[str]:
     return [TCP_STATES.get(state, state) for local, state in tcp_sockets() if local == port]
 
 
-_starters: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
-"""Threads that start students, per process (a forked child gets its own: the threads stay
-behind), and a pool of their own (a default executor can be full of lock waits)."""
-
-
-def _starter() -> concurrent.futures.ThreadPoolExecutor:
-    pid = os.getpid()
-    if pid not in _starters:
-        _starters.clear()
-        _starters[pid] = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="grader-starter")
-    return _starters[pid]
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def start_off_loop(run: ScenarioRun) -> tuple[int, int, int, int]:
-    """:meth:`ScenarioRun.start` on a starter thread; the loop serves other scenarios meanwhile.
+    """:meth:`ScenarioRun.start` on a thread of its own; the loop serves other scenarios meanwhile.
 
+    A thread per start, not a pool: a resident process forks only while it runs no thread.
     If the scenario is cancelled while its program is being started, the start is still
     waited for, so that ``finish`` finds (and ends) the process it made.
     """
-    started = _starter().submit(run.start)
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    box: list[tuple[int, int, int, int] | BaseException] = []
+
+    def start() -> None:
+        try:
+            box.append(run.start())
+        except BaseException as exc:  # handed to the loop's thread
+            box.append(exc)
+        loop.call_soon_threadsafe(_settle, done)
+
+    thread = threading.Thread(target=start, name="grader-starter")
+    thread.start()
     try:
-        return await asyncio.shield(asyncio.wrap_future(started))
+        await asyncio.shield(done)
     except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            fds = started.result()  # a start takes milliseconds: wait, then let finish() end it
-            run.attach(*fds)
+        thread.join()  # a start takes milliseconds: wait, then let finish() end what it made
+        if box and not isinstance(box[0], BaseException):
+            run.attach(*box[0])
         raise
+    thread.join()  # it has nothing left to do; joined, it is gone before the next fork
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
 
 
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:

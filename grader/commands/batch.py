@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
 
-from grader.batch import run_batch, summary_lines, task_options, write_manifest
+from grader.batch import default_jobs, run_batch, summary_lines, task_options, write_manifest
 from grader.commands.check import add_isolation_options
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
@@ -27,7 +26,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: reports/<assignment id>)")
     p.add_argument(
-        "--jobs", "-j", type=int, default=0, help="submissions graded at once (default: one per core)"
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        help="submissions graded at once (default: four per core, as memory allows)",
     )
     p.add_argument("--force", action="store_true", help="grade again even what has not changed")
     p.add_argument(
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             args.submissions,
             out,
             options=options,
-            jobs=args.jobs or (os.cpu_count() or 1),
+            jobs=args.jobs or default_jobs(),
             force=args.force,
             progress=progress,
             executor=executor,
