@@ -801,7 +801,12 @@ def note_busy(out: StepOutcome, deadline: LoadAwareTimeout) -> None:
     """A timeout that came after time was given back for load says so, with how much."""
     if deadline.busy:
         busy = msg(Code.BUSY_MACHINE, waited=round(deadline.granted, 2))
-        out.reason = busy if out.reason is None else facts(out.reason, busy)
+        if out.reason is None:
+            out.reason = busy
+        elif out.reason.code is Code.FACTS:  # one flat list: readers look one level deep
+            out.reason = facts(*out.reason.args["facts"], busy)  # type: ignore[misc]
+        else:
+            out.reason = facts(out.reason, busy)
 
 
 def exit_reason(end: ProcessEnd) -> Message:

@@ -14,7 +14,7 @@ import pytest
 
 from grader.deadline import LoadAwareTimeout, ProgressMeter, run_delays
 from grader.grade import GradeOptions, grade_async
-from grader.messages import Code
+from grader.messages import Code, facts, msg
 from grader.outcome import StepOutcome, step_has
 from grader.run import note_busy
 from grader.spec_yaml import load_assignment
@@ -79,9 +79,12 @@ def test_extensions_stop_at_the_cap_and_the_timeout_says_the_machine_was_busy() 
 
     deadline = asyncio.run(main())
     assert deadline.granted == pytest.approx(0.01)
-    out = StepOutcome(index=0, action="expect")
+    out = StepOutcome(index=0, action="connect")
+    out.reason = facts(msg(Code.CONNECTION_REFUSED, n=3), msg(Code.LISTENS_ON_OTHER_PORT, ports=[8888]))
     note_busy(out, deadline)
     assert step_has(out, Code.BUSY_MACHINE)
+    parts = out.reason.args["facts"]  # still one flat list, so a diagnosis finds the other port
+    assert [p.code for p in parts] == [Code.CONNECTION_REFUSED, Code.LISTENS_ON_OTHER_PORT, Code.BUSY_MACHINE]
 
 
 def _copy_as(tmp: Path, name: str, source: Path, entry: str) -> Path:
