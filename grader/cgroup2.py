@@ -17,20 +17,21 @@ when the last one is gone, so the folder can be removed.
 A v2 cgroup takes whole processes, not single threads, so the confining thread cannot join
 it for its child as it does a v1 cgroup. :meth:`Cgroup2.place` moves a started process in;
 a launch that must not let the program run before it is placed waits for the grader's word
-(see :func:`hold_until_placed`), which costs one pipe and no fork.
+on a pipe (see :func:`hold_line`), which costs one pipe and no fork.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 ENV_PARENT = "GRADER_CGROUP"
 CONTROLLERS = ("memory", "pids", "cpu")
+HOLD_FD = 9
+"""The launch shell's descriptor for the grader's word (a POSIX shell names 0-9 only)."""
 
 
 def v2_mount(mountinfo: str = "/proc/self/mountinfo") -> Path | None:
@@ -79,26 +80,45 @@ def enable(folder: Path, wanted: tuple[str, ...] = CONTROLLERS) -> list[str]:
     return enabled(folder)
 
 
-def parent_for_runs(mount: Path | None = None) -> Path | None:
-    """The folder runs' cgroups go in, or None where the grader may not make any."""
+def parent_for_runs(mount: Path | None = None, proc_cgroup: str = "/proc/self/cgroup") -> Path | None:
+    """The folder runs' cgroups go in, or None where the grader may not make any.
+
+    In order: ``GRADER_CGROUP`` (the teacher's word: used if writable, else none at all);
+    as root ``<mount>/grader``; else this process's own cgroup if it was delegated to us
+    (systemd's ``Delegate=yes``: the folder and its ``cgroup.procs`` are ours to write).
+    """
     given = os.environ.get(ENV_PARENT)
     if given:
         folder = Path(given)
-        return folder if os.access(folder, os.W_OK) else None
+        return folder if _writable(folder) else None
     mount = mount or v2_mount()
-    if mount is None or os.geteuid() != 0:
+    if mount is None:
         return None
-    folder = mount / "grader"
-    try:
-        folder.mkdir(exist_ok=True)
-    except OSError:
+    if os.geteuid() == 0:
+        folder = mount / "grader"
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        enable(mount)
+        enable(folder)
+        return folder
+    own = own_cgroup(proc_cgroup)
+    if own is None:
         return None
-    enable(mount)
-    enable(folder)
-    return folder
+    delegated = mount / own.lstrip("/")
+    if not _writable(delegated):
+        return None
+    enable(delegated)  # refused while it holds processes other than the root's: kill still works
+    return delegated
 
 
-def _counter(path: Path, key: str) -> int:
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK) and os.access(folder / "cgroup.procs", os.W_OK)
+
+
+def event_count(path: Path, key: str) -> int:
+    """A ``key value`` line of a cgroup statistics or events file (0 if the file or key is absent)."""
     with contextlib.suppress(OSError, ValueError):
         for line in path.read_text().splitlines():
             name, _, value = line.partition(" ")
@@ -135,6 +155,11 @@ class Cgroup2:
         if path.exists():
             path.write_text(value)
 
+    @property
+    def limits_processes(self) -> bool:
+        """Whether the pids controller counts its processes (else rlimits must)."""
+        return (self.folder / "pids.max").exists()
+
     def place(self, pid: int) -> None:
         """Move process ``pid`` (all its threads) into this cgroup."""
         (self.folder / "cgroup.procs").write_text(str(pid))
@@ -146,14 +171,14 @@ class Cgroup2:
             return []
 
     def populated(self) -> bool:
-        return _counter(self.folder / "cgroup.events", "populated") > 0
+        return event_count(self.folder / "cgroup.events", "populated") > 0
 
     def limit_hit(self) -> str | None:
         """``memory`` or ``processes`` if the kernel enforced that limit (its events say so)."""
         events = self.folder / "memory.events"
-        if _counter(events, "oom_kill") > 0 or _counter(events, "max") > 0:
+        if event_count(events, "oom_kill") > 0 or event_count(events, "max") > 0:
             return "memory"
-        if _counter(self.folder / "pids.events", "max") > 0:
+        if event_count(self.folder / "pids.events", "max") > 0:
             return "processes"
         return None
 
@@ -201,16 +226,13 @@ def _wait_for_change(events: Path) -> None:
         os.close(fd)
 
 
-def hold_until_placed(folder: Path) -> tuple[int, str]:
-    """A FIFO and shell lines for a launch that waits until :meth:`Cgroup2.place` moved it.
+def hold_line(fd: int = HOLD_FD) -> str:
+    """Shell lines for a launch that waits until :meth:`Cgroup2.place` has moved it.
 
-    The FIFO (in ``folder``, a private one) is held open read-write by the grader, so the
-    shell's open never blocks; its ``read`` does, until the grader, having written the
-    shell's pid to ``cgroup.procs``, writes a line: the program's first instruction runs
-    inside the cgroup, its limits already set. Any POSIX shell, no descriptor passing.
-    Returns the grader's descriptor (write the line, then close it) and the shell lines.
+    The shell blocks reading descriptor ``fd`` (a pipe's read end it inherits) until the
+    grader, having written the shell's pid to ``cgroup.procs``, writes a line: the program's
+    first instruction then runs inside the cgroup, its limits already set. If the grader
+    closes the pipe without a word (placing failed), the launch ends with exit 121 and runs
+    nothing (121: the sandbox's ``EXIT_SANDBOX_FAILED``). The descriptor is closed before the program starts.
     """
-    fifo = folder / "grader-go"
-    os.mkfifo(fifo, 0o600)
-    fd = os.open(fifo, os.O_RDWR)
-    return fd, f'read _grader_go < {shlex.quote(str(fifo))}; exec "$@"'
+    return f"read _grader_go <&{fd} || exit 121\nexec {fd}<&-\n"

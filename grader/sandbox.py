@@ -18,7 +18,9 @@ everything is in place before the student's first line runs (nothing is applied 
 ``Popen``, which a loaded machine could let a program outrun). The thread, and only it:
 
 * moves its future children into a new PID namespace (where allowed);
-* joins the run's cgroup (as root; a v1 cgroup takes single threads);
+* joins the run's v1 cgroup (as root; a v1 cgroup takes single threads); a v2 cgroup takes
+  whole processes, so the launch shell instead waits on a pipe until the grader has written
+  its pid to ``cgroup.procs`` (see :func:`create_cgroup`, :mod:`grader.cgroup2`);
 * sets "no new privileges" and applies Landlock: only the scratch copy, the system and the
   interpreter are visible, and signals to processes outside the sandbox are refused (see
   :mod:`grader.landlock`);
@@ -32,8 +34,9 @@ Python fork the whole grader instead of ``vfork`` (~2 ms more a start).
 
 Tree kill: the student is pid 1 of its PID namespace (both modes, where allowed), and
 SIGKILL to it ends every process of the namespace, ``setsid`` daemons included, and the
-kernel reaps them; as root a cgroup (v1 pids+memory here) also lists every descendant and
-``kill_all`` kills them until it is empty (it also tells which limit was hit). With neither
+kernel reaps them; a cgroup (v1 pids+memory here; v2 elsewhere, or where ``GRADER_CGROUP``
+names one) also lists every descendant: ``kill_all`` kills them until it is empty (v2:
+``cgroup.kill``), and its events tell which limit was hit. With neither
 (no root, no namespaces) processes are found by an environment entry unique to the run,
 which a double fork keeps: a best effort, as a program may exec itself with a new one.
 """
@@ -60,10 +63,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader import landlock
+from grader import cgroup2, landlock
+from grader.cgroup2 import Cgroup2, event_count
 from grader.errors import UsageError
 from grader.spec import Limits
 
+CLONE_FILES = 0x00000400
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
@@ -83,7 +88,7 @@ THREAD_CREDENTIAL_SYSCALLS = {"x86_64": (116, 119, 117), "aarch64": (159, 149, 1
 
 Mode = Literal["namespace", "host"]
 _libc = ctypes.CDLL(None, use_errno=True)
-_counter = itertools.count()
+_names = itertools.count()
 
 
 def _check(result: int, what: str) -> None:
@@ -309,22 +314,13 @@ def _own_cgroup_v1(controller: str) -> Path | None:
     return None
 
 
-def _counter_in(path: Path, key: str) -> int:
-    """A ``key value`` line of a cgroup statistics file (0 if the file or the key is absent)."""
-    if not path.exists():
-        return 0
-    for line in path.read_text().splitlines():
-        name, _, value = line.partition(" ")
-        if name == key:
-            return int(value)
-    return 0
-
-
 @dataclass
 class Cgroup:
     """Per-run cgroup: process count and memory limits, and a reliable list of members."""
 
     dirs: list[Path] = field(default_factory=list)
+    limits_processes = True
+    """Always: a v1 run cgroup is made only where the pids controller is."""
 
     @classmethod
     def create(cls, limits: Limits, name: str) -> Cgroup | None:
@@ -365,9 +361,9 @@ class Cgroup:
         for d in self.dirs:
             with contextlib.suppress(OSError, ValueError):
                 # v1 names; "oom_kill" counts processes the kernel killed for this cgroup.
-                if _counter_in(d / "memory.oom_control", "oom_kill") > 0:
+                if event_count(d / "memory.oom_control", "oom_kill") > 0:
                     return "memory"
-                if _counter_in(d / "pids.events", "max") > 0:
+                if event_count(d / "pids.events", "max") > 0:
                     return "processes"
         return None
 
@@ -388,6 +384,47 @@ class Cgroup:
         for d in self.dirs:
             with contextlib.suppress(OSError):
                 d.rmdir()
+
+
+RunCgroup = Cgroup | Cgroup2
+"""A run's cgroup: v1 (the confining thread joins it) or v2 (the launch waits to be placed)."""
+_v2_parents: dict[str, Path | None] = {}
+_v2_lock = threading.Lock()
+
+
+def v2_parent() -> Path | None:
+    """Where runs' v2 cgroups go (see :func:`grader.cgroup2.parent_for_runs`), asked once per
+    ``GRADER_CGROUP`` value, and again if the folder went away."""
+    key = os.environ.get(cgroup2.ENV_PARENT, "")
+    with _v2_lock:
+        known = _v2_parents.get(key)
+        if key not in _v2_parents or (known is not None and not known.is_dir()):
+            _v2_parents[key] = known = cgroup2.parent_for_runs()
+        return known
+
+
+def create_cgroup(limits: Limits, name: str) -> RunCgroup | None:
+    """The run's cgroup, or None: rlimits only (and a PID namespace or marker for the tree).
+
+    ``GRADER_CGROUP`` set: v2 under it (the teacher's word, also on a machine with v1).
+    Otherwise v1 where its pids (and memory) controllers are writable, else v2: a delegated
+    subtree, or ``<mount>/grader`` as root. A v2 run may use one processor at most
+    (``cpu.max``, where that controller is enabled): a spinning program cannot take both
+    cores of a small machine from the other students' runs.
+    """
+    if not os.environ.get(cgroup2.ENV_PARENT):
+        v1 = Cgroup.create(limits, name)
+        if v1 is not None:
+            return v1
+    parent = v2_parent()
+    if parent is None:
+        return None
+    try:
+        return Cgroup2.create(
+            parent, name, memory=limits.memory_mb << 20, processes=limits.processes, cpu_share=1.0
+        )
+    except OSError:
+        return None
 
 
 # --------------------------------------------------------------------------- the sandbox
@@ -427,14 +464,17 @@ def _processes_of(uid: int) -> int | None:
     return count
 
 
-def launch_chain(limits: Limits, cgroup: Cgroup | None, student_uid: int | None) -> list[str]:
-    """The shell exec'd before the student's interpreter: it sets the rlimits (``ulimit``)."""
+def launch_chain(
+    limits: Limits, cgroup: RunCgroup | None, student_uid: int | None, hold: str = ""
+) -> list[str]:
+    """The shell exec'd before the student's interpreter: it sets the rlimits (``ulimit``),
+    then (``hold``, a v2 cgroup) waits until the grader has placed it in the run's cgroup."""
     processes = None
-    if cgroup is None:
+    if cgroup is None or not cgroup.limits_processes:
         # No pids cgroup: RLIMIT_NPROC counts every process of the uid, so allow what runs now.
         running = _processes_of(student_uid if student_uid is not None else os.geteuid())
         processes = None if running is None else running + limits.processes
-    return ["/bin/sh", "-c", ulimit_script(limits, processes) + 'exec "$@"', "grader-sandbox"]
+    return ["/bin/sh", "-c", ulimit_script(limits, processes) + hold + 'exec "$@"', "grader-sandbox"]
 
 
 def thread_credentials() -> bool:
@@ -456,8 +496,9 @@ def start_confined(
     own_pids: bool,
     python: str,
     writable: list[str],
-    cgroup: Cgroup | None = None,
+    cgroup: RunCgroup | None = None,
     uid: int | None = None,
+    hold: tuple[int, int] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
@@ -468,6 +509,10 @@ def start_confined(
     vanishes with the thread, never touching the grader's other threads. A thread rather
     than the caller, also because a thread whose children go to another PID namespace cannot
     start threads. If confinement fails, nothing is started: the run is not gradable.
+
+    ``hold`` (a v2 cgroup's pipe read end, and the descriptor the launch shell reads it as):
+    the thread takes a descriptor table of its own and puts the pipe there (a POSIX shell
+    names descriptors 0-9 only), so the grader's table is never touched.
     """
     outcome: list[subprocess.Popen[bytes] | BaseException] = []
 
@@ -475,8 +520,11 @@ def start_confined(
         try:
             if own_pids:
                 _unshare(CLONE_NEWPID)
-            if cgroup is not None:
+            if isinstance(cgroup, Cgroup):
                 cgroup.join_this_thread()
+            if hold is not None:
+                _unshare(CLONE_FILES)
+                os.dup2(*hold)
             with contextlib.suppress(AttributeError):  # not Linux: no such flag
                 _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
             if landlock_abi():
@@ -513,11 +561,11 @@ class Sandbox:
         self.mode = mode
         self.limits = limits
         self.student_uid = student_uid
-        self.name = f"grader-{os.getpid()}-{next(_counter)}"
+        self.name = f"grader-{os.getpid()}-{next(_names)}"
         self._net_fd: int | None = None
         self._entered_once = False
         self.process: subprocess.Popen[bytes] | None = None
-        self.cgroup: Cgroup | None = None
+        self.cgroup: RunCgroup | None = None
         self.limit: str | None = None
         """The resource limit the kernel enforced (``memory``, ``processes``), read at close."""
         self._marker: bytes | None = None
@@ -581,43 +629,70 @@ class Sandbox:
         """
         if self.student_uid is None:
             hide_grader_memory()
-        self.cgroup = Cgroup.create(self.limits, self.name)
+        self.cgroup = create_cgroup(self.limits, self.name)
         env = {**env, "TMPDIR": str(cwd)}
         if self.cgroup is None and not pid_namespaces():
             # Nothing in the kernel lists this run's processes: find them by an environment
             # entry unique to the run (the scratch folder), which a double fork keeps.
             self._marker = f"TMPDIR={cwd}".encode()
-        chain = [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
+        hold_fd = next(fd for fd in range(cgroup2.HOLD_FD, 2, -1) if fd not in (stdin, stdout, stderr))
+        held = os.pipe() if isinstance(self.cgroup, Cgroup2) else None
+        hold = cgroup2.hold_line(hold_fd) if held else ""
+        chain = [*launch_chain(self.limits, self.cgroup, self.student_uid, hold), *argv]
         uid = self.student_uid
         in_thread = uid is not None and thread_credentials()
         # Where one thread's user cannot be changed, Popen changes it (forking the grader).
         user: dict[str, object] = (
             {} if uid is None or in_thread else {"user": uid, "group": uid, "extra_groups": []}
         )
-        self.process = start_confined(
-            lambda: subprocess.Popen(
-                chain,
-                cwd=cwd,
-                env=env,
-                stdin=stdin,
-                stdout=stdout,
-                stderr=stderr,
-                close_fds=True,
-                start_new_session=True,
-                **user,
-            ),  # type: ignore[call-overload]
-            own_pids=pid_namespaces(),
-            python=argv[0],
-            writable=[str(cwd)],
-            cgroup=self.cgroup,
-            uid=uid if in_thread else None,
-        )
+        try:
+            self.process = start_confined(
+                lambda: subprocess.Popen(
+                    chain,
+                    cwd=cwd,
+                    env=env,
+                    stdin=stdin,
+                    stdout=stdout,
+                    stderr=stderr,
+                    close_fds=True,
+                    pass_fds=(hold_fd,) if held else (),
+                    start_new_session=True,
+                    **user,
+                ),  # type: ignore[call-overload]
+                own_pids=pid_namespaces(),
+                python=argv[0],
+                writable=[str(cwd)],
+                cgroup=self.cgroup,
+                uid=uid if in_thread else None,
+                hold=(held[0], hold_fd) if held else None,
+            )
+        finally:
+            if held:
+                os.close(held[0])
+        if held:
+            self._release_into_cgroup(held[1])
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
         # applying it just after start is no race that matters).
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, self.process.pid, STUDENT_NICE)
         return self.process
+
+    def _release_into_cgroup(self, word: int) -> None:
+        """Place the held launch in the run's v2 cgroup, then let it go on (to the program).
+
+        If it cannot be placed, the pipe closes without a word: the launch exits (121)
+        without running a line of the student's, and the run is not gradable.
+        """
+        assert isinstance(self.cgroup, Cgroup2) and self.process is not None
+        try:
+            self.cgroup.place(self.process.pid)
+            os.write(word, b"go\n")
+        except OSError as exc:
+            os.close(word)
+            self.process.wait()
+            raise SandboxError(f"could not place the program in its cgroup: {exc}") from exc
+        os.close(word)
 
     def limit_reached(self, end_signal: int | None, cpu_seconds: float | None, stderr: bytes) -> str | None:
         """Which resource limit ended or broke the program, from what the sandbox knows."""
