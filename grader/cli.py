@@ -27,6 +27,7 @@ COMMANDS = [
     "export",
     "platform_run",
     "grade_one",
+    "doctor",
 ]
 """Modules in grader.commands; each has ``add_parser(subparsers)`` setting ``func``."""
 

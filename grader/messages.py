@@ -200,6 +200,43 @@ class Code(StrEnum):
     DASK_VERSION_MISMATCH = "dask_version_mismatch"
     DASK_FAILED = "dask_failed"
 
+    # -- grader doctor: what this machine gives the grader (grader.doctor) ----------------
+    DOCTOR_TITLE = "doctor_title"
+    DOCTOR_NETWORK_NS = "doctor_network_ns"
+    DOCTOR_PID_NS = "doctor_pid_ns"
+    DOCTOR_IPC_NS = "doctor_ipc_ns"
+    DOCTOR_MOUNT_NS = "doctor_mount_ns"
+    DOCTOR_USER_NS = "doctor_user_ns"
+    DOCTOR_CGROUPS = "doctor_cgroups"
+    DOCTOR_CGROUP_V2_ROW = "doctor_cgroup_v2_row"
+    DOCTOR_LANDLOCK = "doctor_landlock"
+    DOCTOR_NFTABLES = "doctor_nftables"
+    DOCTOR_PYTHON = "doctor_python"
+    DOCTOR_AUTO = "doctor_auto"
+    DOCTOR_YES = "doctor_yes"
+    DOCTOR_NO = "doctor_no"
+    DOCTOR_NONE = "doctor_none"
+    DOCTOR_NOT_NEEDED_ROOT = "doctor_not_needed_root"
+    DOCTOR_ROOT_BUT_RESTRICTED = "doctor_root_but_restricted"
+    DOCTOR_PRIVATE_USERNS = "doctor_private_userns"
+    DOCTOR_USERNS_RESTRICTED = "doctor_userns_restricted"
+    DOCTOR_USERNS_REFUSED = "doctor_userns_refused"
+    DOCTOR_CGROUP_V1 = "doctor_cgroup_v1"
+    DOCTOR_V2_MOUNTED = "doctor_v2_mounted"
+    DOCTOR_CGROUP_V2 = "doctor_cgroup_v2"
+    DOCTOR_CGROUP_V2_BARE = "doctor_cgroup_v2_bare"
+    DOCTOR_CGROUP_GIVEN_UNUSABLE = "doctor_cgroup_given_unusable"
+    DOCTOR_CGROUP_NOT_DELEGATED = "doctor_cgroup_not_delegated"
+    DOCTOR_CGROUP_NONE = "doctor_cgroup_none"
+    DOCTOR_LANDLOCK_ABI = "doctor_landlock_abi"
+    DOCTOR_LANDLOCK_SCOPED = "doctor_landlock_scoped"
+    DOCTOR_NOT_IN_KERNEL = "doctor_not_in_kernel"
+    DOCTOR_NFT_MISSING = "doctor_nft_missing"
+    DOCTOR_FOUND_AT = "doctor_found_at"
+    DOCTOR_PYTHON_AT = "doctor_python_at"
+    DOCTOR_MODE = "doctor_mode"
+    DOCTOR_FIX = "doctor_fix"
+
 
 CAUSES: frozenset[Code] = frozenset(
     {
@@ -539,6 +576,54 @@ TEMPLATES: dict[Code, Template] = {
             "this is the grader's problem, not a zero"
         )
     ),
+    # grader doctor
+    Code.DOCTOR_TITLE: _t(N_("What this machine gives the grader")),
+    Code.DOCTOR_NETWORK_NS: _t(N_("network namespaces")),
+    Code.DOCTOR_PID_NS: _t(N_("PID namespaces")),
+    Code.DOCTOR_IPC_NS: _t(N_("IPC namespaces")),
+    Code.DOCTOR_MOUNT_NS: _t(N_("mount namespaces")),
+    Code.DOCTOR_USER_NS: _t(N_("user namespaces")),
+    Code.DOCTOR_CGROUPS: _t(N_("cgroups")),
+    Code.DOCTOR_CGROUP_V2_ROW: _t(N_("cgroup v2")),
+    Code.DOCTOR_LANDLOCK: _t(N_("Landlock")),
+    Code.DOCTOR_NFTABLES: _t(N_("nftables")),
+    Code.DOCTOR_PYTHON: _t(N_("students' Python")),
+    Code.DOCTOR_AUTO: _t(N_("isolation (auto)")),
+    Code.DOCTOR_YES: _t(N_("yes")),
+    Code.DOCTOR_NO: _t(N_("no ({why})")),
+    Code.DOCTOR_NONE: _t(N_("none")),
+    Code.DOCTOR_NOT_NEEDED_ROOT: _t(N_("not needed (running as root)")),
+    Code.DOCTOR_ROOT_BUT_RESTRICTED: _t(
+        N_("not needed (running as root); without root refused by {setting}")
+    ),
+    Code.DOCTOR_PRIVATE_USERNS: _t(N_("yes (a private user namespace, not root)")),
+    Code.DOCTOR_USERNS_RESTRICTED: _t(
+        N_("refused by {setting}: grading falls back to the host loopback with free ports")
+    ),
+    Code.DOCTOR_USERNS_REFUSED: _t(
+        N_("refused ({why}): grading falls back to the host loopback with free ports")
+    ),
+    Code.DOCTOR_CGROUP_V1: _t(N_("v1 ({controllers}), writable: every run gets its own")),
+    Code.DOCTOR_V2_MOUNTED: _t(N_("mounted at {mount}; controllers: {controllers}")),
+    Code.DOCTOR_CGROUP_V2: _t(N_("v2, runs under {folder}: {controllers}")),
+    Code.DOCTOR_CGROUP_V2_BARE: _t(
+        N_("v2, runs under {folder}: no controllers (cgroup.kill and events only; limits by rlimits)")
+    ),
+    Code.DOCTOR_CGROUP_GIVEN_UNUSABLE: _t(
+        N_("GRADER_CGROUP={folder} is not a writable cgroup v2 folder: limits by rlimits only")
+    ),
+    Code.DOCTOR_CGROUP_NOT_DELEGATED: _t(
+        N_("v2, but no cgroup was delegated to this user: limits by rlimits only")
+    ),
+    Code.DOCTOR_CGROUP_NONE: _t(N_("none writable: limits by rlimits only")),
+    Code.DOCTOR_LANDLOCK_ABI: _t(N_("ABI {abi}")),
+    Code.DOCTOR_LANDLOCK_SCOPED: _t(N_("ABI {abi} (signals scoped)")),
+    Code.DOCTOR_NOT_IN_KERNEL: _t(N_("not in this kernel")),
+    Code.DOCTOR_NFT_MISSING: _t(N_("not installed: scenarios with host: any or port: any cannot run")),
+    Code.DOCTOR_FOUND_AT: _t(N_("found: {path}")),
+    Code.DOCTOR_PYTHON_AT: _t(N_("{path} (Python {version}); another: --python or GRADER_PYTHON")),
+    Code.DOCTOR_MODE: _t(N_("{mode}: {note}")),
+    Code.DOCTOR_FIX: _t(N_("to enable: {command}")),
 }
 
 

@@ -63,13 +63,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader import cgroup2, landlock
+from grader import cgroup2, landlock, userns
 from grader.cgroup2 import Cgroup2, event_count
 from grader.errors import UsageError
 from grader.spec import Limits
 
 CLONE_FILES = 0x00000400
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWUSER = 0x10000000
@@ -142,13 +143,26 @@ def enter_private_user_namespace(isolation: str = "auto") -> str:
     try:
         _unshare(CLONE_NEWUSER | CLONE_NEWNET)
     except OSError as exc:
-        return f"user namespaces refused ({exc.strerror or exc})"
+        return userns_refused_note(exc)
     Path("/proc/self/setgroups").write_text("deny")
     Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
     _loopback_up()
     _private_user_namespace = True
     return "private user namespace (not root)"
+
+
+def userns_refused_note(exc: OSError, proc_sys: Path = userns.PROC_SYS) -> str:
+    """One line: user namespaces were refused, which setting did it and what lifts it."""
+    found = userns.restriction(proc_sys)
+    if found is None:
+        return f"user namespaces refused ({exc.strerror or exc})"
+    return f"user namespaces refused by {found.setting} (lift with: {found.command})"
+
+
+def in_private_user_namespace() -> bool:
+    """Whether this process (not root) entered a user namespace of its own."""
+    return _private_user_namespace
 
 
 def scenario_namespaces() -> int:
@@ -186,7 +200,10 @@ def _probe() -> tuple[bool, str]:
             _loopback_up()
             result.append((True, "namespaces available"))
         except OSError as exc:
-            result.append((False, f"namespaces refused ({exc.strerror or exc}); using host loopback"))
+            why = f"namespaces refused ({exc.strerror or exc})"
+            if os.geteuid() != 0 and not _private_user_namespace:
+                why = userns_refused_note(exc).replace("user namespaces", "namespaces", 1)
+            result.append((False, why + "; using host loopback"))
 
     thread = threading.Thread(target=attempt, name="grader-ns-probe")
     thread.start()
