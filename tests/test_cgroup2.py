@@ -227,3 +227,12 @@ def test_cgroup_kill_ends_a_setsid_daemon_with_no_pid_namespace(
             except OSError:
                 continue
     assert left == []
+
+
+@pytest.mark.root
+def test_the_doctor_names_the_v2_folder_runs_go_in(v2_runs: Path) -> None:
+    from grader.commands.doctor import render
+    from grader.doctor import Machine, cgroups
+
+    shown = render(cgroups(Machine()), "en")
+    assert f"v2, runs under {v2_runs}: no controllers" in shown, shown
