@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import statistics
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +36,7 @@ from grader.spec_yaml import load_assignment
 from grader.task import (
     Task,
     TaskResult,
+    Worker,
     assignment_files,
     make_task,
     not_graded_result,
@@ -88,14 +88,14 @@ class LocalExecutor:
     def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_pooled_task) -> None:
         self.jobs = max(1, jobs or default_jobs())
         self._run = run
-        self._running: set[subprocess.Popen[bytes]] = set()
+        self._running: set[Worker] = set()
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
 
     def _one(self, task: Task) -> TaskResult:
-        procs: list[subprocess.Popen[bytes]] = []
+        procs: list[Worker] = []
 
-        def started(proc: subprocess.Popen[bytes]) -> None:
+        def started(proc: Worker) -> None:
             with self._lock:
                 procs.append(proc)
                 self._running.add(proc)

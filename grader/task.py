@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from grader import __version__
 from grader.messages import Code, Message, msg
@@ -225,8 +225,24 @@ def render_html(result: GradeResult, options: dict[str, Any]) -> str:
         return ""
 
 
-def stop(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
+class Worker(Protocol):
+    """A worker process as :func:`run_task` drives it: a ``Popen``, or a warm pool's child."""
+
+    pid: int
+    returncode: int | Any
+
+    def communicate(self, input: bytes, timeout: float | None = None) -> tuple[bytes, bytes]: ...
+
+    def poll(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+
+def stop(proc: Worker, grace: float = GRACE_SECONDS) -> None:
     """Ask a worker to stop (it then ends its students' processes), then kill its whole group."""
+    if not isinstance(proc, subprocess.Popen):
+        proc.stop(grace)  # type: ignore[attr-defined]
+        return
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -248,15 +264,17 @@ def fresh_worker_command() -> list[str]:
 def run_task(
     task: Task,
     *,
-    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    on_start: Callable[[Worker], None] | None = None,
     limit: float | None = None,
     command: Sequence[str] | None = None,
+    worker: Worker | None = None,
 ) -> TaskResult:
     """Grade ``task`` in a fresh worker process; never raises for a student's (or a worker's) fault.
 
     ``on_start`` receives the worker process (an executor keeps it to stop it on Ctrl-C);
     ``limit`` overrides the wall-clock limit derived from the spec; ``command`` replaces the
-    worker command (tests use it to stand in for a worker that crashes or hangs).
+    worker command (tests use it to stand in for a worker that crashes or hangs); ``worker``
+    is one already started (a warm pool's child, :class:`grader.resident.pool.PoolWorker`).
     """
     started = time.monotonic()
     if limit is None:
@@ -265,8 +283,9 @@ def run_task(
         except Exception:
             limit = 600.0
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
+    proc: Worker
     try:
-        proc = subprocess.Popen(
+        proc = worker or subprocess.Popen(
             list(command or fresh_worker_command()),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -4,9 +4,11 @@ A batch worker used to be a fresh ``python -m grader.task``: about 0.4 s of CPU 
 interpreter, pydantic, the spec models) before grading even began, for every submission.
 Now the process that runs tasks (a batch, a Dask worker) starts one resident process of its
 own, once; each task is a child forked from it, as fresh as before (nothing is shared
-between tasks) but already loaded. The worker command becomes a thin client
-(``python -m grader.resident.client``) that hands the child its pipes and relays its exit
-code and signals, so :func:`grader.task.run_task` drives it exactly as it drove a worker.
+between tasks) but already loaded. The thread that runs a task hands the child its pipes
+over the pool's socket itself (:class:`PoolWorker`, driven like a ``Popen`` by
+:func:`grader.task.run_task`): no process between them. A thin client process per task
+(``python -m grader.resident.client ... task``, still the command of a worker that cannot
+be handed over this way) cost an interpreter start, 60-90 ms of CPU a submission.
 
 The pool lives in a folder of its own (mode 0700), dies with the process that started it
 (``--die-with-parent``; a pool whose starting thread ended is started again on next use),
@@ -16,18 +18,24 @@ and ``GRADER_WARM_WORKERS=0`` asks for those.
 
 from __future__ import annotations
 
+import _socket
 import atexit
 import contextlib
 import os
+import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.resident.client import connect
 from grader.resident.launch import ResidentUnavailable, start_resident
+from grader.resident.wire import Lines, send_request
 
 if TYPE_CHECKING:
     from grader.task import Task, TaskResult
@@ -114,6 +122,178 @@ def worker_command() -> list[str]:
 
 def run_pooled_task(task: Task, **options: Any) -> TaskResult:
     """:func:`grader.task.run_task` in a worker forked from this process's warm pool."""
-    from grader.task import run_task
+    from grader.task import PARENT_ENV, fresh_worker_command, run_task
 
-    return run_task(task, command=options.pop("command", None) or worker_command(), **options)
+    command = options.pop("command", None)
+    pool = shared_pool() if command is None else None
+    if pool is not None:
+        try:
+            worker = PoolWorker(pool.socket, {**os.environ, PARENT_ENV: str(os.getpid())})
+        except (OSError, ResidentUnavailable):
+            pass  # gone, or running old code: a fresh interpreter does the task
+        else:
+            return run_task(task, worker=worker, **options)
+    return run_task(task, command=command or fresh_worker_command(), **options)
+
+
+STOPPED_EARLY = b"grader: the resident process running this job stopped before it ended\n"
+
+
+class PoolWorker:
+    """A batch worker forked by a warm pool for one task, driven like a ``Popen``.
+
+    The pool's child gets the read end of a stdin pipe and the write ends of stdout and
+    stderr pipes (``SCM_RIGHTS``), reads the pickled task and writes its result, as a
+    ``python -m grader.task`` would; the pool says ``pid N`` when it forked the child and
+    ``exit N`` when the child ended. Closing the connection asks the pool to stop the child.
+    """
+
+    def __init__(self, socket_path: str, env: dict[str, str]) -> None:
+        sock = connect(socket_path)
+        if sock is None:
+            raise ResidentUnavailable("the pool does not answer")
+        ends = [os.pipe() for _ in range(3)]
+        theirs = [ends[0][0], ends[1][1], ends[2][1]]
+        try:
+            request = {
+                "command": "task",
+                "argv": [],
+                "cwd": os.getcwd(),
+                "env": env,
+                "umask": 0o022,
+                "stdio": [["utf-8", "strict"], ["utf-8", "backslashreplace"]],
+            }
+            send_request(sock, request, theirs)
+            self._lines = Lines(sock)
+            first = self._lines.readline().split()
+        except OSError:
+            sock.close()
+            for fd in (ends[0][1], ends[1][0], ends[2][0]):
+                os.close(fd)
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self._sock = sock
+        self._stdin, self._stdout, self._stderr = ends[0][1], ends[1][0], ends[2][0]
+        if first[:1] != ["pid"]:  # "stale": the pool runs old code; or it is stopping
+            self._close()
+            raise ResidentUnavailable(" ".join(first) or "the pool closed the connection")
+        self.pid = int(first[1])
+        self.returncode: int | None = None
+        self._done = threading.Event()
+        self._communicating = False
+
+    def communicate(self, input: bytes, timeout: float | None = None) -> tuple[bytes, bytes]:
+        """Send ``input`` (then end of file), read all of stdout and stderr and the exit code."""
+        self._communicating = True
+        try:
+            return self._communicate(input, timeout)
+        finally:
+            self._communicating = False
+
+    def _communicate(self, input: bytes, timeout: float | None) -> tuple[bytes, bytes]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        out, err = bytearray(), bytearray()
+        view = memoryview(input)
+        os.set_blocking(self._stdin, False)
+        with selectors.DefaultSelector() as selector:
+            if view:
+                selector.register(self._stdin, selectors.EVENT_WRITE)
+            else:
+                self._close_stdin()
+            for fd in (self._stdout, self._stderr):
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired("pool worker", timeout or 0.0)
+                for key, _ in selector.select(left):
+                    if key.fd == self._stdin:
+                        try:
+                            view = view[os.write(self._stdin, view[:65536]) :]
+                        except BrokenPipeError:
+                            view = view[:0]
+                        if not view:
+                            selector.unregister(self._stdin)
+                            self._close_stdin()
+                        continue
+                    chunk = os.read(key.fd, 1 << 16)
+                    if chunk:
+                        (out if key.fd == self._stdout else err).extend(chunk)
+                    else:
+                        selector.unregister(key.fd)
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if self.wait(left) != 0 and self._stopped_early:
+            err.extend(STOPPED_EARLY)
+        return bytes(out), bytes(err)
+
+    _stopped_early = False
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The child's exit code, as the pool tells it (128+N for signal N)."""
+        if self.returncode is None:
+            self._sock.settimeout(timeout)
+            try:
+                line = self._lines.readline()
+            except (TimeoutError, BlockingIOError):  # a timeout of 0 makes the socket non-blocking
+                raise subprocess.TimeoutExpired("pool worker", timeout or 0.0) from None
+            except OSError:
+                line = ""
+            words = line.split()
+            if words[:1] == ["exit"]:
+                self.returncode = int(words[1])
+            else:
+                self.returncode, self._stopped_early = 1, True
+            self._close()
+            self._done.set()
+        return self.returncode
+
+    def poll(self) -> int | None:
+        if self._communicating:  # another thread reads the connection: never read it here
+            return self.returncode
+        if self.returncode is None:
+            try:
+                return self.wait(0)
+            except subprocess.TimeoutExpired:
+                return None
+        return self.returncode
+
+    def stop(self, grace: float) -> None:
+        """SIGINT (the child ends its students' processes), then hang up: the pool's SIGTERM
+        and SIGKILL. From another thread (an executor's Ctrl-C) while :meth:`communicate`
+        runs, only signals and hangs up: that thread still owns the descriptors."""
+        if self._done.is_set():
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.pid, signal.SIGINT)
+        if self._communicating:
+            if not self._done.wait(grace):
+                self.kill()
+            return
+        try:
+            self.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.returncode = -signal.SIGKILL
+            self._close()
+
+    def kill(self) -> None:
+        """Hang up: the pool stops the child (it knows it by a pidfd, never a reused pid)."""
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(_socket.SHUT_RDWR)
+
+    def _close_stdin(self) -> None:
+        if self._stdin >= 0:
+            os.close(self._stdin)
+            self._stdin = -1
+
+    def _close(self) -> None:
+        """Closing the connection: the pool stops the child if it still runs."""
+        self._close_stdin()
+        for name in ("_stdout", "_stderr"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                os.close(fd)
+                setattr(self, name, -1)
+        self._sock.close()

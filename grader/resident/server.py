@@ -311,13 +311,16 @@ def main(argv: list[str] | None = None) -> int:
         if threading.active_count() > 1:  # fork() copies no thread: a lock one held stays held
             raise RuntimeError("a resident process must not run threads")
         listener = listen(path)
+        # Its stop signals are handled from here on: a starter that dies right after "ready"
+        # (its SIGTERM, by --die-with-parent) still gets the folder removed.
+        resident = Resident(listener, path, args.idle)
     # "ready" on stdout tells the starter to go on; nothing else is ever written there.
     print(f"ready {os.getpid()}", flush=True)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
     try:
-        Resident(listener, path, args.idle).serve()
+        resident.serve()
     finally:
         if args.own_folder:  # even when the batch that made it was killed
             shutil.rmtree(path.parent, ignore_errors=True)
