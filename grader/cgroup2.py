@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.kernelfiles import pids_in
+from grader.process import kill_until_gone
 
 ENV_PARENT = "GRADER_CGROUP"
 CONTROLLERS = ("memory", "pids", "cpu")
@@ -165,10 +167,7 @@ class Cgroup2:
         (self.folder / "cgroup.procs").write_text(str(pid))
 
     def pids(self) -> list[int]:
-        try:
-            return [int(p) for p in (self.folder / "cgroup.procs").read_text().split()]
-        except OSError:
-            return []
+        return pids_in(f"{self.folder}/cgroup.procs")
 
     def populated(self) -> bool:
         return event_count(self.folder / "cgroup.events", "populated") > 0
@@ -186,14 +185,8 @@ class Cgroup2:
         """End every process in it: ``cgroup.kill`` where the kernel has it, else SIGKILL each."""
         try:
             (self.folder / "cgroup.kill").write_text("1")
-        except OSError:
-            for _ in range(100):
-                pids = self.pids()
-                if not pids:
-                    break
-                for pid in pids:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
+        except OSError:  # before Linux 5.14
+            kill_until_gone(self.pids)
 
     def remove(self) -> None:
         """Remove the folder once empty (``cgroup.kill`` is asynchronous: wait on its events)."""

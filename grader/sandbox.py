@@ -66,6 +66,8 @@ from typing import Literal
 from grader import cgroup2, landlock, userns
 from grader.cgroup2 import Cgroup2, event_count
 from grader.errors import UsageError
+from grader.kernelfiles import pids_in
+from grader.process import kill_until_gone
 from grader.spec import Limits
 
 CLONE_FILES = 0x00000400
@@ -366,12 +368,7 @@ class Cgroup:
             return None
 
     def pids(self) -> list[int]:
-        if not self.dirs:
-            return []
-        try:
-            return [int(p) for p in (self.dirs[0] / "cgroup.procs").read_text().split()]
-        except OSError:
-            return []
+        return pids_in(f"{self.dirs[0]}/cgroup.procs") if self.dirs else []
 
     def limit_hit(self) -> str | None:
         """``memory`` or ``processes`` if the kernel enforced that limit during the run."""
@@ -783,17 +780,6 @@ def _marked_processes(marker: bytes) -> list[int]:
         if marker in environ.split(b"\0"):
             found.append(int(entry.name))
     return found
-
-
-def kill_until_gone(members: Callable[[], list[int]]) -> None:
-    """SIGKILL every process ``members()`` lists, again until it lists none (a fork may race us)."""
-    for _ in range(100):
-        pids = members()
-        if not pids:
-            return
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
