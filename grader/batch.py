@@ -29,7 +29,7 @@ from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
 from grader.messages import Code, msg, verbatim
 from grader.progress import PlainProgress, Progress
-from grader.resident.pool import run_pooled_task, shared_pool
+from grader.resident.pool import let_kept_workers_go, run_pooled_task, shared_pool
 from grader.results import GradeResult, read_json, write_atomic
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
@@ -152,6 +152,8 @@ class LocalExecutor:
             if in_flight:
                 self.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+            if self._run is run_pooled_task:
+                let_kept_workers_go()  # their threads are gone: end them now, not at exit
 
 
 @dataclass

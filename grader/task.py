@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from grader import __version__
 from grader.messages import Code, Message, msg
+from grader.resident.wire import FRAME_HEADER
 from grader.results import GradeResult
 from grader.spec import Assignment
 from grader.submission import IGNORED
@@ -372,11 +373,23 @@ def _die_with_parent() -> None:
     die_with_parent(int(parent) if parent else None, signal.SIGINT)
 
 
-def main() -> int:
+def _worker_setup() -> io.BufferedWriter:
+    """Stdout kept for results only (a stray print goes to stderr); stop with the parent."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the result
     _die_with_parent()
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    return out
+
+
+def _enter_namespaces(task: Task) -> None:
+    from grader.sandbox import enter_private_user_namespace
+
+    enter_private_user_namespace(task.options.get("isolation", "auto"))  # still single-threaded
+
+
+def main() -> int:
+    out = _worker_setup()
     try:
         task = pickle.load(sys.stdin.buffer)
     except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
@@ -384,13 +397,47 @@ def main() -> int:
     if not isinstance(task, Task):
         print("not a grading task on stdin", file=sys.stderr)
         return 2
-    from grader.sandbox import enter_private_user_namespace
-
-    enter_private_user_namespace(task.options.get("isolation", "auto"))  # still single-threaded
+    _enter_namespaces(task)
     result = grade_task(task)
     out.write(json.dumps(asdict(result), ensure_ascii=False).encode("utf-8"))
     out.flush()
     return 0
+
+
+def serve_tasks() -> int:
+    """A kept worker: tasks one after another on stdin (a length, then the pickle), each
+    result on stdout (a length, then the JSON), until end of file on stdin."""
+    out = _worker_setup()
+    first = True
+    while True:
+        header = _read_exactly(FRAME_HEADER)
+        if not header:
+            return 0
+        task = pickle.loads(_read_exactly(int.from_bytes(header, "big")))
+        if not isinstance(task, Task):
+            print("not a grading task on stdin", file=sys.stderr)
+            return 2
+        if first:
+            _enter_namespaces(task)
+            first = False
+        data = json.dumps(asdict(grade_task(task)), ensure_ascii=False).encode("utf-8")
+        out.write(len(data).to_bytes(FRAME_HEADER, "big") + data)
+        out.flush()
+
+
+def _read_exactly(size: int) -> bytes:
+    """``size`` bytes of stdin; b"" at end of file before the first (EOFError in the middle)."""
+    parts: list[bytes] = []
+    left = size
+    while left:
+        chunk = os.read(0, min(left, 1 << 20))
+        if not chunk:
+            if parts:
+                raise EOFError("stdin ended in the middle of a task")
+            return b""
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
 
 
 if __name__ == "__main__":

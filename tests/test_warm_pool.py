@@ -45,8 +45,44 @@ def test_workers_are_children_of_the_warm_pool(fresh_pool: None) -> None:
     results = list(LocalExecutor(jobs=2).map_unordered(tasks))
     assert sorted(r.student for r in results) == ["s0", "s1", "s2"]
     assert all(r.result().score == 10 for r in results)
-    assert served(pool) == 3
+    assert served(pool) == 2  # each of the two threads kept its worker for the next task
     assert pools.shared_pool() is pool  # one pool for the whole process
+    assert status_of(pool.socket)["running"] == 0  # type: ignore[index]  # kept workers let go at the end
+
+
+def test_a_kept_worker_is_let_go_after_its_share_of_tasks(
+    fresh_pool: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pools, "TASKS_PER_WORKER", 2)
+    pool = pools.shared_pool()
+    assert pool is not None
+    tasks = [make_task(f"s{i}", SPEC, {"client.py": REF}, task_options(lang="en")) for i in range(5)]
+    results = list(LocalExecutor(jobs=1).map_unordered(tasks))
+    assert [r.result().score for r in results] == [10] * 5
+    assert served(pool) == 3  # 2 + 2 + 1
+
+
+def test_a_kept_worker_that_dies_costs_only_its_task(fresh_pool: None) -> None:
+    """The worker is killed in the middle of a task: that one is not graded, the next task
+    (same thread) gets a new worker and is graded."""
+    pool = pools.shared_pool()
+    assert pool is not None
+    hanging = (SUBMISSIONS / "hello-client" / "never-exits.py").read_bytes()
+    killed: list[int] = []
+
+    def kill_the_worker(proc: object) -> None:
+        if not killed:
+            pid = proc.pid  # type: ignore[attr-defined]
+            killed.append(pid)
+            os.kill(pid, signal.SIGKILL)
+
+    first = run_task(
+        make_task("hangs", SPEC, {"client.py": hanging}, task_options(lang="en")), on_start=kill_the_worker
+    )
+    assert first.result().status == "not_graded" and first.key == ""
+    after = run_task(make_task("after", SPEC, {"client.py": REF}, task_options(lang="en")))
+    assert after.result().score == 10
+    assert served(pool) == 2
 
 
 def test_cold_workers_on_request(fresh_pool: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,7 +75,16 @@ def _task(_request: dict[str, Any]) -> int:
     return task.main()
 
 
-RUNNERS: dict[str, Callable[[dict[str, Any]], int]] = {"check": _check, "task": _task}
+def _tasks(_request: dict[str, Any]) -> int:
+    """A kept batch worker (:func:`grader.task.serve_tasks`): tasks one after another."""
+    from grader import task
+
+    os.environ[task.PARENT_ENV] = str(os.getppid())
+    sys.argv = ["grader-task"]
+    return task.serve_tasks()
+
+
+RUNNERS: dict[str, Callable[[dict[str, Any]], int]] = {"check": _check, "task": _task, "tasks": _tasks}
 """What a client may ask a resident process to run."""
 
 

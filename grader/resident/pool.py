@@ -3,8 +3,10 @@
 A batch worker used to be a fresh ``python -m grader.task``: about 0.4 s of CPU (the
 interpreter, pydantic, the spec models) before grading even began, for every submission.
 Now the process that runs tasks (a batch, a Dask worker) starts one resident process of its
-own, once; each task is a child forked from it, as fresh as before (nothing is shared
-between tasks) but already loaded. The thread that runs a task hands the child its pipes
+own, once; each task runs in a child forked from it, already loaded. A thread keeps its
+child for its next tasks (:data:`TASKS_PER_WORKER`, :class:`KeptWorker`): they share that
+grader process, never anything of a student's (each run has its own sandbox and scratch
+folder), and a child that dies costs only the task it was grading. The thread hands the child its pipes
 over the pool's socket itself (:class:`PoolWorker`, driven like a ``Popen`` by
 :func:`grader.task.run_task`): no process between them. A thin client process per task
 (``python -m grader.resident.client ... task``, still the command of a worker that cannot
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.resident.client import connect
 from grader.resident.launch import ResidentUnavailable, start_resident
-from grader.resident.wire import Lines, send_request
+from grader.resident.wire import FRAME_HEADER, Lines, send_request
 
 if TYPE_CHECKING:
     from grader.task import Task, TaskResult
@@ -105,6 +107,7 @@ def shared_pool() -> WarmPool | None:
 
 def _close_at_exit() -> None:
     global _pool
+    let_kept_workers_go()
     with _lock:
         if _pool is not None:
             with contextlib.suppress(Exception):
@@ -121,19 +124,59 @@ def worker_command() -> list[str]:
 
 
 def run_pooled_task(task: Task, **options: Any) -> TaskResult:
-    """:func:`grader.task.run_task` in a worker forked from this process's warm pool."""
-    from grader.task import PARENT_ENV, fresh_worker_command, run_task
+    """:func:`grader.task.run_task` in a worker forked from this process's warm pool.
+
+    The calling thread keeps its worker for its next tasks (up to :data:`TASKS_PER_WORKER`):
+    a forked child's first grading costs about 15 ms of CPU more than its next ones (the
+    fork, and the copy-on-write faults of the warm process's pages it touches), and so did
+    every submission when each had a child of its own.
+    """
+    from grader.task import fresh_worker_command, run_task
 
     command = options.pop("command", None)
     pool = shared_pool() if command is None else None
     if pool is not None:
-        try:
-            worker = PoolWorker(pool.socket, {**os.environ, PARENT_ENV: str(os.getpid())})
-        except (OSError, ResidentUnavailable):
-            pass  # gone, or running old code: a fresh interpreter does the task
-        else:
-            return run_task(task, worker=worker, **options)
+        kept = _kept_worker(pool)
+        if kept is not None:
+            return run_task(task, worker=kept.turn(), **options)
     return run_task(task, command=command or fresh_worker_command(), **options)
+
+
+TASKS_PER_WORKER = 25
+"""Tasks one kept worker grades before it is let go (a long-lived grader process would keep
+whatever a grading leaked; a fresh one costs 15 ms)."""
+_threads = threading.local()
+_kept: set[KeptWorker] = set()
+_kept_lock = threading.Lock()
+
+
+def _kept_worker(pool: WarmPool) -> KeptWorker | None:
+    """This thread's kept worker if it can take another task, else a new one (None: no pool)."""
+    from grader.task import PARENT_ENV
+
+    env = {**os.environ, PARENT_ENV: str(os.getpid())}
+    worker: KeptWorker | None = getattr(_threads, "worker", None)
+    if worker is not None and not worker.can_take_more(pool.socket, env):
+        worker.let_go()
+        worker = None
+    if worker is None:
+        try:
+            worker = KeptWorker(pool.socket, env, "tasks")
+        except (OSError, ResidentUnavailable):
+            worker = None  # gone, or running old code: a fresh interpreter does the task
+        else:
+            with _kept_lock:
+                _kept.add(worker)
+    _threads.worker = worker
+    return worker
+
+
+def let_kept_workers_go() -> None:
+    """End every kept worker (end of file on its input: it exits when its task is done)."""
+    with _kept_lock:
+        workers = list(_kept)
+    for worker in workers:
+        worker.let_go()
 
 
 STOPPED_EARLY = b"grader: the resident process running this job stopped before it ended\n"
@@ -148,7 +191,7 @@ class PoolWorker:
     ``exit N`` when the child ended. Closing the connection asks the pool to stop the child.
     """
 
-    def __init__(self, socket_path: str, env: dict[str, str]) -> None:
+    def __init__(self, socket_path: str, env: dict[str, str], command: str = "task") -> None:
         sock = connect(socket_path)
         if sock is None:
             raise ResidentUnavailable("the pool does not answer")
@@ -156,7 +199,7 @@ class PoolWorker:
         theirs = [ends[0][0], ends[1][1], ends[2][1]]
         try:
             request = {
-                "command": "task",
+                "command": command,
                 "argv": [],
                 "cwd": os.getcwd(),
                 "env": env,
@@ -297,3 +340,155 @@ class PoolWorker:
                 os.close(fd)
                 setattr(self, name, -1)
         self._sock.close()
+
+
+class WorkerGone(Exception):
+    """The kept worker ended (or was stopped) before it answered."""
+
+
+class KeptWorker(PoolWorker):
+    """A pool's child that grades one task after another (``tasks``; see :func:`grader.task.serve_tasks`).
+
+    Each task goes to its stdin as a length and a pickle, each result comes back on its
+    stdout as a length and JSON; end of file on stdin ends it.
+    """
+
+    def __init__(self, socket_path: str, env: dict[str, str], command: str = "tasks") -> None:
+        super().__init__(socket_path, env, command)
+        self.socket_path = socket_path
+        self.env = env
+        self.cwd = os.getcwd()
+        self.tasks = 0
+        self._out = bytearray()
+        self._err = bytearray()
+        self.broken = False
+
+    def can_take_more(self, socket_path: str, env: dict[str, str]) -> bool:
+        """Whether the next task may go here: same pool, environment and folder as when it
+        was forked (a task runs as if started now), fewer than its share, still alive."""
+        return (
+            not self.broken
+            and self.returncode is None
+            and self.tasks < TASKS_PER_WORKER
+            and socket_path == self.socket_path
+            and env == self.env
+            and os.getcwd() == self.cwd
+        )
+
+    def turn(self) -> Turn:
+        self.tasks += 1
+        return Turn(self)
+
+    def exchange(self, data: bytes, timeout: float | None) -> bytes:
+        """Send one task, return its result; WorkerGone if the child ended first."""
+        self._communicating = True
+        try:
+            return self._exchange(data, timeout)
+        except BaseException:
+            self.broken = True
+            raise
+        finally:
+            self._communicating = False
+
+    def _exchange(self, data: bytes, timeout: float | None) -> bytes:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        view = memoryview(len(data).to_bytes(FRAME_HEADER, "big") + data)
+        os.set_blocking(self._stdin, False)
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._stdin, selectors.EVENT_WRITE)
+            selector.register(self._stdout, selectors.EVENT_READ)
+            selector.register(self._stderr, selectors.EVENT_READ)
+            while True:
+                frame = self._frame()
+                if frame is not None:
+                    return frame
+                if self._stdout not in selector.get_map():
+                    self.wait()
+                    raise WorkerGone()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired("pool worker", timeout or 0.0)
+                for key, _ in selector.select(left):
+                    if key.fd == self._stdin:
+                        try:
+                            view = view[os.write(self._stdin, view[:65536]) :]
+                        except BrokenPipeError:
+                            view = view[:0]
+                        if not view:
+                            selector.unregister(self._stdin)
+                        continue
+                    chunk = os.read(key.fd, 1 << 16)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                    elif key.fd == self._stdout:
+                        self._out.extend(chunk)
+                    else:
+                        self._err.extend(chunk)
+                        del self._err[: -(64 << 10)]
+
+    def _frame(self) -> bytes | None:
+        if len(self._out) < FRAME_HEADER:
+            return None
+        size = int.from_bytes(self._out[:FRAME_HEADER], "big")
+        if len(self._out) < FRAME_HEADER + size:
+            return None
+        frame = bytes(self._out[FRAME_HEADER : FRAME_HEADER + size])
+        del self._out[: FRAME_HEADER + size]
+        return frame
+
+    def stderr(self) -> bytes:
+        text = bytes(self._err)
+        return text + STOPPED_EARLY if self._stopped_early else text
+
+    def let_go(self) -> None:
+        """End of file on its input: it exits after its task; the connection closes with it."""
+        with _kept_lock:
+            _kept.discard(self)
+        if self._communicating:  # another thread's task is running: it finds the end itself
+            self.broken = True
+            return
+        self._close_stdin()
+        if self.returncode is None:
+            try:
+                self.wait(GRACE_FOR_EXIT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                self.returncode = -signal.SIGKILL
+                self._close()
+
+
+GRACE_FOR_EXIT = 30.0
+"""How long a kept worker told it is done may take to remove its scratch folders and exit."""
+
+
+class Turn:
+    """One task on a kept worker, as :func:`grader.task.run_task` drives a worker process:
+    exit code 0 and the result on stdout if it answered, else the worker's own end."""
+
+    def __init__(self, worker: KeptWorker) -> None:
+        self.worker = worker
+        self.pid = worker.pid
+        self.returncode: int | None = None
+
+    def communicate(self, input: bytes, timeout: float | None = None) -> tuple[bytes, bytes]:
+        try:
+            out = self.worker.exchange(input, timeout)
+        except WorkerGone:
+            self.returncode = self.worker.returncode
+            return b"", self.worker.stderr()
+        self.returncode = 0
+        return out, b""
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def stop(self, grace: float) -> None:
+        """This task must end: so does its worker (it was in the middle of grading it)."""
+        self.worker.broken = True
+        self.worker.stop(grace)
+        with _kept_lock:
+            _kept.discard(self.worker)
+
+    def kill(self) -> None:
+        self.worker.broken = True
+        self.worker.kill()
