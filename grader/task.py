@@ -67,7 +67,16 @@ class TaskResult:
     duration: float
 
     def result(self) -> GradeResult:
-        return GradeResult.from_json(self.results_json)
+        """The results, parsed once (the driver asks three times: report, check, summary)."""
+        parsed = self.__dict__.get("_parsed")
+        if parsed is None:
+            parsed = GradeResult.from_json(self.results_json)
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to and from Dask workers) without the parsed copy."""
+        return {k: v for k, v in self.__dict__.items() if k != "_parsed"}
 
 
 # ------------------------------------------------------------------------------ bundles and keys
@@ -204,10 +213,13 @@ def with_report(done: TaskResult, options: dict[str, Any]) -> TaskResult:
     from dataclasses import replace
 
     try:
-        html = render_html(done.result(), options)
+        result = done.result()
+        html = render_html(result, options)
     except Exception as exc:  # unreadable results: the caller reports it
         raise ValueError(f"unreadable results: {exc}") from exc
-    return replace(done, report_html=html, key=done.key if html else "")
+    finished = replace(done, report_html=html, key=done.key if html else "")
+    object.__setattr__(finished, "_parsed", result)
+    return finished
 
 
 def render_html(result: GradeResult, options: dict[str, Any]) -> str:
