@@ -114,7 +114,24 @@ def started(resident: Resident, *extra: str) -> dict[str, int]:
 
 
 def without_timings(text: str) -> str:
-    return re.sub(r"\d+\.\d+ ?s", "T", text)
+    """The output with its timings blanked, and the table's padding with them: a scenario
+    that took 10 s or more on a loaded machine widens the time column by a character."""
+    blanked = re.sub(r"\d+\.\d+ ?s", "T", text)
+    return re.sub(r"[ ─━]+", " ", blanked)
+
+
+def test_warming_up_leaves_no_thread_to_fork_with() -> None:
+    """A resident process forks every check: no thread may outlive its warm-up grading (the
+    students' starter threads once stayed in a pool, and no resident checker could start)."""
+    code = (
+        "import threading; from grader.resident.warm import warm_up; warm_up(); "
+        "print(threading.active_count(), [t.name for t in threading.enumerate()])"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1 ['MainThread']"
 
 
 def students_under(folder: Path) -> list[int]:
