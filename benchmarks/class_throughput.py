@@ -58,13 +58,13 @@ def batch(classroom: Path, out: Path, jobs: int) -> tuple[float, float]:
     return wall, cpu
 
 
-def scores(out: Path) -> tuple[dict[str, float], float]:
-    """Each student's score, and the CPU seconds their own programs used in all."""
-    found: dict[str, float] = {}
+def scores(out: Path) -> tuple[dict[str, tuple[float, ...]], float]:
+    """Each student's score (and each scenario's), and the CPU seconds their own programs used."""
+    found: dict[str, tuple[float, ...]] = {}
     students_cpu = 0.0
     for path in out.glob("*/results.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
-        found[data["student"]] = data["score"]
+        found[data["student"]] = (data["score"], *(s["score"] for s in data["scenarios"]))
         for scenario in data["scenarios"]:
             process = (scenario.get("outcome") or {}).get("process") or {}
             students_cpu += process.get("cpu_seconds") or 0.0
@@ -104,7 +104,14 @@ def main() -> int:
                 f"{len(differ)} students scored differently"
             )
             if differ:
-                print("  " + ", ".join(differ[:20]))
+                for student in differ[:20]:
+                    print(f"  {student}: {got.get(student)} then {again[student]}")
+                    for name in ("out", "out-again"):
+                        data = json.loads(
+                            (work / name / student / "results.json").read_text(encoding="utf-8")
+                        )
+                        shown = [(s["id"], s["status"], s.get("message")) for s in data["scenarios"]]
+                        print(f"    {name}: {data.get('status')} {data.get('not_graded_reason')} {shown}")
                 return 1
         return 0 if n == args.students else 1
     finally:
