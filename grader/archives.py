@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from grader.file_names import zip_member_name
+from grader.file_names import decode_name_bytes, zip_member_name
 from grader.submission import IGNORED, MAX_SUBMISSION_BYTES
 
 MAX_FILES = 500
@@ -129,6 +129,8 @@ def read_libarchive(data: bytes, kind: str, _: Translate) -> dict[str, bytes]:
         with libarchive.memory_reader(data) as archive:
             for entry in archive:
                 name = entry.pathname or ""
+                if isinstance(name, bytes):  # not UTF-8: a code page such as GBK
+                    name = decode_name_bytes(name) or name.decode("utf-8", "replace")
                 rel = safe_member_path(name, kind, _)
                 if not rel or entry.isdir or skipped(rel):
                     continue
@@ -150,9 +152,7 @@ def read_libarchive(data: bytes, kind: str, _: Translate) -> dict[str, bytes]:
                 files[rel] = b"".join(chunks)
     except ArchiveError as exc:
         if "passphrase" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise ArchiveProblem(
-                _("the {kind} archive is password-protected").format(kind=kind)
-            ) from None
+            raise ArchiveProblem(_("the {kind} archive is password-protected").format(kind=kind)) from None
         raise ArchiveProblem(_("not a readable {kind} archive").format(kind=kind)) from None
     if not files and not data.startswith((b"Rar!", b"7z\xbc\xaf\x27\x1c")):
         raise ArchiveProblem(_("not a readable {kind} archive").format(kind=kind))

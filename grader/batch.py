@@ -534,9 +534,7 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
     if summary.ignored:
         lines.append(_("ignored (not a submission): {names}").format(names=", ".join(summary.ignored)))
     if summary.absent:
-        lines.append(
-            _("on the roster, no submission: {names}").format(names=", ".join(summary.absent))
-        )
+        lines.append(_("on the roster, no submission: {names}").format(names=", ".join(summary.absent)))
     if summary.retired:
         lines.append(
             _("removed the outputs of students no longer among the submissions: {names}").format(
@@ -545,9 +543,9 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
         )
     if summary.kept_stale:
         lines.append(
-            _("kept the outputs of students no longer among the submissions (they hold other files): {names}").format(
-                names=", ".join(summary.kept_stale)
-            )
+            _(
+                "kept the outputs of students no longer among the submissions (they hold other files): {names}"
+            ).format(names=", ".join(summary.kept_stale))
         )
     out = summary.out
     if summary.index_written:

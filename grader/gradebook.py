@@ -56,7 +56,18 @@ def gradebook_rows(
     notes = notes or {}
     identities = identities or {}
     h = {key: _(text) for key, text in HEADERS.items()}
-    rows = [[h["student"], h["number"], h["name"], h["score"], h["max_score"], *scenario_ids, h["status"], h["note"]]]
+    rows = [
+        [
+            h["student"],
+            h["number"],
+            h["name"],
+            h["score"],
+            h["max_score"],
+            *scenario_ids,
+            h["status"],
+            h["note"],
+        ]
+    ]
     for r in sorted(results, key=lambda r: r.student.casefold()):
         by_id = {s.id: s for s in r.scenarios}
         graded = r.status == "graded"

@@ -22,16 +22,51 @@ from grader.errors import UsageError
 NUMBER = re.compile(r"^[A-Za-z]{0,2}\d{5,14}$")
 """A 学号: five to fourteen digits, sometimes after a letter or two (``S2023001``)."""
 CJK_NAME = re.compile(r"^[\u3400-\u9fff][\u3400-\u9fff·•]{1,7}$")
-GLUED = re.compile(r"^(?:(?P<n1>\d{5,14})(?P<c1>[\u3400-\u9fff·]{2,8})|(?P<c2>[\u3400-\u9fff·]{2,8})(?P<n2>\d{5,14}))$")
+GLUED = re.compile(
+    r"^(?:(?P<n1>\d{5,14})(?P<c1>[\u3400-\u9fff·]{2,8})|(?P<c2>[\u3400-\u9fff·]{2,8})(?P<n2>\d{5,14}))$"
+)
 """``2023001张三`` or ``张三2023001``: a 学号 and a 姓名 with nothing between them."""
 SEPARATORS = re.compile(r"[\s_\-+,.()（）【】\[\]、，]+")
 NOT_NAMES = {
-    "作业", "实验", "报告", "客户端", "服务端", "服务器", "程序", "代码", "提交", "源码", "源代码",
-    "网络编程", "套接字", "课程", "大作业", "实验报告", "期末", "期中", "练习", "答案", "修改", "最终版",
+    "作业",
+    "实验",
+    "报告",
+    "客户端",
+    "服务端",
+    "服务器",
+    "程序",
+    "代码",
+    "提交",
+    "源码",
+    "源代码",
+    "网络编程",
+    "套接字",
+    "课程",
+    "大作业",
+    "实验报告",
+    "期末",
+    "期中",
+    "练习",
+    "答案",
+    "修改",
+    "最终版",
 }
 """Chinese words that appear in file names and are not a 姓名."""
-NUMBER_HEADERS = {"学号", "學號", "学生学号", "学籍号", "student_id", "student id", "studentid", "id",
-                  "number", "student number", "sid", "no", "no."}
+NUMBER_HEADERS = {
+    "学号",
+    "學號",
+    "学生学号",
+    "学籍号",
+    "student_id",
+    "student id",
+    "studentid",
+    "id",
+    "number",
+    "student number",
+    "sid",
+    "no",
+    "no.",
+}
 NAME_HEADERS = {"姓名", "名字", "学生姓名", "name", "student name", "full name", "fullname"}
 
 
@@ -95,7 +130,9 @@ def read_roster(path: Path, _: Callable[[str], str]) -> Roster:
     try:
         text = decode_table(Path(path).read_bytes())
     except OSError as exc:
-        raise UsageError(_("{path}: cannot read the roster: {why}").format(path=path, why=exc.strerror)) from None
+        raise UsageError(
+            _("{path}: cannot read the roster: {why}").format(path=path, why=exc.strerror)
+        ) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -108,9 +145,9 @@ def read_roster(path: Path, _: Callable[[str], str]) -> Roster:
     name_col = _column(header, NAME_HEADERS)
     if number_col is None and name_col is None:
         raise UsageError(
-            _("{path}: the roster needs a column named 学号 (or student_id) and one named 姓名 (or name)").format(
-                path=path
-            )
+            _(
+                "{path}: the roster needs a column named 学号 (or student_id) and one named 姓名 (or name)"
+            ).format(path=path)
         )
     students = [
         Identity(

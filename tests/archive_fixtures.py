@@ -16,7 +16,6 @@ from pathlib import Path
 MARKER = b"Rar!\x1a\x07\x00"
 FILE_HEAD, MAIN_HEAD, END_HEAD = 0x74, 0x73, 0x7B
 LONG_BLOCK = 0x8000
-UNICODE_NAME = 0x0200
 HOST_UNIX = 3
 DOS_TIME = (2024 - 1980) << 25 | 3 << 21 | 1 << 16  # 2024-03-01 00:00
 
@@ -26,23 +25,31 @@ def _block(kind: int, flags: int, body: bytes) -> bytes:
     return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head
 
 
-def rar4(path: Path, files: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> Path:
-    """A RAR 4 archive of ``files`` (name -> bytes), stored; ``symlinks`` as Unix links."""
+def rar4(
+    path: Path, files: dict[str, bytes], *, symlinks: dict[str, str] | None = None, encoding: str = "utf-8"
+) -> Path:
+    """A RAR 4 archive of ``files`` (name -> bytes), stored; ``symlinks`` as Unix links.
+
+    Names are written as bytes in ``encoding`` with no Unicode flag, as an older WinRAR on a
+    Chinese Windows writes them in the machine's code page (``encoding="gbk"``)."""
     out = bytearray(MARKER)
     out += _block(MAIN_HEAD, 0, b"\0" * 6)
     members = [(name, data, 0o100644) for name, data in files.items()]
     members += [(name, target.encode(), 0o120777) for name, target in (symlinks or {}).items()]
     for name, data, mode in members:
-        encoded = name.encode("utf-8")
+        encoded = name.encode(encoding)
         flags = LONG_BLOCK
-        if not name.isascii():
-            # WinRAR's form for non-ASCII names: a byte name, NUL, then the compressed Unicode
-            # name; an empty compressed part means "same as the byte name", read as UTF-8 here.
-            flags |= UNICODE_NAME
-            encoded = encoded + b"\0"
         body = struct.pack(
-            "<IIBIIBBHI", len(data), len(data), HOST_UNIX, zlib.crc32(data), DOS_TIME, 20, 0x30,
-            len(encoded), mode,
+            "<IIBIIBBHI",
+            len(data),
+            len(data),
+            HOST_UNIX,
+            zlib.crc32(data),
+            DOS_TIME,
+            20,
+            0x30,
+            len(encoded),
+            mode,
         )
         out += _block(FILE_HEAD, flags, body + encoded) + data
     out += _block(END_HEAD, 0x4000, b"")
