@@ -544,7 +544,8 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
     if summary.kept_stale:
         lines.append(
             _(
-                "kept the outputs of students no longer among the submissions (they hold other files): {names}"
+                "kept the outputs of students no longer among the submissions "
+                "(they hold other files): {names}"
             ).format(names=", ".join(summary.kept_stale))
         )
     out = summary.out

@@ -217,7 +217,7 @@ def chinese_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpr
     roster = base / "roster.csv"
     lines = ["学号,姓名"] + [
         f"{n},{name}"
-        for n, name in zip(range(2023001, 2023008), "张三 李四 王五 赵六 孙七 周八 吴九".split(), strict=True)
+        for n, name in zip(range(2023001, 2023008), ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九"], strict=True)
     ]
     roster.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
     out = base / "out"
