@@ -215,7 +215,7 @@ def chinese_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpr
     gbk_zip(subs / "2023005孙七.zip", "作业/client.py", REF)
     (subs / "周八_2023006.rar").write_bytes(b"Rar!\x1a\x07\x00 cut short by the chat app")
     roster = base / "roster.csv"
-    names = "张三 李四 王五 赵六 孙七 周八 吴九".split()
+    names = ["张三", "李四", "王五", "赵六", "孙七", "周八", "吴九"]
     lines = ["学号,姓名"] + [f"{n},{name}" for n, name in zip(range(2023001, 2023008), names, strict=True)]
     roster.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
     out = base / "out"
