@@ -49,6 +49,10 @@ DETAILS: list[tuple[str, str]] = [
     ),
     (r"the program listens on port (?P<ports>[\d, ]+)", N_("the program listens on port {ports}")),
     (
+        r"listening on (?P<listening>[\d, ]+), expected (?P<expected>\d+)",
+        N_("listening on port {listening}, expected port {expected}"),
+    ),
+    (
         r"the student closed the connection before all bytes were sent",
         N_("your program closed the connection before all the bytes were sent"),
     ),

@@ -246,7 +246,7 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
         lambda f: (
             f.out.action in ("connect", "wait_listening")
             and "exited" not in (f.out.detail or "")
-            and "listens on" not in (f.out.detail or "")
+            and f.out.wrong_port is None
         ),
         lambda f, _: _(
             "Nothing was listening on port {port}. Your server must bind() to that port (from the "
@@ -255,11 +255,14 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     ),
     (
         "wrong-port",
-        lambda f: "listens on" in (f.out.detail or ""),
+        lambda f: f.out.wrong_port is not None,
         lambda f, _: _(
-            "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
-            "the command line."
-        ).format(detail=(f.out.detail or "").split("; ")[-1], port=f.outcome.port),
+            "Your server is listening on port {listening}, but this scenario expects port {expected}, "
+            "given on the command line."
+        ).format(
+            listening=", ".join(map(str, f.out.wrong_port.listening)) if f.out.wrong_port else "",
+            expected=f.out.wrong_port.expected if f.out.wrong_port else f.outcome.port,
+        ),
     ),
     (
         "server-exited",

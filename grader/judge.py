@@ -63,7 +63,7 @@ def _expectation(step: object, out: StepOutcome, lang: str) -> str:
             return _("no traceback on stderr")
         return _("stderr contains “{text}”").format(text=getattr(step, "contains", ""))
     if out.pattern and out.expected is None:
-        return (
+        return _pattern_words(step, out, lang) or (
             _("a line matching {pattern}").format(pattern=out.pattern)
             if "bytes" not in out.pattern
             else out.pattern
@@ -74,6 +74,14 @@ def _expectation(step: object, out: StepOutcome, lang: str) -> str:
             f"({describe_size(out.expected_size or len(out.expected))})"
         )
     return step_title(step, lang)
+
+
+def _pattern_words(step: object, out: StepOutcome, lang: str) -> str | None:
+    """The step's own description in place of its regex: a student reads "the time, as
+    HH:MM:SS", not ``^\\d{2}:\\d{2}:\\d{2}$``. None when the step has no description."""
+    if not getattr(step, "regex", None) or out.pattern != step.regex:  # type: ignore[attr-defined]
+        return None
+    return localize(getattr(step, "description", None), lang) or None
 
 
 def _local_difference(out: StepOutcome) -> int | None:
@@ -120,7 +128,9 @@ def _step_verdict(
         max_score=points,
         expected_bytes=out.expected,
         observed_bytes=out.observed,
-        expected=show_bytes(out.expected) if out.expected is not None else out.pattern,
+        expected=show_bytes(out.expected)
+        if out.expected is not None
+        else (_pattern_words(step, out, lang) or out.pattern),
         observed=show_bytes(out.observed) if out.observed is not None else detail_words(out.detail, lang),
         waited=out.waited,
         window_start=out.window_start,

@@ -52,6 +52,22 @@ class TerminalEvent(Fact):
     data: bytes
 
 
+class WrongPort(Fact):
+    """A server that listens, but not on the port the scenario gave it.
+
+    Known as soon as the port appears in the student's network namespace, so the step ends
+    at once instead of trying to connect until its deadline. One reason with typed
+    arguments (``wrong_port {expected, listening}``), made only in ``run.py``'s connect step.
+    """
+
+    code: Literal["wrong_port"] = "wrong_port"
+    expected: int
+    listening: list[int]
+
+    def detail(self) -> str:
+        return f"listening on {', '.join(map(str, self.listening))}, expected {self.expected}"
+
+
 class StepOutcome(Fact):
     """What one step waited for, what it saw, and whether the expectation was met."""
 
@@ -76,6 +92,8 @@ class StepOutcome(Fact):
     expected_size: int | None = None
     observed_size: int | None = None
     waited: float | None = None
+    wrong_port: WrongPort | None = None
+    """Set when a connect step ended because the server listens elsewhere."""
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.matching import find_output, first_difference, match_expect
-from grader.outcome import Outcome, ProcessEnd, StepOutcome
+from grader.outcome import Outcome, ProcessEnd, StepOutcome, WrongPort
 from grader.peer import (
     PeerConnection,
     accept,
@@ -53,6 +53,8 @@ from grader.spec import (
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
 
 NAMESPACE_DEFAULT_PORT = 5000
+WRONG_PORT_SCAN = 0.02
+"""Seconds of refused connects between two looks at where the student's server listens."""
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
 MAX_FILE_CHECK = 64 << 20
 
@@ -404,9 +406,8 @@ class ScenarioRun:
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         delay = 0.001
         attempts = 0
-        other: list[int] = []
-        # Reading /proc/net/tcp walks the kernel's whole socket table (ms each on a busy
-        # machine): look for a wrong port only once the server is late, not on every refusal.
+        # Reading /proc/net/tcp walks the kernel's socket table: look where the server listens
+        # every WRONG_PORT_SCAN seconds of refusals, not on every one.
         scanned_at = loop.time()
         while True:
             sock = self.sandbox.socket(family)
@@ -418,14 +419,17 @@ class ScenarioRun:
                 # reset during the handshake: the server closed its listener with this
                 # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
-                if loop.time() - scanned_at > 0.25:
-                    other, scanned_at = self._other_listening_ports(), loop.time()
                 out.detail = f"connection refused ({attempts} attempts)"
-                if other:
-                    out.detail += f"; the program listens on port {', '.join(map(str, other))}"
                 if self.exited.is_set():
                     out.detail = f"refused; the server had exited ({self.process_end.exit_code})"
                     raise StepFailed from None
+                if loop.time() - scanned_at > WRONG_PORT_SCAN:
+                    scanned_at = loop.time()
+                    elsewhere = self._listening_elsewhere()
+                    if elsewhere:  # known now: waiting longer cannot change it
+                        out.wrong_port = WrongPort(expected=self.outcome.port, listening=elsewhere)
+                        out.detail = out.wrong_port.detail()
+                        raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
                 # to every server scenario (a server is ready ~30 ms after it starts).
@@ -439,12 +443,14 @@ class ScenarioRun:
         out.detail = None
         self._open(name, sock)
 
-    def _other_listening_ports(self) -> list[int]:
-        """Ports the student listens on instead (namespace mode: only its own are visible)."""
+    def _listening_elsewhere(self) -> list[int]:
+        """Ports the student listens on while not on the scenario's (namespace mode: only its
+        own sockets are visible there); empty when it listens on the right one too."""
         proc = self.sandbox.process
         if self.ctx.mode != "namespace" or proc is None or self.exited.is_set():
             return []
-        return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
+        ports = listening_ports(proc.pid)
+        return [] if self.outcome.port in ports else sorted(ports)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
         proc = self.sandbox.process
