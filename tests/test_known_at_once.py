@@ -34,7 +34,7 @@ def test_a_server_on_the_wrong_port_ends_the_step_at_once_with_both_ports(lang: 
         assert f"listening on port 8080, but this scenario expects port {expected}" in first.message
     else:
         assert verdict.observed == f"在端口 8080 上监听，应为端口 {expected}"
-        assert f"你的服务器在端口 8080 上监听" in first.message
+        assert "你的服务器在端口 8080 上监听" in first.message
     assert [d.code for d in first.diagnoses][:1] == ["wrong-port"]
 
 

@@ -140,7 +140,8 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 
 
 @contextlib.contextmanager
-def _wheel(wheel: Path | None) -> Iterator[Path]:
+def wheel_for(wheel: Path | None) -> Iterator[Path]:
+    """The wheel given, checked, or one built from this source for the time of the export."""
     if wheel is not None:
         if not wheel.is_file() or wheel.suffix != ".whl":
             raise ExportError(f"{wheel}: not a wheel file")
@@ -160,7 +161,7 @@ def export_gradescope(
 ) -> Path:
     """Write Gradescope's autograder zip: ``setup.sh`` and ``run_autograder`` at its root."""
     load_assignment(assignment_dir)  # refuse to export a spec that does not load
-    with _wheel(wheel) as whl:
+    with wheel_for(wheel) as whl:
         buffer = out.with_name(f".{out.name}.tmp")
         try:
             with zipfile.ZipFile(buffer, "w") as zf:
@@ -255,7 +256,7 @@ def export_prairielearn(
     timeout = int(
         min(600, max(30, sum((s.timeout or assignment.timeouts.scenario) for s in assignment.scenarios) + 30))
     )
-    with _wheel(wheel) as whl:
+    with wheel_for(wheel) as whl:
         tests = out / "tests"
         (tests / "wheels").mkdir(parents=True, exist_ok=True)
         shutil.copy2(whl, tests / "wheels" / whl.name)
