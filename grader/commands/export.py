@@ -45,6 +45,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--image", default="prairielearn/grader-python", help="PrairieLearn grading image (prairielearn only)"
     )
+    p.add_argument(
+        "--no-vendor",
+        action="store_true",
+        help="prairielearn: do not put the dependencies' wheels in the question (the image must have them)",
+    )
+    p.add_argument(
+        "--pl-python",
+        metavar="X.Y",
+        default=None,
+        help="prairielearn: the grading image's Python version, for the vendored wheels (default: this one)",
+    )
     p.set_defaults(func=run)
 
 
@@ -69,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 lang=args.lang,
                 isolation=args.isolation,
                 image=args.image,
+                vendor=not args.no_vendor,
+                python_version=args.pl_python,
             )
     except ExportError as exc:
         raise UsageError(str(exc)) from None

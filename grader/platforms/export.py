@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,25 +101,45 @@ def _options(lang: str | None, isolation: str) -> str:
     return extra + (f" --lang {lang}" if lang else "")
 
 
+MIN_PYTHON = (3, 11)
+"""The grader needs asyncio.TaskGroup (Python 3.11)."""
+
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Gradescope runs this once, when the autograder image is built.
+# Gradescope runs this once, when the autograder image is built. Its default base image,
+# gradescope/autograder-base:ubuntu-22.04, has Python 3.10; the grader needs 3.11, which
+# Ubuntu 22.04 ships as the python3.11 package: use a python3 >= 3.11 when there is one,
+# else install python3.11 from the distribution (network is available at this stage).
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! python3 -m pip --version >/dev/null 2>&1; then
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+PY=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null \\
+        && "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        PY="$(command -v "$candidate")"
+        break
+    fi
+done
+if [ -z "$PY" ]; then
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3.11 python3.11-venv
+    PY=/usr/bin/python3.11
 fi
-# The grader that exported this autograder, and its dependencies.
-python3 -m pip install -q ./{wheel} || python3 -m pip install -q --break-system-packages ./{wheel}
-python3 -I -m grader --version
+# The grader that exported this autograder, and its dependencies, in a virtual environment
+# of its own (no clash with the image's packages; Debian and Ubuntu refuse system installs).
+"$PY" -m venv --system-site-packages "$ROOT/grader-venv"
+"$ROOT/grader-venv/bin/python" -m pip install -q ./{wheel}
+"$ROOT/grader-venv/bin/python" -I -m grader --version
 """
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this for every submission. It always leaves results/results.json.
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
-python3 -I -m grader platform-run --format gradescope --root "$ROOT"{options}
+PY="$ROOT/grader-venv/bin/python"
+[ -x "$PY" ] || PY=python3
+"$PY" -I -m grader platform-run --format gradescope --root "$ROOT"{options}
 code=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"
@@ -184,12 +205,19 @@ def export_gradescope(
 RUN_SH = """\
 #!/usr/bin/env bash
 # PrairieLearn's entry point for this question. It always leaves /grade/results/results.json.
+# Grading has no network: the grader and every dependency come from tests/wheels, installed
+# into a throwaway virtual environment, unless the image already holds the grader.
 ROOT="${{GRADE_ROOT:-/grade}}"
+PY=python3
 if ! python3 -I -c 'import grader' 2>/dev/null; then
-    python3 -m pip install -q --no-index --find-links "$ROOT/tests/wheels" socket-grader 2>/dev/null \\
-        || python3 -m pip install -q "$ROOT"/tests/wheels/{wheel}
+    VENV="$(mktemp -d)/venv"
+    if python3 -m venv "$VENV" \\
+        && "$VENV/bin/python" -m pip install -q --no-index --find-links "$ROOT/tests/wheels" \\
+            "$ROOT/tests/wheels/{wheel}"; then
+        PY="$VENV/bin/python"
+    fi
 fi
-python3 -I -m grader platform-run --format prairielearn --root "$ROOT"{options}
+"$PY" -I -m grader platform-run --format prairielearn --root "$ROOT"{options}
 code=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"
@@ -201,9 +229,33 @@ fi
 """
 
 
+def vendor_dependencies(wheel: Path, target: Path, python_version: str | None = None) -> None:
+    """Download the wheels of the grader's dependencies into ``target`` (needs the network now,
+    not at grading time). Binary wheels only, for ``python_version`` (default: this one) on
+    x86-64 Linux, so they install in the grading image with ``pip --no-index``."""
+    version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
+            "--python-version", version, "--platform", "manylinux2014_x86_64",
+            "--platform", "manylinux_2_17_x86_64", "--platform", "linux_x86_64",
+            "--implementation", "cp", "-d", str(target), str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
+        raise ExportError(
+            f"could not download the grader's dependencies for Python {version}: {last} "
+            "(or export with --no-vendor for an image that already has them)"
+        )
+
+
 def question_info(assignment: Assignment, lang: str | None, image: str, timeout: int) -> dict[str, object]:
     return {
-        "uuid": "00000000-0000-0000-0000-000000000000",
+        "uuid": str(uuid.uuid4()),  # PrairieLearn refuses two questions with one UUID
         "title": localize(assignment.title, lang or "en"),
         "topic": "Socket programming",
         "tags": ["socket-grader", assignment.id],
@@ -243,6 +295,8 @@ def export_prairielearn(
     lang: str | None = None,
     isolation: str = "auto",
     image: str = "prairielearn/grader-python",
+    vendor: bool = True,
+    python_version: str | None = None,
 ) -> Path:
     """Write a PrairieLearn question folder: ``info.json``, ``question.html`` and ``tests/``.
 
@@ -260,6 +314,8 @@ def export_prairielearn(
         tests = out / "tests"
         (tests / "wheels").mkdir(parents=True, exist_ok=True)
         shutil.copy2(whl, tests / "wheels" / whl.name)
+        if vendor:
+            vendor_dependencies(whl, tests / "wheels", python_version)
         for path, rel in assignment_files(assignment_dir):
             target = tests / ASSIGNMENT_DIR / rel
             target.parent.mkdir(parents=True, exist_ok=True)
