@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from grader.errors import SpecError
 from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, Generated, json_schema
+from grader.spec_hints import did_you_mean, spec_field_names, yaml_words
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml where PyYAML was built with it (parsing a spec in ~1 ms instead of ~30)."""
@@ -125,7 +126,7 @@ def yaml_model(
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([f"{where}: YAML syntax error: {problem}"]) from None
+        raise SpecError([f"{where}: {yaml_words(problem, getattr(exc, 'context', None))}"]) from None
     if not isinstance(data, dict):
         raise SpecError([f"{file}:1: {fields}"])
     try:
@@ -148,9 +149,16 @@ def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -
             message = message[own_path.end() :]
         line, path = _locate(root, loc)
         if error["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling)"
+            field = str(loc[-1]) if loc else ""
+            message = "unknown field" + (did_you_mean(field, spec_field_names()) or " (check its spelling)")
         elif error["type"] == "union_tag_invalid":
-            message = f"unknown step; steps are: {', '.join(STEP_ACTIONS)}"
+            tag = str((error.get("ctx") or {}).get("tag", "")).strip("'")
+            guess = did_you_mean(tag, STEP_ACTIONS)
+            message = f"unknown step {tag!r}{guess}; steps are: {', '.join(STEP_ACTIONS)}"
+        elif error["type"] == "union_tag_not_found":
+            keys = list(error["input"]) if isinstance(error.get("input"), dict) else []
+            guess = next((g for g in (did_you_mean(str(k), STEP_ACTIONS) for k in keys) if g), "")
+            message = f"a step must be one of: {', '.join(STEP_ACTIONS)}{guess}"
         text = f"{file}:{line}: {path or '(top)'}: {message}"
         if text not in seen:
             seen.add(text)
