@@ -43,6 +43,10 @@ def project_root() -> Path:
     return root
 
 
+def _pip(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, check=False)
+
+
 def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
     """Build the grader's wheel into ``out_dir`` from a temporary copy of the source."""
     source = source or project_root()
@@ -59,23 +63,7 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
         # Offline first, with the build tools already installed; where those are missing
         # (no ``wheel`` package), let pip fetch them into an isolated build environment.
         for isolation in (["--no-build-isolation"], []):
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "wheel",
-                    "--no-deps",
-                    *isolation,
-                    "-q",
-                    "-w",
-                    str(built),
-                    str(copy),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            proc = _pip("wheel", "--no-deps", *isolation, "-q", "-w", str(built), str(copy))
             if proc.returncode == 0:
                 break
         wheels = sorted(built.glob("*.whl"))
@@ -234,32 +222,12 @@ def vendor_dependencies(wheel: Path, target: Path, python_version: str | None = 
     not at grading time). Binary wheels only, for ``python_version`` (default: this one) on
     x86-64 Linux, so they install in the grading image with ``pip --no-index``."""
     version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--only-binary=:all:",
-            "--python-version",
-            version,
-            "--platform",
-            "manylinux2014_x86_64",
-            "--platform",
-            "manylinux_2_17_x86_64",
-            "--platform",
-            "linux_x86_64",
-            "--implementation",
-            "cp",
-            "-d",
-            str(target),
-            str(wheel),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    platforms = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "linux_x86_64")
+    proc = _pip(
+        "download", "-q", "--only-binary=:all:", "--python-version", version,
+        *(arg for name in platforms for arg in ("--platform", name)),
+        "--implementation", "cp", "-d", str(target), str(wheel),
+    )  # fmt: skip
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
         raise ExportError(
