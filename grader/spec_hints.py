@@ -49,8 +49,12 @@ def spec_field_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def yaml_words(problem: str, context: str | None = None) -> str:
-    """PyYAML's ``problem`` (and ``context``) as what to fix, keeping the original at the end."""
+def yaml_words(problem: str, context: str | None = None, line: str = "") -> str:
+    """PyYAML's ``problem`` (and ``context``) as what to fix, keeping the original at the end;
+    ``line`` is the spec's line the problem is on (PyYAML's C and Python parsers word a tab
+    differently, so the line itself tells)."""
+    if "\t" in line[: len(line) - len(line.lstrip())]:
+        return f"a tab character: YAML indents with spaces only (YAML: {problem})"
     text = " ".join(x for x in (context, problem) if x)
     for jargon, words in YAML_WORDS:
         if jargon in text:

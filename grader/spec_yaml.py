@@ -126,7 +126,9 @@ def yaml_model(
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([f"{where}: {yaml_words(problem, getattr(exc, 'context', None))}"]) from None
+        lines = text.splitlines()
+        line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        raise SpecError([f"{where}: {yaml_words(problem, getattr(exc, 'context', None), line)}"]) from None
     if not isinstance(data, dict):
         raise SpecError([f"{file}:1: {fields}"])
     try:
