@@ -8,6 +8,7 @@ field, in one line, with no traceback.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -215,6 +216,15 @@ def _child(node: yaml.Node | None, part: Any) -> tuple[int, yaml.Node] | None:
                 if found is not None:
                     return found
     return None
+
+
+SCHEMA_FILE = "assignment.schema.json"
+"""The schema's file beside a spec, named by the spec's first line (``$schema=assignment.schema.json``)."""
+
+
+def schema_text() -> str:
+    """The JSON Schema of ``assignment.yaml`` as the text ``grader schema`` prints and writes."""
+    return json.dumps(yaml_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def yaml_json_schema() -> dict[str, Any]:
