@@ -30,7 +30,7 @@ from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
 from grader.progress import PlainProgress, Progress
 from grader.results import GradeResult, read_json, write_atomic
-from grader.roster import Matched, identify, read_roster
+from grader.roster import Identity, Matched, identify, read_roster
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
 from grader.task import (
@@ -387,7 +387,9 @@ def run_batch(
             absent=who.absent,
             max_score=assignment.max_score,
         )
-        summary.index_written = write_index(out, summary.results, assignment, lang)
+        summary.index_written = write_index(
+            out, summary.results, assignment, lang, identities=who.identities, absent=who.absent
+        )
         summary.elapsed = time.monotonic() - started
         return summary
 
@@ -406,13 +408,22 @@ def _checked(done: TaskResult, tasks: dict[str, Task]) -> TaskResult:
         )
 
 
-def write_index(out: Path, results: list[GradeResult], assignment: Assignment, lang: str) -> bool:
+def write_index(
+    out: Path,
+    results: list[GradeResult],
+    assignment: Assignment,
+    lang: str,
+    *,
+    identities: dict[str, Identity] | None = None,
+    absent: list[Identity] | None = None,
+) -> bool:
     try:
         from grader.report import render_index
     except ImportError:
         return False
     links = {r.student: f"{quote(r.student)}/{REPORT_FILE}" for r in results}
-    html = render_index(results, links, title=localize(assignment.title, lang), lang=lang)
+    title = localize(assignment.title, lang)
+    html = render_index(results, links, title=title, lang=lang, identities=identities, absent=absent)
     write_atomic(out / "index.html", html)
     return True
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -275,6 +276,23 @@ def test_the_unreadable_one_is_in_the_index_and_the_old_folder_is_gone(chinese_c
     assert "周八_2023006" in index and "不是可以读取的 rar 压缩包" in index
     assert not (out / "old_name").exists()
     assert "old_name" in run.stdout
+
+
+def test_the_index_shows_number_and_name_and_who_sent_nothing(chinese_class) -> None:
+    out, _run = chinese_class
+    index = (out / "index.html").read_text(encoding="utf-8")
+    header = r"<th[^>]*><button[^>]*>{}</button></th>"
+    assert re.search(header.format("学号") + r"\s*" + header.format("姓名"), index)
+    shown = re.findall(r'<td class="number"[^>]*>([^<]*)</td><td class="name"[^>]*>([^<]*)</td>', index)
+    assert sorted(shown) == [
+        ("2023001", "张三"),
+        ("2023002", "李四"),
+        ("2023003", "王五"),
+        ("2023004", "赵六"),
+        ("2023005", "孙七"),
+        ("2023006", "周八"),
+    ]
+    assert "名单上未提交的学生：2023007 吴九" in index
 
 
 def test_the_gradebook_as_an_excel_workbook(chinese_class) -> None:
