@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from grader.i18n import N_
 from grader.spec import Assignment, StrictModel
 from grader.spec_yaml import SpecError, load_yaml_model
 
@@ -81,8 +82,8 @@ def load_manifest(folder: Path, assignment: Assignment | None = None) -> Manifes
         file,
         Manifest,
         context=context,
-        missing="it lists the reference solution and buggy submissions; `grader new` writes one",
-        fields="the manifest must be a mapping of fields (reference, reference_runs, buggy)",
+        missing=N_("it lists the reference solution and buggy submissions; `grader new` writes one"),
+        fields=N_("the manifest must be a mapping of fields (reference, reference_runs, buggy)"),
     )
 
 

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from grader.errors import SpecError
+from grader.errors import SpecError, Words
+from grader.i18n import N_
 from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, Generated, json_schema
-from grader.spec_hints import did_you_mean, spec_field_names, yaml_words
+from grader.spec_hints import did_you_mean, pydantic_words, spec_field_names, validator_words, yaml_words
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml where PyYAML was built with it (parsing a spec in ~1 ms instead of ~30)."""
@@ -33,8 +34,8 @@ def spec_path(path: Path) -> Path:
     return path / SPEC_FILE if path.is_dir() else path
 
 
-SPEC_MISSING = f"an assignment folder holds {SPEC_FILE}"
-SPEC_FIELDS = "the spec must be a mapping of fields (id, title, role, ...)"
+SPEC_MISSING = N_("an assignment folder holds assignment.yaml")
+SPEC_FIELDS = N_("the spec must be a mapping of fields (id, title, role, ...)")
 
 
 def load_assignment(path: Path) -> Assignment:
@@ -112,9 +113,11 @@ def read_yaml_text(file: Path, *, missing: str) -> str:
     try:
         return file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([f"{file}: no such file ({missing})"]) from None
+        raise SpecError(
+            [Words(N_("{file}: no such file ({missing})"), {"file": file, "missing": Words(missing)})]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([f"{file}: cannot read: {exc}"]) from None
+        raise SpecError([Words(N_("{file}: cannot read: {error}"), {"file": file, "error": exc})]) from None
 
 
 def yaml_model(
@@ -129,9 +132,10 @@ def yaml_model(
         problem = getattr(exc, "problem", None) or str(exc)
         lines = text.splitlines()
         line = lines[mark.line] if mark and mark.line < len(lines) else ""
-        raise SpecError([f"{where}: {yaml_words(problem, getattr(exc, 'context', None), line)}"]) from None
+        worded = yaml_words(problem, getattr(exc, "context", None), line)
+        raise SpecError([Words("{where}: {problem}", {"where": where, "problem": worded})]) from None
     if not isinstance(data, dict):
-        raise SpecError([f"{file}:1: {fields}"])
+        raise SpecError([Words("{where}: {problem}", {"where": f"{file}:1", "problem": Words(fields)})])
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
@@ -140,7 +144,7 @@ def yaml_model(
         raise SpecError(list(_describe_errors(file, node, exc))) from None
 
 
-def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -> Iterable[str]:
+def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -> Iterable[Words]:
     seen: set[str] = set()
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
@@ -151,20 +155,31 @@ def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -
             loc = loc + _parse_path(own_path.group(1))
             message = message[own_path.end() :]
         line, path = _locate(root, loc)
+        steps = ", ".join(STEP_ACTIONS)
+        worded: Words
         if error["type"] == "extra_forbidden":
             field = str(loc[-1]) if loc else ""
-            message = "unknown field" + (did_you_mean(field, spec_field_names()) or " (check its spelling)")
+            guess = did_you_mean(field, spec_field_names()) or Words(N_(" (check its spelling)"))
+            worded = Words(N_("unknown field{guess}"), {"guess": guess})
         elif error["type"] == "union_tag_invalid":
             tag = str((error.get("ctx") or {}).get("tag", "")).strip("'")
-            guess = did_you_mean(tag, STEP_ACTIONS)
-            message = f"unknown step {tag!r}{guess}; steps are: {', '.join(STEP_ACTIONS)}"
+            guess = did_you_mean(tag, STEP_ACTIONS) or ""
+            worded = Words(
+                N_("unknown step {tag}{guess}; steps are: {steps}"),
+                {"tag": repr(tag), "guess": guess, "steps": steps},
+            )
         elif error["type"] == "union_tag_not_found":
             keys = list(error["input"]) if isinstance(error.get("input"), dict) else []
             guess = next((g for g in (did_you_mean(str(k), STEP_ACTIONS) for k in keys) if g), "")
-            message = f"a step must be one of: {', '.join(STEP_ACTIONS)}{guess}"
-        text = f"{file}:{line}: {path or '(top)'}: {message}"
-        if text not in seen:
-            seen.add(text)
+            worded = Words(N_("a step must be one of: {steps}{guess}"), {"steps": steps, "guess": guess})
+        elif error["type"] == "value_error":
+            worded = validator_words(message)
+        else:
+            worded = pydantic_words(error)
+        where = f"{file}:{line}: {path or '(top)'}"
+        text = Words("{where}: {problem}", {"where": where, "problem": worded})
+        if str(text) not in seen:
+            seen.add(str(text))
             yield text
 
 

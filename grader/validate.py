@@ -150,14 +150,14 @@ def lost_scenarios(result: GradeResult) -> tuple[list[str], list[str]]:
     return lost, errors
 
 
-def prepare_report(folder: Path, runs: int | None = None) -> AssignmentReport:
+def prepare_report(folder: Path, runs: int | None = None, lang: str = "en") -> AssignmentReport:
     """Load spec and manifest and list the runs to make; problems end up in ``problems``."""
     report = AssignmentReport(folder=folder)
     try:
         report.assignment = load_assignment(folder)
         report.manifest = load_manifest(folder, report.assignment)
     except SpecError as exc:
-        report.problems = exc.problems
+        report.problems = exc.lines(lang)
         return report
     manifest = report.manifest
     reference = resolve(folder, manifest.reference)
@@ -233,7 +233,7 @@ async def validate_async(
 ) -> list[AssignmentReport]:
     """Validate every assignment folder; all runs of all folders share one pool of slots."""
     options = options or ValidateOptions()
-    reports = [prepare_report(folder, options.runs) for folder in folders]
+    reports = [prepare_report(folder, options.runs, options.lang) for folder in folders]
     slots = asyncio.Semaphore(options.jobs or 4 * (os.cpu_count() or 2))
 
     async def one(report: AssignmentReport) -> None:

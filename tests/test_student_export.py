@@ -87,3 +87,35 @@ def test_the_students_export_must_be_a_zip(tmp_path: Path, wheel: Path) -> None:
         "zh",
     )
     assert made.returncode == 2 and "必须是 .zip 文件" in made.stderr
+
+
+@pytest.mark.parametrize(("lang", "not_zip", "not_empty", "not_wheel"), [
+    ("en", "the Gradescope autograder must be a .zip file",
+     "already exists and is not empty; choose a new folder", "not a wheel file"),
+    ("zh", "Gradescope 自动评分包必须是 .zip 文件", "已存在且不是空的；请换一个新文件夹", "不是 wheel 文件"),
+])  # fmt: skip
+def test_export_errors_in_the_teachers_language(
+    tmp_path: Path, lang: str, not_zip: str, not_empty: str, not_wheel: str
+) -> None:
+    hello = str(ASSIGNMENTS / "hello-client")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "info.json").write_text("{}")
+    (tmp_path / "grader.txt").write_text("not a wheel")
+    cases = [
+        (["gradescope", hello, "-o", str(tmp_path / "autograder.tar")], not_zip),
+        (["prairielearn", hello, "-o", str(tmp_path / "taken")], not_empty),
+        (
+            ["gradescope", hello, "-o", str(tmp_path / "a.zip"), "--wheel", str(tmp_path / "grader.txt")],
+            not_wheel,
+        ),
+    ]
+    for args, words in cases:
+        run = subprocess.run(
+            [sys.executable, "-m", "grader", "export", *args, "--lang", lang],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 2, run.stderr
+        assert words in run.stderr, run.stderr

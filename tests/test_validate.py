@@ -141,7 +141,7 @@ def test_a_bad_manifest_is_a_clear_error_with_file_and_line(tmp_path, capsys):
     [
         ("reference: ok.py\nbuggy: [1, 2\n", "manifest.yaml:3: YAML syntax error"),
         ("- reference.py\n", "manifest.yaml:1: the manifest must be a mapping of fields"),
-        ("buggy: []\n", "manifest.yaml:1: reference: Field required"),
+        ("buggy: []\n", "manifest.yaml:1: reference: a required field is missing"),
     ],
 )
 def test_manifest_syntax_and_shape_errors(tmp_path, text, message):

@@ -60,15 +60,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.i18n import default_lang, gettext_for
     from grader.platforms.export import ExportError, export_gradescope, export_prairielearn
 
     started = time.monotonic()
+    lang = args.lang or default_lang()
+    _ = gettext_for(lang)
     try:
         if args.platform == "student":
             return _student(args, started)
         if args.platform == "gradescope":
             if args.output.suffix != ".zip":
-                raise UsageError(f"{args.output}: the Gradescope autograder must be a .zip file")
+                raise UsageError(
+                    _("{path}: the Gradescope autograder must be a .zip file").format(path=args.output)
+                )
             out = export_gradescope(
                 args.assignment, args.output, wheel=args.wheel, lang=args.lang, isolation=args.isolation
             )
@@ -84,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
                 python_version=args.pl_python,
             )
     except ExportError as exc:
-        raise UsageError(str(exc)) from None
-    print(f"wrote {out} ({time.monotonic() - started:.1f} s)")
+        raise UsageError(exc.render(lang)) from None
+    print(_("wrote {out} ({seconds:.1f} s)").format(out=out, seconds=time.monotonic() - started))
     return 0
 
 

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grader
+from grader.errors import Words, words
+from grader.i18n import N_
 from grader.platforms.layout import ASSIGNMENT_DIR
 from grader.results import write_atomic
 from grader.spec import Assignment, localize
@@ -32,14 +34,21 @@ ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 class ExportError(Exception):
-    """The export could not be made; the message says what to fix."""
+    """The export could not be made; the message says what to fix, in the teacher's language."""
+
+    def __init__(self, message: str | Words):
+        self.words = words(message)
+        super().__init__(str(self.words))
+
+    def render(self, lang: str = "en") -> str:
+        return self.words.render(lang)
 
 
 def project_root() -> Path:
     """The source tree this grader runs from (an installed wheel has none)."""
     root = Path(grader.__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():
-        raise ExportError("this grader was installed without its source; pass --wheel FILE")
+        raise ExportError(Words(N_("this grader was installed without its source; pass --wheel FILE")))
     return root
 
 
@@ -69,7 +78,7 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
         wheels = sorted(built.glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             last = (proc.stderr.strip().splitlines() or ["pip wheel failed"])[-1]
-            raise ExportError(f"could not build the grader's wheel: {last}")
+            raise ExportError(Words(N_("could not build the grader's wheel: {error}"), {"error": last}))
         target = out_dir / wheels[0].name
         shutil.copy2(wheels[0], target)
         return target
@@ -153,7 +162,7 @@ def wheel_for(wheel: Path | None) -> Iterator[Path]:
     """The wheel given, checked, or one built from this source for the time of the export."""
     if wheel is not None:
         if not wheel.is_file() or wheel.suffix != ".whl":
-            raise ExportError(f"{wheel}: not a wheel file")
+            raise ExportError(Words(N_("{path}: not a wheel file"), {"path": wheel}))
         yield wheel
         return
     with tempfile.TemporaryDirectory(prefix="grader-export-") as tmp:
@@ -231,8 +240,13 @@ def vendor_dependencies(wheel: Path, target: Path, python_version: str | None = 
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
         raise ExportError(
-            f"could not download the grader's dependencies for Python {version}: {last} "
-            "(or export with --no-vendor for an image that already has them)"
+            Words(
+                N_(
+                    "could not download the grader's dependencies for Python {version}: {error} "
+                    "(or export with --no-vendor for an image that already has them)"
+                ),
+                {"version": version, "error": last},
+            )
         )
 
 
@@ -289,7 +303,9 @@ def export_prairielearn(
     """
     assignment = load_assignment(assignment_dir)
     if out.exists() and any(out.iterdir()):
-        raise ExportError(f"{out}: already exists and is not empty; choose a new folder")
+        raise ExportError(
+            Words(N_("{path}: already exists and is not empty; choose a new folder"), {"path": out})
+        )
     timeout = int(
         min(600, max(30, sum((s.timeout or assignment.timeouts.scenario) for s in assignment.scenarios) + 30))
     )
