@@ -69,3 +69,6 @@ class SpecError(Exception):
 
     def lines(self, lang: str = "en") -> list[str]:
         return [w.render(lang) for w in self.words]
+
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Words]]]:
+        return SpecError, (self.words,)  # a worker's error reaches the driver whole

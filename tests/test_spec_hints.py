@@ -136,3 +136,15 @@ def test_the_command_line_shows_spec_errors_in_the_chosen_language(
     )
     assert run.returncode == 2, run.stderr
     assert words in run.stderr
+
+
+def test_a_spec_error_travels_from_a_worker_whole(tmp_path: Path) -> None:
+    """Workers send their errors back pickled; the words must survive, in both languages."""
+    import pickle
+
+    (tmp_path / "assignment.yaml").write_text(STEPS + "      - connect\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_assignment(tmp_path)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert again.problems == caught.value.problems
+    assert again.lines("zh") == caught.value.lines("zh")
