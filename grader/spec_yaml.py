@@ -117,7 +117,9 @@ def read_yaml_text(file: Path, *, missing: str) -> str:
             [Words(N_("{file}: no such file ({missing})"), {"file": file, "missing": Words(missing)})]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Words(N_("{file}: cannot read: {error}"), {"file": file, "error": str(exc)})]) from None
+        raise SpecError(
+            [Words(N_("{file}: cannot read: {error}"), {"file": file, "error": str(exc)})]
+        ) from None
 
 
 def yaml_model(
