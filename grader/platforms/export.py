@@ -125,8 +125,11 @@ if [ -z "$PY" ]; then
 fi
 # The grader that exported this autograder, and its dependencies, in a virtual environment
 # of its own (no clash with the image's packages; Debian and Ubuntu refuse system installs).
+# An image's own grader (same version, so pip would call it "already satisfied") must not
+# stand in for the exported one: the wheel itself is always put into the venv.
 "$PY" -m venv --system-site-packages "$ROOT/grader-venv"
 "$ROOT/grader-venv/bin/python" -m pip install -q ./{wheel}
+"$ROOT/grader-venv/bin/python" -m pip install -q --force-reinstall --no-deps ./{wheel}
 "$ROOT/grader-venv/bin/python" -I -m grader --version
 """
 
