@@ -16,21 +16,26 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.i18n import N_, gettext_for
+from grader.messages import Code, msg
 from grader.results import GradeResult, write_atomic
 from grader.roster import Identity
+from grader.words import say
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = {
-    "student": N_("student"),
-    "number": N_("number"),
-    "name": N_("name"),
-    "score": N_("score"),
-    "max_score": N_("max_score"),
-    "status": N_("status"),
-    "note": N_("note"),
+    "student": Code.COLUMN_STUDENT,
+    "number": Code.COLUMN_NUMBER,
+    "name": Code.COLUMN_NAME,
+    "score": Code.COLUMN_SCORE,
+    "max_score": Code.COLUMN_MAX_SCORE,
+    "status": Code.COLUMN_STATUS,
+    "note": Code.COLUMN_NOTE,
 }
-STATUSES = {"graded": N_("graded"), "not_graded": N_("not_graded"), "no_submission": N_("no_submission")}
+STATUSES = {
+    "graded": Code.STATUS_GRADED,
+    "not_graded": Code.STATUS_NOT_GRADED,
+    "no_submission": Code.STATUS_NO_SUBMISSION,
+}
 
 
 def _cell(value: str) -> str:
@@ -46,16 +51,15 @@ def gradebook_rows(
     results: Sequence[GradeResult],
     scenario_ids: Sequence[str],
     notes: dict[str, str] | None = None,
-    *,
     lang: str = "en",
+    *,
     identities: dict[str, Identity] | None = None,
     absent: Sequence[Identity] = (),
     max_score: float | None = None,
 ) -> list[list[str]]:
-    _ = gettext_for(lang)
     notes = notes or {}
     identities = identities or {}
-    h = {key: _(text) for key, text in HEADERS.items()}
+    h = {key: say(msg(code), lang) for key, code in HEADERS.items()}
     rows = [
         [
             h["student"],
@@ -73,7 +77,7 @@ def gradebook_rows(
         graded = r.status == "graded"
         who = identities.get(r.student, Identity())
         cells = [_num(by_id[i].score) if graded and i in by_id else "" for i in scenario_ids]
-        note = (r.not_graded_reason or "") if not graded else ""
+        note = say(r.not_graded_reason, lang) if not graded else ""
         extra = notes.get(r.student, "")
         note = "; ".join(x for x in (note, extra) if x)
         rows.append(
@@ -84,7 +88,7 @@ def gradebook_rows(
                 _num(r.score) if graded else "",
                 _num(r.max_score),
                 *cells,
-                _(STATUSES[r.status]),
+                say(msg(STATUSES[r.status]), lang),
                 _cell(note),
             ]
         )
@@ -98,7 +102,7 @@ def gradebook_rows(
                 "",
                 _num(top),
                 *["" for _i in scenario_ids],
-                _(STATUSES["no_submission"]),
+                say(msg(STATUSES["no_submission"]), lang),
                 "",
             ]
         )
@@ -143,10 +147,16 @@ def write_gradebook(
     results: Sequence[GradeResult],
     scenario_ids: Sequence[str],
     notes: dict[str, str] | None = None,
-    **options: object,
+    lang: str = "en",
+    *,
+    identities: dict[str, Identity] | None = None,
+    absent: Sequence[Identity] = (),
+    max_score: float | None = None,
 ) -> None:
-    """``grades.csv`` at ``path`` and, with openpyxl, ``grades.xlsx`` beside it."""
-    rows = gradebook_rows(results, scenario_ids, notes, **options)  # type: ignore[arg-type]
+    """``grades.csv`` at ``path`` and, with openpyxl, ``grades.xlsx`` beside it, in ``lang``."""
+    rows = gradebook_rows(
+        results, scenario_ids, notes, lang, identities=identities, absent=absent, max_score=max_score
+    )
     write_atomic(path, gradebook_csv(rows))
     xlsx = gradebook_xlsx(rows)
     if xlsx is not None:

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.messages import Code, Message
+
 Direction = Literal["to_student", "from_student"]
 ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
 Stream = Literal["stdout", "stderr", "stdin", "prompt"]
@@ -52,22 +54,6 @@ class TerminalEvent(Fact):
     data: bytes
 
 
-class WrongPort(Fact):
-    """A server that listens, but not on the port the scenario gave it.
-
-    Known as soon as the port appears in the student's network namespace, so the step ends
-    at once instead of trying to connect until its deadline. One reason with typed
-    arguments (``wrong_port {expected, listening}``), made only in ``run.py``'s connect step.
-    """
-
-    code: Literal["wrong_port"] = "wrong_port"
-    expected: int
-    listening: list[int]
-
-    def detail(self) -> str:
-        return f"listening on {', '.join(map(str, self.listening))}, expected {self.expected}"
-
-
 class StepOutcome(Fact):
     """What one step waited for, what it saw, and whether the expectation was met."""
 
@@ -83,8 +69,11 @@ class StepOutcome(Fact):
     """A regex, a length or a description, when the expectation is not one fixed string."""
     observed: bytes | None = None
     """What arrived during the step (or everything unread, on failure)."""
-    detail: str | None = None
-    """A short machine-made fact, e.g. ``eof``, ``rst``, ``refused``, ``exit 1``, ``extra bytes``."""
+    reason: Message | None = None
+    """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
+    ``exit_code {code: 1}``, ``listens_on_wrong_port {expected, listening}``: a connect step
+    ends with it at once, as soon as the server is seen listening elsewhere); several facts
+    together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0
@@ -92,8 +81,6 @@ class StepOutcome(Fact):
     expected_size: int | None = None
     observed_size: int | None = None
     waited: float | None = None
-    wrong_port: WrongPort | None = None
-    """Set when a connect step ended because the server listens elsewhere."""
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
 
@@ -101,8 +88,10 @@ class StepOutcome(Fact):
 class ProcessEnd(Fact):
     exit_code: int | None = None
     signal: int | None = None
-    killed_by_grader: str | None = None
-    """Why the grader ended it, if it did: ``scenario timeout``, ``scenario over``, ``output limit``."""
+    killed_by_grader: (
+        Literal[Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT] | None
+    ) = None
+    """Why the grader ended it, if it did (the values are ``output limit``, ``scenario over``, ...)."""
     cpu_seconds: float | None = None
     limit: str | None = None
     """The resource limit the program ran into, when the sandbox can tell: ``memory``,
@@ -133,8 +122,12 @@ class Outcome(Fact):
     files: dict[str, bytes | None] = {}
     """Files the scenario checked, as found after the run (``None``: missing)."""
     duration: float = 0.0
-    grader_error: str | None = None
+    grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
+
+    def has(self, code: Code) -> bool:
+        """Whether any step's reason is (or includes) ``code``."""
+        return any(step_has(s, code) for s in self.steps)
 
     @property
     def bind_failed(self) -> bool:
@@ -148,3 +141,18 @@ class Outcome(Fact):
         return b"".join(
             e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
         )
+
+
+def reason_codes(reason: Message | None) -> list[Code]:
+    """The codes of a reason, with those of the facts it joins."""
+    if reason is None:
+        return []
+    if reason.code is Code.FACTS:
+        parts = reason.args["facts"]
+        return [c for part in parts if isinstance(part, Message) for c in reason_codes(part)]  # type: ignore[union-attr]
+    return [reason.code]
+
+
+def step_has(out: StepOutcome, code: Code) -> bool:
+    """Whether the step's reason is (or includes) ``code``: how the judge reads a reason."""
+    return code in reason_codes(out.reason)

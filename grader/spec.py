@@ -12,7 +12,7 @@ import functools
 import hashlib
 import random
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,8 @@ from pydantic import (
     PositiveInt,
     model_validator,
 )
+
+from grader.messages import Code, Invalid, Message, either, msg, own_words
 
 Lang = Literal["en", "zh"]
 LocalText = str | dict[Lang, str]
@@ -112,7 +114,11 @@ class Payload(StrictModel):
     def _exactly_one_source(self) -> Payload:
         given = [name for name in ("text", "hex", "generate") if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of text, hex or generate (got {given or 'none'})")
+            raise Invalid(
+                Code.GOT,
+                text=msg(Code.ONE_OF_FIELDS, choices=either(["text", "hex", "generate"])),
+                got=str(given or "none"),
+            )
         if self.hex is not None:
             bytes.fromhex(self.hex)  # raises ValueError naming the bad digit
         return self
@@ -140,6 +146,13 @@ class StepBase(StrictModel):
     """Points for passing this step, on top of the scenario's own points."""
     timeout: PositiveFloat | None = None
     """Seconds the step may take (default: the assignment's ``timeouts.step``)."""
+    title_code: ClassVar[Code]
+    """What the step is called when the spec gives no ``description`` (each step class sets it)."""
+
+    @property
+    def title(self) -> Message:
+        """The step's name in reports: the spec's own words, else the step kind's title."""
+        return own_words(self.description) if self.description else msg(self.title_code)
 
 
 class NetStep(StepBase):
@@ -151,6 +164,7 @@ class Accept(NetStep):
     """Wait for the student's client to connect to the reference server."""
 
     action: Literal["accept"]
+    title_code: ClassVar[Code] = Code.TITLE_ACCEPT
 
 
 class Connect(NetStep):
@@ -161,18 +175,21 @@ class Connect(NetStep):
     """
 
     action: Literal["connect"]
+    title_code: ClassVar[Code] = Code.TITLE_CONNECT
 
 
 class WaitListening(NetStep):
     """Wait until the student's server listens, without connecting to it."""
 
     action: Literal["wait_listening"]
+    title_code: ClassVar[Code] = Code.TITLE_WAIT_LISTENING
 
 
 class Send(NetStep, Payload):
     """Send bytes, whole or in pieces with pauses (TCP is a byte stream)."""
 
     action: Literal["send"]
+    title_code: ClassVar[Code] = Code.TITLE_SEND
     chunks: PositiveInt | list[PositiveInt] | None = None
     """Send in pieces: how many equal pieces, or a list of their sizes in bytes."""
     delay: NonNegativeFloat = 0.0
@@ -189,6 +206,7 @@ class Expect(NetStep):
     """
 
     action: Literal["expect"]
+    title_code: ClassVar[Code] = Code.TITLE_EXPECT
     text: str | None = None
     """Exactly these bytes, written as text (encoded with ``encoding``)."""
     hex: str | None = None
@@ -214,10 +232,8 @@ class Expect(NetStep):
             n for n in ("text", "hex", "generate", "line", "regex", "length") if getattr(self, n) is not None
         ] + (["anything"] if self.anything else [])
         if len(modes) != 1 and not (self.until_eof and not modes):
-            raise ValueError(
-                "give exactly one of text, hex, generate, line, regex, length or anything"
-                f" (got {modes or 'none'})"
-            )
+            choices = either(["text", "hex", "generate", "line", "regex", "length", "anything"])
+            raise Invalid(Code.GOT, text=msg(Code.ONE_OF_FIELDS, choices=choices), got=str(modes or "none"))
         if self.regex is not None:
             re.compile(self.regex.encode(self.encoding))
         if self.hex is not None:
@@ -238,30 +254,35 @@ class ExpectEof(NetStep):
     """The student closes its side (FIN); bytes before it are reported as extra."""
 
     action: Literal["expect_eof"]
+    title_code: ClassVar[Code] = Code.TITLE_EXPECT_EOF
 
 
 class Shutdown(NetStep):
     """Half-close: the peer stops sending (FIN) but keeps reading."""
 
     action: Literal["shutdown"]
+    title_code: ClassVar[Code] = Code.TITLE_SHUTDOWN
 
 
 class Close(NetStep):
     """Close the connection: the student reads end of stream (FIN) after all that was sent."""
 
     action: Literal["close"]
+    title_code: ClassVar[Code] = Code.TITLE_CLOSE
 
 
 class Reset(NetStep):
     """Abort the connection with RST (SO_LINGER 0)."""
 
     action: Literal["reset"]
+    title_code: ClassVar[Code] = Code.TITLE_RESET
 
 
 class Pause(StepBase):
     """A delay the scenario asks for (e.g. a slow client); never used to wait for events."""
 
     action: Literal["pause"]
+    title_code: ClassVar[Code] = Code.TITLE_PAUSE
     seconds: PositiveFloat
     """How long to wait, in seconds."""
 
@@ -270,6 +291,7 @@ class Parallel(StepBase):
     """Run ``copies`` clients at once, each through ``steps``; ``{i}`` in texts is the copy."""
 
     action: Literal["parallel"]
+    title_code: ClassVar[Code] = Code.TITLE_PARALLEL
     copies: Annotated[int, Field(ge=1, le=64)]
     """How many clients run the steps at the same time (1 to 64)."""
     steps: list[Annotated[NetworkStep, Field(discriminator="action")]]
@@ -280,6 +302,7 @@ class Prompt(StepBase):
     """The program shows an ``input()`` prompt; prompts are not counted as its answer."""
 
     action: Literal["prompt"]
+    title_code: ClassVar[Code] = Code.TITLE_PROMPT
     text: str | None = None
     """The prompt exactly, e.g. ``请输入：``."""
     regex: str | None = None
@@ -288,7 +311,7 @@ class Prompt(StepBase):
     @model_validator(mode="after")
     def _one_pattern(self) -> Prompt:
         if (self.text is None) == (self.regex is None):
-            raise ValueError("give exactly one of text or regex")
+            raise Invalid(Code.ONE_OF_FIELDS, choices=either(["text", "regex"]))
         return self
 
 
@@ -296,6 +319,7 @@ class Output(StepBase):
     """The program prints something (searched from where the last terminal step stopped)."""
 
     action: Literal["output"]
+    title_code: ClassVar[Code] = Code.TITLE_OUTPUT
     text: str | None = None
     """Text the program prints, anywhere after what earlier terminal steps read."""
     regex: str | None = None
@@ -306,7 +330,7 @@ class Output(StepBase):
     @model_validator(mode="after")
     def _one_pattern(self) -> Output:
         if sum(x is not None for x in (self.text, self.regex, self.line)) != 1:
-            raise ValueError("give exactly one of text, regex or line")
+            raise Invalid(Code.ONE_OF_FIELDS, choices=either(["text", "regex", "line"]))
         if self.regex is not None:
             re.compile(self.regex)
         return self
@@ -316,6 +340,7 @@ class Type(StepBase):
     """Type a line into the program's stdin."""
 
     action: Literal["type"]
+    title_code: ClassVar[Code] = Code.TITLE_TYPE
     text: str
     """What is typed."""
     newline: bool = True
@@ -326,12 +351,14 @@ class CloseStdin(StepBase):
     """Close the program's input, as Ctrl-D does: ``input()`` raises EOFError."""
 
     action: Literal["close_stdin"]
+    title_code: ClassVar[Code] = Code.TITLE_CLOSE_STDIN
 
 
 class Exit(StepBase):
     """The program exits; ``code`` is a number, ``nonzero`` or ``any``."""
 
     action: Literal["exit"]
+    title_code: ClassVar[Code] = Code.TITLE_EXIT
     code: int | Literal["nonzero", "any"] = 0
     """The exit status: a number, ``nonzero`` (any failure) or ``any``."""
     stdin_open: bool = False
@@ -343,6 +370,7 @@ class Stderr(StepBase):
     """Checks on what the program wrote to stderr (read once it has exited)."""
 
     action: Literal["stderr"]
+    title_code: ClassVar[Code] = Code.TITLE_STDERR
     no_traceback: bool = False
     """The program must not print a Python traceback."""
     contains: str | None = None
@@ -353,6 +381,7 @@ class FileCheck(StepBase):
     """A file the program saved in its working folder has exactly these bytes."""
 
     action: Literal["file"]
+    title_code: ClassVar[Code] = Code.TITLE_FILE
     path: str
     """The file's path, relative to the program's working folder."""
     text: str | None = None
@@ -369,9 +398,9 @@ class FileCheck(StepBase):
     @model_validator(mode="after")
     def _safe_path(self) -> FileCheck:
         if self.path.startswith("/") or ".." in self.path.split("/"):
-            raise ValueError("path must stay inside the submission's folder")
+            raise Invalid(Code.PATH_OUTSIDE_SUBMISSION)
         if not self.absent and sum(x is not None for x in (self.text, self.hex, self.generate)) != 1:
-            raise ValueError("give exactly one of text, hex or generate (or absent: true)")
+            raise Invalid(Code.ONE_OF_FIELDS_OR_ABSENT, choices=either(["text", "hex", "generate"]))
         return self
 
     def expected_bytes(self) -> bytes | None:
@@ -382,29 +411,20 @@ class FileCheck(StepBase):
 
 NetworkStep = Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
-AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
+AnyStepModel = NetworkStep | Parallel | TerminalStep
+AnyStep = Annotated[AnyStepModel, Field(discriminator="action")]
 
-STEP_ACTIONS: tuple[str, ...] = (
-    "accept",
-    "connect",
-    "wait_listening",
-    "send",
-    "expect",
-    "expect_eof",
-    "shutdown",
-    "close",
-    "reset",
-    "pause",
-    "parallel",
-    "prompt",
-    "output",
-    "type",
-    "close_stdin",
-    "exit",
-    "stderr",
-    "file",
-)
-TERMINAL_ACTIONS = frozenset({"prompt", "output", "type", "close_stdin", "exit", "stderr", "file"})
+STEP_CLASSES: tuple[type[StepBase], ...] = (*get_args(NetworkStep), Parallel, *get_args(TerminalStep))
+"""Every step kind, from the unions above: the one list of steps (YAML keys, runner, titles)."""
+
+
+def _action_of(cls: type[StepBase]) -> str:
+    (action,) = get_args(cls.model_fields["action"].annotation)
+    return str(action)
+
+
+STEP_ACTIONS: tuple[str, ...] = tuple(_action_of(c) for c in STEP_CLASSES)
+TERMINAL_ACTIONS = frozenset(_action_of(c) for c in get_args(TerminalStep))
 
 
 SHORTHAND = {
@@ -554,12 +574,14 @@ class Assignment(StrictModel):
         seen: set[str] = set()
         for index, scenario in enumerate(self.scenarios):
             if scenario.id in seen:
-                raise ValueError(f"scenarios[{index}].id: scenario id {scenario.id!r} is used twice")
+                raise Invalid(Code.SCENARIO_ID_TWICE, at=("scenarios", index, "id"), id=repr(scenario.id))
             for dep in scenario.depends_on:
                 if dep not in seen:
-                    raise ValueError(
-                        f"scenarios[{index}].depends_on: scenario {scenario.id!r} depends on {dep!r}, "
-                        "which is not an earlier scenario"
+                    raise Invalid(
+                        Code.DEPENDS_ON_LATER,
+                        at=("scenarios", index, "depends_on"),
+                        id=repr(scenario.id),
+                        dep=repr(dep),
                     )
             seen.add(scenario.id)
             for step_index, step in enumerate(scenario.steps):
@@ -574,14 +596,10 @@ class Assignment(StrictModel):
                     None,
                 )
                 if wrong:
-                    raise ValueError(
-                        f"scenarios[{index}].steps[{step_index}]: step {wrong!r} does not fit a "
-                        f"{self.role} assignment"
-                        + (
-                            " (the grader is the server: use accept)"
-                            if self.role == "client"
-                            else " (the grader is the client: use connect)"
-                        )
+                    raise Invalid(
+                        Code.STEP_NOT_FOR_CLIENT if self.role == "client" else Code.STEP_NOT_FOR_SERVER,
+                        at=("scenarios", index, "steps", step_index),
+                        step=repr(wrong),
                     )
         return self
 

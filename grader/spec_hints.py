@@ -16,128 +16,73 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from grader.errors import Words
-from grader.i18n import N_
+from grader.messages import TEMPLATES, Code, Invalid, Message, either, msg, template_fields, verbatim
 
-SAME_COLUMN = N_("the indentation is off: items of one mapping or list must start in the same column")
-TAB = N_("a tab character: YAML indents with spaces only")
 YAML_WORDS = (
-    ("found character '\\t'", TAB),
-    ("did not find expected key", SAME_COLUMN),
-    ("expected <block end>", SAME_COLUMN),
-    (
-        "did not find expected '-' indicator",
-        N_("the indentation is off: a list's items start with '-' in one column"),
-    ),
-    (
-        "mapping values are not allowed here",
-        N_("a ':' where YAML does not expect one: indent the field under its parent, or quote the text"),
-    ),
-    (
-        "could not find expected ':'",
-        N_("a field without ':' (write 'name: value'), or a line indented too far"),
-    ),
+    ("found character '\\t'", Code.YAML_TAB),
+    ("did not find expected key", Code.YAML_SAME_COLUMN),
+    ("expected <block end>", Code.YAML_SAME_COLUMN),
+    ("did not find expected '-' indicator", Code.YAML_DASH_COLUMN),
+    ("mapping values are not allowed here", Code.YAML_UNEXPECTED_COLON),
+    ("could not find expected ':'", Code.YAML_MISSING_COLON),
 )
+"""PyYAML's parser jargon (its words, not ours), and what to fix."""
 
 PYDANTIC_WORDS = {
-    "missing": N_("a required field is missing"),
-    "literal_error": N_("must be {expected}"),
-    "string_type": N_("must be text"),
-    "int_type": N_("must be a whole number"),
-    "int_parsing": N_("must be a whole number"),
-    "int_from_float": N_("must be a whole number"),
-    "float_type": N_("must be a number"),
-    "float_parsing": N_("must be a number"),
-    "bool_type": N_("must be true or false"),
-    "bool_parsing": N_("must be true or false"),
-    "list_type": N_("must be a list"),
-    "dict_type": N_("must be a mapping of fields"),
-    "model_type": N_("must be a mapping of fields"),
-    "model_attributes_type": N_("must be a mapping of fields"),
-    "greater_than": N_("must be greater than {gt}"),
-    "greater_than_equal": N_("must be at least {ge}"),
-    "less_than": N_("must be less than {lt}"),
-    "less_than_equal": N_("must be at most {le}"),
-    "string_pattern_mismatch": N_("must match the pattern {pattern}"),
-    "too_short": N_("must have at least {min_length} items"),
+    "missing": Code.FIELD_MISSING,
+    "literal_error": Code.MUST_BE,
+    "string_type": Code.MUST_BE_TEXT,
+    "int_type": Code.MUST_BE_WHOLE_NUMBER,
+    "int_parsing": Code.MUST_BE_WHOLE_NUMBER,
+    "int_from_float": Code.MUST_BE_WHOLE_NUMBER,
+    "float_type": Code.MUST_BE_NUMBER,
+    "float_parsing": Code.MUST_BE_NUMBER,
+    "bool_type": Code.MUST_BE_BOOL,
+    "bool_parsing": Code.MUST_BE_BOOL,
+    "list_type": Code.MUST_BE_LIST,
+    "dict_type": Code.MUST_BE_MAPPING,
+    "model_type": Code.MUST_BE_MAPPING,
+    "model_attributes_type": Code.MUST_BE_MAPPING,
+    "greater_than": Code.MUST_BE_GREATER,
+    "greater_than_equal": Code.MUST_BE_AT_LEAST,
+    "less_than": Code.MUST_BE_LESS,
+    "less_than_equal": Code.MUST_BE_AT_MOST,
+    "string_pattern_mismatch": Code.MUST_MATCH,
+    "too_short": Code.TOO_FEW_ITEMS,
 }
 """pydantic's error types, worded for teachers (the rest keep pydantic's English)."""
 
-OWN_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), template)
-    for pattern, template in (
-        (
-            r"give exactly one of (?P<choices>[^(]+?)(?: \(got (?P<got>.+)\))?$",
-            N_("give exactly one of {choices}"),
-        ),
-        (
-            r"give exactly one of (?P<choices>[^(]+?) \(or absent: true\)$",
-            N_("give exactly one of {choices} (or absent: true)"),
-        ),
-        (
-            r"path must stay inside the submission's folder$",
-            N_("path must stay inside the submission's folder"),
-        ),
-        (r"scenario id (?P<id>'.+') is used twice$", N_("scenario id {id} is used twice")),
-        (
-            r"scenario (?P<id>'.+') depends on (?P<dep>'.+'), which is not an earlier scenario$",
-            N_("scenario {id} depends on {dep}, which is not an earlier scenario"),
-        ),
-        (
-            r"step (?P<step>'.+') does not fit a client assignment.*$",
-            N_("step {step} does not fit a client assignment (the grader is the server: use accept)"),
-        ),
-        (
-            r"step (?P<step>'.+') does not fit a server assignment.*$",
-            N_("step {step} does not fit a server assignment (the grader is the client: use connect)"),
-        ),
-        (
-            r"no such file or folder: (?P<path>.+) \(paths are relative to the manifest\)$",
-            N_("no such file or folder: {path} (paths are relative to the manifest)"),
-        ),
-        (
-            r"unknown scenario (?P<ids>.+); the scenarios are: (?P<known>.+)$",
-            N_("unknown scenario {ids}; the scenarios are: {known}"),
-        ),
-        (r"a scenario is listed twice$", N_("a scenario is listed twice")),
-    )
-)
-"""The spec's and manifest's own checks (their validators raise English), worded again."""
+
+def validator_words(error: Any) -> tuple[Message, tuple[str | int, ...]]:
+    """A validator's finding (one of pydantic's errors, from ``errors()``) and the path below
+    the model it is about. The spec's own checks raise :class:`~grader.messages.Invalid`,
+    whose code and arguments are kept; any other ``ValueError`` (``bytes.fromhex``'s) is
+    Python's own words, shown as they are."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, Invalid):
+        return raised.message, raised.at
+    return verbatim(str(error["msg"]).removeprefix("Value error, ")), ()
 
 
-def validator_words(message: str) -> Words:
-    """A validator's English message as :class:`Words`, so it can be shown in Chinese too."""
-    for pattern, template in OWN_WORDS:
-        found = pattern.match(message)
-        if found:
-            values: dict[str, object] = {k: v for k, v in found.groupdict().items() if v is not None}
-            if "choices" in values:
-                values["choices"] = tuple(re.split(r", | or ", str(values["choices"])))
-            got = values.pop("got", None)
-            worded = Words(template, values)
-            return Words(N_("{text} (got {got})"), {"text": worded, "got": got}) if got else worded
-    return Words("{text}", {"text": message})
-
-
-def pydantic_words(error: Any) -> Words:
+def pydantic_words(error: Any) -> Message:
     """One of pydantic's errors (a dict from ``errors()``) in words that can be translated."""
-    template = PYDANTIC_WORDS.get(error["type"])
-    if template is None:
-        return Words("{text}", {"text": error["msg"]})
-    ctx: dict[str, object] = dict(error.get("ctx") or {})
+    code = PYDANTIC_WORDS.get(error["type"])
+    if code is None:
+        return verbatim(error["msg"])
+    ctx: dict[str, Any] = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
     if error["type"] == "literal_error":
-        ctx["expected"] = tuple(re.split(r", | or ", str(ctx.get("expected", ""))))
-    try:
-        template.format(**ctx)
-    except (KeyError, IndexError):
-        return Words("{text}", {"text": error["msg"]})
-    return Words(template, ctx)
+        # pydantic's own list ("'client' or 'server'"), listed again the reader's way
+        return msg(code, expected=either(re.split(r", | or ", ctx.get("expected", ""))))
+    wanted = template_fields(TEMPLATES[code].singular)
+    if not wanted <= set(ctx):  # pydantic gave other values than the words need
+        return verbatim(error["msg"])
+    return msg(code, **{name: ctx[name] for name in wanted})
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> Words | None:
+def did_you_mean(word: str, choices: Iterable[str]) -> Message | None:
     """`` (did you mean X?)`` for the closest of ``choices``, or None."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return Words(N_(" (did you mean {name}?)"), {"name": repr(close[0])}) if close else None
+    return msg(Code.DID_YOU_MEAN, name=repr(close[0])) if close else None
 
 
 @cache
@@ -152,14 +97,14 @@ def spec_field_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def yaml_words(problem: str, context: str | None = None, line: str = "") -> Words:
+def yaml_words(problem: str, context: str | None = None, line: str = "") -> Message:
     """PyYAML's ``problem`` (and ``context``) as what to fix, keeping the original at the end;
     ``line`` is the spec's line the problem is on (PyYAML's C and Python parsers word a tab
     differently, so the line itself tells)."""
     if "\t" in line[: len(line) - len(line.lstrip())]:
-        return Words(N_("{words} (YAML: {problem})"), {"words": Words(TAB), "problem": problem})
+        return msg(Code.YAML_EXPLAINED, words=msg(Code.YAML_TAB), problem=problem)
     text = " ".join(x for x in (context, problem) if x)
-    for jargon, worded in YAML_WORDS:
+    for jargon, code in YAML_WORDS:
         if jargon in text:
-            return Words(N_("{words} (YAML: {problem})"), {"words": Words(worded), "problem": problem})
-    return Words(N_("YAML syntax error: {problem}"), {"problem": problem})
+            return msg(Code.YAML_EXPLAINED, words=msg(code), problem=problem)
+    return msg(Code.YAML_SYNTAX, problem=problem)

@@ -37,7 +37,7 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
 
 NETWORK_STEPS: tuple[type[spec.StepBase], ...] = typing.get_args(spec.NetworkStep)
 TERMINAL_STEPS: tuple[type[spec.StepBase], ...] = typing.get_args(spec.TerminalStep)
-STEPS = (*NETWORK_STEPS, spec.Parallel, *TERMINAL_STEPS)
+STEPS: tuple[type[BaseModel], ...] = (*NETWORK_STEPS, spec.Parallel, *TERMINAL_STEPS)
 
 WHOLE_SPEC = """\
 # yaml-language-server: $schema=assignment.schema.json

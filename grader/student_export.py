@@ -16,8 +16,7 @@ from typing import Any
 
 import yaml
 
-from grader.errors import Words
-from grader.i18n import N_
+from grader.messages import Code
 from grader.platforms.export import ZIP_TIME, ExportError, assignment_files, wheel_for
 from grader.spec_yaml import load_assignment, spec_path
 
@@ -71,11 +70,7 @@ def export_student(assignment_dir: Path, out: Path, *, wheel: Path | None = None
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     data, hidden = visible_spec(data)
     if hidden and not data["scenarios"]:
-        raise ExportError(
-            Words(
-                N_("{path}: every scenario is hidden; students would have nothing to check"), {"path": source}
-            )
-        )
+        raise ExportError(Code.EXPORT_ALL_HIDDEN, path=str(source))
     spec_text = (
         f"# {assignment.id}: the visible scenarios of the assignment, for students to check their work.\n"
         + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

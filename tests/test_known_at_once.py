@@ -7,8 +7,11 @@ from conftest import ASSIGNMENTS, SUBMISSIONS
 
 from grader.grade import GradeOptions, grade
 from grader.judge import judge_scenario
-from grader.outcome import Outcome, StepOutcome, WrongPort
+from grader.messages import Code, msg
+from grader.outcome import Outcome, StepOutcome
+from grader.report.report_view import failure_view
 from grader.spec_yaml import load_assignment
+from grader.words import say
 
 
 @pytest.mark.root
@@ -24,18 +27,18 @@ def test_a_server_on_the_wrong_port_ends_the_step_at_once_with_both_ports(lang: 
     first = next(s for s in result.scenarios if s.status == "failed")
     assert first.outcome is not None
     step = first.outcome.steps[first.failed_step]
-    assert step.wrong_port == WrongPort(expected=first.outcome.port, listening=[8080])
-    # Ended by the fact, not by a deadline after hundreds of refused connections.
-    assert step.status == "failed" and "attempts" not in (step.detail or "")
-    verdict = first.steps[first.failed_step]
     expected = first.outcome.port
+    # Ended by the fact, not by a deadline after hundreds of refused connections.
+    assert step.status == "failed"
+    assert step.reason == msg(Code.LISTENS_ON_WRONG_PORT, expected=expected, listening=[8080])
+    verdict = first.steps[first.failed_step]
+    assert first.cause == msg(Code.WRONG_PORT, expected=expected, listening=[8080])
     if lang == "en":
-        assert verdict.observed == f"listening on port 8080, expected port {expected}"
-        assert f"listening on port 8080, but this scenario expects port {expected}" in first.message
+        assert say(verdict.reason, lang) == f"listening on port 8080, expected port {expected}"
+        assert f"listening on port 8080, but this scenario expects port {expected}" in say(first.cause, lang)
     else:
-        assert verdict.observed == f"在端口 8080 上监听，应为端口 {expected}"
-        assert "你的服务器在端口 8080 上监听" in first.message
-    assert [d.code for d in first.diagnoses][:1] == ["wrong-port"]
+        assert say(verdict.reason, lang) == f"在端口 8080 上监听，应为端口 {expected}"
+        assert "你的服务器在端口 8080 上监听" in say(first.cause, lang)
 
 
 def _regex_scenario(lang: str = "en"):
@@ -58,9 +61,11 @@ def _regex_scenario(lang: str = "en"):
 )
 def test_a_step_with_a_description_shows_it_instead_of_its_regex(lang: str, words: str) -> None:
     scenario, facts, step = _regex_scenario()
-    result = judge_scenario(scenario, facts, lang=lang)
-    assert result.steps[result.failed_step].expected == words
-    assert step.regex not in result.message and words in result.message
+    result = judge_scenario(scenario, facts)
+    verdict = result.steps[result.failed_step]
+    assert verdict.expected == step.regex  # the fact stays as it was; the words replace it when shown
+    assert failure_view(result, lang).expected == words
+    assert step.regex not in say(result.message, lang) and words in say(result.message, lang)
 
 
 def test_without_a_description_the_regex_is_still_shown() -> None:
@@ -68,4 +73,7 @@ def test_without_a_description_the_regex_is_still_shown() -> None:
     bare = step.model_copy(update={"description": None})
     steps = [bare if s is step else s for s in scenario.steps]
     result = judge_scenario(scenario.model_copy(update={"steps": steps}), facts)
-    assert result.steps[result.failed_step].expected == step.regex
+    verdict = result.steps[result.failed_step]
+    assert verdict.expected_words is None
+    assert failure_view(result, "en").expected == step.regex
+    assert step.regex in say(result.message, "en")

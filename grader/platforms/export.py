@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grader
-from grader.errors import Words, words
-from grader.i18n import N_
+from grader.messages import Code, Message, msg
 from grader.platforms.layout import ASSIGNMENT_DIR
 from grader.results import write_atomic
 from grader.spec import Assignment, localize
@@ -36,19 +35,21 @@ ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 class ExportError(Exception):
     """The export could not be made; the message says what to fix, in the teacher's language."""
 
-    def __init__(self, message: str | Words):
-        self.words = words(message)
-        super().__init__(str(self.words))
+    def __init__(self, code: Code, /, **args: object):
+        self.message: Message = msg(code, **args)
+        super().__init__(str(self.message))
 
     def render(self, lang: str = "en") -> str:
-        return self.words.render(lang)
+        from grader.words import say
+
+        return say(self.message, lang)
 
 
 def project_root() -> Path:
     """The source tree this grader runs from (an installed wheel has none)."""
     root = Path(grader.__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():
-        raise ExportError(Words(N_("this grader was installed without its source; pass --wheel FILE")))
+        raise ExportError(Code.EXPORT_NO_SOURCE)
     return root
 
 
@@ -78,7 +79,7 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
         wheels = sorted(built.glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             last = (proc.stderr.strip().splitlines() or ["pip wheel failed"])[-1]
-            raise ExportError(Words(N_("could not build the grader's wheel: {error}"), {"error": last}))
+            raise ExportError(Code.EXPORT_WHEEL_FAILED, error=last)
         target = out_dir / wheels[0].name
         shutil.copy2(wheels[0], target)
         return target
@@ -165,7 +166,7 @@ def wheel_for(wheel: Path | None) -> Iterator[Path]:
     """The wheel given, checked, or one built from this source for the time of the export."""
     if wheel is not None:
         if not wheel.is_file() or wheel.suffix != ".whl":
-            raise ExportError(Words(N_("{path}: not a wheel file"), {"path": wheel}))
+            raise ExportError(Code.EXPORT_NOT_A_WHEEL, path=str(wheel))
         yield wheel
         return
     with tempfile.TemporaryDirectory(prefix="grader-export-") as tmp:
@@ -242,15 +243,7 @@ def vendor_dependencies(wheel: Path, target: Path, python_version: str | None = 
     )  # fmt: skip
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
-        raise ExportError(
-            Words(
-                N_(
-                    "could not download the grader's dependencies for Python {version}: {error} "
-                    "(or export with --no-vendor for an image that already has them)"
-                ),
-                {"version": version, "error": last},
-            )
-        )
+        raise ExportError(Code.EXPORT_VENDOR_FAILED, version=version, error=last)
 
 
 def question_info(assignment: Assignment, lang: str | None, image: str, timeout: int) -> dict[str, object]:
@@ -306,9 +299,7 @@ def export_prairielearn(
     """
     assignment = load_assignment(assignment_dir)
     if out.exists() and any(out.iterdir()):
-        raise ExportError(
-            Words(N_("{path}: already exists and is not empty; choose a new folder"), {"path": out})
-        )
+        raise ExportError(Code.EXPORT_NOT_EMPTY, path=str(out))
     timeout = int(
         min(600, max(30, sum((s.timeout or assignment.timeouts.scenario) for s in assignment.scenarios) + 30))
     )
