@@ -11,6 +11,7 @@ from grader.detail_words import detail_words
 from grader.diagnose import diagnose
 from grader.i18n import gettext_for
 from grader.outcome import Outcome, StepOutcome
+from grader.reason_words import reason_words
 from grader.results import Diagnosis, ScenarioResult, StepVerdict
 from grader.spec import Scenario, localize
 from grader.textshow import describe_size, show_around, show_bytes
@@ -34,6 +35,8 @@ def step_title(step: object, lang: str) -> str:
         "close": _("the reference peer closes the connection"),
         "reset": _("the reference peer resets the connection"),
         "pause": _("a pause"),
+        "request": _("an HTTP request"),
+        "response": _("the HTTP response"),
         "parallel": _("several clients at the same time"),
         "prompt": _("the program asks for input"),
         "output": _("the program prints the expected output"),
@@ -142,7 +145,16 @@ def _step_verdict(
         shown_step = next((s for s in getattr(step, "steps", []) if s.action == shown.action), step)
     expected = _expectation(shown_step, shown, lang)
     observed = _observation(shown, outcome, lang)
-    if shown.status == "timeout":
+    because = reason_words(shown.reason, lang)
+    if because is not None and shown.status != "timeout":
+        verdict.message = _("Step {n} ({title}): {reason}.").format(
+            n=out.index + 1, title=verdict.description, reason=because
+        )
+    elif shown.status == "timeout" and because is not None:
+        verdict.message = _("Step {n} ({title}): waited {secs:g} s; {reason}.").format(
+            n=out.index + 1, title=verdict.description, secs=shown.waited or out.waited or 0, reason=because
+        )
+    elif shown.status == "timeout":
         verdict.message = _(
             "Step {n} ({title}): waited {secs:g} s for {expected}; by then it had seen {observed}."
         ).format(

@@ -52,6 +52,28 @@ class TerminalEvent(Fact):
     data: bytes
 
 
+class Reason(Fact):
+    """A fact as a code and typed arguments (``http_status_mismatch {expected: 200, received:
+    404}``); the words are made at render time, in the reader's language (grader.reason_words)."""
+
+    code: str
+    args: dict[str, str | int | float | None] = {}
+
+
+class HttpExchange(Fact):
+    """One HTTP request and response as they went over the wire, for the report."""
+
+    request: bytes | None = None
+    response_head: bytes | None = None
+    """Status line and headers as received, blank line included."""
+    body: bytes | None = None
+    """The body as received (the first ``HTTP_BODY_KEPT`` bytes of it)."""
+    body_size: int | None = None
+    framing: str | None = None
+    fixture: str | None = None
+    """The fixture file the body was compared with."""
+
+
 class StepOutcome(Fact):
     """What one step waited for, what it saw, and whether the expectation was met."""
 
@@ -78,6 +100,9 @@ class StepOutcome(Fact):
     waited: float | None = None
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
+    reason: Reason | None = None
+    """Why the step failed, or what it noted (e.g. the encoding used), as a code."""
+    http: HttpExchange | None = None
 
 
 class ProcessEnd(Fact):
@@ -114,6 +139,10 @@ class Outcome(Fact):
     """Byte ranges of stdout that were ``input()`` prompts, not the program's answer."""
     files: dict[str, bytes | None] = {}
     """Files the scenario checked, as found after the run (``None``: missing)."""
+    fixtures: list[str] = []
+    """Files of the assignment's ``files/`` folder copied next to the program."""
+    address_used: str | None = None
+    """``host:port`` the program listened on or dialled, when the spec let it choose (``any``)."""
     duration: float = 0.0
     grader_error: str | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""

@@ -19,8 +19,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import http_steps, netns_any
+from grader.fixtures import place_fixtures
+from grader.listen_table import Listening, listening
 from grader.matching import find_output, first_difference, match_expect
-from grader.outcome import Outcome, ProcessEnd, StepOutcome
+from grader.outcome import Outcome, ProcessEnd, Reason, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -44,6 +47,8 @@ from grader.spec import (
     Parallel,
     Pause,
     Prompt,
+    Request,
+    Response,
     Scenario,
     Send,
     Stderr,
@@ -114,19 +119,23 @@ class ScenarioRun:
         self.cursor = 0
         self.scratch: Path | None = None
         host = self.spec.network.host
+        self.any_host = host == "any"
+        self.any_port = self.spec.network.port == "any"
         self.outcome = Outcome(
             scenario=scenario.id,
             isolation=ctx.mode,
-            host="127.0.0.1" if host == "localhost" else host,
+            host="127.0.0.1" if host in ("localhost", "any") else host,
             port=0,
         )
+        self.last_request: dict[str, tuple[str, bytes]] = {}
+        """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
 
     # -- setup and teardown ---------------------------------------------------
 
     def _choose_port(self) -> int:
         fixed = self.spec.network.port
-        if fixed is not None:
+        if isinstance(fixed, int):
             return fixed
         if self.ctx.mode == "namespace":
             return NAMESPACE_DEFAULT_PORT
@@ -138,6 +147,7 @@ class ScenarioRun:
     def _make_scratch(self) -> Path:
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
         shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+        self.outcome.fixtures = place_fixtures(self.spec.fixtures, scratch, self.ctx.student_uid)
         if self.ctx.student_uid is not None:
             for path in [scratch, *scratch.rglob("*")]:
                 with contextlib.suppress(OSError):
@@ -146,17 +156,24 @@ class ScenarioRun:
 
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
+        if self.ctx.mode == "host" and (self.any_host or self.any_port):
+            raise SandboxError(netns_any.HOST_MODE_REFUSAL)
         self.scratch = self._make_scratch()
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
         try:
             with self.sandbox.inside():
+                if self.any_host or self.any_port:
+                    try:
+                        netns_any.make_every_address_local()
+                    except OSError as exc:
+                        raise SandboxError(f"could not make every address local: {exc}") from exc
                 if self._peer_listens():
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     try:
-                        listener.bind((self.outcome.host, port))
+                        listener.bind(("0.0.0.0" if self.any_host or self.any_port else self.outcome.host, port))
                     except OSError as exc:
                         listener.close()
                         raise SandboxError(
@@ -167,6 +184,11 @@ class ScenarioRun:
                     listener.setblocking(False)
                     self.listener = listener
                     port = listener.getsockname()[1]
+                    if self.any_host or self.any_port:
+                        try:
+                            netns_any.redirect_all_tcp(port)
+                        except OSError as exc:
+                            raise SandboxError(f"could not redirect connections: {exc}") from exc
                 self.outcome.port = port
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
@@ -321,6 +343,8 @@ class ScenarioRun:
         conn = self._conn_name(step, None) if hasattr(step, "conn") else None
         if conn and conn in self.conns:
             out.observed = bytes(self.conns[conn].buffer)
+            if out.action == "response" and self.spec.role == "server":
+                out.reason = http_steps.unfinished_response(out.observed)
         elif out.action in ("prompt", "output") and self.stdout is not None:
             out.observed = bytes(self.stdout.data[self.cursor :])
 
@@ -336,6 +360,8 @@ class ScenarioRun:
             "close": self._close,
             "reset": self._reset,
             "pause": self._pause,
+            "request": self._request,
+            "response": self._response,
             "parallel": self._parallel,
             "prompt": self._prompt,
             "output": self._output,
@@ -396,12 +422,68 @@ class ScenarioRun:
             out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
             raise StepFailed
         self._open(name, sock)
+        if self.any_host or self.any_port:
+            self._check_dialled(sock, out)
+
+    def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
+        """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
+        dialled = netns_any.original_destination(sock)
+        if dialled is None:
+            return
+        host, port = dialled
+        self.outcome.address_used = f"{host}:{port}"
+        wanted = self.spec.network.port
+        if isinstance(wanted, int) and port != wanted:
+            out.reason = Reason(code="wrong_port_dialled", args={"host": host, "port": port, "expected": wanted})
+            raise StepFailed
+
+    def _conn_used_later(self, step: object) -> bool:
+        """Whether a later step of the scenario uses the connection this ``connect`` opens."""
+        steps = self.scenario.steps
+        index = next((i for i, s in enumerate(steps) if s is step), None)
+        if index is None:
+            return True  # inside ``parallel``: its clients always talk
+        name = getattr(step, "conn", "c1")
+        rest = steps[index + 1 :]
+        return any(getattr(s, "conn", None) == name and s.action not in ("close", "reset") for s in rest)
+
+    async def _listener_in_table(self, out: StepOutcome) -> Listening:
+        """The student's listening socket, from its namespace's table: no connection is made."""
+        proc = self.sandbox.process
+        assert proc is not None
+        delay = 0.001
+        while True:
+            found = [
+                entry
+                for entry in listening(proc.pid)
+                if self.any_port or entry.port == self.outcome.port
+            ]
+            if found:
+                return found[0]
+            if self.exited.is_set():
+                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                raise StepFailed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.005)  # each look is one small read of /proc
 
     async def _connect(self, step: Connect, out: StepOutcome, copy: int | None) -> None:
         name = self._conn_name(step, copy)
         out.conn = name
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        if self.ctx.mode == "namespace" and (self.any_host or self.any_port or not self._conn_used_later(step)):
+            # A probe costs nothing: a one-shot server keeps its only accept, and no server is
+            # fed an empty connection. With ``any``, the table also says where to connect.
+            entry = await self._listener_in_table(out)
+            if self.any_host or self.any_port:
+                target = (entry.connect_to, entry.port)
+                family = entry.family
+                self.outcome.address_used = f"{entry.address}:{entry.port}"
+            if not self._conn_used_later(step):
+                return
         delay = 0.001
         attempts = 0
         other: list[int] = []
@@ -412,7 +494,7 @@ class ScenarioRun:
             sock = self.sandbox.socket(family)
             attempts += 1
             try:
-                await loop.sock_connect(sock, (self.outcome.host, self.outcome.port))
+                await loop.sock_connect(sock, target)
                 break
             except (ConnectionRefusedError, ConnectionResetError):
                 # reset during the handshake: the server closed its listener with this
@@ -495,6 +577,58 @@ class ScenarioRun:
                     out.detail = f"{result.detail}; connection reset"
                 raise StepFailed
             await conn.changed()
+
+    async def _request(self, step: Request, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            await self._student_request(step, out, conn)
+            return
+        data = http_steps.request_bytes(step, f"{self.outcome.host}:{self.outcome.port}")
+        out.expected = data
+        self.last_request[conn.name] = (step.method, data)
+        try:
+            await conn.send(data)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            out.detail = "the student closed the connection before all bytes were sent"
+            raise StepFailed from exc
+
+    async def _student_request(self, step: Request, out: StepOutcome, conn: PeerConnection) -> None:
+        """A student's client sends a request: read it whole, then check it."""
+        while True:
+            message = http_steps.read_message(bytes(conn.buffer), conn.eof, is_response=False)
+            if message is not None:
+                break
+            await conn.changed()
+        out.observed = conn.take(message.consumed)
+        out.http = http_steps.HttpExchange(request=out.observed)
+        out.reason = http_steps.judge_request(step, message)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _response(self, step: Response, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            data = http_steps.response_bytes(step, self.spec.fixtures)
+            out.expected = data
+            await conn.send(data)
+            return
+        method, request = self.last_request.get(conn.name, ("GET", None))
+        while True:
+            message = http_steps.read_response(bytes(conn.buffer), conn.eof, method)
+            if message is not None and (step.framing != "close" or conn.eof):
+                break
+            await conn.changed()
+        raw = conn.take(message.consumed)
+        fixture_name = step.body.file if step.body is not None else None
+        fixture = self.spec.fixtures.get(fixture_name) if fixture_name else None
+        out.http = http_steps.exchange(request, message, fixture_name)
+        out.http.response_head = raw[: message.head_size]
+        if step.body is not None and step.body.regex is None and step.body.length is None:
+            out.expected = fixture if fixture is not None else (step.body.text or "").encode(step.body.encoding)
+        out.observed = message.body
+        out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
+        if out.reason is not None:
+            raise StepFailed
 
     async def _expect_eof(self, step: ExpectEof, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)

@@ -21,6 +21,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    PrivateAttr,
     model_validator,
 )
 
@@ -335,7 +336,77 @@ class FileCheck(StepBase):
         return Payload(text=self.text, hex=self.hex, generate=self.generate, encoding=self.encoding).render()
 
 
-NetworkStep = Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
+class Request(NetStep):
+    """One HTTP request on the connection ``conn``.
+
+    Server assignments: the grader (as client) sends it; ``raw`` sends bytes as they are, for
+    malformed requests. Client assignments: the student's program sends it, and ``method``,
+    ``path`` and ``headers`` are what it must contain.
+    """
+
+    action: Literal["request"]
+    method: str = "GET"
+    path: str = "/"
+    version: str = "HTTP/1.1"
+    headers: dict[str, str] = {}
+    body: str | None = None
+    raw: str | None = None
+    encoding: str = "utf-8"
+
+
+class HeaderPattern(StrictModel):
+    regex: str
+
+    @model_validator(mode="after")
+    def _compiles(self) -> HeaderPattern:
+        re.compile(self.regex)
+        return self
+
+
+class BodyCheck(StrictModel):
+    """The body of a response: exactly one of text, regex, file (a fixture) or length."""
+
+    text: str | None = None
+    regex: str | None = None
+    file: str | None = None
+    """A file of the assignment's ``files/`` folder; compared byte for byte."""
+    length: Annotated[int, Field(ge=0)] | None = None
+    encoding: str = "utf-8"
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BodyCheck:
+        given = [n for n in ("text", "regex", "file", "length") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of text, regex, file or length (got {given or 'none'})")
+        if self.regex is not None:
+            re.compile(self.regex.encode(self.encoding), re.S)
+        if self.file is not None and (self.file.startswith("/") or ".." in self.file.split("/")):
+            raise ValueError("file must name a file inside the assignment's files/ folder")
+        return self
+
+
+class Response(NetStep):
+    """One HTTP response on the connection ``conn``.
+
+    Server assignments: the student's response, read byte-exactly and judged: ``status``
+    (and ``reason``), ``headers`` (names case-insensitive; a value or ``{regex: ...}``),
+    ``body``; ``framing`` says how the response must end (``any``: Content-Length, chunked
+    or closing, whichever it uses), ``crlf`` whether bare ``\\n`` line ends are accepted.
+    Client assignments: the reference server sends it (``body`` as text or file).
+    """
+
+    action: Literal["response"]
+    status: Annotated[int, Field(ge=100, le=599)] | None = None
+    reason: str | None = None
+    headers: dict[str, str | HeaderPattern] = {}
+    body: BodyCheck | None = None
+    framing: Literal["any", "content-length", "close"] = "any"
+    crlf: Literal["strict", "lenient"] = "lenient"
+
+
+NetworkStep = (
+    Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause | Request | Response
+)
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
 AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
 
@@ -350,6 +421,8 @@ STEP_ACTIONS: tuple[str, ...] = (
     "close",
     "reset",
     "pause",
+    "request",
+    "response",
     "parallel",
     "prompt",
     "output",
@@ -461,9 +534,12 @@ class StudentProgram(StrictModel):
 
 
 class Network(StrictModel):
-    host: Literal["127.0.0.1", "localhost", "::1"] = "127.0.0.1"
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    """A fixed port the student's program hard-codes (as tutorials teach); null: grader's choice."""
+    host: Literal["127.0.0.1", "localhost", "::1", "any"] = "127.0.0.1"
+    """``any``: every IPv4 address is local in the scenario's namespace (namespace mode only),
+    so a client may dial its teacher's ``192.168.1.102`` and a server may bind its own address."""
+    port: Annotated[int, Field(ge=1, le=65535)] | Literal["any"] | None = None
+    """A fixed port the student's program hard-codes (as tutorials teach); null: grader's choice;
+    ``any``: whatever port the program listens on or dials (namespace mode only)."""
 
 
 class Assignment(StrictModel):
@@ -477,6 +553,27 @@ class Assignment(StrictModel):
     limits: Limits = Limits()
     timeouts: Timeouts = Timeouts()
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
+    _fixtures: dict[str, bytes] = PrivateAttr(default_factory=dict)
+
+    @property
+    def fixtures(self) -> dict[str, bytes]:
+        """The files of the assignment's ``files/`` folder (set when the spec is loaded)."""
+        return self._fixtures
+
+    def with_fixtures(self, fixtures: dict[str, bytes]) -> Assignment:
+        """This spec with its fixture files; a response body ``file`` must name one of them."""
+        for index, scenario in enumerate(self.scenarios):
+            for step_index, step in enumerate(scenario.steps):
+                for sub in [step, *getattr(step, "steps", [])]:
+                    body = getattr(sub, "body", None)
+                    name = getattr(body, "file", None)
+                    if name is not None and name not in fixtures:
+                        raise ValueError(
+                            f"scenarios[{index}].steps[{step_index}].body.file: no file {name!r} in the "
+                            "assignment's files/ folder"
+                        )
+        self._fixtures = fixtures
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Assignment:
@@ -528,8 +625,11 @@ Assignment.model_rebuild()
 
 
 def spec_hash(assignment: Assignment) -> str:
-    """A stable fingerprint of a spec, for skipping unchanged work and for reports."""
-    return hashlib.sha256(assignment.model_dump_json().encode()).hexdigest()[:16]
+    """A stable fingerprint of a spec and its fixture files, for skipping unchanged work and reports."""
+    digest = hashlib.sha256(assignment.model_dump_json().encode())
+    for name, data in sorted(assignment.fixtures.items()):
+        digest.update(f"\0{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()[:16]
 
 
 def json_schema() -> dict[str, Any]:

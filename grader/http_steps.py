@@ -1,0 +1,179 @@
+"""HTTP steps on the network channel: what to send, and the pure checks of what came back.
+
+The runner (:mod:`grader.run`) owns the connection; this module turns a ``request`` step into
+bytes, reads a response with :mod:`grader.http_message`, and judges it against a ``response``
+step. Every failure is a :class:`~grader.outcome.Reason` (a code and its facts), the first one
+found in the order a person reads a response: status line, line ends, blank line, headers,
+framing, body.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.http_message import HttpMessage, build_request, build_response, read_message
+from grader.matching import first_difference
+from grader.outcome import HttpExchange, Reason
+from grader.spec import HeaderPattern, Request, Response
+
+HTTP_BODY_KEPT = 64 << 10
+STATUS_REASONS = {200: "OK", 301: "Moved Permanently", 400: "Bad Request", 404: "Not Found", 500: "Error"}
+
+
+def request_bytes(step: Request, host: str) -> bytes:
+    """The bytes the grader sends for a ``request`` step (``raw`` exactly as written)."""
+    if step.raw is not None:
+        return step.raw.encode(step.encoding)
+    body = step.body.encode(step.encoding) if step.body is not None else b""
+    return build_request(step.method, step.path, version=step.version, host=host, headers=step.headers, body=body)
+
+
+def response_bytes(step: Response, fixtures: dict[str, bytes]) -> bytes:
+    """What the reference server answers a student's client with, for a ``response`` step."""
+    status = step.status or 200
+    body = b""
+    if step.body is not None:
+        if step.body.file is not None:
+            body = fixtures[step.body.file]
+        elif step.body.text is not None:
+            body = step.body.text.encode(step.body.encoding)
+    headers = {k: v for k, v in step.headers.items() if isinstance(v, str)}
+    return build_response(status, step.reason or STATUS_REASONS.get(status, "Status"), body, headers=headers)
+
+
+def read_response(data: bytes, eof: bool, method: str) -> HttpMessage | None:
+    return read_message(data, eof, is_response=True, request_method=method)
+
+
+def exchange(request: bytes | None, message: HttpMessage, fixture: str | None = None) -> HttpExchange:
+    return HttpExchange(
+        request=request,
+        response_head=None,
+        body=message.body[:HTTP_BODY_KEPT],
+        body_size=len(message.body),
+        framing=message.framing,
+        fixture=fixture,
+    )
+
+
+def _reason(code: str, **args: str | int | float | None) -> Reason:
+    return Reason(code=code, args=args)
+
+
+def _header_problem(message: HttpMessage, name: str, want: str | HeaderPattern) -> Reason | None:
+    got = message.header(name)
+    if got is None:
+        return _reason("http_header_missing", name=name)
+    if isinstance(want, HeaderPattern):
+        if re.fullmatch(want.regex, got) is None:
+            return _reason("http_header_mismatch", name=name, expected=want.regex, received=got)
+        return None
+    if got.strip().lower() != want.strip().lower():
+        return _reason("http_header_mismatch", name=name, expected=want, received=got)
+    return None
+
+
+def judge_response(step: Response, message: HttpMessage, closed: bool, fixture: bytes | None) -> Reason | None:
+    """The first thing wrong with ``message`` by what ``step`` asks, or None if it is right.
+
+    ``closed``: the server has closed the connection; ``fixture``: the bytes of the body's
+    ``file``, when it names one.
+    """
+    line = message.start_line.decode("latin-1").rstrip("\r")[:120]
+    if message.has("http_nothing_sent"):
+        return _reason("http_nothing_sent")
+    if message.status is None:
+        return _reason("http_bad_status_line", line=line)
+    if step.status is not None and message.status != step.status:
+        return _reason("http_status_mismatch", expected=step.status, received=message.status, line=line)
+    if step.reason is not None and (message.reason or "").strip().lower() != step.reason.strip().lower():
+        return _reason("http_reason_mismatch", expected=step.reason, received=message.reason, line=line)
+    if message.has("http_head_unfinished"):
+        return _reason("http_head_unfinished", received=message.head_size)
+    if step.crlf == "strict" and message.has("http_bare_lf"):
+        return _reason("http_bare_lf", line_ends=message.line_ends)
+    for imperfect in message.imperfections:
+        if imperfect.code in ("http_no_blank_line", "http_bad_header", "http_bad_content_length", "http_bad_chunk"):
+            return Reason(code=imperfect.code, args=dict(imperfect.args))
+    for name, want in step.headers.items():
+        problem = _header_problem(message, name, want)
+        if problem is not None:
+            return problem
+    cut = next((i for i in message.imperfections if i.code == "http_body_cut_short"), None)
+    if cut is not None:
+        return Reason(code=cut.code, args=dict(cut.args))
+    if message.has("http_chunks_unfinished"):
+        return _reason("http_chunks_unfinished", received=len(message.body))
+    if step.framing == "content-length" and message.framing != "content-length":
+        return _reason("http_framing", expected="content-length", used=message.framing)
+    if step.framing == "close" and not closed:
+        return _reason("http_not_closed", framing=message.framing)
+    return _body_problem(step, message, fixture)
+
+
+def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -> Reason | None:
+    check = step.body
+    if check is None:
+        return None
+    body = message.body
+    if check.length is not None:
+        if len(body) != check.length:
+            return _reason("http_body_length", expected=check.length, received=len(body))
+        return None
+    if check.regex is not None:
+        if re.search(check.regex.encode(check.encoding), body, re.S) is None:
+            return _reason("http_body_no_match", pattern=check.regex, received=len(body))
+        return None
+    want = fixture if check.file is not None else (check.text or "").encode(check.encoding)
+    assert want is not None
+    if body == want:
+        return None
+    if len(body) < len(want) and want.startswith(body):
+        return _reason("http_body_cut_short", received=len(body), expected=len(want), file=check.file)
+    offset = first_difference(want, body)
+    code = "http_body_differs_from_file" if check.file is not None else "http_body_mismatch"
+    return _reason(code, file=check.file, offset=offset, received=len(body), expected=len(want))
+
+
+def unfinished_response(data: bytes) -> Reason | None:
+    """Why a response the step waited for never ended (called when the step timed out)."""
+    if not data:
+        return _reason("http_no_response")
+    message = read_message(data, True)
+    if message is None or message.status is None:
+        return _reason("http_bad_status_line", line=data.split(b"\n", 1)[0].decode("latin-1")[:120])
+    if message.has("http_head_unfinished"):
+        return _reason("http_head_unfinished", received=len(data))
+    if message.framing == "content-length":
+        return _reason("http_body_cut_short", received=len(message.body), expected=message.declared_length)
+    return _reason("http_not_closed", framing=message.framing)
+
+
+def judge_request(step: Request, message: HttpMessage) -> Reason | None:
+    """The first thing wrong with a student client's request, or None."""
+    line = message.start_line.decode("latin-1").rstrip("\r")[:120]
+    if message.has("http_nothing_sent"):
+        return _reason("http_nothing_sent")
+    if message.method is None:
+        return _reason("http_bad_request_line", line=line)
+    if message.method.upper() != step.method.upper():
+        return _reason("http_method_mismatch", expected=step.method, received=message.method, line=line)
+    if message.target != step.path:
+        return _reason("http_path_mismatch", expected=step.path, received=message.target, line=line)
+    for name, want in step.headers.items():
+        problem = _header_problem(message, name, want)
+        if problem is not None:
+            return problem
+    return None
+
+
+__all__ = [
+    "HttpExchange",
+    "judge_request",
+    "read_message",
+    "judge_response",
+    "read_response",
+    "request_bytes",
+    "response_bytes",
+    "unfinished_response",
+]

@@ -1,0 +1,57 @@
+"""Which addresses and ports a process listens on, read from its namespace's socket table.
+
+Reading ``/proc/<pid>/net/tcp`` makes no connection: a server that accepts one client and
+exits keeps its one accept for the real client, and a server that crashes on an empty request
+(``request.split()[1]``) is never fed one. In a scenario's own namespace every listening
+socket is the student's, so the table also tells which port a program chose.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass
+
+TCP_LISTEN = "0A"
+
+
+@dataclass(frozen=True)
+class Listening:
+    address: str
+    """The bound address as the program gave it: ``0.0.0.0``, ``127.0.0.1``, ``192.168.1.5``."""
+    port: int
+    family: int = socket.AF_INET
+
+    @property
+    def connect_to(self) -> str:
+        """Where a client reaches it: the wildcard addresses mean the loopback one."""
+        if self.address == "0.0.0.0":
+            return "127.0.0.1"
+        if self.address == "::":
+            return "::1"
+        return self.address
+
+
+def _address(hex_address: str, family: int) -> str:
+    raw = bytes.fromhex(hex_address)
+    if family == socket.AF_INET:
+        return socket.inet_ntop(family, struct.pack("<I", struct.unpack(">I", raw)[0]))
+    words = struct.unpack(">4I", raw)
+    return socket.inet_ntop(family, struct.pack("<4I", *words))
+
+
+def listening(pid: int) -> list[Listening]:
+    """Every TCP socket in LISTEN state in ``pid``'s network namespace (IPv4 first)."""
+    found: list[Listening] = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        try:
+            with open(f"/proc/{pid}/net/{table}") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 3 and fields[3] == TCP_LISTEN:
+                address, port = fields[1].rsplit(":", 1)
+                found.append(Listening(_address(address, family), int(port, 16), family))
+    return found
