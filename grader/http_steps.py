@@ -126,6 +126,8 @@ def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -
         return None
     want = fixture if check.file is not None else (check.text or "").encode(check.encoding)
     assert want is not None
+    if check.trim:
+        body, want = body.strip(), want.strip()
     if body == want:
         return None
     if len(body) < len(want) and want.startswith(body):

@@ -453,13 +453,13 @@ class ScenarioRun:
         assert proc is not None
         delay = 0.001
         while True:
-            found = [
-                entry
-                for entry in listening(proc.pid)
-                if self.any_port or entry.port == self.outcome.port
-            ]
+            table = listening(proc.pid)
+            found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
             if found:
                 return found[0]
+            if table:
+                ports = ", ".join(sorted({str(entry.port) for entry in table}))
+                out.detail = f"the program listens on port {ports}"
             if self.exited.is_set():
                 out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
                 raise StepFailed

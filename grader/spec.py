@@ -372,6 +372,9 @@ class BodyCheck(StrictModel):
     """A file of the assignment's ``files/`` folder; compared byte for byte."""
     length: Annotated[int, Field(ge=0)] | None = None
     encoding: str = "utf-8"
+    trim: bool = False
+    """Compare text or file with white space at both ends removed (the textbook's web server
+    sends a last "\\r\\n" after the file)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> BodyCheck:
