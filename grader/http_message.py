@@ -24,7 +24,9 @@ MAX_HEAD = 64 << 10
 """A status line and headers longer than this are not HTTP: stop reading them as such."""
 
 _STATUS = re.compile(rb"^(?P<version>HTTP/\d(?:\.\d)?)[ \t]+(?P<code>\d{3})(?:[ \t]+(?P<reason>.*))?$")
-_REQUEST = re.compile(rb"^(?P<method>[A-Za-z]+)[ \t]+(?P<target>\S+)(?:[ \t]+(?P<version>HTTP/\d(?:\.\d)?))?$")
+_REQUEST = re.compile(
+    rb"^(?P<method>[A-Za-z]+)[ \t]+(?P<target>\S+)(?:[ \t]+(?P<version>HTTP/\d(?:\.\d)?))?$"
+)
 _HEADER = re.compile(rb"^(?P<name>[!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*:[ \t]*(?P<value>.*?)[ \t]*$")
 
 
@@ -113,9 +115,8 @@ def read_message(
 ) -> HttpMessage | None:
     """The first HTTP message in ``data``; ``None`` while it is not complete and not at EOF."""
     lines, pos, blank = _lines(data, MAX_HEAD, eof)
-    if not blank:
-        if not eof and len(data) < MAX_HEAD and not _head_gave_up(lines):
-            return None
+    if not blank and not eof and len(data) < MAX_HEAD and not _head_gave_up(lines):
+        return None
     found: list[Imperfection] = []
     if not data:
         found.append(Imperfection("http_nothing_sent"))
@@ -225,7 +226,9 @@ def _read_body(
                 message.complete = False
                 if eof:
                     found.append(
-                        Imperfection("http_body_cut_short", {"received": len(message.body), "expected": length})
+                        Imperfection(
+                            "http_body_cut_short", {"received": len(message.body), "expected": length}
+                        )
                     )
             return
     if not is_response:

@@ -25,7 +25,9 @@ def request_bytes(step: Request, host: str) -> bytes:
     if step.raw is not None:
         return step.raw.encode(step.encoding)
     body = step.body.encode(step.encoding) if step.body is not None else b""
-    return build_request(step.method, step.path, version=step.version, host=host, headers=step.headers, body=body)
+    return build_request(
+        step.method, step.path, version=step.version, host=host, headers=step.headers, body=body
+    )
 
 
 def response_bytes(step: Response, fixtures: dict[str, bytes]) -> bytes:
@@ -73,7 +75,9 @@ def _header_problem(message: HttpMessage, name: str, want: str | HeaderPattern) 
     return None
 
 
-def judge_response(step: Response, message: HttpMessage, closed: bool, fixture: bytes | None) -> Reason | None:
+def judge_response(
+    step: Response, message: HttpMessage, closed: bool, fixture: bytes | None
+) -> Reason | None:
     """The first thing wrong with ``message`` by what ``step`` asks, or None if it is right.
 
     ``closed``: the server has closed the connection; ``fixture``: the bytes of the body's
@@ -93,7 +97,12 @@ def judge_response(step: Response, message: HttpMessage, closed: bool, fixture: 
     if step.crlf == "strict" and message.has("http_bare_lf"):
         return _reason("http_bare_lf", line_ends=message.line_ends)
     for imperfect in message.imperfections:
-        if imperfect.code in ("http_no_blank_line", "http_bad_header", "http_bad_content_length", "http_bad_chunk"):
+        if imperfect.code in (
+            "http_no_blank_line",
+            "http_bad_header",
+            "http_bad_content_length",
+            "http_bad_chunk",
+        ):
             return Reason(code=imperfect.code, args=dict(imperfect.args))
     for name, want in step.headers.items():
         problem = _header_problem(message, name, want)
@@ -172,8 +181,8 @@ def judge_request(step: Request, message: HttpMessage) -> Reason | None:
 __all__ = [
     "HttpExchange",
     "judge_request",
-    "read_message",
     "judge_response",
+    "read_message",
     "read_response",
     "request_bytes",
     "response_bytes",

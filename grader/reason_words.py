@@ -21,11 +21,15 @@ REASONS: dict[str, str] = {
         "the connection closed before the headers ended (no blank line after {received} bytes)"
     ),
     "http_bare_lf": N_("the header lines end with a bare \\n; HTTP needs \\r\\n"),
-    "http_no_blank_line": N_("no blank line (\\r\\n\\r\\n) between the headers and the body; the body began at “{line}”"),
+    "http_no_blank_line": N_(
+        "no blank line (\\r\\n\\r\\n) between the headers and the body; the body began at “{line}”"
+    ),
     "http_bad_header": N_("a header line is not “Name: value”: “{line}”"),
     "http_bad_content_length": N_("the Content-Length header is not a number: “{value}”"),
     "http_bad_chunk": N_("a chunk of the chunked body is malformed near “{line}”"),
-    "http_chunks_unfinished": N_("the chunked body ended without its last (empty) chunk, after {received} bytes"),
+    "http_chunks_unfinished": N_(
+        "the chunked body ended without its last (empty) chunk, after {received} bytes"
+    ),
     "http_header_missing": N_("the response has no {name} header"),
     "http_header_mismatch": N_("header {name} is “{received}”, expected “{expected}”"),
     "http_body_cut_short": N_("the body was cut short at {received} of {expected} bytes"),
@@ -35,11 +39,15 @@ REASONS: dict[str, str] = {
     ),
     "http_body_length": N_("the body has {received} bytes, expected {expected}"),
     "http_body_no_match": N_("the body ({received} bytes) does not match {pattern}"),
-    "http_body_mismatch": N_("the body differs from the expected one at byte {offset} ({received} bytes, expected {expected})"),
+    "http_body_mismatch": N_(
+        "the body differs from the expected one at byte {offset} ({received} bytes, expected {expected})"
+    ),
     "http_body_differs_from_file": N_(
         "the body differs from {file} at byte {offset} ({received} bytes received, the file has {expected})"
     ),
-    "http_method_mismatch": N_("the request method is {received}, expected {expected} (request line: “{line}”)"),
+    "http_method_mismatch": N_(
+        "the request method is {received}, expected {expected} (request line: “{line}”)"
+    ),
     "http_path_mismatch": N_("the request asks for {received}, expected {expected} (request line: “{line}”)"),
     "wrong_port_dialled": N_("the program connected to {host}:{port}, but the server is on port {expected}"),
     "encoding_used": N_("the text arrived in {encoding}"),

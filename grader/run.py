@@ -173,7 +173,9 @@ class ScenarioRun:
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     try:
-                        listener.bind(("0.0.0.0" if self.any_host or self.any_port else self.outcome.host, port))
+                        listener.bind(
+                            ("0.0.0.0" if self.any_host or self.any_port else self.outcome.host, port)
+                        )
                     except OSError as exc:
                         listener.close()
                         raise SandboxError(
@@ -434,7 +436,9 @@ class ScenarioRun:
         self.outcome.address_used = f"{host}:{port}"
         wanted = self.spec.network.port
         if isinstance(wanted, int) and port != wanted:
-            out.reason = Reason(code="wrong_port_dialled", args={"host": host, "port": port, "expected": wanted})
+            out.reason = Reason(
+                code="wrong_port_dialled", args={"host": host, "port": port, "expected": wanted}
+            )
             raise StepFailed
 
     def _conn_used_later(self, step: object) -> bool:
@@ -474,7 +478,9 @@ class ScenarioRun:
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         target = (self.outcome.host, self.outcome.port)
-        if self.ctx.mode == "namespace" and (self.any_host or self.any_port or not self._conn_used_later(step)):
+        if self.ctx.mode == "namespace" and (
+            self.any_host or self.any_port or not self._conn_used_later(step)
+        ):
             # A probe costs nothing: a one-shot server keeps its only accept, and no server is
             # fed an empty connection. With ``any``, the table also says where to connect.
             entry = await self._listener_in_table(out)
@@ -624,7 +630,9 @@ class ScenarioRun:
         out.http = http_steps.exchange(request, message, fixture_name)
         out.http.response_head = raw[: message.head_size]
         if step.body is not None and step.body.regex is None and step.body.length is None:
-            out.expected = fixture if fixture is not None else (step.body.text or "").encode(step.body.encoding)
+            out.expected = (
+                fixture if fixture is not None else (step.body.text or "").encode(step.body.encoding)
+            )
         out.observed = message.body
         out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
         if out.reason is not None:

@@ -408,7 +408,18 @@ class Response(NetStep):
 
 
 NetworkStep = (
-    Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause | Request | Response
+    Accept
+    | Connect
+    | WaitListening
+    | Send
+    | Expect
+    | ExpectEof
+    | Shutdown
+    | Close
+    | Reset
+    | Pause
+    | Request
+    | Response
 )
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
 AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
