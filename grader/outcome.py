@@ -72,6 +72,8 @@ class HttpExchange(Fact):
     framing: str | None = None
     fixture: str | None = None
     """The fixture file the body was compared with."""
+    fixture_body: bytes | None = None
+    """Its first ``HTTP_BODY_KEPT`` bytes, shown beside the body received."""
 
 
 class StepOutcome(Fact):

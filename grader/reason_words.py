@@ -50,7 +50,6 @@ REASONS: dict[str, str] = {
     ),
     "http_path_mismatch": N_("the request asks for {received}, expected {expected} (request line: “{line}”)"),
     "wrong_port_dialled": N_("the program connected to {host}:{port}, but the server is on port {expected}"),
-    "encoding_used": N_("the text arrived in {encoding}"),
 }
 
 FRAMING_WORDS = {

@@ -629,6 +629,8 @@ class ScenarioRun:
         fixture = self.spec.fixtures.get(fixture_name) if fixture_name else None
         out.http = http_steps.exchange(request, message, fixture_name)
         out.http.response_head = raw[: message.head_size]
+        if fixture is not None:
+            out.http.fixture_body = fixture[: http_steps.HTTP_BODY_KEPT]
         if step.body is not None and step.body.regex is None and step.body.length is None:
             out.expected = (
                 fixture if fixture is not None else (step.body.text or "").encode(step.body.encoding)

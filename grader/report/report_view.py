@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from grader.i18n import gettext_for
+from grader.report.http_view import HttpView, http_views
 from grader.report.stderr_view import StderrView, stderr_view
 from grader.report.timeline import Timeline, build_timeline, process_end
 from grader.report.visible import ByteDiff, byte_diff, visible_html
@@ -114,6 +115,9 @@ class ScenarioView:
     process: str = ""
     argv: str = ""
     grader_error: str | None = None
+    http: list[HttpView] = field(default_factory=list)
+    fixtures: list[str] = field(default_factory=list)
+    address_used: str | None = None
 
 
 @dataclass
@@ -255,6 +259,9 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         view.process = process_end(o, lang)
         view.argv = " ".join(o.argv)
         view.grader_error = o.grader_error
+        view.http = http_views(o)
+        view.fixtures = o.fixtures
+        view.address_used = o.address_used
         _ = gettext_for(lang)
         view.files = [
             (name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
