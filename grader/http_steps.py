@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 
+from grader.encodings import choose
+from grader.encodings import names as encoding_names
 from grader.http_message import HttpMessage, build_request, build_response, read_message
 from grader.matching import first_difference
 from grader.outcome import HttpExchange, Reason
-from grader.spec import HeaderPattern, Request, Response
+from grader.spec import BodyCheck, HeaderPattern, Request, Response
 
 HTTP_BODY_KEPT = 64 << 10
 STATUS_REASONS = {200: "OK", 301: "Moved Permanently", 400: "Bad Request", 404: "Not Found", 500: "Error"}
@@ -22,9 +24,10 @@ STATUS_REASONS = {200: "OK", 301: "Moved Permanently", 400: "Bad Request", 404: 
 
 def request_bytes(step: Request, host: str) -> bytes:
     """The bytes the grader sends for a ``request`` step (``raw`` exactly as written)."""
+    encoding = choose(step.encoding)
     if step.raw is not None:
-        return step.raw.encode(step.encoding)
-    body = step.body.encode(step.encoding) if step.body is not None else b""
+        return step.raw.encode(encoding)
+    body = step.body.encode(encoding) if step.body is not None else b""
     return build_request(
         step.method, step.path, version=step.version, host=host, headers=step.headers, body=body
     )
@@ -38,7 +41,7 @@ def response_bytes(step: Response, fixtures: dict[str, bytes]) -> bytes:
         if step.body.file is not None:
             body = fixtures[step.body.file]
         elif step.body.text is not None:
-            body = step.body.text.encode(step.body.encoding)
+            body = step.body.text.encode(choose(step.body.encoding))
     headers = {k: v for k, v in step.headers.items() if isinstance(v, str)}
     return build_response(status, step.reason or STATUS_REASONS.get(status, "Status"), body, headers=headers)
 
@@ -130,10 +133,12 @@ def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -
             return _reason("http_body_length", expected=check.length, received=len(body))
         return None
     if check.regex is not None:
-        if re.search(check.regex.encode(check.encoding), body, re.S) is None:
+        if body_encoding(check, body) is None:
             return _reason("http_body_no_match", pattern=check.regex, received=len(body))
         return None
-    want = fixture if check.file is not None else (check.text or "").encode(check.encoding)
+    if check.file is None and body_encoding(check, body) is not None:
+        return None
+    want = fixture if check.file is not None else (check.text or "").encode(choose(check.encoding))
     assert want is not None
     if check.trim:
         body, want = body.strip(), want.strip()
@@ -144,6 +149,20 @@ def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -
     offset = first_difference(want, body)
     code = "http_body_differs_from_file" if check.file is not None else "http_body_mismatch"
     return _reason(code, file=check.file, offset=offset, received=len(body), expected=len(want))
+
+
+def body_encoding(check: BodyCheck, body: bytes) -> str | None:
+    """The encoding in which a text or regex body matches (the first listed that does), or None."""
+    for name in encoding_names(check.encoding):
+        if check.regex is not None:
+            if re.search(check.regex.encode(name), body, re.S) is not None:
+                return name
+            continue
+        want = (check.text or "").encode(name)
+        got = body.strip() if check.trim else body
+        if got == (want.strip() if check.trim else want):
+            return name
+    return None
 
 
 def unfinished_response(data: bytes) -> Reason | None:

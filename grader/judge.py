@@ -196,7 +196,7 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
     if outcome.grader_error:
         base.status = "not_gradable"
         base.message = _("Not gradable (a problem of the grader, not of your program): {why}").format(
-            why=outcome.grader_error
+            why=reason_words(outcome.grader_reason, lang) or outcome.grader_error
         )
         return base
     verdicts = [
@@ -206,9 +206,11 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
     base.steps = verdicts
     failed = next((v for v in verdicts if v.status == "failed"), None)
     step_points = sum(v.score for v in verdicts)
+    used = encodings_used(outcome)
+    told = _("Your program's text was in {encoding}.").format(encoding=", ".join(used)) if used else None
     if failed is None and all(v.status == "passed" for v in verdicts):
         base.score = scenario.points + step_points
-        base.message = _("Passed.")
+        base.message = _("Passed.") + (f" {told}" if told else "")
         return base
     base.status = "failed"
     base.score = step_points
@@ -222,8 +224,20 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
     hint = failed.hint or base.hint
     if hint:
         lines.append(_("Hint: {hint}").format(hint=hint))
+    if told:
+        lines.append(told)
     base.message = "\n".join(lines)
     return base
+
+
+def encodings_used(outcome: Outcome) -> list[str]:
+    """The text encodings the program was seen to use, where a step accepted several."""
+    found: list[str] = []
+    for out in outcome.steps:
+        for seen in (out, *out.children):
+            if seen.encoding and seen.encoding not in found:
+                found.append(seen.encoding)
+    return found
 
 
 def skipped(scenario: Scenario, because: str, because_title: str, lang: str = "en") -> ScenarioResult:

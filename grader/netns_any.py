@@ -21,6 +21,8 @@ import socket
 import struct
 import subprocess
 
+from grader.outcome import Reason
+
 NETLINK_ROUTE = 0
 RTM_NEWROUTE = 24
 NLMSG_ERROR = 2
@@ -34,14 +36,27 @@ SO_ORIGINAL_DST = 80
 UNPRIVILEGED_PORT_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
 
-HOST_MODE_REFUSAL = (
-    "network host or port 'any' needs namespace mode (every address made local inside the "
-    "scenario's own network); on the host network it cannot be graded"
-)
+HOST_MODE_REFUSAL = Reason(code="any_needs_namespace")
+"""``any`` on the host network: the scenario is not gradable there (never a silent wrong score)."""
+
+
+class NotGradableHere(Exception):
+    """The scenario asks for what this isolation mode cannot give; it is reported, not run."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason.code)
+        self.reason = reason
 
 
 class NamespaceSetupError(OSError):
-    """The namespace could not be given any address or any port: the scenario is not gradable."""
+    """The namespace could not be given any address or any port: the scenario is not gradable.
+
+    ``reason`` says why as a code (words in :mod:`grader.reason_words`), never as a sentence.
+    """
+
+    def __init__(self, code: str, error: str = "", errno_value: int = 0):
+        super().__init__(errno_value, f"{code}: {error}" if error else code)
+        self.reason = Reason(code=code, args={"error": error} if error else {})
 
 
 def _route_message(ifindex: int) -> bytes:
@@ -66,13 +81,13 @@ def make_every_address_local() -> None:
     if kind == NLMSG_ERROR:
         (code,) = struct.unpack_from("i", reply, 16)
         if code not in (0, -errno.EEXIST):
-            raise NamespaceSetupError(-code, f"adding the local route: {os.strerror(-code)}")
+            raise NamespaceSetupError("netns_local_route_failed", os.strerror(-code), -code)
     try:
         # /proc/sys/net is the namespace of the thread that opens it.
         with open(UNPRIVILEGED_PORT_START, "w") as f:
             f.write("0")
     except OSError as exc:
-        raise NamespaceSetupError(exc.errno or 0, f"allowing low ports: {exc.strerror}") from exc
+        raise NamespaceSetupError("netns_low_ports_failed", str(exc.strerror), exc.errno or 0) from exc
 
 
 def nft_available() -> bool:
@@ -87,14 +102,14 @@ def redirect_all_tcp(port: int) -> None:
     """
     nft = shutil.which("nft")
     if nft is None:
-        raise NamespaceSetupError(errno.ENOENT, "port: any needs nftables (the nft command), not installed")
+        raise NamespaceSetupError("nft_missing", errno_value=errno.ENOENT)
     rules = (
         "table ip grader {\n chain out {\n  type nat hook output priority -100;\n"
         f"  tcp dport != {port} redirect to :{port}\n }}\n}}\n"
     )
     done = subprocess.run([nft, "-f", "-"], input=rules.encode(), capture_output=True, check=False)
     if done.returncode != 0:
-        raise NamespaceSetupError(0, f"nft: {done.stderr.decode(errors='replace').strip()[:200]}")
+        raise NamespaceSetupError("nft_failed", done.stderr.decode(errors="replace").strip()[:200])
 
 
 def original_destination(sock: socket.socket) -> tuple[str, int] | None:

@@ -103,7 +103,9 @@ class StepOutcome(Fact):
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
     reason: Reason | None = None
-    """Why the step failed, or what it noted (e.g. the encoding used), as a code."""
+    """Why the step failed, as a code."""
+    encoding: str | None = None
+    """The encoding the program's text was in, where the step accepted several and they differ."""
     http: HttpExchange | None = None
 
 
@@ -148,6 +150,8 @@ class Outcome(Fact):
     duration: float = 0.0
     grader_error: str | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
+    grader_reason: Reason | None = None
+    """The same as a code, where the grader knows it (e.g. ``any`` refused in host mode)."""
 
     @property
     def bind_failed(self) -> bool:

@@ -50,6 +50,18 @@ REASONS: dict[str, str] = {
     ),
     "http_path_mismatch": N_("the request asks for {received}, expected {expected} (request line: “{line}”)"),
     "wrong_port_dialled": N_("the program connected to {host}:{port}, but the server is on port {expected}"),
+    "any_needs_namespace": N_(
+        "network host or port “any” needs namespace mode (every address made local inside the "
+        "scenario's own network); on the host network this scenario cannot be graded"
+    ),
+    "netns_local_route_failed": N_(
+        "the scenario's network could not be given every address (the local route): {error}"
+    ),
+    "netns_low_ports_failed": N_("the scenario's network could not allow ports below 1024: {error}"),
+    "nft_missing": N_(
+        "port “any” needs nftables (the nft command), which is not installed on the grading machine"
+    ),
+    "nft_failed": N_("the scenario's connections could not be redirected to the reference server: {error}"),
 }
 
 FRAMING_WORDS = {

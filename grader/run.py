@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import http_steps, netns_any
+from grader.encodings import choose, distinguishes
 from grader.fixtures import place_fixtures
-from grader.listen_table import Listening, listening
+from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
 from grader.outcome import Outcome, ProcessEnd, Reason, StepOutcome
 from grader.peer import (
@@ -127,6 +128,8 @@ class ScenarioRun:
             host="127.0.0.1" if host in ("localhost", "any") else host,
             port=0,
         )
+        self.encoding_used: str | None = None
+        """The text encoding the program was last seen to use (a step allowing several)."""
         self.last_request: dict[str, tuple[str, bytes]] = {}
         """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
@@ -157,7 +160,7 @@ class ScenarioRun:
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
         if self.ctx.mode == "host" and (self.any_host or self.any_port):
-            raise SandboxError(netns_any.HOST_MODE_REFUSAL)
+            raise netns_any.NotGradableHere(netns_any.HOST_MODE_REFUSAL)
         self.scratch = self._make_scratch()
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
@@ -165,10 +168,7 @@ class ScenarioRun:
         try:
             with self.sandbox.inside():
                 if self.any_host or self.any_port:
-                    try:
-                        netns_any.make_every_address_local()
-                    except OSError as exc:
-                        raise SandboxError(f"could not make every address local: {exc}") from exc
+                    netns_any.make_every_address_local()
                 if self._peer_listens():
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -187,10 +187,7 @@ class ScenarioRun:
                     self.listener = listener
                     port = listener.getsockname()[1]
                     if self.any_host or self.any_port:
-                        try:
-                            netns_any.redirect_all_tcp(port)
-                        except OSError as exc:
-                            raise SandboxError(f"could not redirect connections: {exc}") from exc
+                        netns_any.redirect_all_tcp(port)
                 self.outcome.port = port
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
@@ -451,22 +448,34 @@ class ScenarioRun:
         rest = steps[index + 1 :]
         return any(getattr(s, "conn", None) == name and s.action not in ("close", "reset") for s in rest)
 
-    async def _listener_in_table(self, out: StepOutcome) -> Listening:
-        """The student's listening socket, from its namespace's table: no connection is made."""
+    def _student_listening(self) -> list[Listening] | None:
+        """The student's listening sockets, from the socket table; None where it cannot tell.
+
+        In a namespace every listener is the student's; on the host network, only those its
+        processes hold (None if the grader may not read their descriptors).
+        """
         proc = self.sandbox.process
         assert proc is not None
+        table = listening(proc.pid)
+        return table if self.ctx.mode == "namespace" else owned_by(proc.pid, table)
+
+    async def _listener_in_table(self, out: StepOutcome) -> Listening | None:
+        """Wait until the student listens (on its port, or any with ``port: any``), making no
+        connection; None where the table cannot tell, so the caller connects instead."""
         delay = 0.001
         while True:
-            table = listening(proc.pid)
+            if self.exited.is_set():
+                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                raise StepFailed
+            table = self._student_listening()
+            if table is None:
+                return None
             found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
             if found:
                 return found[0]
             if table:
                 ports = ", ".join(sorted({str(entry.port) for entry in table}))
                 out.detail = f"the program listens on port {ports}"
-            if self.exited.is_set():
-                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
-                raise StepFailed
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self.exited.wait()
@@ -478,17 +487,16 @@ class ScenarioRun:
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         target = (self.outcome.host, self.outcome.port)
-        if self.ctx.mode == "namespace" and (
-            self.any_host or self.any_port or not self._conn_used_later(step)
-        ):
+        probe = not self._conn_used_later(step)
+        if self.any_host or self.any_port or probe:
             # A probe costs nothing: a one-shot server keeps its only accept, and no server is
             # fed an empty connection. With ``any``, the table also says where to connect.
             entry = await self._listener_in_table(out)
-            if self.any_host or self.any_port:
+            if entry is not None and (self.any_host or self.any_port):
                 target = (entry.connect_to, entry.port)
                 family = entry.family
                 self.outcome.address_used = f"{entry.address}:{entry.port}"
-            if not self._conn_used_later(step):
+            if entry is not None and probe:
                 return
         delay = 0.001
         attempts = 0
@@ -535,6 +543,8 @@ class ScenarioRun:
         return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
+        if await self._listener_in_table(out) is not None:
+            return
         proc = self.sandbox.process
         assert proc is not None
         delay = 0.001
@@ -553,7 +563,7 @@ class ScenarioRun:
             text = _fill(step.text, self.outcome.host, self.outcome.port, copy)
             step = step.model_copy(update={"text": text})
         # Generating megabytes takes a while: not on the event loop other scenarios share.
-        data = await asyncio.to_thread(step.render) if step.generate else step.render()
+        data = await asyncio.to_thread(step.render) if step.generate else step.render(self.encoding_used)
         out.expected = data
         pieces = _split(data, step.chunks)
         for n, piece in enumerate(pieces):
@@ -569,12 +579,23 @@ class ScenarioRun:
         conn = self._conn(step, out, copy)
         if copy is not None:
             step = _with_copy(step, copy)
-        out.expected = step.exact_bytes() if step.line is None else (step.line + "\n").encode(step.encoding)
+        encoding = choose(step.encoding, self.encoding_used)
+        out.expected = (
+            step.exact_bytes(encoding) if step.line is None else (step.line + "\n").encode(encoding)
+        )
         out.pattern = step.regex or (f"{step.length} bytes" if step.length else None)
         while True:
             result = match_expect(step, bytes(conn.buffer), conn.eof)
             if result.verdict == "match":
                 out.observed = conn.take(result.consumed)
+                if result.encoding is not None:  # show the text as the program's encoding has it
+                    self._note_encoding(out, result.encoding)
+                    line = step.line
+                    out.expected = (
+                        step.exact_bytes(result.encoding)
+                        if line is None
+                        else f"{line}\n".encode(result.encoding)
+                    )
                 return
             if result.verdict == "mismatch":
                 out.observed = conn.take(result.consumed)
@@ -583,6 +604,11 @@ class ScenarioRun:
                     out.detail = f"{result.detail}; connection reset"
                 raise StepFailed
             await conn.changed()
+
+    def _note_encoding(self, out: StepOutcome, encoding: str | None) -> None:
+        if encoding is not None:
+            out.encoding = encoding
+            self.encoding_used = encoding
 
     async def _request(self, step: Request, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)
@@ -631,9 +657,15 @@ class ScenarioRun:
         out.http.response_head = raw[: message.head_size]
         if fixture is not None:
             out.http.fixture_body = fixture[: http_steps.HTTP_BODY_KEPT]
+        used = http_steps.body_encoding(step.body, message.body) if step.body is not None else None
+        shown_text = step.body and (step.body.text or step.body.regex)
+        if shown_text and distinguishes(step.body.encoding, shown_text):
+            self._note_encoding(out, used)
         if step.body is not None and step.body.regex is None and step.body.length is None:
             out.expected = (
-                fixture if fixture is not None else (step.body.text or "").encode(step.body.encoding)
+                fixture
+                if fixture is not None
+                else (step.body.text or "").encode(used or choose(step.body.encoding))
             )
         out.observed = message.body
         out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
@@ -911,6 +943,9 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
                 current.status = "timeout"
                 current.detail = f"scenario time limit ({deadline:g} s)"
                 current.ended = run.clock()
+    except (netns_any.NamespaceSetupError, netns_any.NotGradableHere) as exc:
+        run.outcome.grader_reason = exc.reason
+        run.outcome.grader_error = exc.reason.code
     except SandboxError as exc:
         run.outcome.grader_error = str(exc)
     except Exception as exc:  # a bug in the grader: say so, never blame the student

@@ -15,6 +15,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +25,9 @@ from pydantic import (
     PrivateAttr,
     model_validator,
 )
+
+from grader.encodings import Encodings, check_names, choose
+from grader.encodings import names as encoding_names
 
 Lang = Literal["en", "zh"]
 LocalText = str | dict[Lang, str]
@@ -94,13 +98,18 @@ def _text_bytes(seed: int, size: int) -> bytes:
     return bytes(out[:size])
 
 
+EncodingNames = Annotated[Encodings, AfterValidator(check_names)]
+"""One encoding or several: text in any of them is accepted (grader.encodings)."""
+
+
 class Payload(StrictModel):
     """Bytes given as text (encoded), as hex, or generated; exactly one of the three."""
 
     text: str | None = None
     hex: str | None = None
     generate: Generated | None = None
-    encoding: str = "utf-8"
+    encoding: EncodingNames = "utf-8"
+    """With several, the grader writes in the one the program used so far (else the first)."""
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Payload:
@@ -111,9 +120,9 @@ class Payload(StrictModel):
             bytes.fromhex(self.hex)  # raises ValueError naming the bad digit
         return self
 
-    def render(self) -> bytes:
+    def render(self, used: str | None = None) -> bytes:
         if self.text is not None:
-            return self.text.encode(self.encoding)
+            return self.text.encode(choose(self.encoding, used))
         if self.hex is not None:
             return bytes.fromhex(self.hex)
         assert self.generate is not None
@@ -179,7 +188,8 @@ class Expect(NetStep):
     text: str | None = None
     hex: str | None = None
     generate: Generated | None = None
-    encoding: str = "utf-8"
+    encoding: EncodingNames = "utf-8"
+    """Several: text in any of them matches, and the outcome notes which one it was."""
     line: str | None = None
     regex: str | None = None
     length: PositiveInt | None = None
@@ -198,14 +208,15 @@ class Expect(NetStep):
                 f" (got {modes or 'none'})"
             )
         if self.regex is not None:
-            re.compile(self.regex.encode(self.encoding))
+            for name in encoding_names(self.encoding):
+                re.compile(self.regex.encode(name))
         if self.hex is not None:
             bytes.fromhex(self.hex)
         return self
 
-    def exact_bytes(self) -> bytes | None:
+    def exact_bytes(self, encoding: str | None = None) -> bytes | None:
         if self.text is not None:
-            return self.text.encode(self.encoding)
+            return self.text.encode(encoding or choose(self.encoding))
         if self.hex is not None:
             return bytes.fromhex(self.hex)
         if self.generate is not None:
@@ -351,7 +362,7 @@ class Request(NetStep):
     headers: dict[str, str] = {}
     body: str | None = None
     raw: str | None = None
-    encoding: str = "utf-8"
+    encoding: EncodingNames = "utf-8"
 
 
 class HeaderPattern(StrictModel):
@@ -371,7 +382,8 @@ class BodyCheck(StrictModel):
     file: str | None = None
     """A file of the assignment's ``files/`` folder; compared byte for byte."""
     length: Annotated[int, Field(ge=0)] | None = None
-    encoding: str = "utf-8"
+    encoding: EncodingNames = "utf-8"
+    """Several: a text or regex body in any of them is accepted."""
     trim: bool = False
     """Compare text or file with white space at both ends removed (the textbook's web server
     sends a last "\\r\\n" after the file)."""
@@ -382,7 +394,8 @@ class BodyCheck(StrictModel):
         if len(given) != 1:
             raise ValueError(f"give exactly one of text, regex, file or length (got {given or 'none'})")
         if self.regex is not None:
-            re.compile(self.regex.encode(self.encoding), re.S)
+            for name in encoding_names(self.encoding):
+                re.compile(self.regex.encode(name), re.S)
         if self.file is not None and (self.file.startswith("/") or ".." in self.file.split("/")):
             raise ValueError("file must name a file inside the assignment's files/ folder")
         return self

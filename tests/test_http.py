@@ -314,3 +314,52 @@ def test_client_on_a_wrong_fixed_port_is_told_what_it_dialled(tmp_path: Path) ->
     result = grade(spec, _client(tmp_path, "192.168.1.102", 7788), "s", GradeOptions(isolation="namespace"))
     assert result.score == 0
     assert "192.168.1.102:7788" in result.scenarios[0].message and "8080" in result.scenarios[0].message
+
+
+def test_the_refusal_is_a_reason_code_in_either_language(tmp_path: Path) -> None:
+    from grader.judge import judge_scenario
+
+    spec = load_assignment(_assignment(tmp_path, SERVER_SPEC, {"index.html": PAGE}))
+    result = grade(spec, _server(tmp_path, "", 8000), "s", GradeOptions(isolation="host"))
+    outcome = result.scenarios[0].outcome
+    assert outcome is not None and outcome.grader_reason is not None
+    assert outcome.grader_reason.code == outcome.grader_error == "any_needs_namespace"
+    assert "命名空间模式" in judge_scenario(spec.scenarios[0], outcome, "zh").message
+
+
+HOST_SPEC = """
+id: h
+title: h
+role: server
+student: {entry: web.py, args: ["{port}"]}
+timeouts: {step: 4, scenario: 10}
+scenarios:
+  - id: page
+    title: page
+    points: 1
+    steps:
+      - wait_listening
+      - connect: {conn: probe}
+      - connect
+      - request: {path: /}
+      - response: {status: 200, body: {file: index.html}}
+"""
+
+
+def test_host_mode_probes_cost_nothing_either(tmp_path: Path) -> None:
+    """On the host network the machine's socket table, narrowed to the sockets the student's
+    processes hold, says when it listens: its one accept is kept for the request."""
+    folder = _server(tmp_path, "", 0, one_shot=True)
+    code = (folder / "web.py").read_text().replace("s.bind(('', 0))", "s.bind(('', int(__import__('sys').argv[1])))")
+    (folder / "web.py").write_text(code)
+    spec = load_assignment(_assignment(tmp_path, HOST_SPEC, {"index.html": PAGE}))
+    result = grade(spec, folder, "s", GradeOptions(isolation="host"))
+    assert result.score == result.max_score, [s.message for s in result.scenarios]
+
+
+def test_fixture_files_named_md_travel_in_batch_bundles(tmp_path: Path) -> None:
+    from grader.task import assignment_files
+
+    folder = _assignment(tmp_path, SERVER_SPEC, {"index.html": PAGE, "notes.md": b"# served\n"})
+    (folder / "README.md").write_text("the task statement")
+    assert sorted(assignment_files(folder)) == ["assignment.yaml", "files/index.html", "files/notes.md"]
