@@ -350,8 +350,8 @@ def test_host_mode_probes_cost_nothing_either(tmp_path: Path) -> None:
     """On the host network the machine's socket table, narrowed to the sockets the student's
     processes hold, says when it listens: its one accept is kept for the request."""
     folder = _server(tmp_path, "", 0, one_shot=True)
-    code = (folder / "web.py").read_text()
-    (folder / "web.py").write_text(code.replace("s.bind(('', 0))", "s.bind(('', int(__import__('sys').argv[1])))"))
+    argv_port = "s.bind(('', int(__import__('sys').argv[1])))"
+    (folder / "web.py").write_text((folder / "web.py").read_text().replace("s.bind(('', 0))", argv_port))
     spec = load_assignment(_assignment(tmp_path, HOST_SPEC, {"index.html": PAGE}))
     result = grade(spec, folder, "s", GradeOptions(isolation="host"))
     assert result.score == result.max_score, [s.message for s in result.scenarios]
