@@ -61,6 +61,11 @@ REASONS: dict[str, str] = {
     "nft_missing": N_(
         "port “any” needs nftables (the nft command), which is not installed on the grading machine"
     ),
+    "time_wait_needs_namespace": N_(
+        "this scenario restarts the server on a port just used, which needs namespace mode; "
+        "on the host network it cannot be graded"
+    ),
+    "time_wait_not_left": N_("the port could not be left in TIME_WAIT before the program started"),
     "nft_failed": N_("the scenario's connections could not be redirected to the reference server: {error}"),
 }
 

@@ -57,6 +57,7 @@ from grader.spec import (
     WaitListening,
 )
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
+from grader.time_wait import leave_time_wait
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
@@ -161,6 +162,8 @@ class ScenarioRun:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
         if self.ctx.mode == "host" and (self.any_host or self.any_port):
             raise netns_any.NotGradableHere(netns_any.HOST_MODE_REFUSAL)
+        if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
+            raise netns_any.NotGradableHere(Reason(code="time_wait_needs_namespace"))
         self.scratch = self._make_scratch()
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
@@ -189,6 +192,8 @@ class ScenarioRun:
                     if self.any_host or self.any_port:
                         netns_any.redirect_all_tcp(port)
                 self.outcome.port = port
+                if self.scenario.port_in_time_wait and not leave_time_wait(self.outcome.host, port):
+                    raise netns_any.NamespaceSetupError("time_wait_not_left")
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
                     self.ctx.python,

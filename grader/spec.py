@@ -515,6 +515,9 @@ class Scenario(StrictModel):
     """Client assignments only: whether the reference server listens at all."""
     args: list[str] | None = None
     """Overrides the assignment's argument template for this scenario."""
+    port_in_time_wait: bool = False
+    """Server assignments, namespace mode: the port was just used (a connection in TIME_WAIT),
+    as when a server is restarted at once; ``bind()`` then needs ``SO_REUSEADDR``."""
     steps: list[AnyStep]
 
     @model_validator(mode="before")
@@ -615,6 +618,10 @@ class Assignment(StrictModel):
                         "which is not an earlier scenario"
                     )
             seen.add(scenario.id)
+            if scenario.port_in_time_wait and self.role != "server":
+                raise ValueError(
+                    f"scenarios[{index}].port_in_time_wait: only a server assignment binds a port"
+                )
             for step_index, step in enumerate(scenario.steps):
                 actions = [step.action] + [s.action for s in getattr(step, "steps", [])]
                 wrong = next(
