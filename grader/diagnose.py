@@ -226,6 +226,7 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
         "never-connected",
         lambda f: (
             f.out.action == "accept"
+            and f.out.reason is None  # it did connect: the reason (e.g. the wrong port) says where
             and "ConnectionRefusedError" not in f.stderr
             and "Connection refused" not in f.stderr
         ),
@@ -256,9 +257,13 @@ RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str],
     (
         "wrong-port",
         lambda f: "listens on" in (f.out.detail or ""),
-        lambda f, _: _(
-            "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
-            "the command line."
+        lambda f, _: (
+            _(
+                "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
+                "the command line."
+            )
+            if str(f.outcome.port) in f.outcome.argv[2:]
+            else _("Your server listened on the wrong port ({detail}); it must use port {port}.")
         ).format(detail=(f.out.detail or "").split("; ")[-1], port=f.outcome.port),
     ),
     (

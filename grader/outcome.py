@@ -145,6 +145,8 @@ class Outcome(Fact):
     """Files the scenario checked, as found after the run (``None``: missing)."""
     fixtures: list[str] = []
     """Files of the assignment's ``files/`` folder copied next to the program."""
+    names_looked_up: list[str] = []
+    """Host names the program resolved (``host: any``: each one answered with the grader's address)."""
     address_used: str | None = None
     """``host:port`` the program listened on or dialled, when the spec let it choose (``any``)."""
     duration: float = 0.0

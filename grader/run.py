@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import http_steps, netns_any
+from grader.any_name import NameAnswerer, open_answerer
 from grader.encodings import choose, distinguishes
 from grader.fixtures import place_fixtures
 from grader.listen_table import Listening, listening, owned_by
@@ -134,6 +135,8 @@ class ScenarioRun:
         self.last_request: dict[str, tuple[str, bytes]] = {}
         """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
+        self.names_sock: socket.socket | None = None
+        self.names: NameAnswerer | None = None
 
     # -- setup and teardown ---------------------------------------------------
 
@@ -172,6 +175,8 @@ class ScenarioRun:
             with self.sandbox.inside():
                 if self.any_host or self.any_port:
                     netns_any.make_every_address_local()
+                if self.any_host and self.spec.role == "client":
+                    self.names_sock = open_answerer()  # every name is the reference server's
                 if self._peer_listens():
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -225,6 +230,8 @@ class ScenarioRun:
             "stderr", err_r, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
+        if self.names_sock is not None:
+            self.names = NameAnswerer(self.names_sock)
         self._watch_exit(proc.pid)
 
     def _watch_exit(self, pid: int) -> None:
@@ -283,6 +290,11 @@ class ScenarioRun:
         self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)
+        if self.names is not None:
+            self.names.close()
+            self.outcome.names_looked_up = self.names.names
+        elif self.names_sock is not None:
+            self.names_sock.close()
         self.sandbox.close()
         if self.stdout is not None and self.stderr is not None:
             self.outcome.stdout = bytes(self.stdout.data)

@@ -118,6 +118,7 @@ class ScenarioView:
     http: list[HttpView] = field(default_factory=list)
     fixtures: list[str] = field(default_factory=list)
     address_used: str | None = None
+    names_looked_up: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -262,6 +263,7 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         view.http = http_views(o)
         view.fixtures = o.fixtures
         view.address_used = o.address_used
+        view.names_looked_up = o.names_looked_up
         _ = gettext_for(lang)
         view.files = [
             (name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
