@@ -768,10 +768,31 @@ class ScenarioRun:
     async def _output(self, step: Output, out: StepOutcome, copy: int | None) -> None:
         out.expected = (step.text or step.line or "").encode() if step.regex is None else None
         out.pattern = step.regex
+        if step.stream != "stdout":
+            await self._output_at_end(step, out)
+            return
         _, end = await self._wait_for_output(out, text=step.text, regex=step.regex, line=step.line)
         assert self.stdout is not None
         out.observed = bytes(self.stdout.data[self.cursor : end])
         self.cursor = end
+
+    async def _output_at_end(self, step: Output, out: StepOutcome) -> None:
+        """Output on stderr (or either stream), looked for in all the program wrote."""
+        await self._await_exit(out)
+        assert self.stdout is not None and self.stderr is not None
+        self.stdout.drain()
+        self.stderr.drain()
+        streams = [bytes(self.stderr.data)]
+        if step.stream == "either":
+            streams.insert(0, bytes(self.stdout.data[self.cursor :]))
+        for data in streams:
+            found = find_output(data, 0, text=step.text, regex=step.regex, line=step.line)
+            if found is not None:
+                out.observed = data[found[0] : found[1]]
+                return
+        out.observed = b"\n".join(d for d in streams if d)[-4000:]
+        out.detail = "missing text"
+        raise StepFailed
 
     async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
         assert self.stdin is not None

@@ -282,6 +282,9 @@ class Output(StepBase):
     text: str | None = None
     regex: str | None = None
     line: str | None = None
+    stream: Literal["stdout", "stderr", "either"] = "stdout"
+    """``stderr`` or ``either``: looked for once the program has ended (a usage message may
+    go to either: ``print(...)`` or ``sys.exit("usage: ...")``)."""
 
     @model_validator(mode="after")
     def _one_pattern(self) -> Output:
