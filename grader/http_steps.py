@@ -28,9 +28,8 @@ def request_bytes(step: Request, host: str) -> bytes:
     if step.raw is not None:
         return step.raw.encode(encoding)
     body = step.body.encode(encoding) if step.body is not None else b""
-    return build_request(
-        step.method, step.path, version=step.version, host=host, headers=step.headers, body=body
-    )
+    headers = {k: v for k, v in step.headers.items() if isinstance(v, str)}  # a pattern is a check
+    return build_request(step.method, step.path, version=step.version, host=host, headers=headers, body=body)
 
 
 def response_bytes(step: Response, fixtures: dict[str, bytes]) -> bytes:
@@ -193,8 +192,15 @@ def judge_request(step: Request, message: HttpMessage) -> Reason | None:
     for name, want in step.headers.items():
         problem = _header_problem(message, name, want)
         if problem is not None:
-            return problem
+            return problem.model_copy(update={"code": problem.code.replace("http_", "http_request_", 1)})
     return None
+
+
+def unfinished_request(data: bytes) -> Reason:
+    """Why a student's request the step waited for never ended (called when the step timed out)."""
+    if not data:
+        return _reason("http_no_request")
+    return _reason("http_request_unfinished", received=len(data))
 
 
 __all__ = [

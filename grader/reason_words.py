@@ -31,6 +31,12 @@ REASONS: dict[str, str] = {
         "the chunked body ended without its last (empty) chunk, after {received} bytes"
     ),
     "http_header_missing": N_("the response has no {name} header"),
+    "http_request_header_missing": N_("the request has no {name} header"),
+    "http_request_header_mismatch": N_("the request's {name} header is “{received}”, expected “{expected}”"),
+    "http_no_request": N_("no request arrived"),
+    "http_request_unfinished": N_(
+        "the request never ended: no blank line (\\r\\n\\r\\n) after its headers ({received} bytes received)"
+    ),
     "http_header_mismatch": N_("header {name} is “{received}”, expected “{expected}”"),
     "http_body_cut_short": N_("the body was cut short at {received} of {expected} bytes"),
     "http_framing": N_("the response must say its length (Content-Length); it was ended by {used}"),

@@ -154,7 +154,11 @@ class ScenarioRun:
     def _make_scratch(self) -> Path:
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
         shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
-        self.outcome.fixtures = place_fixtures(self.spec.fixtures, scratch, self.ctx.student_uid)
+        given = self.spec.fixtures
+        if self.spec.role == "client":  # the pages the reference server answers with stay its own
+            served = self.spec.served_files()
+            given = {name: data for name, data in given.items() if name not in served}
+        self.outcome.fixtures = place_fixtures(given, scratch, self.ctx.student_uid)
         if self.ctx.student_uid is not None:
             for path in [scratch, *scratch.rglob("*")]:
                 with contextlib.suppress(OSError):
@@ -361,6 +365,8 @@ class ScenarioRun:
             out.observed = bytes(self.conns[conn].buffer)
             if out.action == "response" and self.spec.role == "server":
                 out.reason = http_steps.unfinished_response(out.observed)
+            elif out.action == "request" and self.spec.role == "client":
+                out.reason = http_steps.unfinished_request(out.observed)
         elif out.action in ("prompt", "output") and self.stdout is not None:
             out.observed = bytes(self.stdout.data[self.cursor :])
 

@@ -350,6 +350,15 @@ class FileCheck(StepBase):
         return Payload(text=self.text, hex=self.hex, generate=self.generate, encoding=self.encoding).render()
 
 
+class HeaderPattern(StrictModel):
+    regex: str
+
+    @model_validator(mode="after")
+    def _compiles(self) -> HeaderPattern:
+        re.compile(self.regex)
+        return self
+
+
 class Request(NetStep):
     """One HTTP request on the connection ``conn``.
 
@@ -362,19 +371,12 @@ class Request(NetStep):
     method: str = "GET"
     path: str = "/"
     version: str = "HTTP/1.1"
-    headers: dict[str, str] = {}
+    headers: dict[str, str | HeaderPattern] = {}
+    """Sent as given; for a student's request, what it must contain (``{regex: ...}``: any
+    value matching, e.g. ``Host: {regex: .+}``)."""
     body: str | None = None
     raw: str | None = None
     encoding: EncodingNames = "utf-8"
-
-
-class HeaderPattern(StrictModel):
-    regex: str
-
-    @model_validator(mode="after")
-    def _compiles(self) -> HeaderPattern:
-        re.compile(self.regex)
-        return self
 
 
 class BodyCheck(StrictModel):
@@ -593,18 +595,30 @@ class Assignment(StrictModel):
         """The files of the assignment's ``files/`` folder (set when the spec is loaded)."""
         return self._fixtures
 
-    def with_fixtures(self, fixtures: dict[str, bytes]) -> Assignment:
-        """This spec with its fixture files; a response body ``file`` must name one of them."""
+    def _body_files(self) -> list[tuple[int, int, str]]:
+        """(scenario, step, file) of every response body given as a fixture file."""
+        found = []
         for index, scenario in enumerate(self.scenarios):
             for step_index, step in enumerate(scenario.steps):
                 for sub in [step, *getattr(step, "steps", [])]:
-                    body = getattr(sub, "body", None)
-                    name = getattr(body, "file", None)
-                    if name is not None and name not in fixtures:
-                        raise ValueError(
-                            f"scenarios[{index}].steps[{step_index}].body.file: no file {name!r} in the "
-                            "assignment's files/ folder"
-                        )
+                    name = getattr(getattr(sub, "body", None), "file", None)
+                    if name is not None:
+                        found.append((index, step_index, name))
+        return found
+
+    def served_files(self) -> set[str]:
+        """Fixture files a response body names: in a client assignment, what the reference server
+        answers with (never copied next to the student's client, which must fetch them)."""
+        return {name for _, _, name in self._body_files()}
+
+    def with_fixtures(self, fixtures: dict[str, bytes]) -> Assignment:
+        """This spec with its fixture files; a response body ``file`` must name one of them."""
+        for index, step_index, name in self._body_files():
+            if name not in fixtures:
+                raise ValueError(
+                    f"scenarios[{index}].steps[{step_index}].body.file: no file {name!r} in the "
+                    "assignment's files/ folder"
+                )
         self._fixtures = fixtures
         return self
 
