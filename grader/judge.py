@@ -37,6 +37,7 @@ def step_title(step: object, lang: str) -> str:
         "pause": _("a pause"),
         "request": _("an HTTP request"),
         "response": _("the HTTP response"),
+        "browser": _("a browser opens the page"),
         "parallel": _("several clients at the same time"),
         "prompt": _("the program asks for input"),
         "output": _("the program prints the expected output"),

@@ -72,6 +72,16 @@ REASONS: dict[str, str] = {
         "on the host network it cannot be graded"
     ),
     "time_wait_not_left": N_("the port could not be left in TIME_WAIT before the program started"),
+    "browser_unavailable": N_("no browser to open the page with on the grading machine: {why}"),
+    "browser_load_failed": N_("the browser could not load the page: {error}"),
+    "browser_content_type": N_(
+        "the browser took the page for {shown}, not {expected} (the server sent Content-Type: {sent})"
+    ),
+    "browser_no_element": N_(
+        "the browser shows no {selector} element: it took the page for {shown} "
+        "(the server sent Content-Type: {sent})"
+    ),
+    "browser_text_missing": N_("the browser shows “{received}” in {selector}, without “{expected}”"),
     "nft_failed": N_("the scenario's connections could not be redirected to the reference server: {error}"),
 }
 

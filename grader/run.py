@@ -19,13 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import http_steps, netns_any
+from grader import browser_client, http_steps, netns_any
 from grader.any_name import NameAnswerer, open_answerer
 from grader.encodings import choose, distinguishes
 from grader.fixtures import place_fixtures
 from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
-from grader.outcome import Outcome, ProcessEnd, Reason, StepOutcome
+from grader.outcome import HttpExchange, Outcome, ProcessEnd, Reason, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -39,6 +39,7 @@ from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_paren
 from grader.spec import (
     Accept,
     Assignment,
+    BrowserVisit,
     CloseStdin,
     Connect,
     Exit,
@@ -63,6 +64,8 @@ from grader.time_wait import leave_time_wait
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
 MAX_FILE_CHECK = 64 << 20
+BROWSER_START_SECONDS = 30.0
+"""Added to a browser step's time: the first one in a process starts Chromium."""
 
 
 @dataclass
@@ -315,6 +318,9 @@ class ScenarioRun:
 
     def _timeout(self, step: object) -> float:
         own = getattr(step, "timeout", None)
+        own_or_step = own or self.spec.timeouts.step
+        if getattr(step, "action", None) == "browser":
+            return own_or_step + BROWSER_START_SECONDS  # the first one starts Chromium
         if own:
             return own
         if getattr(step, "action", None) == "parallel":
@@ -384,6 +390,7 @@ class ScenarioRun:
             "pause": self._pause,
             "request": self._request,
             "response": self._response,
+            "browser": self._browser,
             "parallel": self._parallel,
             "prompt": self._prompt,
             "output": self._output,
@@ -692,6 +699,64 @@ class ScenarioRun:
             )
         out.observed = message.body
         out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], int]:
+        """Where a reference client reaches the student's server, and the address family."""
+        family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        entry = await self._listener_in_table(out)
+        if entry is not None and (self.any_host or self.any_port):
+            target, family = (entry.connect_to, entry.port), entry.family
+            self.outcome.address_used = f"{entry.address}:{entry.port}"
+        return target, family
+
+    async def _browser(self, step: BrowserVisit, out: StepOutcome, copy: int | None) -> None:
+        """Chromium opens the page; each request it makes goes to the student over this run's
+        network, recorded like any connection (:mod:`grader.browser_client`)."""
+        loop = asyncio.get_running_loop()
+        target, family = await self._server_address(out)
+        step_time = self.spec.timeouts.step if step.timeout is None else step.timeout
+        exchanges: list[HttpExchange] = []
+        sent_types: list[str] = []
+
+        async def fetch(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            sock = self.sandbox.socket(family)
+            try:
+                await loop.sock_connect(sock, target)
+            except OSError:
+                close_socket(sock)
+                return None
+            conn = self._open(f"browser-{len(exchanges) + 1}", sock)
+            method = raw.split(b" ", 1)[0].decode("latin-1")
+            await conn.send(raw)
+            while (message := http_steps.read_response(bytes(conn.buffer), conn.eof, method)) is None:
+                await conn.changed()
+            received = conn.take(message.consumed)
+            conn.close()
+            seen = http_steps.exchange(raw, message)
+            seen.response_head = received[: message.head_size]
+            exchanges.append(seen)
+            sent_types.append(message.header("Content-Type") or "-")
+            return (message.status or 0, message.headers, message.body) if message.status else None
+
+        def fetch_for_browser(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            running = asyncio.run_coroutine_threadsafe(asyncio.wait_for(fetch(raw), step_time), loop)
+            try:
+                return running.result()
+            except Exception:  # no answer in time, or the student reset the connection
+                return None
+
+        try:
+            seen = await browser_client.open_page(step.path, step.selector, fetch_for_browser, step_time)
+        except browser_client.BrowserUnavailable as exc:
+            raise netns_any.NotGradableHere(exc.reason) from None
+        out.http = exchanges[0] if exchanges else None
+        sent_type = sent_types[0] if sent_types else "-"
+        out.observed = (seen.text or "").encode()[:4096] if seen.text is not None else None
+        out.expected = step.text.encode() if step.text is not None else None
+        out.reason = browser_client.judge_page(step, seen, sent_type)
         if out.reason is not None:
             raise StepFailed
 

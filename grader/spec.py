@@ -425,6 +425,22 @@ class Response(NetStep):
     crlf: Literal["strict", "lenient"] = "lenient"
 
 
+class BrowserVisit(StepBase):
+    """A real browser (headless Chromium) opens ``path`` on the student's server.
+
+    Server assignments only. Checks what the browser made of the page: ``content_type`` (the
+    document's type as the browser understood it, e.g. ``text/html``: a page sent as
+    ``text/plain`` shows as its source) and ``text`` (the inner text of ``selector`` must
+    contain it). Needs Chromium where grading runs; without it the scenario is not gradable.
+    """
+
+    action: Literal["browser"]
+    path: str = "/"
+    selector: str = "body"
+    text: str | None = None
+    content_type: str | None = None
+
+
 NetworkStep = (
     Accept
     | Connect
@@ -438,6 +454,7 @@ NetworkStep = (
     | Pause
     | Request
     | Response
+    | BrowserVisit
 )
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
 AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
@@ -455,6 +472,7 @@ STEP_ACTIONS: tuple[str, ...] = (
     "pause",
     "request",
     "response",
+    "browser",
     "parallel",
     "prompt",
     "output",
@@ -645,7 +663,7 @@ class Assignment(StrictModel):
                     (
                         a
                         for a in actions
-                        if (self.role == "client" and a in ("connect", "wait_listening"))
+                        if (self.role == "client" and a in ("connect", "wait_listening", "browser"))
                         or (self.role == "server" and a == "accept")
                     ),
                     None,
