@@ -135,6 +135,8 @@ class ScenarioRun:
         )
         self.encoding_used: str | None = None
         """The text encoding the program was last seen to use (a step allowing several)."""
+        self.dialled: dict[str, tuple[str, int]] = {}
+        """Per connection the grader opened: the address it connected to (for ``Host``)."""
         self.last_request: dict[str, tuple[str, bytes]] = {}
         """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
@@ -564,6 +566,7 @@ class ScenarioRun:
                 raise
         out.detail = None
         self._open(name, sock)
+        self.dialled[name] = target
 
     def _other_listening_ports(self) -> list[int]:
         """Ports the student listens on instead (namespace mode: only its own are visible)."""
@@ -645,7 +648,8 @@ class ScenarioRun:
         if self.spec.role == "client":
             await self._student_request(step, out, conn)
             return
-        data = http_steps.request_bytes(step, f"{self.outcome.host}:{self.outcome.port}")
+        host, port = self.dialled.get(conn.name, (self.outcome.host, self.outcome.port))
+        data = http_steps.request_bytes(step, f"{host}:{port}")
         out.expected = data
         self.last_request[conn.name] = (step.method, data)
         try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grader.i18n import gettext_for
 from grader.outcome import Outcome
+from grader.reason_words import FRAMING_WORDS
 from grader.textshow import show_bytes
 
 SHOWN = 8 << 10
@@ -24,7 +26,8 @@ class HttpView:
     fixture_body: str | None
 
 
-def http_views(outcome: Outcome) -> list[HttpView]:
+def http_views(outcome: Outcome, lang: str = "en") -> list[HttpView]:
+    _ = gettext_for(lang)
     views = []
     for step in outcome.steps:
         http = step.http
@@ -39,7 +42,7 @@ def http_views(outcome: Outcome) -> list[HttpView]:
                 response_head=show_bytes((http.response_head or b"")[:SHOWN]),
                 body=show_bytes((http.body or b"")[:SHOWN]),
                 body_size=http.body_size or 0,
-                framing=http.framing or "",
+                framing=_(FRAMING_WORDS.get(http.framing or "none", http.framing or "")),
                 fixture=http.fixture,
                 fixture_body=show_bytes(fixture[:SHOWN]) if fixture is not None else None,
             )

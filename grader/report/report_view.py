@@ -260,7 +260,7 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         view.process = process_end(o, lang)
         view.argv = " ".join(o.argv)
         view.grader_error = o.grader_error
-        view.http = http_views(o)
+        view.http = http_views(o, lang)
         view.fixtures = o.fixtures
         view.address_used = o.address_used
         view.names_looked_up = o.names_looked_up
