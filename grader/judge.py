@@ -207,7 +207,7 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
     base.steps = verdicts
     failed = next((v for v in verdicts if v.status == "failed"), None)
     step_points = sum(v.score for v in verdicts)
-    used = encodings_used(outcome)
+    used = outcome.encodings_used()
     told = _("Your program's text was in {encoding}.").format(encoding=", ".join(used)) if used else None
     if failed is None and all(v.status == "passed" for v in verdicts):
         base.score = scenario.points + step_points
@@ -229,16 +229,6 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
         lines.append(told)
     base.message = "\n".join(lines)
     return base
-
-
-def encodings_used(outcome: Outcome) -> list[str]:
-    """The text encodings the program was seen to use, where a step accepted several."""
-    found: list[str] = []
-    for out in outcome.steps:
-        for seen in (out, *out.children):
-            if seen.encoding and seen.encoding not in found:
-                found.append(seen.encoding)
-    return found
 
 
 def skipped(scenario: Scenario, because: str, because_title: str, lang: str = "en") -> ScenarioResult:

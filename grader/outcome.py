@@ -167,3 +167,12 @@ class Outcome(Fact):
         return b"".join(
             e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
         )
+
+    def encodings_used(self) -> list[str]:
+        """The text encodings the program was seen to use, where a step accepted several."""
+        found: list[str] = []
+        for out in self.steps:
+            for seen in (out, *out.children):
+                if seen.encoding and seen.encoding not in found:
+                    found.append(seen.encoding)
+        return found

@@ -48,6 +48,10 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         style = STATUS_STYLE.get(s.status, "")
         console.print(f"\n[bold {style}]✗ {escape(s.title)}[/]")
         console.print(escape(s.message))
+    used = [e for s in result.scenarios if s.outcome is not None for e in s.outcome.encodings_used()]
+    if used:
+        encodings = ", ".join(dict.fromkeys(used))
+        console.print("\n" + escape(_("Your program's text was in {encoding}.").format(encoding=encodings)))
     run = result.run
     score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
     details = _("({passed}/{total} scenarios passed; {secs:.2f} s; isolation: {mode}; Python {py})").format(

@@ -119,6 +119,7 @@ class ScenarioView:
     fixtures: list[str] = field(default_factory=list)
     address_used: str | None = None
     names_looked_up: list[str] = field(default_factory=list)
+    encodings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -264,6 +265,7 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         view.fixtures = o.fixtures
         view.address_used = o.address_used
         view.names_looked_up = o.names_looked_up
+        view.encodings = o.encodings_used()
         _ = gettext_for(lang)
         view.files = [
             (name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
