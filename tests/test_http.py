@@ -363,3 +363,26 @@ def test_fixture_files_named_md_travel_in_batch_bundles(tmp_path: Path) -> None:
     folder = _assignment(tmp_path, SERVER_SPEC, {"index.html": PAGE, "notes.md": b"# served\n"})
     (folder / "README.md").write_text("the task statement")
     assert sorted(assignment_files(folder)) == ["assignment.yaml", "files/index.html", "files/notes.md"]
+
+
+def test_every_name_is_answered_with_the_graders_address_and_garbage_is_ignored() -> None:
+    import socket
+    import struct
+
+    from grader.any_name import answer
+
+    def query(name: str, qtype: int) -> bytes:
+        labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split("."))
+        return (
+            struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + labels + b"\0" + struct.pack("!HH", qtype, 1)
+        )
+
+    reply, name = answer(query("servername", 1)) or (b"", "")
+    assert name == "servername"
+    ident, flags, _, answers = struct.unpack_from("!HHHH", reply)
+    assert (ident, flags & 0x8000, answers) == (0x1234, 0x8000, 1)
+    assert reply.endswith(socket.inet_aton("127.0.0.1"))
+    aaaa, _ = answer(query("teacher-pc.lan", 28)) or (b"", "")
+    assert struct.unpack_from("!H", aaaa, 6)[0] == 0  # no IPv6 answer: the resolver uses IPv4
+    for garbage in (b"", b"\xff" * 11, query("x", 1)[:-3], b"\x12\x34\x81\x80" + b"\0" * 8):
+        assert answer(garbage) is None
