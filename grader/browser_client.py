@@ -29,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.outcome import Reason
+from grader.messages import Code, Message, msg
+from grader.outcome import GraderProblem
 from grader.spec import BrowserVisit
 
 CHROMIUM = Path(os.environ.get("GRADER_CHROMIUM", "/usr/bin/chromium"))
@@ -50,10 +51,11 @@ Fetch = Callable[[bytes], tuple[int, list[tuple[str, str]], bytes] | None]
 response came."""
 
 
-class BrowserUnavailable(Exception):
-    def __init__(self, reason: Reason):
-        super().__init__(reason.code)
-        self.reason = reason
+class BrowserUnavailable(GraderProblem):
+    """No browser can start where grading runs: the scenario is not gradable (not a zero)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(msg(Code.BROWSER_UNAVAILABLE, why=why))
 
 
 @dataclass
@@ -89,11 +91,7 @@ class _BrowserThread:
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:
-            self.started.set_exception(
-                BrowserUnavailable(
-                    Reason(code="browser_unavailable", args={"why": "Playwright is not installed"})
-                )
-            )
+            self.started.set_exception(BrowserUnavailable("Playwright is not installed"))
             return
         # This thread alone leaves the grader's network: the driver and Chromium it starts
         # inherit an empty namespace (no interface at all), so the browser reaches nothing.
@@ -106,9 +104,7 @@ class _BrowserThread:
             )
         except Exception as exc:  # the browser's own failure, e.g. a broken install
             why = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            self.started.set_exception(
-                BrowserUnavailable(Reason(code="browser_unavailable", args={"why": why}))
-            )
+            self.started.set_exception(BrowserUnavailable(why))
             return
         self.started.set_result(None)
         while True:
@@ -131,9 +127,7 @@ _shared_lock = threading.Lock()
 def _browser_thread() -> _BrowserThread:
     global _shared
     if not CHROMIUM.exists():
-        raise BrowserUnavailable(
-            Reason(code="browser_unavailable", args={"why": f"no Chromium at {CHROMIUM}"})
-        )
+        raise BrowserUnavailable(f"no Chromium at {CHROMIUM}")
     with _shared_lock:
         failed = _shared is not None and _shared.started.done() and _shared.started.exception() is not None
         if _shared is None or failed or _shared.pid != os.getpid():
@@ -189,28 +183,25 @@ async def open_page(path: str, selector: str, fetch: Fetch, timeout: float) -> P
     return result
 
 
-def judge_page(step: BrowserVisit, seen: PageSeen, sent_type: str) -> Reason | None:
+def judge_page(step: BrowserVisit, seen: PageSeen, sent_type: str) -> Message | None:
     """The first thing the browser showed differently from what the step asks, or None.
 
     ``sent_type``: the Content-Type header the server sent (``-`` for none).
     """
     if seen.error is not None:
-        return Reason(code="browser_load_failed", args={"error": seen.error})
+        return msg(Code.BROWSER_LOAD_FAILED, error=seen.error)
     shown = seen.content_type or "-"
     if step.content_type is not None and shown.lower() != step.content_type.lower():
-        return Reason(
-            code="browser_content_type",
-            args={"expected": step.content_type, "shown": shown, "sent": sent_type},
-        )
+        return msg(Code.BROWSER_CONTENT_TYPE, expected=step.content_type, shown=shown, sent=sent_type)
     if step.text is None:
         return None
     if seen.text is None:
-        return Reason(
-            code="browser_no_element", args={"selector": step.selector, "shown": shown, "sent": sent_type}
-        )
+        return msg(Code.BROWSER_NO_ELEMENT, selector=step.selector, shown=shown, sent=sent_type)
     if step.text not in seen.text:
-        return Reason(
-            code="browser_text_missing",
-            args={"selector": step.selector, "expected": step.text, "received": seen.text.strip()[:120]},
+        return msg(
+            Code.BROWSER_TEXT_MISSING,
+            selector=step.selector,
+            expected=step.text,
+            received=seen.text.strip()[:120],
         )
     return None

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.results import GradeResult, write_atomic
+from grader.words import say
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,7 +29,10 @@ def _num(x: float) -> str:
 
 
 def gradebook_rows(
-    results: Sequence[GradeResult], scenario_ids: Sequence[str], notes: dict[str, str] | None = None
+    results: Sequence[GradeResult],
+    scenario_ids: Sequence[str],
+    notes: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> list[list[str]]:
     notes = notes or {}
     rows = [["student", "score", "max_score", *scenario_ids, "status", "note"]]
@@ -36,7 +40,7 @@ def gradebook_rows(
         by_id = {s.id: s for s in r.scenarios}
         graded = r.status == "graded"
         cells = [_num(by_id[i].score) if graded and i in by_id else "" for i in scenario_ids]
-        note = (r.not_graded_reason or "") if not graded else ""
+        note = say(r.not_graded_reason, lang) if not graded else ""
         extra = notes.get(r.student, "")
         note = "; ".join(x for x in (note, extra) if x)
         rows.append(
@@ -53,10 +57,13 @@ def gradebook_rows(
 
 
 def gradebook_csv(
-    results: Sequence[GradeResult], scenario_ids: Sequence[str], notes: dict[str, str] | None = None
+    results: Sequence[GradeResult],
+    scenario_ids: Sequence[str],
+    notes: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(gradebook_rows(results, scenario_ids, notes))
+    csv.writer(buf, lineterminator="\r\n").writerows(gradebook_rows(results, scenario_ids, notes, lang))
     return "\ufeff" + buf.getvalue()
 
 
@@ -65,5 +72,6 @@ def write_gradebook(
     results: Sequence[GradeResult],
     scenario_ids: Sequence[str],
     notes: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> None:
-    write_atomic(path, gradebook_csv(results, scenario_ids, notes))
+    write_atomic(path, gradebook_csv(results, scenario_ids, notes, lang))

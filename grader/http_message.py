@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from grader.messages import Code, Message, msg
+
 Framing = Literal["content-length", "chunked", "close", "none"]
 LineEnds = Literal["crlf", "lf", "mixed", "none"]
 
@@ -28,14 +30,6 @@ _REQUEST = re.compile(
     rb"^(?P<method>[A-Za-z]+)[ \t]+(?P<target>\S+)(?:[ \t]+(?P<version>HTTP/\d(?:\.\d)?))?$"
 )
 _HEADER = re.compile(rb"^(?P<name>[!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*:[ \t]*(?P<value>.*?)[ \t]*$")
-
-
-@dataclass(frozen=True)
-class Imperfection:
-    """Something a lenient reader accepted but a strict one would not: a code and its facts."""
-
-    code: str
-    args: dict[str, str | int] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,7 +48,8 @@ class HttpMessage:
     complete: bool
     """False when the sender closed before the message's own framing said it was over."""
     declared_length: int | None = None
-    imperfections: list[Imperfection] = field(default_factory=list)
+    imperfections: list[Message] = field(default_factory=list)
+    """What a lenient reader accepted but a strict one would not, as codes with their facts."""
     version: str | None = None
     status: int | None = None
     reason: str | None = None
@@ -66,8 +61,22 @@ class HttpMessage:
         wanted = name.lower()
         return next((v for n, v in self.headers if n.lower() == wanted), None)
 
-    def has(self, code: str) -> bool:
+    def has(self, code: Code) -> bool:
         return any(i.code == code for i in self.imperfections)
+
+
+FRAMING_WORDS: dict[str, Code] = {
+    "content-length": Code.FRAMING_CONTENT_LENGTH,
+    "chunked": Code.FRAMING_CHUNKED,
+    "close": Code.FRAMING_CLOSE,
+    "none": Code.FRAMING_NONE,
+}
+"""How a response ended, as the reader's words say it (``ended by closing the connection``)."""
+
+
+def framing_message(framing: str | None) -> Message:
+    """How a message ended, as a code (``ended by`` it, in the report and the framing reason)."""
+    return msg(FRAMING_WORDS.get(framing or "none", Code.FRAMING_NONE))
 
 
 def _lines(data: bytes, limit: int, eof: bool) -> tuple[list[tuple[bytes, bytes]], int, bool]:
@@ -117,9 +126,9 @@ def read_message(
     lines, pos, blank = _lines(data, MAX_HEAD, eof)
     if not blank and not eof and len(data) < MAX_HEAD and not _head_gave_up(lines):
         return None
-    found: list[Imperfection] = []
+    found: list[Message] = []
     if not data:
-        found.append(Imperfection("http_nothing_sent"))
+        found.append(msg(Code.HTTP_NOTHING_SENT))
     start = lines[0][0] if lines else data.split(b"\n", 1)[0]
     head_lines = lines[1:]
     head_count = len(lines)
@@ -130,12 +139,12 @@ def read_message(
         # first one that does not is where the body began.
         cut = next((i for i, (t, _) in enumerate(head_lines) if not _HEADER.match(t)), None)
         if cut is not None:
-            found.append(Imperfection("http_no_blank_line", {"line": _text(head_lines[cut][0])[:80]}))
+            found.append(msg(Code.HTTP_NO_BLANK_LINE, line=_text(head_lines[cut][0])[:80]))
             head_count = cut + 1
             body_at = sum(len(t) + len(e) for t, e in lines[:head_count])
             head_lines = head_lines[:cut]
         elif lines:
-            found.append(Imperfection("http_head_unfinished", {"lines": len(lines)}))
+            found.append(msg(Code.HTTP_HEAD_UNFINISHED, received=len(data)))
             body_at = len(data)
         else:
             body_at = len(data)
@@ -154,12 +163,12 @@ def read_message(
         imperfections=found,
     )
     if message.line_ends in ("lf", "mixed"):
-        found.append(Imperfection("http_bare_lf", {"line_ends": message.line_ends}))
+        found.append(msg(Code.HTTP_BARE_LF))
     _read_start_line(message, is_response)
     for text, _end in head_lines:
         header = _HEADER.match(text)
         if header is None:
-            found.append(Imperfection("http_bad_header", {"line": _text(text)[:80]}))
+            found.append(msg(Code.HTTP_BAD_HEADER, line=_text(text)[:80]))
             continue
         message.headers.append((_text(header["name"]), _text(header["value"])))
     _read_body(message, data, body_at, eof, is_response, request_method)
@@ -178,7 +187,7 @@ def _read_start_line(message: HttpMessage, is_response: bool) -> None:
     if is_response:
         status = _STATUS.match(line)
         if status is None:
-            message.imperfections.insert(0, Imperfection("http_bad_status_line", {"line": _text(line)[:120]}))
+            message.imperfections.insert(0, msg(Code.HTTP_BAD_STATUS_LINE, line=_text(line)[:120]))
             return
         message.version = _text(status["version"])
         message.status = int(status["code"])
@@ -186,7 +195,7 @@ def _read_start_line(message: HttpMessage, is_response: bool) -> None:
         return
     request = _REQUEST.match(line)
     if request is None:
-        message.imperfections.insert(0, Imperfection("http_bad_request_line", {"line": _text(line)[:120]}))
+        message.imperfections.insert(0, msg(Code.HTTP_BAD_REQUEST_LINE, line=_text(line)[:120]))
         return
     message.method = _text(request["method"])
     message.target = _text(request["target"])
@@ -197,7 +206,7 @@ def _read_body(
     message: HttpMessage, data: bytes, at: int, eof: bool, is_response: bool, request_method: str
 ) -> None:
     found = message.imperfections
-    if not message.complete and not message.has("http_no_blank_line"):
+    if not message.complete and not message.has(Code.HTTP_NO_BLANK_LINE):
         return  # closed inside the head: there is no body
     message.complete = True
     status = message.status or 0
@@ -216,7 +225,7 @@ def _read_body(
             if length < 0:
                 raise ValueError
         except ValueError:
-            found.append(Imperfection("http_bad_content_length", {"value": length_text[:40]}))
+            found.append(msg(Code.HTTP_BAD_CONTENT_LENGTH, value=length_text[:40]))
         else:
             message.framing = "content-length"
             message.declared_length = length
@@ -225,11 +234,7 @@ def _read_body(
             if len(message.body) < length:
                 message.complete = False
                 if eof:
-                    found.append(
-                        Imperfection(
-                            "http_body_cut_short", {"received": len(message.body), "expected": length}
-                        )
-                    )
+                    found.append(msg(Code.HTTP_BODY_CUT_SHORT, received=len(message.body), expected=length))
             return
     if not is_response:
         message.framing = "none"  # a request without a length has no body
@@ -251,7 +256,7 @@ def _read_chunked(message: HttpMessage, data: bytes, at: int, eof: bool) -> None
         try:
             size = int(size_text, 16)
         except ValueError:
-            message.imperfections.append(Imperfection("http_bad_chunk", {"line": _text(size_text)[:40]}))
+            message.imperfections.append(msg(Code.HTTP_BAD_CHUNK, line=_text(size_text)[:40]))
             message.body = bytes(body)
             message.consumed = len(data)
             message.complete = eof
@@ -273,12 +278,12 @@ def _read_chunked(message: HttpMessage, data: bytes, at: int, eof: bool) -> None
         elif data[pos : pos + 1] == b"\n":
             pos += 1
         elif len(data) >= pos + 2:
-            message.imperfections.append(Imperfection("http_bad_chunk", {"line": _text(data[pos : pos + 8])}))
+            message.imperfections.append(msg(Code.HTTP_BAD_CHUNK, line=_text(data[pos : pos + 8])))
     message.body = bytes(body)
     message.consumed = len(data)
     message.complete = False
     if eof:
-        message.imperfections.append(Imperfection("http_chunks_unfinished", {"received": len(body)}))
+        message.imperfections.append(msg(Code.HTTP_CHUNKS_UNFINISHED, received=len(body)))
 
 
 def build_request(

@@ -2,7 +2,7 @@
 
 The runner (:mod:`grader.run`) owns the connection; this module turns a ``request`` step into
 bytes, reads a response with :mod:`grader.http_message`, and judges it against a ``response``
-step. Every failure is a :class:`~grader.outcome.Reason` (a code and its facts), the first one
+step. Every failure is a :class:`~grader.messages.Message` (a code and its facts), the first one
 found in the order a person reads a response: status line, line ends, blank line, headers,
 framing, body.
 """
@@ -13,9 +13,10 @@ import re
 
 from grader.encodings import choose
 from grader.encodings import names as encoding_names
-from grader.http_message import HttpMessage, build_request, build_response, read_message
+from grader.http_message import HttpMessage, build_request, build_response, framing_message, read_message
 from grader.matching import first_difference
-from grader.outcome import HttpExchange, Reason
+from grader.messages import Code, Message, msg
+from grader.outcome import HttpExchange
 from grader.spec import BodyCheck, HeaderPattern, Request, Response
 
 HTTP_BODY_KEPT = 64 << 10
@@ -60,80 +61,82 @@ def exchange(request: bytes | None, message: HttpMessage, fixture: str | None = 
     )
 
 
-def _reason(code: str, **args: str | int | float | None) -> Reason:
-    return Reason(code=code, args=args)
-
-
-def _header_problem(message: HttpMessage, name: str, want: str | HeaderPattern) -> Reason | None:
+def _header_problem(
+    message: HttpMessage,
+    name: str,
+    want: str | HeaderPattern,
+    missing: Code = Code.HTTP_HEADER_MISSING,
+    mismatch: Code = Code.HTTP_HEADER_MISMATCH,
+) -> Message | None:
     got = message.header(name)
     if got is None:
-        return _reason("http_header_missing", name=name)
+        return msg(missing, name=name)
     if isinstance(want, HeaderPattern):
         if re.fullmatch(want.regex, got) is None:
-            return _reason("http_header_mismatch", name=name, expected=want.regex, received=got)
+            return msg(mismatch, name=name, expected=want.regex, received=got)
         return None
     if got.strip().lower() != want.strip().lower():
-        return _reason("http_header_mismatch", name=name, expected=want, received=got)
+        return msg(mismatch, name=name, expected=want, received=got)
     return None
 
 
 def judge_response(
     step: Response, message: HttpMessage, closed: bool, fixture: bytes | None
-) -> Reason | None:
+) -> Message | None:
     """The first thing wrong with ``message`` by what ``step`` asks, or None if it is right.
 
     ``closed``: the server has closed the connection; ``fixture``: the bytes of the body's
     ``file``, when it names one.
     """
     line = message.start_line.decode("latin-1").rstrip("\r")[:120]
-    if message.has("http_nothing_sent"):
-        return _reason("http_nothing_sent")
+    if message.has(Code.HTTP_NOTHING_SENT):
+        return msg(Code.HTTP_NOTHING_SENT)
     if message.status is None:
-        return _reason("http_bad_status_line", line=line)
+        return msg(Code.HTTP_BAD_STATUS_LINE, line=line)
     if step.status is not None and message.status != step.status:
-        return _reason("http_status_mismatch", expected=step.status, received=message.status, line=line)
+        return msg(Code.HTTP_STATUS_MISMATCH, expected=step.status, received=message.status, line=line)
     if step.reason is not None and (message.reason or "").strip().lower() != step.reason.strip().lower():
-        return _reason("http_reason_mismatch", expected=step.reason, received=message.reason, line=line)
-    if message.has("http_head_unfinished"):
-        return _reason("http_head_unfinished", received=message.head_size)
-    if step.crlf == "strict" and message.has("http_bare_lf"):
-        return _reason("http_bare_lf", line_ends=message.line_ends)
+        return msg(Code.HTTP_REASON_MISMATCH, expected=step.reason, received=message.reason or "", line=line)
+    if message.has(Code.HTTP_HEAD_UNFINISHED):
+        return msg(Code.HTTP_HEAD_UNFINISHED, received=message.head_size)
+    if step.crlf == "strict" and message.has(Code.HTTP_BARE_LF):
+        return msg(Code.HTTP_BARE_LF)
     for imperfect in message.imperfections:
         if imperfect.code in (
-            "http_no_blank_line",
-            "http_bad_header",
-            "http_bad_content_length",
-            "http_bad_chunk",
+            Code.HTTP_NO_BLANK_LINE,
+            Code.HTTP_BAD_HEADER,
+            Code.HTTP_BAD_CONTENT_LENGTH,
+            Code.HTTP_BAD_CHUNK,
         ):
-            return Reason(code=imperfect.code, args=dict(imperfect.args))
+            return imperfect
     for name, want in step.headers.items():
         problem = _header_problem(message, name, want)
         if problem is not None:
             return problem
-    cut = next((i for i in message.imperfections if i.code == "http_body_cut_short"), None)
+    cut = next((i for i in message.imperfections if i.code is Code.HTTP_BODY_CUT_SHORT), None)
     if cut is not None:
-        return Reason(code=cut.code, args=dict(cut.args))
-    if message.has("http_chunks_unfinished"):
-        return _reason("http_chunks_unfinished", received=len(message.body))
+        return cut
+    if message.has(Code.HTTP_CHUNKS_UNFINISHED):
+        return msg(Code.HTTP_CHUNKS_UNFINISHED, received=len(message.body))
     if step.framing == "content-length" and message.framing != "content-length":
-        return _reason("http_framing", expected="content-length", used=message.framing)
+        return msg(Code.HTTP_FRAMING, used=framing_message(message.framing))
     if step.framing == "close" and not closed:
-        return _reason("http_not_closed", framing=message.framing)
+        return msg(Code.HTTP_NOT_CLOSED)
     return _body_problem(step, message, fixture)
 
 
-def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -> Reason | None:
+def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -> Message | None:
     check = step.body
     if check is None:
         return None
     body = message.body
     if check.length is not None:
         if len(body) != check.length:
-            return _reason("http_body_length", expected=check.length, received=len(body))
+            return msg(Code.HTTP_BODY_LENGTH, expected=check.length, received=len(body))
         return None
     if check.regex is not None:
         if body_encoding(check, body) is None:
-            return _reason("http_body_no_match", pattern=check.regex, received=len(body))
+            return msg(Code.HTTP_BODY_NO_MATCH, pattern=check.regex, received=len(body))
         return None
     if check.file is None and body_encoding(check, body) is not None:
         return None
@@ -144,10 +147,13 @@ def _body_problem(step: Response, message: HttpMessage, fixture: bytes | None) -
     if body == want:
         return None
     if len(body) < len(want) and want.startswith(body):
-        return _reason("http_body_cut_short", received=len(body), expected=len(want), file=check.file)
-    offset = first_difference(want, body)
-    code = "http_body_differs_from_file" if check.file is not None else "http_body_mismatch"
-    return _reason(code, file=check.file, offset=offset, received=len(body), expected=len(want))
+        return msg(Code.HTTP_BODY_CUT_SHORT, received=len(body), expected=len(want))
+    at = (first_difference(want, body) or 0) + 1  # people count bytes from 1
+    if check.file is not None:
+        return msg(
+            Code.HTTP_BODY_DIFFERS_FROM_FILE, file=check.file, byte=at, received=len(body), expected=len(want)
+        )
+    return msg(Code.HTTP_BODY_MISMATCH, byte=at, received=len(body), expected=len(want))
 
 
 def body_encoding(check: BodyCheck, body: bytes) -> str | None:
@@ -164,43 +170,45 @@ def body_encoding(check: BodyCheck, body: bytes) -> str | None:
     return None
 
 
-def unfinished_response(data: bytes) -> Reason | None:
+def unfinished_response(data: bytes) -> Message | None:
     """Why a response the step waited for never ended (called when the step timed out)."""
     if not data:
-        return _reason("http_no_response")
+        return msg(Code.HTTP_NO_RESPONSE)
     message = read_message(data, True)
     if message is None or message.status is None:
-        return _reason("http_bad_status_line", line=data.split(b"\n", 1)[0].decode("latin-1")[:120])
-    if message.has("http_head_unfinished"):
-        return _reason("http_head_unfinished", received=len(data))
+        return msg(Code.HTTP_BAD_STATUS_LINE, line=data.split(b"\n", 1)[0].decode("latin-1")[:120])
+    if message.has(Code.HTTP_HEAD_UNFINISHED):
+        return msg(Code.HTTP_HEAD_UNFINISHED, received=len(data))
     if message.framing == "content-length":
-        return _reason("http_body_cut_short", received=len(message.body), expected=message.declared_length)
-    return _reason("http_not_closed", framing=message.framing)
+        return msg(Code.HTTP_BODY_CUT_SHORT, received=len(message.body), expected=message.declared_length)
+    return msg(Code.HTTP_NOT_CLOSED)
 
 
-def judge_request(step: Request, message: HttpMessage) -> Reason | None:
+def judge_request(step: Request, message: HttpMessage) -> Message | None:
     """The first thing wrong with a student client's request, or None."""
     line = message.start_line.decode("latin-1").rstrip("\r")[:120]
-    if message.has("http_nothing_sent"):
-        return _reason("http_nothing_sent")
+    if message.has(Code.HTTP_NOTHING_SENT):
+        return msg(Code.HTTP_NO_REQUEST)
     if message.method is None:
-        return _reason("http_bad_request_line", line=line)
+        return msg(Code.HTTP_BAD_REQUEST_LINE, line=line)
     if message.method.upper() != step.method.upper():
-        return _reason("http_method_mismatch", expected=step.method, received=message.method, line=line)
+        return msg(Code.HTTP_METHOD_MISMATCH, expected=step.method, received=message.method, line=line)
     if message.target != step.path:
-        return _reason("http_path_mismatch", expected=step.path, received=message.target, line=line)
+        return msg(Code.HTTP_PATH_MISMATCH, expected=step.path, received=message.target, line=line)
     for name, want in step.headers.items():
-        problem = _header_problem(message, name, want)
+        problem = _header_problem(
+            message, name, want, Code.HTTP_REQUEST_HEADER_MISSING, Code.HTTP_REQUEST_HEADER_MISMATCH
+        )
         if problem is not None:
-            return problem.model_copy(update={"code": problem.code.replace("http_", "http_request_", 1)})
+            return problem
     return None
 
 
-def unfinished_request(data: bytes) -> Reason:
+def unfinished_request(data: bytes) -> Message:
     """Why a student's request the step waited for never ended (called when the step timed out)."""
     if not data:
-        return _reason("http_no_request")
-    return _reason("http_request_unfinished", received=len(data))
+        return msg(Code.HTTP_NO_REQUEST)
+    return msg(Code.HTTP_REQUEST_UNFINISHED, received=len(data))
 
 
 __all__ = [

@@ -23,7 +23,7 @@ class Listening:
     address: str
     """The bound address as the program gave it: ``0.0.0.0``, ``127.0.0.1``, ``192.168.1.5``."""
     port: int
-    family: int = socket.AF_INET
+    family: socket.AddressFamily = socket.AF_INET
     inode: int = 0
 
     @property

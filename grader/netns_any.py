@@ -21,7 +21,8 @@ import socket
 import struct
 import subprocess
 
-from grader.outcome import Reason
+from grader.messages import Code, msg
+from grader.outcome import GraderProblem
 
 NETLINK_ROUTE = 0
 RTM_NEWROUTE = 24
@@ -36,27 +37,11 @@ SO_ORIGINAL_DST = 80
 UNPRIVILEGED_PORT_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start"
 
 
-HOST_MODE_REFUSAL = Reason(code="any_needs_namespace")
-"""``any`` on the host network: the scenario is not gradable there (never a silent wrong score)."""
+HOST_MODE_REFUSAL = msg(Code.ANY_NEEDS_NAMESPACE)
+"""``any`` on the host network: the scenario is not gradable there (never a silent wrong score).
 
-
-class NotGradableHere(Exception):
-    """The scenario asks for what this isolation mode cannot give; it is reported, not run."""
-
-    def __init__(self, reason: Reason):
-        super().__init__(reason.code)
-        self.reason = reason
-
-
-class NamespaceSetupError(OSError):
-    """The namespace could not be given any address or any port: the scenario is not gradable.
-
-    ``reason`` says why as a code (words in :mod:`grader.reason_words`), never as a sentence.
-    """
-
-    def __init__(self, code: str, error: str = "", errno_value: int = 0):
-        super().__init__(errno_value, f"{code}: {error}" if error else code)
-        self.reason = Reason(code=code, args={"error": error} if error else {})
+Where the namespace cannot be given any address or any port, a :class:`GraderProblem` says why
+as a code: the scenario is not gradable, the student loses nothing."""
 
 
 def _route_message(ifindex: int) -> bytes:
@@ -81,13 +66,13 @@ def make_every_address_local() -> None:
     if kind == NLMSG_ERROR:
         (code,) = struct.unpack_from("i", reply, 16)
         if code not in (0, -errno.EEXIST):
-            raise NamespaceSetupError("netns_local_route_failed", os.strerror(-code), -code)
+            raise GraderProblem(msg(Code.NETNS_LOCAL_ROUTE_FAILED, error=os.strerror(-code)))
     try:
         # /proc/sys/net is the namespace of the thread that opens it.
         with open(UNPRIVILEGED_PORT_START, "w") as f:
             f.write("0")
     except OSError as exc:
-        raise NamespaceSetupError("netns_low_ports_failed", str(exc.strerror), exc.errno or 0) from exc
+        raise GraderProblem(msg(Code.NETNS_LOW_PORTS_FAILED, error=str(exc.strerror))) from exc
 
 
 def nft_available() -> bool:
@@ -102,14 +87,14 @@ def redirect_all_tcp(port: int) -> None:
     """
     nft = shutil.which("nft")
     if nft is None:
-        raise NamespaceSetupError("nft_missing", errno_value=errno.ENOENT)
+        raise GraderProblem(msg(Code.NFT_MISSING))
     rules = (
         "table ip grader {\n chain out {\n  type nat hook output priority -100;\n"
         f"  tcp dport != {port} redirect to :{port}\n }}\n}}\n"
     )
     done = subprocess.run([nft, "-f", "-"], input=rules.encode(), capture_output=True, check=False)
     if done.returncode != 0:
-        raise NamespaceSetupError("nft_failed", done.stderr.decode(errors="replace").strip()[:200])
+        raise GraderProblem(msg(Code.NFT_FAILED, error=done.stderr.decode(errors="replace").strip()[:200]))
 
 
 def original_destination(sock: socket.socket) -> tuple[str, int] | None:

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.messages import Code, Message
+
 Direction = Literal["to_student", "from_student"]
 ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
 Stream = Literal["stdout", "stderr", "stdin", "prompt"]
@@ -52,14 +54,6 @@ class TerminalEvent(Fact):
     data: bytes
 
 
-class Reason(Fact):
-    """A fact as a code and typed arguments (``http_status_mismatch {expected: 200, received:
-    404}``); the words are made at render time, in the reader's language (grader.reason_words)."""
-
-    code: str
-    args: dict[str, str | int | float | None] = {}
-
-
 class HttpExchange(Fact):
     """One HTTP request and response as they went over the wire, for the report."""
 
@@ -91,8 +85,9 @@ class StepOutcome(Fact):
     """A regex, a length or a description, when the expectation is not one fixed string."""
     observed: bytes | None = None
     """What arrived during the step (or everything unread, on failure)."""
-    detail: str | None = None
-    """A short machine-made fact, e.g. ``eof``, ``rst``, ``refused``, ``exit 1``, ``extra bytes``."""
+    reason: Message | None = None
+    """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
+    ``exit_code {code: 1}``); several facts together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0
@@ -102,18 +97,30 @@ class StepOutcome(Fact):
     waited: float | None = None
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
-    reason: Reason | None = None
-    """Why the step failed, as a code."""
     encoding: str | None = None
     """The encoding the program's text was in, where the step accepted several and they differ."""
     http: HttpExchange | None = None
 
 
+class GraderProblem(Exception):
+    """The grader (not the student) cannot run the scenario; ``reason`` says how, as a code.
+
+    Raised where set-up fails (the peer cannot listen, ``any`` asked of the host network, no
+    browser); the run records it as :attr:`Outcome.grader_error`: not gradable, not a zero.
+    """
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 class ProcessEnd(Fact):
     exit_code: int | None = None
     signal: int | None = None
-    killed_by_grader: str | None = None
-    """Why the grader ended it, if it did: ``scenario timeout``, ``scenario over``, ``output limit``."""
+    killed_by_grader: (
+        Literal[Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT] | None
+    ) = None
+    """Why the grader ended it, if it did (the values are ``output limit``, ``scenario over``, ...)."""
     cpu_seconds: float | None = None
     limit: str | None = None
     """The resource limit the program ran into, when the sandbox can tell: ``memory``,
@@ -150,10 +157,12 @@ class Outcome(Fact):
     address_used: str | None = None
     """``host:port`` the program listened on or dialled, when the spec let it choose (``any``)."""
     duration: float = 0.0
-    grader_error: str | None = None
+    grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
-    grader_reason: Reason | None = None
-    """The same as a code, where the grader knows it (e.g. ``any`` refused in host mode)."""
+
+    def has(self, code: Code) -> bool:
+        """Whether any step's reason is (or includes) ``code``."""
+        return any(step_has(s, code) for s in self.steps)
 
     @property
     def bind_failed(self) -> bool:
@@ -176,3 +185,18 @@ class Outcome(Fact):
                 if seen.encoding and seen.encoding not in found:
                     found.append(seen.encoding)
         return found
+
+
+def reason_codes(reason: Message | None) -> list[Code]:
+    """The codes of a reason, with those of the facts it joins."""
+    if reason is None:
+        return []
+    if reason.code is Code.FACTS:
+        parts = reason.args["facts"]
+        return [c for part in parts if isinstance(part, Message) for c in reason_codes(part)]  # type: ignore[union-attr]
+    return [reason.code]
+
+
+def step_has(out: StepOutcome, code: Code) -> bool:
+    """Whether the step's reason is (or includes) ``code``: how the judge reads a reason."""
+    return code in reason_codes(out.reason)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from grader import browser_client, http_steps, netns_any
 from grader.any_name import NameAnswerer, open_answerer
@@ -25,7 +26,8 @@ from grader.encodings import choose, distinguishes
 from grader.fixtures import place_fixtures
 from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
-from grader.outcome import HttpExchange, Outcome, ProcessEnd, Reason, StepOutcome
+from grader.messages import Code, Message, facts, msg
+from grader.outcome import GraderProblem, HttpExchange, Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -86,6 +88,9 @@ class RunContext:
 
 class StepFailed(Exception):
     """A step's expectation was not met; its outcome already says how."""
+
+
+StopReason = Literal[Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT]
 
 
 def _student_env(home: Path) -> dict[str, str]:
@@ -173,9 +178,9 @@ class ScenarioRun:
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
         if self.ctx.mode == "host" and (self.any_host or self.any_port):
-            raise netns_any.NotGradableHere(netns_any.HOST_MODE_REFUSAL)
+            raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
         if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
-            raise netns_any.NotGradableHere(Reason(code="time_wait_needs_namespace"))
+            raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
         self.scratch = self._make_scratch()
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
@@ -195,9 +200,13 @@ class ScenarioRun:
                         )
                     except OSError as exc:
                         listener.close()
-                        raise SandboxError(
-                            f"the reference server could not listen on {self.outcome.host}:{port}: "
-                            f"{exc.strerror}"
+                        raise GraderProblem(
+                            msg(
+                                Code.PEER_CANNOT_LISTEN,
+                                host=self.outcome.host,
+                                port=port,
+                                error=exc.strerror or str(exc),
+                            )
                         ) from exc
                     listener.listen(64)
                     listener.setblocking(False)
@@ -207,7 +216,7 @@ class ScenarioRun:
                         netns_any.redirect_all_tcp(port)
                 self.outcome.port = port
                 if self.scenario.port_in_time_wait and not leave_time_wait(self.outcome.host, port):
-                    raise netns_any.NamespaceSetupError("time_wait_not_left")
+                    raise GraderProblem(msg(Code.TIME_WAIT_NOT_LEFT))
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
                     self.ctx.python,
@@ -226,17 +235,29 @@ class ScenarioRun:
                         stderr=err_w,
                     )
                 except OSError as exc:
-                    raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+                    raise GraderProblem(
+                        msg(Code.CANNOT_START_PROGRAM, program=argv[0], error=str(exc))
+                    ) from exc
         finally:
             for fd in (in_r, out_slave, err_w):
                 os.close(fd)
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
         self.stdout = StreamCapture(
-            "stdout", out_master, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+            "stdout",
+            out_master,
+            cap,
+            self.clock,
+            self.outcome.terminal,
+            lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stderr = StreamCapture(
-            "stderr", err_r, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+            "stderr",
+            err_r,
+            cap,
+            self.clock,
+            self.outcome.terminal,
+            lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
         if self.names_sock is not None:
@@ -272,7 +293,7 @@ class ScenarioRun:
             self.sandbox.process.returncode = end.exit_code
         self.exited.set()
 
-    def _kill(self, why: str) -> None:
+    def _kill(self, why: StopReason) -> None:
         if not self.exited.is_set() and self.process_end.killed_by_grader is None:
             self.process_end.killed_by_grader = why
         self.sandbox.kill_all()
@@ -280,7 +301,7 @@ class ScenarioRun:
     async def finish(self) -> None:
         """End everything the scenario started, then record what was left over."""
         if self.process_end.started and not self.exited.is_set():
-            self._kill("scenario over")
+            self._kill(Code.STOP_SCENARIO_OVER)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await self.exited.wait()
@@ -357,7 +378,7 @@ class ScenarioRun:
                 out.status = "failed"
         except (ConnectionError, BrokenPipeError, OSError) as exc:
             out.status = "failed"
-            out.detail = out.detail or _os_error_detail(exc)
+            out.reason = out.reason or _os_error_reason(exc)
         finally:
             out.ended = self.clock()
             if out.waited is None and out.started is not None:
@@ -412,7 +433,7 @@ class ScenarioRun:
         name = self._conn_name(step, copy)
         out.conn = name
         if name not in self.conns:
-            out.detail = "no such connection"
+            out.reason = msg(Code.NO_SUCH_CONNECTION)
             raise StepFailed
         return self.conns[name]
 
@@ -450,7 +471,7 @@ class ScenarioRun:
             else:
                 sock = try_accept_now(self.listener)
         if sock is None:
-            out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
+            out.reason = msg(Code.EXITED_WITHOUT_CONNECTING, code=self.process_end.exit_code)
             raise StepFailed
         self._open(name, sock)
         if self.any_host or self.any_port:
@@ -465,9 +486,7 @@ class ScenarioRun:
         self.outcome.address_used = f"{host}:{port}"
         wanted = self.spec.network.port
         if isinstance(wanted, int) and port != wanted:
-            out.reason = Reason(
-                code="wrong_port_dialled", args={"host": host, "port": port, "expected": wanted}
-            )
+            out.reason = msg(Code.WRONG_PORT_DIALLED, host=host, port=port, expected=wanted)
             raise StepFailed
 
     def _conn_used_later(self, step: object) -> bool:
@@ -497,7 +516,7 @@ class ScenarioRun:
         delay = 0.001
         while True:
             if self.exited.is_set():
-                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
                 raise StepFailed
             table = self._student_listening()
             if table is None:
@@ -506,8 +525,7 @@ class ScenarioRun:
             if found:
                 return found[0]
             if table:
-                ports = ", ".join(sorted({str(entry.port) for entry in table}))
-                out.detail = f"the program listens on port {ports}"
+                out.reason = msg(Code.LISTENS_ON_OTHER_PORT, ports=sorted({entry.port for entry in table}))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self.exited.wait()
@@ -548,11 +566,12 @@ class ScenarioRun:
                 close_socket(sock)
                 if loop.time() - scanned_at > 0.25:
                     other, scanned_at = self._other_listening_ports(), loop.time()
-                out.detail = f"connection refused ({attempts} attempts)"
-                if other:
-                    out.detail += f"; the program listens on port {', '.join(map(str, other))}"
+                refused = msg(Code.CONNECTION_REFUSED, n=attempts)
+                out.reason = (
+                    facts(refused, msg(Code.LISTENS_ON_OTHER_PORT, ports=other)) if other else refused
+                )
                 if self.exited.is_set():
-                    out.detail = f"refused; the server had exited ({self.process_end.exit_code})"
+                    out.reason = msg(Code.REFUSED_SERVER_EXITED, code=self.process_end.exit_code)
                     raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
@@ -564,7 +583,7 @@ class ScenarioRun:
             except BaseException:
                 close_socket(sock)
                 raise
-        out.detail = None
+        out.reason = None
         self._open(name, sock)
         self.dialled[name] = target
 
@@ -583,7 +602,7 @@ class ScenarioRun:
         delay = 0.001
         while self.outcome.port not in listening_ports(proc.pid):
             if self.exited.is_set():
-                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
                 raise StepFailed
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
@@ -605,7 +624,7 @@ class ScenarioRun:
             try:
                 await conn.send(piece)
             except (BrokenPipeError, ConnectionResetError) as exc:
-                out.detail = "the student closed the connection before all bytes were sent"
+                out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
                 raise StepFailed from exc
 
     async def _expect(self, step: Expect, out: StepOutcome, copy: int | None) -> None:
@@ -616,7 +635,7 @@ class ScenarioRun:
         out.expected = (
             step.exact_bytes(encoding) if step.line is None else (step.line + "\n").encode(encoding)
         )
-        out.pattern = step.regex or (f"{step.length} bytes" if step.length else None)
+        out.pattern = step.regex
         while True:
             result = match_expect(step, bytes(conn.buffer), conn.eof)
             if result.verdict == "match":
@@ -632,9 +651,10 @@ class ScenarioRun:
                 return
             if result.verdict == "mismatch":
                 out.observed = conn.take(result.consumed)
-                out.detail = result.detail
+                assert result.reason is not None
+                out.reason = msg(result.reason)
                 if conn.reset:
-                    out.detail = f"{result.detail}; connection reset"
+                    out.reason = facts(out.reason, msg(Code.CONNECTION_RESET))
                 raise StepFailed
             await conn.changed()
 
@@ -655,7 +675,7 @@ class ScenarioRun:
         try:
             await conn.send(data)
         except (BrokenPipeError, ConnectionResetError) as exc:
-            out.detail = "the student closed the connection before all bytes were sent"
+            out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
             raise StepFailed from exc
 
     async def _student_request(self, step: Request, out: StepOutcome, conn: PeerConnection) -> None:
@@ -692,8 +712,8 @@ class ScenarioRun:
         if fixture is not None:
             out.http.fixture_body = fixture[: http_steps.HTTP_BODY_KEPT]
         used = http_steps.body_encoding(step.body, message.body) if step.body is not None else None
-        shown_text = step.body and (step.body.text or step.body.regex)
-        if shown_text and distinguishes(step.body.encoding, shown_text):
+        shown_text = step.body.text or step.body.regex if step.body is not None else None
+        if step.body is not None and shown_text and distinguishes(step.body.encoding, shown_text):
             self._note_encoding(out, used)
         if step.body is not None and step.body.regex is None and step.body.length is None:
             out.expected = (
@@ -706,7 +726,7 @@ class ScenarioRun:
         if out.reason is not None:
             raise StepFailed
 
-    async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], int]:
+    async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], socket.AddressFamily]:
         """Where a reference client reaches the student's server, and the address family."""
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         target = (self.outcome.host, self.outcome.port)
@@ -752,10 +772,7 @@ class ScenarioRun:
             except Exception:  # no answer in time, or the student reset the connection
                 return None
 
-        try:
-            seen = await browser_client.open_page(step.path, step.selector, fetch_for_browser, step_time)
-        except browser_client.BrowserUnavailable as exc:
-            raise netns_any.NotGradableHere(exc.reason) from None
+        seen = await browser_client.open_page(step.path, step.selector, fetch_for_browser, step_time)
         out.http = exchanges[0] if exchanges else None
         sent_type = sent_types[0] if sent_types else "-"
         out.observed = (seen.text or "").encode()[:4096] if seen.text is not None else None
@@ -769,9 +786,9 @@ class ScenarioRun:
         while not conn.eof:
             await conn.changed()
         out.observed = conn.take(len(conn.buffer))
-        out.detail = "rst" if conn.reset else "fin"
+        out.reason = msg(Code.CLOSED_RST if conn.reset else Code.CLOSED_FIN)
         if out.observed:
-            out.detail = "extra bytes"
+            out.reason = msg(Code.EXTRA_BYTES)
             raise StepFailed
 
     async def _shutdown(self, step: object, out: StepOutcome, copy: int | None) -> None:
@@ -824,10 +841,10 @@ class ScenarioRun:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self.exited.wait()
-                out.detail = (
-                    f"program ended ({_exit_text(self.process_end)}) without printing it"
+                out.reason = (
+                    msg(Code.ENDED_WITHOUT_PRINTING, how=exit_reason(self.process_end))
                     if self.exited.is_set()
-                    else "program closed its output without printing it"
+                    else msg(Code.OUTPUT_CLOSED_WITHOUT_PRINTING)
                 )
                 raise StepFailed
             await self.stdout.wait_change()
@@ -836,7 +853,7 @@ class ScenarioRun:
         out.expected = step.text.encode() if step.text is not None else None
         out.pattern = step.regex
         begin, end = await self._wait_for_output(out, text=step.text, regex=step.regex)
-        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None  # type: ignore[union-attr]
+        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None
         self.outcome.prompt_spans.append((begin, end))
         self.cursor = end
 
@@ -866,7 +883,7 @@ class ScenarioRun:
                 out.observed = data[found[0] : found[1]]
                 return
         out.observed = b"\n".join(d for d in streams if d)[-4000:]
-        out.detail = "missing text"
+        out.reason = msg(Code.MISSING_TEXT)
         raise StepFailed
 
     async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
@@ -874,12 +891,12 @@ class ScenarioRun:
         data = (step.text + ("\n" if step.newline else "")).encode("utf-8")
         out.expected = data
         if self.stdin.closed or self.exited.is_set():
-            out.detail = f"program had already ended ({_exit_text(self.process_end)})"
+            out.reason = msg(Code.ALREADY_ENDED, how=exit_reason(self.process_end))
             raise StepFailed
         try:
             await self.stdin.write(data)
         except BrokenPipeError as exc:
-            out.detail = "program had stopped reading its input"
+            out.reason = msg(Code.STOPPED_READING_INPUT)
             raise StepFailed from exc
 
     async def _close_stdin(self, step: CloseStdin, out: StepOutcome, copy: int | None) -> None:
@@ -893,14 +910,13 @@ class ScenarioRun:
         try:
             await self.exited.wait()
         except asyncio.CancelledError:
-            out.detail = "still running"
+            out.reason = msg(Code.STILL_RUNNING)
             raise
 
     async def _exit(self, step: Exit, out: StepOutcome, copy: int | None) -> None:
-        out.pattern = f"exit code {step.code}"
         await self._await_exit(out, close_stdin=not step.stdin_open)
         code = self.process_end.exit_code
-        out.detail = _exit_text(self.process_end)
+        out.reason = exit_reason(self.process_end)
         ok = step.code == "any" or (step.code == "nonzero" and code not in (0, None)) or code == step.code
         if not ok:
             raise StepFailed
@@ -912,12 +928,12 @@ class ScenarioRun:
         err = bytes(self.stderr.data)
         out.observed = err[-4000:]
         if step.no_traceback and b"Traceback (most recent call last)" in err:
-            out.detail = "traceback"
+            out.reason = msg(Code.TRACEBACK_ON_STDERR)
             raise StepFailed
         if step.contains is not None:
             out.expected = step.contains.encode()
             if step.contains.encode() not in err:
-                out.detail = "missing text"
+                out.reason = msg(Code.MISSING_TEXT)
                 raise StepFailed
 
     async def _file(self, step: FileCheck, out: StepOutcome, copy: int | None) -> None:
@@ -939,14 +955,14 @@ class ScenarioRun:
         out.observed = data[:4096] if data is not None else None
         if step.absent:
             if data is not None:
-                out.detail = "file exists"
+                out.reason = msg(Code.FILE_EXISTS)
                 raise StepFailed
             return
         if data is None:
-            out.detail = "file missing"
+            out.reason = msg(Code.FILE_MISSING)
             raise StepFailed
         if data != expected:
-            out.detail = f"file differs ({len(data)} bytes, expected {len(expected or b'')})"
+            out.reason = msg(Code.FILE_DIFFERS, got=len(data), want=len(expected or b""))
             raise StepFailed
 
 
@@ -997,22 +1013,23 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
     return pieces
 
 
-def _exit_text(end: ProcessEnd) -> str:
+def exit_reason(end: ProcessEnd) -> Message:
+    """How the program ended, as a fact."""
     if end.killed_by_grader:
-        return f"stopped by the grader: {end.killed_by_grader}"
+        return msg(Code.STOPPED_BY_GRADER, why=msg(end.killed_by_grader))
     if end.signal:
-        return f"killed by signal {end.signal}"
+        return msg(Code.KILLED_BY_SIGNAL, sig=end.signal)
     if end.exit_code is None:
-        return "still running"
-    return f"exit code {end.exit_code}"
+        return msg(Code.STILL_RUNNING)
+    return msg(Code.EXIT_CODE, code=end.exit_code)
 
 
-def _os_error_detail(exc: BaseException) -> str:
+def _os_error_reason(exc: BaseException) -> Message:
     if isinstance(exc, ConnectionResetError):
-        return "connection reset by the student"
+        return msg(Code.RESET_BY_STUDENT)
     if isinstance(exc, BrokenPipeError):
-        return "the student had closed the connection"
-    return f"{type(exc).__name__}: {exc}"
+        return msg(Code.STUDENT_HAD_CLOSED)
+    return msg(Code.OS_ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
 TCP_STATES = {
@@ -1054,22 +1071,19 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
             current = next((s for s in run.outcome.steps if s.started is not None and s.ended is None), None)
             if current is not None:
                 current.status = "timeout"
-                current.detail = f"scenario time limit ({deadline:g} s)"
+                current.reason = msg(Code.SCENARIO_TIME_LIMIT, secs=f"{deadline:g}")
                 current.ended = run.clock()
-    except (netns_any.NamespaceSetupError, netns_any.NotGradableHere) as exc:
-        run.outcome.grader_reason = exc.reason
-        run.outcome.grader_error = exc.reason.code
+    except GraderProblem as exc:
+        run.outcome.grader_error = exc.reason
     except SandboxError as exc:
-        run.outcome.grader_error = str(exc)
+        run.outcome.grader_error = msg(Code.SANDBOX_FAILED, error=str(exc))
     except Exception as exc:  # a bug in the grader: say so, never blame the student
-        run.outcome.grader_error = f"internal error: {type(exc).__name__}: {exc}"
+        run.outcome.grader_error = msg(Code.INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}")
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
     if held and not run.outcome.grader_error and run.outcome.bind_failed:
-        run.outcome.grader_error = (
-            f"port {ctx.assignment.network.port} was still in use on this machine "
-            f"({', '.join(sorted(set(held)))}) when the program started, so its bind() failed; "
-            "this is not the program's fault"
+        run.outcome.grader_error = msg(
+            Code.PORT_HELD, port=ctx.assignment.network.port, states=", ".join(sorted(set(held)))
         )
     return run.outcome

@@ -674,7 +674,8 @@ class Sandbox:
 
 def _marked_processes(marker: bytes) -> list[int]:
     """Processes of our uid whose environment holds ``marker`` as a whole entry."""
-    me, uid, found = os.getpid(), os.geteuid(), []
+    me, uid = os.getpid(), os.geteuid()
+    found: list[int] = []
     if not os.path.isdir("/proc"):
         return found
     for entry in os.scandir("/proc"):

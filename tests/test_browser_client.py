@@ -15,8 +15,9 @@ import pytest
 
 from grader import browser_client
 from grader.grade import GradeOptions, grade
-from grader.judge import judge_scenario
+from grader.messages import Code
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 PAGE = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><h1>你好，浏览器</h1></body></html>\n'
 SPEC = """
@@ -90,7 +91,7 @@ def assignment(tmp_path: Path):
 def test_the_browser_shows_the_page_and_judges_the_content_type(tmp_path: Path, assignment) -> None:
     _require_browser()
     html = grade(assignment, _server(tmp_path, "text/html; charset=utf-8", "html"), "s", GradeOptions())
-    assert html.score == 1, html.scenarios[0].message
+    assert html.score == 1, feedback_text(html.scenarios[0])
     outcome = html.scenarios[0].outcome
     assert outcome is not None and outcome.steps[0].http is not None
     request = outcome.steps[0].http.request or b""
@@ -98,15 +99,15 @@ def test_the_browser_shows_the_page_and_judges_the_content_type(tmp_path: Path, 
     assert any(c.conn == "browser-1" for c in outcome.connections)
 
     sniffed = grade(assignment, _server(tmp_path, None, "none"), "s", GradeOptions())
-    assert sniffed.score == 1, sniffed.scenarios[0].message  # no Content-Type: the browser sniffs HTML
+    assert sniffed.score == 1, feedback_text(sniffed.scenarios[0])  # no Content-Type: the browser sniffs HTML
 
     plain = grade(assignment, _server(tmp_path, "text/plain", "plain"), "s", GradeOptions())
     scenario = plain.scenarios[0]
     assert scenario.score == 0
-    assert "text/plain" in scenario.message and "text/html" in scenario.message
+    assert "text/plain" in feedback_text(scenario) and "text/html" in feedback_text(scenario)
     assert scenario.outcome is not None and scenario.outcome.steps[0].reason is not None
-    assert scenario.outcome.steps[0].reason.code == "browser_content_type"
-    chinese = judge_scenario(assignment.scenarios[0], scenario.outcome, "zh").message
+    assert scenario.outcome.steps[0].reason.code is Code.BROWSER_CONTENT_TYPE
+    chinese = feedback_text(scenario, "zh")
     assert "浏览器把页面当作 text/plain" in chinese
 
 
@@ -117,7 +118,7 @@ def test_without_chromium_the_scenario_is_not_gradable(
     monkeypatch.setattr(browser_client, "CHROMIUM", tmp_path / "no-chromium")
     result = grade(assignment, _server(tmp_path, "text/html", "html"), "s", GradeOptions())
     scenario = result.scenarios[0]
-    assert scenario.status == "not_gradable", scenario.message
-    assert scenario.outcome is not None and scenario.outcome.grader_reason is not None
-    assert scenario.outcome.grader_reason.code == "browser_unavailable"
-    assert "no-chromium" in scenario.message
+    assert scenario.status == "not_gradable", feedback_text(scenario)
+    assert scenario.outcome is not None and scenario.outcome.grader_error is not None
+    assert scenario.outcome.grader_error.code is Code.BROWSER_UNAVAILABLE
+    assert "no-chromium" in feedback_text(scenario)

@@ -18,6 +18,7 @@ from conftest import ASSIGNMENTS, REFERENCE, ROOT
 from grader.grade import GradeOptions, grade, grade_async
 from grader.sandbox import choose_mode, probe_namespaces
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 FIXED = ROOT / "tests" / "fixed_port"
 HOSTILE = ROOT / "tests" / "hostile"
@@ -99,7 +100,7 @@ def test_fixed_port_in_host_mode_is_serialised() -> None:
 
     results = asyncio.run(three())
     assert [r.score for r in results] == [spec.max_score] * 3, [
-        [(s.id, s.status, s.message) for s in r.scenarios] for r in results
+        [(s.id, s.status, feedback_text(s)) for s in r.scenarios] for r in results
     ]
     assert {r.run.isolation for r in results} == {"host"}
 
@@ -371,6 +372,6 @@ def test_a_grader_without_root_still_gets_namespaces() -> None:
         shutil.rmtree(work, ignore_errors=True)
     assert run.returncode == 0, run.stderr + run.stdout
     assert "Score: 10/10" in run.stdout
-    facts = json.loads(report)["extra_data"]["grader"]["run"]
+    facts = json.loads(report)["run"]
     assert facts["isolation"] == "namespace"
     assert "private user namespace" in facts["isolation_note"]

@@ -20,6 +20,7 @@ from grader.grade import GradeOptions, grade
 from grader.report import render_report
 from grader.results import GradeResult
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text, localize
 
 pytestmark = [pytest.mark.browser, pytest.mark.root]
 
@@ -61,7 +62,7 @@ def test_the_exchange_shows_request_head_and_body_beside_the_file(
     device: str,
 ) -> None:
     not_found = next(s for s in graded.scenarios if s.id == "not-found")
-    assert not_found.status == "failed" and "static/error.html" in not_found.message
+    assert not_found.status == "failed" and "static/error.html" in feedback_text(not_found)
     page_file = tmp_path / f"report.{lang}.html"
     page_file.write_text(render_report(graded, lang), encoding="utf-8")
     context = browser.new_context(viewport=DESKTOP if device == "desktop" else PHONE)
@@ -75,7 +76,11 @@ def test_the_exchange_shows_request_head_and_body_beside_the_file(
         page.goto(page_file.as_uri(), wait_until="load")
         assert errors == [] and outside == []
         words = WORDS[lang]
-        scenario = page.locator("section", has_text=not_found.title).filter(has_text=words["exchange"]).last
+        scenario = (
+            page.locator("section", has_text=localize(not_found.title, lang))
+            .filter(has_text=words["exchange"])
+            .last
+        )
         exchange = scenario.locator("details", has=page.get_by_text(words["exchange"], exact=True)).first
         assert exchange.get_attribute("open") is not None  # the failed step's exchange is open
         request = exchange.locator("details", has_text=words["request"]).first

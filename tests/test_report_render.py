@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import report_fixtures as fx  # tests/ is on sys.path under pytest's default import mode
 
-from grader.i18n import read_catalogs
+from grader.i18n_build import read_catalogs
 from grader.report import render_index, render_report
 from grader.report.visible import byte_diff, char_start, visible_html
 from grader.spec import STEP_ACTIONS
@@ -148,7 +148,7 @@ def test_failure_shows_step_expected_observed_why_and_hint(full: fx.GradeResult)
     html = render_report(full)
     section = html[html.index("3. Prints the reply") : html.index("4. Echoes bytes")]
     assert "Failed at step 1: step doing output" in section
-    assert "One side used GBK and the other UTF-8." in section
+    assert "one side used GBK and the other UTF-8." in section
     assert "Decode with UTF-8." in section
     # The first differing character is marked on both sides: 你 against 浣.
     assert "<mark>你</mark>" in section and "<mark>浣</mark>" in section

@@ -20,6 +20,7 @@ from conftest import ASSIGNMENTS, ROOT
 from grader.grade import GradeOptions, grade
 from grader.sandbox import scratch_parent
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 TEXTBOOK = ROOT / "tests" / "textbook"
 
@@ -61,11 +62,11 @@ def test_a_textbook_program_gets_what_a_teacher_would_give(
     result = grade(spec, TEXTBOOK / program, Path(program).stem, GradeOptions(isolation="namespace"))
     assert result.status == "graded"
     failed = [s.id for s in result.scenarios if s.status == "failed"]
-    assert failed == loses, [s.message for s in result.scenarios if s.status != "passed"]
+    assert failed == loses, [feedback_text(s) for s in result.scenarios if s.status != "passed"]
     assert all(s.status in ("passed", "failed", "skipped") for s in result.scenarios)  # never not gradable
     if not loses:
         assert result.score == result.max_score
     if words is not None:
-        feedback = "\n".join(s.message for s in result.scenarios)
+        feedback = "\n".join(feedback_text(s) for s in result.scenarios)
         assert words in feedback, feedback
     assert _running_in_scratch() == set()  # this grading left no process behind

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.i18n import gettext_for
+from grader.http_message import framing_message
 from grader.outcome import Outcome
-from grader.reason_words import FRAMING_WORDS
 from grader.textshow import show_bytes
+from grader.words import say
 
 SHOWN = 8 << 10
 
@@ -27,7 +27,6 @@ class HttpView:
 
 
 def http_views(outcome: Outcome, lang: str = "en") -> list[HttpView]:
-    _ = gettext_for(lang)
     views = []
     for step in outcome.steps:
         http = step.http
@@ -42,7 +41,7 @@ def http_views(outcome: Outcome, lang: str = "en") -> list[HttpView]:
                 response_head=show_bytes((http.response_head or b"")[:SHOWN]),
                 body=show_bytes((http.body or b"")[:SHOWN]),
                 body_size=http.body_size or 0,
-                framing=_(FRAMING_WORDS.get(http.framing or "none", http.framing or "")),
+                framing=say(framing_message(http.framing), lang),
                 fixture=http.fixture,
                 fixture_body=show_bytes(fixture[:SHOWN]) if fixture is not None else None,
             )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from grader.i18n import gettext_for
 from grader.report.report_view import ICONS, points, status_label
 from grader.results import GradeResult
+from grader.words import localize, say
 
 BINS = 10
 
@@ -98,7 +99,7 @@ def histogram(percents: list[float], lang: str) -> Histogram:
     for p in percents:
         counts[min(BINS - 1, int(p // (100 / BINS)))] += 1
     width, height, left, base = 600, 220, 36, 180.0
-    top = max(counts) if counts and max(counts) else 1
+    top = max(counts, default=0) or 1
     slot = (width - left - 24) / BINS
     bars = []
     for i, count in enumerate(counts):
@@ -125,10 +126,10 @@ def index_view(
     order: list[str] = []
     titles: dict[str, str] = {}
     for r in results:
-        for s in r.scenarios:
-            if s.id not in titles:
-                order.append(s.id)
-                titles[s.id] = s.title
+        for seen in r.scenarios:
+            if seen.id not in titles:
+                order.append(seen.id)
+                titles[seen.id] = localize(seen.title, lang)
     stats = {
         sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
         for i, sid in enumerate(order)
@@ -161,7 +162,7 @@ def index_view(
                 student=r.student,
                 href=links.get(r.student),
                 graded=r.status == "graded",
-                reason=r.not_graded_reason or "",
+                reason=say(r.not_graded_reason, lang),
                 score=points(round(r.score, 4)),
                 max_score=points(r.max_score),
                 percent=percent,
