@@ -89,6 +89,9 @@ STEP_EXAMPLES: dict[str, str] = {
     "exit": "- exit: nonzero",
     "stderr": "- stderr: {no_traceback: true}",
     "file": '- file: {path: received.txt, text: "hello\\n"}',
+    "request": "- request: {method: GET, path: /index.html}",
+    "response": '- response: {status: 200, headers: {Content-Type: text/html}, body: {text: "<h1>Hi</h1>"}}',
+    "browser": "- browser: {path: /index.html, content_type: text/html, text: Hello}",
 }
 """One YAML example per step, as it is written in ``steps:``."""
 
@@ -130,6 +133,7 @@ FIELD_EXAMPLES: dict[str, dict[str, str]] = {
         "visibility": "after_due_date",
         "timeout": "10",
         "server_running": "false",
+        "port_in_time_wait": "true",
         "args": "['{host}', '{port}', extra]",
         "steps": "[connect, {send: {text: hi}}, {expect: {text: hi}}, close]",
     },
@@ -165,10 +169,33 @@ FIELD_EXAMPLES: dict[str, dict[str, str]] = {
         "steps": "[connect, {send: {text: 'hi {i}'}}, {expect: {text: 'hi {i}'}}]",
     },
     "prompt": {"text": "'请输入消息：'", "regex": "'(?i)message: ?'"},
-    "output": {"text": "hello", "regex": "'\\d+ bytes'", "line": "bye"},
+    "output": {"text": "hello", "regex": "'\\d+ bytes'", "line": "bye", "stream": "either"},
     "type": {"text": "/quit", "newline": "false"},
     "exit": {"code": "nonzero", "stdin_open": "true"},
     "stderr": {"no_traceback": "true", "contains": "ConnectionRefusedError"},
+    "request": {
+        "method": "HEAD",
+        "path": "/index.html",
+        "version": "HTTP/1.0",
+        "headers": "{Host: {regex: .+}}",
+        "body": "'name=alice'",
+        "raw": "'GET / HTTP/1.1\\r\\n\\r\\n'",
+        "encoding": "gbk",
+    },
+    "response": {
+        "status": "404",
+        "reason": "Not Found",
+        "headers": "{Content-Type: text/html}",
+        "body": "{file: index.html}",
+        "framing": "content-length",
+        "crlf": "strict",
+    },
+    "browser": {
+        "path": "/index.html",
+        "selector": "h1",
+        "text": "Hello",
+        "content_type": "text/html",
+    },
     "file": {
         "path": "downloads/a.txt",
         "text": "hello",

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from grader.errors import SpecError
-from grader.messages import Code, Message, msg
+from grader.messages import Code, Invalid, Message, msg
 from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, Generated, json_schema
 from grader.spec_hints import did_you_mean, pydantic_words, spec_field_names, validator_words, yaml_words
 
@@ -43,8 +43,21 @@ def load_assignment(path: Path) -> Assignment:
     text = read_yaml_text(file, missing=SPEC_MISSING)
     known = _preloaded.get(os.path.realpath(file)) if _preloaded else None  # only a resident child has any
     if known is not None and known[0] == text:
-        return known[1]
-    return yaml_model(file, text, Assignment, fields=SPEC_FIELDS)
+        return attach_fixtures(file, known[1])  # the files may have changed since
+    return attach_fixtures(file, yaml_model(file, text, Assignment, fields=SPEC_FIELDS))
+
+
+def attach_fixtures(file: Path, assignment: Assignment) -> Assignment:
+    """The spec with the files of its folder's ``files/``; a problem with them is a spec error."""
+    from grader.fixtures import FixtureError, read_fixtures
+
+    try:
+        return assignment.with_fixtures(read_fixtures(file.parent))
+    except Invalid as exc:
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in exc.at).lstrip(".")
+        raise SpecError([msg(Code.SPEC_AT, where=f"{file}: {where}", problem=exc.message)]) from None
+    except (FixtureError, OSError, ValueError) as exc:
+        raise SpecError([f"{file}: {exc}"]) from None
 
 
 PRELOADED_SPECS = 8

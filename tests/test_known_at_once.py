@@ -32,7 +32,8 @@ def test_a_server_on_the_wrong_port_ends_the_step_at_once_with_both_ports(lang: 
     assert step.status == "failed"
     assert step.reason == msg(Code.LISTENS_ON_WRONG_PORT, expected=expected, listening=[8080])
     verdict = first.steps[first.failed_step]
-    assert first.cause == msg(Code.WRONG_PORT, expected=expected, listening=[8080])
+    why = msg(Code.WRONG_PORT_ARGV, expected=expected, listening=[8080])  # the port is in argv
+    assert first.cause == msg(Code.WRONG_PORT, explanation=why)
     if lang == "en":
         assert say(verdict.reason, lang) == f"listening on port 8080, expected port {expected}"
         assert f"listening on port 8080, but this scenario expects port {expected}" in say(first.cause, lang)

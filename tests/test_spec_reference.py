@@ -121,7 +121,7 @@ def _spec_with(step_yaml: str, role: str) -> str:
 
 @pytest.mark.parametrize("action", sorted(STEP_EXAMPLES))
 def test_every_step_example_loads_in_a_spec(tmp_path: Path, action: str) -> None:
-    role = "server" if action in ("connect", "wait_listening", "parallel") else "client"
+    role = "server" if action in ("connect", "wait_listening", "parallel", "browser") else "client"
     path = tmp_path / "assignment.yaml"
     path.write_text(_spec_with(STEP_EXAMPLES[action], role), encoding="utf-8")
     loaded = load_assignment(path)
