@@ -55,7 +55,7 @@ class Code(StrEnum):
     STOPPED_READING_INPUT = "stopped_reading_input"
     EXITED_WITHOUT_CONNECTING = "exited_without_connecting"
     CONNECTION_REFUSED = "connection_refused"
-    LISTENS_ON_OTHER_PORT = "listens_on_other_port"
+    LISTENS_ON_WRONG_PORT = "listens_on_wrong_port"
     REFUSED_SERVER_EXITED = "refused_server_exited"
     EXITED_BEFORE_LISTENING = "exited_before_listening"
     STUDENT_CLOSED_DURING_SEND = "student_closed_during_send"
@@ -71,6 +71,46 @@ class Code(StrEnum):
     CLOSED_FIN = "closed_fin"
     CLOSED_RST = "closed_rst"
     OS_ERROR = "os_error"
+    WRONG_PORT_DIALLED = "wrong_port_dialled"
+    # HTTP: what was wrong with a response or a request, in the order a person reads one
+    HTTP_NOTHING_SENT = "http_nothing_sent"
+    HTTP_NO_RESPONSE = "http_no_response"
+    HTTP_BAD_STATUS_LINE = "http_bad_status_line"
+    HTTP_BAD_REQUEST_LINE = "http_bad_request_line"
+    HTTP_STATUS_MISMATCH = "http_status_mismatch"
+    HTTP_REASON_MISMATCH = "http_reason_mismatch"
+    HTTP_HEAD_UNFINISHED = "http_head_unfinished"
+    HTTP_BARE_LF = "http_bare_lf"
+    HTTP_NO_BLANK_LINE = "http_no_blank_line"
+    HTTP_BAD_HEADER = "http_bad_header"
+    HTTP_BAD_CONTENT_LENGTH = "http_bad_content_length"
+    HTTP_BAD_CHUNK = "http_bad_chunk"
+    HTTP_CHUNKS_UNFINISHED = "http_chunks_unfinished"
+    HTTP_HEADER_MISSING = "http_header_missing"
+    HTTP_HEADER_MISMATCH = "http_header_mismatch"
+    HTTP_BODY_CUT_SHORT = "http_body_cut_short"
+    HTTP_FRAMING = "http_framing"
+    HTTP_NOT_CLOSED = "http_not_closed"
+    HTTP_BODY_LENGTH = "http_body_length"
+    HTTP_BODY_NO_MATCH = "http_body_no_match"
+    HTTP_BODY_MISMATCH = "http_body_mismatch"
+    HTTP_BODY_DIFFERS_FROM_FILE = "http_body_differs_from_file"
+    HTTP_NO_REQUEST = "http_no_request"
+    HTTP_REQUEST_UNFINISHED = "http_request_unfinished"
+    HTTP_METHOD_MISMATCH = "http_method_mismatch"
+    HTTP_PATH_MISMATCH = "http_path_mismatch"
+    HTTP_REQUEST_HEADER_MISSING = "http_request_header_missing"
+    HTTP_REQUEST_HEADER_MISMATCH = "http_request_header_mismatch"
+    # how an HTTP response ended (the ``used`` of http_framing, and the report's exchange view)
+    FRAMING_CONTENT_LENGTH = "framing_content_length"
+    FRAMING_CHUNKED = "framing_chunked"
+    FRAMING_CLOSE = "framing_close"
+    FRAMING_NONE = "framing_none"
+    # what a real browser made of the student's page
+    BROWSER_LOAD_FAILED = "browser_load_failed"
+    BROWSER_CONTENT_TYPE = "browser_content_type"
+    BROWSER_NO_ELEMENT = "browser_no_element"
+    BROWSER_TEXT_MISSING = "browser_text_missing"
     # why the grader stopped a program (ProcessEnd.killed_by_grader)
     STOP_OUTPUT_LIMIT = "output limit"
     STOP_SCENARIO_OVER = "scenario over"
@@ -93,6 +133,14 @@ class Code(StrEnum):
     INTERNAL_ERROR = "internal_error"
     JUDGING_FAILED = "judging_failed"
     PORT_HELD = "port_held"
+    ANY_NEEDS_NAMESPACE = "any_needs_namespace"
+    NETNS_LOCAL_ROUTE_FAILED = "netns_local_route_failed"
+    NETNS_LOW_PORTS_FAILED = "netns_low_ports_failed"
+    NFT_MISSING = "nft_missing"
+    NFT_FAILED = "nft_failed"
+    TIME_WAIT_NEEDS_NAMESPACE = "time_wait_needs_namespace"
+    TIME_WAIT_NOT_LEFT = "time_wait_not_left"
+    BROWSER_UNAVAILABLE = "browser_unavailable"
 
     # -- diagnoses: recognised mistakes, most specific first (see grader.diagnose) --------
     PYTHON2 = "python2"
@@ -100,6 +148,7 @@ class Code(StrEnum):
     STR_NOT_BYTES = "str-not-bytes"
     ADDRESS_IN_USE = "address-in-use"
     WRONG_PORT = "wrong-port"
+    WRONG_PORT_DIALLED_CAUSE = "wrong-port-dialled"
     CONNECTION_REFUSED_CAUSE = "connection-refused"
     RESOURCE_LIMIT = "resource-limit"
     OUTPUT_LIMIT = "output-limit"
@@ -121,6 +170,11 @@ class Code(StrEnum):
     RESET = "reset"
     KILLED = "killed"
     SKIPPED_CAUSE = "skipped"
+    HTTP_NO_BLANK_LINE_CAUSE = "http-no-blank-line"
+    HTTP_BARE_LF_CAUSE = "http-bare-lf"
+    # the two ways a wrong port is told: the port came from the command line, or is fixed
+    WRONG_PORT_ARGV = "wrong_port_argv"
+    WRONG_PORT_FIXED = "wrong_port_fixed"
     # the two ways closing early shows (which one is timing: were the bytes still in flight?)
     CLOSED_AFTER_PART = "closed_after_part"
     CLOSED_WHILE_RECEIVING = "closed_while_receiving"
@@ -138,6 +192,9 @@ class Code(StrEnum):
     SKIPPED = "skipped_scenario"
     STEP_EXPECTED = "step_expected"
     STEP_WAITED = "step_waited"
+    STEP_FAILED_BECAUSE = "step_failed_because"
+    STEP_WAITED_BECAUSE = "step_waited_because"
+    ENCODING_USED = "encoding_used"
     CLIENTS_FAILED = "clients_failed"
     WHY = "why"
     HINT = "hint"
@@ -174,6 +231,9 @@ class Code(StrEnum):
     TITLE_CLOSE = "title_close"
     TITLE_RESET = "title_reset"
     TITLE_PAUSE = "title_pause"
+    TITLE_REQUEST = "title_request"
+    TITLE_RESPONSE = "title_response"
+    TITLE_BROWSER = "title_browser"
     TITLE_PARALLEL = "title_parallel"
     TITLE_PROMPT = "title_prompt"
     TITLE_OUTPUT = "title_output"
@@ -237,6 +297,81 @@ class Code(StrEnum):
     DOCTOR_MODE = "doctor_mode"
     DOCTOR_FIX = "doctor_fix"
 
+    # -- the gradebook's column headers and statuses (grades.csv, grades.xlsx) -------------
+    COLUMN_STUDENT = "column_student"
+    COLUMN_NUMBER = "column_number"
+    COLUMN_NAME = "column_name"
+    COLUMN_SCORE = "column_score"
+    COLUMN_MAX_SCORE = "column_max_score"
+    COLUMN_STATUS = "column_status"
+    COLUMN_NOTE = "column_note"
+    STATUS_GRADED = "status_graded"
+    STATUS_NOT_GRADED = "status_not_graded"
+    STATUS_NO_SUBMISSION = "status_no_submission"
+
+    # -- problems of a spec or a manifest (grader.errors.SpecError), for teachers ----------
+    SPEC_AT = "spec_at"
+    """``file:line: field: problem``: where, then what (``problem`` is one of the codes below)."""
+    SPEC_NO_SUCH_FILE = "spec_no_such_file"
+    SPEC_CANNOT_READ = "spec_cannot_read"
+    SPEC_FILE_EXPECTED = "spec_file_expected"
+    SPEC_NOT_A_MAPPING = "spec_not_a_mapping"
+    MANIFEST_FILE_EXPECTED = "manifest_file_expected"
+    MANIFEST_NOT_A_MAPPING = "manifest_not_a_mapping"
+    YAML_SYNTAX = "yaml_syntax"
+    YAML_EXPLAINED = "yaml_explained"
+    YAML_TAB = "yaml_tab"
+    YAML_SAME_COLUMN = "yaml_same_column"
+    YAML_DASH_COLUMN = "yaml_dash_column"
+    YAML_UNEXPECTED_COLON = "yaml_unexpected_colon"
+    YAML_MISSING_COLON = "yaml_missing_colon"
+    UNKNOWN_FIELD = "unknown_field"
+    CHECK_SPELLING = "check_spelling"
+    DID_YOU_MEAN = "did_you_mean"
+    UNKNOWN_STEP = "unknown_step"
+    STEP_MUST_BE = "step_must_be"
+    FIELD_MISSING = "field_missing"
+    MUST_BE = "must_be"
+    MUST_BE_TEXT = "must_be_text"
+    MUST_BE_WHOLE_NUMBER = "must_be_whole_number"
+    MUST_BE_NUMBER = "must_be_number"
+    MUST_BE_BOOL = "must_be_bool"
+    MUST_BE_LIST = "must_be_list"
+    MUST_BE_MAPPING = "must_be_mapping"
+    MUST_BE_GREATER = "must_be_greater"
+    MUST_BE_AT_LEAST = "must_be_at_least"
+    MUST_BE_LESS = "must_be_less"
+    MUST_BE_AT_MOST = "must_be_at_most"
+    MUST_MATCH = "must_match"
+    TOO_FEW_ITEMS = "too_few_items"
+    ONE_OF_FIELDS = "one_of_fields"
+    ONE_OF_FIELDS_OR_ABSENT = "one_of_fields_or_absent"
+    GOT = "got"
+    EITHER = "either"
+    """Alternatives (``text, hex or generate``), joined the way the reader's language does."""
+    PATH_OUTSIDE_SUBMISSION = "path_outside_submission"
+    SCENARIO_ID_TWICE = "scenario_id_twice"
+    DEPENDS_ON_LATER = "depends_on_later"
+    STEP_NOT_FOR_CLIENT = "step_not_for_client"
+    STEP_NOT_FOR_SERVER = "step_not_for_server"
+    NO_SUCH_PATH = "no_such_path"
+    UNKNOWN_SCENARIO = "unknown_scenario"
+    SCENARIO_LISTED_TWICE = "scenario_listed_twice"
+    UNKNOWN_CAUSE = "unknown_cause"
+    FILE_OUTSIDE_FIXTURES = "file_outside_fixtures"
+    NO_FIXTURE_FILE = "no_fixture_file"
+    ONLY_SERVER_BINDS = "only_server_binds"
+    NO_ENCODING = "no_encoding"
+    UNKNOWN_ENCODING = "unknown_encoding"
+
+    # -- problems of an export (grader.platforms.export.ExportError) -----------------------
+    EXPORT_NO_SOURCE = "export_no_source"
+    EXPORT_WHEEL_FAILED = "export_wheel_failed"
+    EXPORT_VENDOR_FAILED = "export_vendor_failed"
+    EXPORT_NOT_A_WHEEL = "export_not_a_wheel"
+    EXPORT_NOT_EMPTY = "export_not_empty"
+    EXPORT_ALL_HIDDEN = "export_all_hidden"
+
 
 CAUSES: frozenset[Code] = frozenset(
     {
@@ -245,6 +380,7 @@ CAUSES: frozenset[Code] = frozenset(
         Code.STR_NOT_BYTES,
         Code.ADDRESS_IN_USE,
         Code.WRONG_PORT,
+        Code.WRONG_PORT_DIALLED_CAUSE,
         Code.CONNECTION_REFUSED_CAUSE,
         Code.RESOURCE_LIMIT,
         Code.OUTPUT_LIMIT,
@@ -265,9 +401,54 @@ CAUSES: frozenset[Code] = frozenset(
         Code.NEVER_EXITED,
         Code.RESET,
         Code.KILLED,
+        Code.HTTP_NO_BLANK_LINE_CAUSE,
+        Code.HTTP_BARE_LF_CAUSE,
     }
 )
 """The diagnosis codes: recognised mistakes a failure can be blamed on (see :mod:`grader.diagnose`)."""
+
+SELF_EXPLAINING: frozenset[Code] = frozenset(
+    {
+        Code.WRONG_PORT_DIALLED,
+        Code.HTTP_NOTHING_SENT,
+        Code.HTTP_NO_RESPONSE,
+        Code.HTTP_BAD_STATUS_LINE,
+        Code.HTTP_BAD_REQUEST_LINE,
+        Code.HTTP_STATUS_MISMATCH,
+        Code.HTTP_REASON_MISMATCH,
+        Code.HTTP_HEAD_UNFINISHED,
+        Code.HTTP_BARE_LF,
+        Code.HTTP_NO_BLANK_LINE,
+        Code.HTTP_BAD_HEADER,
+        Code.HTTP_BAD_CONTENT_LENGTH,
+        Code.HTTP_BAD_CHUNK,
+        Code.HTTP_CHUNKS_UNFINISHED,
+        Code.HTTP_HEADER_MISSING,
+        Code.HTTP_HEADER_MISMATCH,
+        Code.HTTP_BODY_CUT_SHORT,
+        Code.HTTP_FRAMING,
+        Code.HTTP_NOT_CLOSED,
+        Code.HTTP_BODY_LENGTH,
+        Code.HTTP_BODY_NO_MATCH,
+        Code.HTTP_BODY_MISMATCH,
+        Code.HTTP_BODY_DIFFERS_FROM_FILE,
+        Code.HTTP_NO_REQUEST,
+        Code.HTTP_REQUEST_UNFINISHED,
+        Code.HTTP_METHOD_MISMATCH,
+        Code.HTTP_PATH_MISMATCH,
+        Code.HTTP_REQUEST_HEADER_MISSING,
+        Code.HTTP_REQUEST_HEADER_MISMATCH,
+        Code.BROWSER_LOAD_FAILED,
+        Code.BROWSER_CONTENT_TYPE,
+        Code.BROWSER_NO_ELEMENT,
+        Code.BROWSER_TEXT_MISSING,
+        Code.STOP_OUTPUT_LIMIT,
+        Code.STOP_SCENARIO_OVER,
+        Code.STOP_SCENARIO_TIMEOUT,
+    }
+)
+"""Step reasons that say all there is to say (``status 404 instead of 200 ...``): the judge
+states them alone, not as an expected/observed pair of bytes."""
 
 
 class Template(tuple[str, str | None]):
@@ -313,7 +494,7 @@ TEMPLATES: dict[Code, Template] = {
     Code.STOPPED_READING_INPUT: _t(N_("the program had stopped reading its input")),
     Code.EXITED_WITHOUT_CONNECTING: _t(N_("the program exited ({code}) without connecting")),
     Code.CONNECTION_REFUSED: _t(N_("connection refused ({n} attempts)")),
-    Code.LISTENS_ON_OTHER_PORT: _t(N_("the program listens on port {ports}")),
+    Code.LISTENS_ON_WRONG_PORT: _t(N_("listening on port {listening}, expected port {expected}")),
     Code.REFUSED_SERVER_EXITED: _t(N_("refused: the server had exited ({code})")),
     Code.EXITED_BEFORE_LISTENING: _t(N_("the server exited ({code}) before listening")),
     Code.STUDENT_CLOSED_DURING_SEND: _t(
@@ -331,6 +512,79 @@ TEMPLATES: dict[Code, Template] = {
     Code.CLOSED_FIN: _t(N_("closed normally (FIN)")),
     Code.CLOSED_RST: _t(N_("reset (RST)")),
     Code.OS_ERROR: _t("{error}"),
+    Code.WRONG_PORT_DIALLED: _t(
+        N_("the program connected to {host}:{port}, but the server is on port {expected}")
+    ),
+    Code.HTTP_NOTHING_SENT: _t(N_("the server closed the connection without sending a response")),
+    Code.HTTP_NO_RESPONSE: _t(N_("no response arrived")),
+    Code.HTTP_BAD_STATUS_LINE: _t(N_("the first line is not an HTTP status line: “{line}”")),
+    Code.HTTP_BAD_REQUEST_LINE: _t(N_("the first line is not an HTTP request line: “{line}”")),
+    Code.HTTP_STATUS_MISMATCH: _t(
+        N_("status {received} instead of {expected} (status line as received: “{line}”)")
+    ),
+    Code.HTTP_REASON_MISMATCH: _t(
+        N_("reason phrase “{received}” instead of “{expected}” (status line: “{line}”)")
+    ),
+    Code.HTTP_HEAD_UNFINISHED: _t(
+        N_("the connection closed before the headers ended (no blank line after {received} bytes)")
+    ),
+    Code.HTTP_BARE_LF: _t(N_("the header lines end with a bare \\n; HTTP needs \\r\\n")),
+    Code.HTTP_NO_BLANK_LINE: _t(
+        N_("no blank line (\\r\\n\\r\\n) between the headers and the body; the body began at “{line}”")
+    ),
+    Code.HTTP_BAD_HEADER: _t(N_("a header line is not “Name: value”: “{line}”")),
+    Code.HTTP_BAD_CONTENT_LENGTH: _t(N_("the Content-Length header is not a number: “{value}”")),
+    Code.HTTP_BAD_CHUNK: _t(N_("a chunk of the chunked body is malformed near “{line}”")),
+    Code.HTTP_CHUNKS_UNFINISHED: _t(
+        N_("the chunked body ended without its last (empty) chunk, after {received} bytes")
+    ),
+    Code.HTTP_HEADER_MISSING: _t(N_("the response has no {name} header")),
+    Code.HTTP_HEADER_MISMATCH: _t(N_("header {name} is “{received}”, expected “{expected}”")),
+    Code.HTTP_BODY_CUT_SHORT: _t(N_("the body was cut short at {received} of {expected} bytes")),
+    Code.HTTP_FRAMING: _t(N_("the response must say its length (Content-Length); it was ended by {used}")),
+    Code.HTTP_NOT_CLOSED: _t(
+        N_("the response never ended: no Content-Length, and the server did not close the connection")
+    ),
+    Code.HTTP_BODY_LENGTH: _t(N_("the body has {received} bytes, expected {expected}")),
+    Code.HTTP_BODY_NO_MATCH: _t(N_("the body ({received} bytes) does not match {pattern}")),
+    Code.HTTP_BODY_MISMATCH: _t(
+        N_("the body differs from the expected one at byte {byte} ({received} bytes, expected {expected})")
+    ),
+    Code.HTTP_BODY_DIFFERS_FROM_FILE: _t(
+        N_("the body differs from {file} at byte {byte} ({received} bytes received, the file has {expected})")
+    ),
+    Code.HTTP_NO_REQUEST: _t(N_("no request arrived")),
+    Code.HTTP_REQUEST_UNFINISHED: _t(
+        N_(
+            "the request never ended: no blank line (\\r\\n\\r\\n) after its headers ({received} bytes "
+            "received)"
+        )
+    ),
+    Code.HTTP_METHOD_MISMATCH: _t(
+        N_("the request method is {received}, expected {expected} (request line: “{line}”)")
+    ),
+    Code.HTTP_PATH_MISMATCH: _t(
+        N_("the request asks for {received}, expected {expected} (request line: “{line}”)")
+    ),
+    Code.HTTP_REQUEST_HEADER_MISSING: _t(N_("the request has no {name} header")),
+    Code.HTTP_REQUEST_HEADER_MISMATCH: _t(
+        N_("the request's {name} header is “{received}”, expected “{expected}”")
+    ),
+    Code.FRAMING_CONTENT_LENGTH: _t(N_("Content-Length")),
+    Code.FRAMING_CHUNKED: _t(N_("chunked encoding")),
+    Code.FRAMING_CLOSE: _t(N_("closing the connection")),
+    Code.FRAMING_NONE: _t(N_("nothing")),
+    Code.BROWSER_LOAD_FAILED: _t(N_("the browser could not load the page: {error}")),
+    Code.BROWSER_CONTENT_TYPE: _t(
+        N_("the browser took the page for {shown}, not {expected} (the server sent Content-Type: {sent})")
+    ),
+    Code.BROWSER_NO_ELEMENT: _t(
+        N_(
+            "the browser shows no {selector} element: it took the page for {shown} (the server sent "
+            "Content-Type: {sent})"
+        )
+    ),
+    Code.BROWSER_TEXT_MISSING: _t(N_("the browser shows “{received}” in {selector}, without “{expected}”")),
     Code.STOP_OUTPUT_LIMIT: _t(N_("too much output")),
     Code.STOP_SCENARIO_OVER: _t(N_("the scenario was over")),
     Code.STOP_SCENARIO_TIMEOUT: _t(N_("the scenario's time limit")),
@@ -363,6 +617,30 @@ TEMPLATES: dict[Code, Template] = {
             "its bind() failed; this is not the program's fault"
         )
     ),
+    Code.ANY_NEEDS_NAMESPACE: _t(
+        N_(
+            "network host or port “any” needs namespace mode (every address made local inside the "
+            "scenario's own network); on the host network this scenario cannot be graded"
+        )
+    ),
+    Code.NETNS_LOCAL_ROUTE_FAILED: _t(
+        N_("the scenario's network could not be given every address (the local route): {error}")
+    ),
+    Code.NETNS_LOW_PORTS_FAILED: _t(N_("the scenario's network could not allow ports below 1024: {error}")),
+    Code.NFT_MISSING: _t(
+        N_("port “any” needs nftables (the nft command), which is not installed on the grading machine")
+    ),
+    Code.NFT_FAILED: _t(
+        N_("the scenario's connections could not be redirected to the reference server: {error}")
+    ),
+    Code.TIME_WAIT_NEEDS_NAMESPACE: _t(
+        N_(
+            "this scenario restarts the server on a port just used, which needs namespace mode; "
+            "on the host network it cannot be graded"
+        )
+    ),
+    Code.TIME_WAIT_NOT_LEFT: _t(N_("the port could not be left in TIME_WAIT before the program started")),
+    Code.BROWSER_UNAVAILABLE: _t(N_("no browser to open the page with on the grading machine: {why}")),
     # diagnoses
     Code.PYTHON2: _t(N_('This is Python 2 code: in Python 3, print is a function: print("...").')),
     Code.SYNTAX_ERROR: _t(N_("Your program does not start: {error} at {where}.")),
@@ -375,10 +653,20 @@ TEMPLATES: dict[Code, Template] = {
     Code.ADDRESS_IN_USE: _t(
         N_("bind() failed: the address was in use. Set SO_REUSEADDR before bind(), and bind only once.")
     ),
-    Code.WRONG_PORT: _t(
+    Code.WRONG_PORT: _t("{explanation}"),
+    Code.WRONG_PORT_ARGV: _t(
         N_(
-            "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
-            "the command line."
+            "Your server is listening on port {listening}, but this scenario expects port {expected}, "
+            "given on the command line."
+        )
+    ),
+    Code.WRONG_PORT_FIXED: _t(
+        N_("Your server is listening on port {listening}, but this scenario expects port {expected}.")
+    ),
+    Code.WRONG_PORT_DIALLED_CAUSE: _t(
+        N_(
+            "Your program connected to port {port}, but the server it must reach listens on port "
+            "{expected}: connect() to that port."
         )
     ),
     Code.CONNECTION_REFUSED_CAUSE: _t(
@@ -417,8 +705,9 @@ TEMPLATES: dict[Code, Template] = {
     ),
     Code.GBK_UTF8: _t(
         N_(
-            "The non-ASCII text was garbled: one side used GBK and the other UTF-8. Use "
-            'encode("utf-8") and decode("utf-8") on both sides.'
+            "The non-ASCII text was garbled: one side used GBK and the other UTF-8. This "
+            'assignment\'s text is {encoding}: use encode("{encoding}") and decode("{encoding}") on both '
+            "sides."
         )
     ),
     Code.DECODED_BINARY: _t(
@@ -489,6 +778,19 @@ TEMPLATES: dict[Code, Template] = {
     ),
     Code.KILLED: _t(N_("Your program was killed by signal {sig} (a resource limit?).")),
     Code.SKIPPED_CAUSE: _t(N_("“{title}” did not pass.")),
+    Code.HTTP_NO_BLANK_LINE_CAUSE: _t(
+        N_(
+            'HTTP ends the headers with an empty line: after the last header line send "\\r\\n" '
+            'once more ("\\r\\n\\r\\n" in all), then the body. Without it the other side cannot '
+            "tell where the headers end."
+        )
+    ),
+    Code.HTTP_BARE_LF_CAUSE: _t(
+        N_(
+            'HTTP lines end with "\\r\\n", not a bare "\\n": write each status and header line as '
+            '"...\\r\\n" (browsers forgive it; HTTP clients need not).'
+        )
+    ),
     # the judge's sentences
     Code.PASSED: _t(N_("Passed.")),
     Code.NOT_EVERY_STEP_RAN: _t(N_("Not every step ran.")),
@@ -498,6 +800,9 @@ TEMPLATES: dict[Code, Template] = {
     Code.STEP_WAITED: _t(
         N_("Step {n} ({title}): waited {secs:g} s for {expected}; by then it had seen {observed}.")
     ),
+    Code.STEP_FAILED_BECAUSE: _t(N_("Step {n} ({title}): {reason}.")),
+    Code.STEP_WAITED_BECAUSE: _t(N_("Step {n} ({title}): waited {secs:g} s; {reason}.")),
+    Code.ENCODING_USED: _t(N_("Your program's text was in {encoding}.")),
     Code.CLIENTS_FAILED: _t(N_("{bad} of {all} clients failed; the first was client {i}.")),
     Code.WHY: _t(N_("Why: {message}")),
     Code.HINT: _t(N_("Hint: {hint}")),
@@ -528,6 +833,9 @@ TEMPLATES: dict[Code, Template] = {
     Code.TITLE_CLOSE: _t(N_("the reference peer closes the connection")),
     Code.TITLE_RESET: _t(N_("the reference peer resets the connection")),
     Code.TITLE_PAUSE: _t(N_("a pause")),
+    Code.TITLE_REQUEST: _t(N_("an HTTP request")),
+    Code.TITLE_RESPONSE: _t(N_("the HTTP response")),
+    Code.TITLE_BROWSER: _t(N_("a browser opens the page")),
     Code.TITLE_PARALLEL: _t(N_("several clients at the same time")),
     Code.TITLE_PROMPT: _t(N_("the program asks for input")),
     Code.TITLE_OUTPUT: _t(N_("the program prints the expected output")),
@@ -624,6 +932,93 @@ TEMPLATES: dict[Code, Template] = {
     Code.DOCTOR_PYTHON_AT: _t(N_("{path} (Python {version}); another: --python or GRADER_PYTHON")),
     Code.DOCTOR_MODE: _t(N_("{mode}: {note}")),
     Code.DOCTOR_FIX: _t(N_("to enable: {command}")),
+    # the gradebook
+    Code.COLUMN_STUDENT: _t(N_("student")),
+    Code.COLUMN_NUMBER: _t(N_("number")),
+    Code.COLUMN_NAME: _t(N_("name")),
+    Code.COLUMN_SCORE: _t(N_("score")),
+    Code.COLUMN_MAX_SCORE: _t(N_("max_score")),
+    Code.COLUMN_STATUS: _t(N_("status")),
+    Code.COLUMN_NOTE: _t(N_("note")),
+    Code.STATUS_GRADED: _t(N_("graded")),
+    Code.STATUS_NOT_GRADED: _t(N_("not_graded")),
+    Code.STATUS_NO_SUBMISSION: _t(N_("no_submission")),
+    # spec and manifest problems
+    Code.SPEC_AT: _t("{where}: {problem}"),
+    Code.SPEC_NO_SUCH_FILE: _t(N_("{file}: no such file ({missing})")),
+    Code.SPEC_CANNOT_READ: _t(N_("{file}: cannot read: {error}")),
+    Code.SPEC_FILE_EXPECTED: _t(N_("an assignment folder holds assignment.yaml")),
+    Code.SPEC_NOT_A_MAPPING: _t(N_("the spec must be a mapping of fields (id, title, role, ...)")),
+    Code.MANIFEST_FILE_EXPECTED: _t(
+        N_("it lists the reference solution and buggy submissions; `grader new` writes one")
+    ),
+    Code.MANIFEST_NOT_A_MAPPING: _t(
+        N_("the manifest must be a mapping of fields (reference, reference_runs, buggy)")
+    ),
+    Code.YAML_SYNTAX: _t(N_("YAML syntax error: {problem}")),
+    Code.YAML_EXPLAINED: _t(N_("{words} (YAML: {problem})")),
+    Code.YAML_TAB: _t(N_("a tab character: YAML indents with spaces only")),
+    Code.YAML_SAME_COLUMN: _t(
+        N_("the indentation is off: items of one mapping or list must start in the same column")
+    ),
+    Code.YAML_DASH_COLUMN: _t(N_("the indentation is off: a list's items start with '-' in one column")),
+    Code.YAML_UNEXPECTED_COLON: _t(
+        N_("a ':' where YAML does not expect one: indent the field under its parent, or quote the text")
+    ),
+    Code.YAML_MISSING_COLON: _t(N_("a field without ':' (write 'name: value'), or a line indented too far")),
+    Code.UNKNOWN_FIELD: _t(N_("unknown field{guess}")),
+    Code.CHECK_SPELLING: _t(N_(" (check its spelling)")),
+    Code.DID_YOU_MEAN: _t(N_(" (did you mean {name}?)")),
+    Code.UNKNOWN_STEP: _t(N_("unknown step {tag}{guess}; steps are: {steps}")),
+    Code.STEP_MUST_BE: _t(N_("a step must be one of: {steps}{guess}")),
+    Code.FIELD_MISSING: _t(N_("a required field is missing")),
+    Code.MUST_BE: _t(N_("must be {expected}")),
+    Code.MUST_BE_TEXT: _t(N_("must be text")),
+    Code.MUST_BE_WHOLE_NUMBER: _t(N_("must be a whole number")),
+    Code.MUST_BE_NUMBER: _t(N_("must be a number")),
+    Code.MUST_BE_BOOL: _t(N_("must be true or false")),
+    Code.MUST_BE_LIST: _t(N_("must be a list")),
+    Code.MUST_BE_MAPPING: _t(N_("must be a mapping of fields")),
+    Code.MUST_BE_GREATER: _t(N_("must be greater than {gt}")),
+    Code.MUST_BE_AT_LEAST: _t(N_("must be at least {ge}")),
+    Code.MUST_BE_LESS: _t(N_("must be less than {lt}")),
+    Code.MUST_BE_AT_MOST: _t(N_("must be at most {le}")),
+    Code.MUST_MATCH: _t(N_("must match the pattern {pattern}")),
+    Code.TOO_FEW_ITEMS: _t(N_("must have at least {min_length} items")),
+    Code.ONE_OF_FIELDS: _t(N_("give exactly one of {choices}")),
+    Code.ONE_OF_FIELDS_OR_ABSENT: _t(N_("give exactly one of {choices} (or absent: true)")),
+    Code.GOT: _t(N_("{text} (got {got})")),
+    Code.EITHER: _t("{items}"),
+    Code.PATH_OUTSIDE_SUBMISSION: _t(N_("path must stay inside the submission's folder")),
+    Code.SCENARIO_ID_TWICE: _t(N_("scenario id {id} is used twice")),
+    Code.DEPENDS_ON_LATER: _t(N_("scenario {id} depends on {dep}, which is not an earlier scenario")),
+    Code.STEP_NOT_FOR_CLIENT: _t(
+        N_("step {step} does not fit a client assignment (the grader is the server: use accept)")
+    ),
+    Code.STEP_NOT_FOR_SERVER: _t(
+        N_("step {step} does not fit a server assignment (the grader is the client: use connect)")
+    ),
+    Code.NO_SUCH_PATH: _t(N_("no such file or folder: {path} (paths are relative to the manifest)")),
+    Code.UNKNOWN_SCENARIO: _t(N_("unknown scenario {ids}; the scenarios are: {known}")),
+    Code.SCENARIO_LISTED_TWICE: _t(N_("a scenario is listed twice")),
+    Code.UNKNOWN_CAUSE: _t(N_("unknown cause {cause}; the causes are: {known}")),
+    Code.FILE_OUTSIDE_FIXTURES: _t(N_("file must name a file inside the assignment's files/ folder")),
+    Code.NO_FIXTURE_FILE: _t(N_("no file {name} in the assignment's files/ folder")),
+    Code.ONLY_SERVER_BINDS: _t(N_("only a server assignment binds a port")),
+    Code.NO_ENCODING: _t(N_("give at least one name")),
+    Code.UNKNOWN_ENCODING: _t(N_("unknown encoding {name} (e.g. utf-8, gbk)")),
+    # export problems
+    Code.EXPORT_NO_SOURCE: _t(N_("this grader was installed without its source; pass --wheel FILE")),
+    Code.EXPORT_WHEEL_FAILED: _t(N_("could not build the grader's wheel: {error}")),
+    Code.EXPORT_VENDOR_FAILED: _t(
+        N_(
+            "could not download the grader's dependencies for Python {version}: {error} "
+            "(or export with --no-vendor for an image that already has them)"
+        )
+    ),
+    Code.EXPORT_NOT_A_WHEEL: _t(N_("{path}: not a wheel file")),
+    Code.EXPORT_NOT_EMPTY: _t(N_("{path}: already exists and is not empty; choose a new folder")),
+    Code.EXPORT_ALL_HIDDEN: _t(N_("{path}: every scenario is hidden; students would have nothing to check")),
 }
 
 
@@ -664,6 +1059,10 @@ JOINERS = {Code.FACTS: ("; ", "；"), Code.SENTENCES: (" ", "")}
 """How the reader's language joins facts and sentences (English, Chinese)."""
 
 
+ALTERNATIVES = ((", ", " or "), ("、", " 或 "))
+"""How the reader's language lists alternatives: ``a, b or c`` (English), ``a、b 或 c`` (Chinese)."""
+
+
 def english(template: Template, count: int) -> str:
     return template.singular if count == 1 or template.plural is None else template.plural
 
@@ -673,6 +1072,10 @@ def fill(message: Message, translate: Translate = english, lang: str = "en") -> 
     if message.code in JOINERS:
         parts = [p for p in message.args[message.code.value] or [] if isinstance(p, Message)]  # type: ignore[union-attr]
         return JOINERS[message.code][lang == "zh"].join(fill(p, translate, lang) for p in parts)
+    if message.code is Code.EITHER:
+        items = [str(i) for i in message.args["items"] or []]  # type: ignore[union-attr]
+        between, last = ALTERNATIVES[lang == "zh"]
+        return between.join(items[:-1]) + last + items[-1] if len(items) > 1 else "".join(items)
     template = TEMPLATES[message.code]
     count = message.args.get("n", 1)
     words = translate(template, count if isinstance(count, int) else 1)
@@ -688,6 +1091,26 @@ def _value(arg: object, translate: Translate, lang: str) -> object:
     if isinstance(arg, list):
         return ", ".join(str(_value(a, translate, lang)) for a in arg)
     return arg
+
+
+class Invalid(ValueError):
+    """A check's finding as a message, raised by a spec's or manifest's own validators.
+
+    pydantic keeps the exception itself (``errors()[i]["ctx"]["error"]``), so the loader
+    reads its code and arguments and words them in the reader's language: no English to
+    parse back. ``at`` is the path below the validated model that the finding is about
+    (``("scenarios", 2, "steps", 0)``), for checks across fields.
+    """
+
+    def __init__(self, code: Code, /, *, at: tuple[str | int, ...] = (), **args: Any) -> None:
+        self.message = msg(code, **args)
+        self.at = at
+        super().__init__(str(self.message))
+
+
+def either(items: list[str]) -> Message:
+    """Alternatives, listed the reader's way: ``text, hex or generate``."""
+    return Message(code=Code.EITHER, args={"items": items})
 
 
 def msg(code: Code, /, **args: Any) -> Message:
@@ -707,8 +1130,20 @@ def own_words(text: str | dict[Any, str]) -> Message:
 
 
 def facts(*parts: Message) -> Message:
-    """Several facts as one message (``refused (3 attempts); listens on port 8080``)."""
+    """Several facts as one message (``refused (3 attempts); the connection was reset``)."""
     return parts[0] if len(parts) == 1 else Message(code=Code.FACTS, args={"facts": list(parts)})
 
 
-__all__ = ["N_", "TEMPLATES", "Arg", "Code", "Message", "facts", "msg", "own_words", "verbatim"]
+__all__ = [
+    "N_",
+    "TEMPLATES",
+    "Arg",
+    "Code",
+    "Invalid",
+    "Message",
+    "either",
+    "facts",
+    "msg",
+    "own_words",
+    "verbatim",
+]

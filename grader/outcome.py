@@ -74,6 +74,22 @@ class Cut(Fact):
         return msg(code, where=self.where, size=self.size, kept=self.kept, dropped=self.size - self.kept)
 
 
+class HttpExchange(Fact):
+    """One HTTP request and response as they went over the wire, for the report."""
+
+    request: bytes | None = None
+    response_head: bytes | None = None
+    """Status line and headers as received, blank line included."""
+    body: bytes | None = None
+    """The body as received (the first ``HTTP_BODY_KEPT`` bytes of it)."""
+    body_size: int | None = None
+    framing: str | None = None
+    fixture: str | None = None
+    """The fixture file the body was compared with."""
+    fixture_body: bytes | None = None
+    """Its first ``HTTP_BODY_KEPT`` bytes, shown beside the body received."""
+
+
 class StepOutcome(Fact):
     """What one step waited for, what it saw, and whether the expectation was met."""
 
@@ -91,7 +107,9 @@ class StepOutcome(Fact):
     """What arrived during the step (or everything unread, on failure)."""
     reason: Message | None = None
     """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
-    ``exit_code {code: 1}``); several facts together are one ``facts`` message."""
+    ``exit_code {code: 1}``, ``listens_on_wrong_port {expected, listening}``: a connect step
+    ends with it at once, as soon as the server is seen listening elsewhere); several facts
+    together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0
@@ -101,6 +119,21 @@ class StepOutcome(Fact):
     waited: float | None = None
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
+    encoding: str | None = None
+    """The encoding the program's text was in, where the step accepted several and they differ."""
+    http: HttpExchange | None = None
+
+
+class GraderProblem(Exception):
+    """The grader (not the student) cannot run the scenario; ``reason`` says how, as a code.
+
+    Raised where set-up fails (the peer cannot listen, ``any`` asked of the host network, no
+    browser); the run records it as :attr:`Outcome.grader_error`: not gradable, not a zero.
+    """
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class ProcessEnd(Fact):
@@ -144,6 +177,12 @@ class Outcome(Fact):
     stderr_size: int | None = None
     cuts: list[Cut] = []
     """What the stored result left out (:mod:`grader.bounded`); empty: everything is here."""
+    fixtures: list[str] = []
+    """Files of the assignment's ``files/`` folder copied next to the program."""
+    names_looked_up: list[str] = []
+    """Host names the program resolved (``host: any``: each one answered with the grader's address)."""
+    address_used: str | None = None
+    """``host:port`` the program listened on or dialled, when the spec let it choose (``any``)."""
     duration: float = 0.0
     grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
@@ -172,6 +211,15 @@ class Outcome(Fact):
         return b"".join(
             e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
         )
+
+    def encodings_used(self) -> list[str]:
+        """The text encodings the program was seen to use, where a step accepted several."""
+        found: list[str] = []
+        for out in self.steps:
+            for seen in (out, *out.children):
+                if seen.encoding and seen.encoding not in found:
+                    found.append(seen.encoding)
+        return found
 
 
 def reason_codes(reason: Message | None) -> list[Code]:

@@ -21,10 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from grader import browser_client, http_steps, netns_any
+from grader.any_name import NameAnswerer, open_answerer
 from grader.deadline import LoadAwareTimeout, ProgressMeter
+from grader.encodings import choose, distinguishes
+from grader.fixtures import place_fixtures
+from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
 from grader.messages import Code, Message, facts, msg
-from grader.outcome import Outcome, ProcessEnd, StepOutcome
+from grader.outcome import GraderProblem, HttpExchange, Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -38,6 +43,7 @@ from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_paren
 from grader.spec import (
     Accept,
     Assignment,
+    BrowserVisit,
     CloseStdin,
     Connect,
     Exit,
@@ -48,6 +54,8 @@ from grader.spec import (
     Parallel,
     Pause,
     Prompt,
+    Request,
+    Response,
     Scenario,
     Send,
     Stderr,
@@ -55,10 +63,15 @@ from grader.spec import (
     WaitListening,
 )
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
+from grader.time_wait import leave_time_wait
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
+WRONG_PORT_SCAN = 0.02
+"""Seconds of refused connects between two looks at where the student's server listens."""
 MAX_FILE_CHECK = 64 << 20
+BROWSER_START_SECONDS = 30.0
+"""Added to a browser step's time: the first one in a process starts Chromium."""
 
 
 @dataclass
@@ -79,14 +92,6 @@ class RunContext:
 
 class StepFailed(Exception):
     """A step's expectation was not met; its outcome already says how."""
-
-
-class GraderProblem(Exception):
-    """The grader (not the student) failed to set up the run; ``reason`` says how."""
-
-    def __init__(self, reason: Message) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
 
 
 StopReason = Literal[Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT]
@@ -129,15 +134,25 @@ class ScenarioRun:
         self.cursor = 0
         self.scratch: Path | None = None
         host = self.spec.network.host
+        self.any_host = host == "any"
+        self.any_port = self.spec.network.port == "any"
         self.outcome = Outcome(
             scenario=scenario.id,
             isolation=ctx.mode,
-            host="127.0.0.1" if host == "localhost" else host,
+            host="127.0.0.1" if host in ("localhost", "any") else host,
             port=0,
         )
+        self.encoding_used: str | None = None
+        """The text encoding the program was last seen to use (a step allowing several)."""
+        self.dialled: dict[str, tuple[str, int]] = {}
+        """Per connection the grader opened: the address it connected to (for ``Host``)."""
+        self.last_request: dict[str, tuple[str, bytes]] = {}
+        """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
         self.meter = ProgressMeter(self._student_pids)
         """How long the program (and this loop) waited for a processor: deadlines count it."""
+        self.names_sock: socket.socket | None = None
+        self.names: NameAnswerer | None = None
 
     def _student_pids(self) -> list[int]:
         proc = self.sandbox.process
@@ -150,7 +165,7 @@ class ScenarioRun:
 
     def _choose_port(self) -> int:
         fixed = self.spec.network.port
-        if fixed is not None:
+        if isinstance(fixed, int):
             return fixed
         if self.ctx.mode == "namespace":
             return NAMESPACE_DEFAULT_PORT
@@ -162,6 +177,11 @@ class ScenarioRun:
     def _make_scratch(self) -> Path:
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
         shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+        given = self.spec.fixtures
+        if self.spec.role == "client":  # the pages the reference server answers with stay its own
+            served = self.spec.served_files()
+            given = {name: data for name, data in given.items() if name not in served}
+        self.outcome.fixtures = place_fixtures(given, scratch, self.ctx.student_uid)
         if self.ctx.student_uid is not None:
             for path in [scratch, *scratch.rglob("*")]:
                 with contextlib.suppress(OSError):
@@ -176,17 +196,27 @@ class ScenarioRun:
         serving the steps of other scenarios, whose deadlines are running. Returns the
         grader's ends of stdin, stdout and stderr and the program's pid, for :meth:`attach`.
         """
+        if self.ctx.mode == "host" and (self.any_host or self.any_port):
+            raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
+        if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
+            raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
         self.scratch = self._make_scratch()
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
         try:
             with self.sandbox.inside():
+                if self.any_host or self.any_port:
+                    netns_any.make_every_address_local()
+                if self.any_host and self.spec.role == "client":
+                    self.names_sock = open_answerer()  # every name is the reference server's
                 if self._peer_listens():
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     try:
-                        listener.bind((self.outcome.host, port))
+                        listener.bind(
+                            ("0.0.0.0" if self.any_host or self.any_port else self.outcome.host, port)
+                        )
                     except OSError as exc:
                         listener.close()
                         raise GraderProblem(
@@ -201,7 +231,11 @@ class ScenarioRun:
                     listener.setblocking(False)
                     self.listener = listener
                     port = listener.getsockname()[1]
+                    if self.any_host or self.any_port:
+                        netns_any.redirect_all_tcp(port)
                 self.outcome.port = port
+                if self.scenario.port_in_time_wait and not leave_time_wait(self.outcome.host, port):
+                    raise GraderProblem(msg(Code.TIME_WAIT_NOT_LEFT))
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
                     self.ctx.python,
@@ -253,6 +287,8 @@ class ScenarioRun:
             lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
+        if self.names_sock is not None:
+            self.names = NameAnswerer(self.names_sock)
         self._watch_exit(pid)
 
     def _watch_exit(self, pid: int) -> None:
@@ -311,6 +347,11 @@ class ScenarioRun:
         self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)
+        if self.names is not None:
+            self.names.close()
+            self.outcome.names_looked_up = self.names.names
+        elif self.names_sock is not None:
+            self.names_sock.close()
         self.sandbox.close()
         if self.stdout is not None and self.stderr is not None:
             self.outcome.stdout = bytes(self.stdout.data)
@@ -328,6 +369,9 @@ class ScenarioRun:
 
     def _timeout(self, step: object) -> float:
         own = getattr(step, "timeout", None)
+        own_or_step = own or self.spec.timeouts.step
+        if getattr(step, "action", None) == "browser":
+            return own_or_step + BROWSER_START_SECONDS  # the first one starts Chromium
         if own:
             return own
         if getattr(step, "action", None) == "parallel":
@@ -378,6 +422,10 @@ class ScenarioRun:
         conn = self._conn_name(step, None) if hasattr(step, "conn") else None
         if conn and conn in self.conns:
             out.observed = bytes(self.conns[conn].buffer)
+            if out.action == "response" and self.spec.role == "server":
+                out.reason = http_steps.unfinished_response(out.observed)
+            elif out.action == "request" and self.spec.role == "client":
+                out.reason = http_steps.unfinished_request(out.observed)
         elif out.action in ("prompt", "output") and self.stdout is not None:
             out.observed = bytes(self.stdout.data[self.cursor :])
 
@@ -393,6 +441,9 @@ class ScenarioRun:
             "close": self._close,
             "reset": self._reset,
             "pause": self._pause,
+            "request": self._request,
+            "response": self._response,
+            "browser": self._browser,
             "parallel": self._parallel,
             "prompt": self._prompt,
             "output": self._output,
@@ -453,37 +504,109 @@ class ScenarioRun:
             out.reason = msg(Code.EXITED_WITHOUT_CONNECTING, code=self.process_end.exit_code)
             raise StepFailed
         self._open(name, sock)
+        if self.any_host or self.any_port:
+            self._check_dialled(sock, out)
+
+    def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
+        """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
+        dialled = netns_any.original_destination(sock)
+        if dialled is None:
+            return
+        host, port = dialled
+        self.outcome.address_used = f"{host}:{port}"
+        wanted = self.spec.network.port
+        if isinstance(wanted, int) and port != wanted:
+            out.reason = msg(Code.WRONG_PORT_DIALLED, host=host, port=port, expected=wanted)
+            raise StepFailed
+
+    def _conn_used_later(self, step: object) -> bool:
+        """Whether a later step of the scenario uses the connection this ``connect`` opens."""
+        steps = self.scenario.steps
+        index = next((i for i, s in enumerate(steps) if s is step), None)
+        if index is None:
+            return True  # inside ``parallel``: its clients always talk
+        name = getattr(step, "conn", "c1")
+        rest = steps[index + 1 :]
+        return any(getattr(s, "conn", None) == name and s.action not in ("close", "reset") for s in rest)
+
+    def _student_listening(self) -> list[Listening] | None:
+        """The student's listening sockets, from the socket table; None where it cannot tell.
+
+        In a namespace every listener is the student's; on the host network, only those its
+        processes hold (None if the grader may not read their descriptors).
+        """
+        proc = self.sandbox.process
+        assert proc is not None
+        table = listening(proc.pid)
+        return table if self.ctx.mode == "namespace" else owned_by(proc.pid, table)
+
+    async def _listener_in_table(self, out: StepOutcome) -> Listening | None:
+        """Wait until the student listens (on its port, or any with ``port: any``), making no
+        connection; None where the table cannot tell, so the caller connects instead."""
+        delay = 0.001
+        while True:
+            if self.exited.is_set():
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
+                raise StepFailed
+            table = self._student_listening()
+            if table is None:
+                return None
+            found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
+            if found:
+                return found[0]
+            if table:  # listening, but elsewhere: known now, waiting longer cannot change it
+                ports = sorted({entry.port for entry in table})
+                out.reason = msg(Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=ports)
+                raise StepFailed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.005)  # each look is one small read of /proc
 
     async def _connect(self, step: Connect, out: StepOutcome, copy: int | None) -> None:
         name = self._conn_name(step, copy)
         out.conn = name
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        probe = not self._conn_used_later(step)
+        if self.any_host or self.any_port or probe:
+            # A probe costs nothing: a one-shot server keeps its only accept, and no server is
+            # fed an empty connection. With ``any``, the table also says where to connect.
+            entry = await self._listener_in_table(out)
+            if entry is not None and (self.any_host or self.any_port):
+                target = (entry.connect_to, entry.port)
+                family = entry.family
+                self.outcome.address_used = f"{entry.address}:{entry.port}"
+            if entry is not None and probe:
+                return
         delay = 0.001
         attempts = 0
-        other: list[int] = []
-        # Reading /proc/net/tcp walks the kernel's whole socket table (ms each on a busy
-        # machine): look for a wrong port only once the server is late, not on every refusal.
+        # Reading /proc/net/tcp walks the kernel's socket table: look where the server listens
+        # every WRONG_PORT_SCAN seconds of refusals, not on every one.
         scanned_at = loop.time()
         while True:
             sock = self.sandbox.socket(family)
             attempts += 1
             try:
-                await loop.sock_connect(sock, (self.outcome.host, self.outcome.port))
+                await loop.sock_connect(sock, target)
                 break
             except (ConnectionRefusedError, ConnectionResetError):
                 # reset during the handshake: the server closed its listener with this
                 # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
-                if loop.time() - scanned_at > 0.25:
-                    other, scanned_at = self._other_listening_ports(), loop.time()
-                refused = msg(Code.CONNECTION_REFUSED, n=attempts)
-                out.reason = (
-                    facts(refused, msg(Code.LISTENS_ON_OTHER_PORT, ports=other)) if other else refused
-                )
+                out.reason = msg(Code.CONNECTION_REFUSED, n=attempts)
                 if self.exited.is_set():
                     out.reason = msg(Code.REFUSED_SERVER_EXITED, code=self.process_end.exit_code)
                     raise StepFailed from None
+                if loop.time() - scanned_at > WRONG_PORT_SCAN:
+                    scanned_at = loop.time()
+                    elsewhere = self._listening_elsewhere()
+                    if elsewhere:  # known now: waiting longer cannot change it
+                        out.reason = msg(
+                            Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=elsewhere
+                        )
+                        raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
                 # to every server scenario (a server is ready ~30 ms after it starts).
@@ -496,15 +619,20 @@ class ScenarioRun:
                 raise
         out.reason = None
         self._open(name, sock)
+        self.dialled[name] = target
 
-    def _other_listening_ports(self) -> list[int]:
-        """Ports the student listens on instead (namespace mode: only its own are visible)."""
+    def _listening_elsewhere(self) -> list[int]:
+        """Ports the student listens on while not on the scenario's (namespace mode: only its
+        own sockets are visible there); empty when it listens on the right one too."""
         proc = self.sandbox.process
         if self.ctx.mode != "namespace" or proc is None or self.exited.is_set():
             return []
-        return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
+        ports = listening_ports(proc.pid)
+        return [] if self.outcome.port in ports else sorted(ports)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
+        if await self._listener_in_table(out) is not None:
+            return
         proc = self.sandbox.process
         assert proc is not None
         delay = 0.001
@@ -523,7 +651,7 @@ class ScenarioRun:
             text = _fill(step.text, self.outcome.host, self.outcome.port, copy)
             step = step.model_copy(update={"text": text})
         # Generating megabytes takes a while: not on the event loop other scenarios share.
-        data = await asyncio.to_thread(step.render) if step.generate else step.render()
+        data = await asyncio.to_thread(step.render) if step.generate else step.render(self.encoding_used)
         out.expected = data
         pieces = _split(data, step.chunks)
         for n, piece in enumerate(pieces):
@@ -539,12 +667,23 @@ class ScenarioRun:
         conn = self._conn(step, out, copy)
         if copy is not None:
             step = _with_copy(step, copy)
-        out.expected = step.exact_bytes() if step.line is None else (step.line + "\n").encode(step.encoding)
+        encoding = choose(step.encoding, self.encoding_used)
+        out.expected = (
+            step.exact_bytes(encoding) if step.line is None else (step.line + "\n").encode(encoding)
+        )
         out.pattern = step.regex
         while True:
             result = match_expect(step, bytes(conn.buffer), conn.eof)
             if result.verdict == "match":
                 out.observed = conn.take(result.consumed)
+                if result.encoding is not None:  # show the text as the program's encoding has it
+                    self._note_encoding(out, result.encoding)
+                    line = step.line
+                    out.expected = (
+                        step.exact_bytes(result.encoding)
+                        if line is None
+                        else f"{line}\n".encode(result.encoding)
+                    )
                 return
             if result.verdict == "mismatch":
                 out.observed = conn.take(result.consumed)
@@ -554,6 +693,129 @@ class ScenarioRun:
                     out.reason = facts(out.reason, msg(Code.CONNECTION_RESET))
                 raise StepFailed
             await conn.changed()
+
+    def _note_encoding(self, out: StepOutcome, encoding: str | None) -> None:
+        if encoding is not None:
+            out.encoding = encoding
+            self.encoding_used = encoding
+
+    async def _request(self, step: Request, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            await self._student_request(step, out, conn)
+            return
+        host, port = self.dialled.get(conn.name, (self.outcome.host, self.outcome.port))
+        data = http_steps.request_bytes(step, f"{host}:{port}")
+        out.expected = data
+        self.last_request[conn.name] = (step.method, data)
+        try:
+            await conn.send(data)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
+            raise StepFailed from exc
+
+    async def _student_request(self, step: Request, out: StepOutcome, conn: PeerConnection) -> None:
+        """A student's client sends a request: read it whole, then check it."""
+        while True:
+            message = http_steps.read_message(bytes(conn.buffer), conn.eof, is_response=False)
+            if message is not None:
+                break
+            await conn.changed()
+        out.observed = conn.take(message.consumed)
+        out.http = http_steps.HttpExchange(request=out.observed)
+        out.reason = http_steps.judge_request(step, message)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _response(self, step: Response, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            data = http_steps.response_bytes(step, self.spec.fixtures)
+            out.expected = data
+            await conn.send(data)
+            return
+        method, request = self.last_request.get(conn.name, ("GET", None))
+        while True:
+            message = http_steps.read_response(bytes(conn.buffer), conn.eof, method)
+            if message is not None and (step.framing != "close" or conn.eof):
+                break
+            await conn.changed()
+        raw = conn.take(message.consumed)
+        fixture_name = step.body.file if step.body is not None else None
+        fixture = self.spec.fixtures.get(fixture_name) if fixture_name else None
+        out.http = http_steps.exchange(request, message, fixture_name)
+        out.http.response_head = raw[: message.head_size]
+        if fixture is not None:
+            out.http.fixture_body = fixture[: http_steps.HTTP_BODY_KEPT]
+        used = http_steps.body_encoding(step.body, message.body) if step.body is not None else None
+        shown_text = step.body.text or step.body.regex if step.body is not None else None
+        if step.body is not None and shown_text and distinguishes(step.body.encoding, shown_text):
+            self._note_encoding(out, used)
+        if step.body is not None and step.body.regex is None and step.body.length is None:
+            out.expected = (
+                fixture
+                if fixture is not None
+                else (step.body.text or "").encode(used or choose(step.body.encoding))
+            )
+        out.observed = message.body
+        out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], socket.AddressFamily]:
+        """Where a reference client reaches the student's server, and the address family."""
+        family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        entry = await self._listener_in_table(out)
+        if entry is not None and (self.any_host or self.any_port):
+            target, family = (entry.connect_to, entry.port), entry.family
+            self.outcome.address_used = f"{entry.address}:{entry.port}"
+        return target, family
+
+    async def _browser(self, step: BrowserVisit, out: StepOutcome, copy: int | None) -> None:
+        """Chromium opens the page; each request it makes goes to the student over this run's
+        network, recorded like any connection (:mod:`grader.browser_client`)."""
+        loop = asyncio.get_running_loop()
+        target, family = await self._server_address(out)
+        step_time = self.spec.timeouts.step if step.timeout is None else step.timeout
+        exchanges: list[HttpExchange] = []
+        sent_types: list[str] = []
+
+        async def fetch(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            sock = self.sandbox.socket(family)
+            try:
+                await loop.sock_connect(sock, target)
+            except OSError:
+                close_socket(sock)
+                return None
+            conn = self._open(f"browser-{len(exchanges) + 1}", sock)
+            method = raw.split(b" ", 1)[0].decode("latin-1")
+            await conn.send(raw)
+            while (message := http_steps.read_response(bytes(conn.buffer), conn.eof, method)) is None:
+                await conn.changed()
+            received = conn.take(message.consumed)
+            conn.close()
+            seen = http_steps.exchange(raw, message)
+            seen.response_head = received[: message.head_size]
+            exchanges.append(seen)
+            sent_types.append(message.header("Content-Type") or "-")
+            return (message.status or 0, message.headers, message.body) if message.status else None
+
+        def fetch_for_browser(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            running = asyncio.run_coroutine_threadsafe(asyncio.wait_for(fetch(raw), step_time), loop)
+            try:
+                return running.result()
+            except Exception:  # no answer in time, or the student reset the connection
+                return None
+
+        seen = await browser_client.open_page(step.path, step.selector, fetch_for_browser, step_time)
+        out.http = exchanges[0] if exchanges else None
+        sent_type = sent_types[0] if sent_types else "-"
+        out.observed = (seen.text or "").encode()[:4096] if seen.text is not None else None
+        out.expected = step.text.encode() if step.text is not None else None
+        out.reason = browser_client.judge_page(step, seen, sent_type)
+        if out.reason is not None:
+            raise StepFailed
 
     async def _expect_eof(self, step: ExpectEof, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)
@@ -634,10 +896,31 @@ class ScenarioRun:
     async def _output(self, step: Output, out: StepOutcome, copy: int | None) -> None:
         out.expected = (step.text or step.line or "").encode() if step.regex is None else None
         out.pattern = step.regex
+        if step.stream != "stdout":
+            await self._output_at_end(step, out)
+            return
         _, end = await self._wait_for_output(out, text=step.text, regex=step.regex, line=step.line)
         assert self.stdout is not None
         out.observed = bytes(self.stdout.data[self.cursor : end])
         self.cursor = end
+
+    async def _output_at_end(self, step: Output, out: StepOutcome) -> None:
+        """Output on stderr (or either stream), looked for in all the program wrote."""
+        await self._await_exit(out)
+        assert self.stdout is not None and self.stderr is not None
+        self.stdout.drain()
+        self.stderr.drain()
+        streams = [bytes(self.stderr.data)]
+        if step.stream == "either":
+            streams.insert(0, bytes(self.stdout.data[self.cursor :]))
+        for data in streams:
+            found = find_output(data, 0, text=step.text, regex=step.regex, line=step.line)
+            if found is not None:
+                out.observed = data[found[0] : found[1]]
+                return
+        out.observed = b"\n".join(d for d in streams if d)[-4000:]
+        out.reason = msg(Code.MISSING_TEXT)
+        raise StepFailed
 
     async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
         assert self.stdin is not None
