@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -226,6 +227,8 @@ class PoolWorker:
         self.returncode: int | None = None
         self._done = threading.Event()
         self._communicating = False
+        self._out = bytearray()
+        self._err = bytearray()
 
     def communicate(self, input: bytes, timeout: float | None = None) -> tuple[bytes, bytes]:
         """Send ``input`` (then end of file), read all of stdout and stderr and the exit code."""
@@ -237,20 +240,32 @@ class PoolWorker:
 
     def _communicate(self, input: bytes, timeout: float | None) -> tuple[bytes, bytes]:
         deadline = None if timeout is None else time.monotonic() + timeout
-        out, err = bytearray(), bytearray()
-        view = memoryview(input)
+        self._pump(input, deadline, end_input=True, answered=lambda: False)
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        self.wait(left)
+        err = bytes(self._err) + (STOPPED_EARLY if self._stopped_early else b"")
+        return bytes(self._out), err
+
+    def _pump(
+        self, data: bytes, deadline: float | None, *, end_input: bool, answered: Callable[[], bool]
+    ) -> bool:
+        """Write ``data`` to the child's stdin (then close it, with ``end_input``) and collect
+        its stdout and stderr, until ``answered()`` or both have ended (False then)."""
+        view = memoryview(data)
         os.set_blocking(self._stdin, False)
         with selectors.DefaultSelector() as selector:
             if view:
                 selector.register(self._stdin, selectors.EVENT_WRITE)
-            else:
+            elif end_input:
                 self._close_stdin()
             for fd in (self._stdout, self._stderr):
                 selector.register(fd, selectors.EVENT_READ)
-            while selector.get_map():
+            while not answered():
+                if not any(fd in selector.get_map() for fd in (self._stdout, self._stderr)):
+                    return False
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
-                    raise subprocess.TimeoutExpired("pool worker", timeout or 0.0)
+                    raise subprocess.TimeoutExpired("pool worker", 0.0)
                 for key, _ in selector.select(left):
                     if key.fd == self._stdin:
                         try:
@@ -259,17 +274,18 @@ class PoolWorker:
                             view = view[:0]
                         if not view:
                             selector.unregister(self._stdin)
-                            self._close_stdin()
+                            if end_input:
+                                self._close_stdin()
                         continue
                     chunk = os.read(key.fd, 1 << 16)
-                    if chunk:
-                        (out if key.fd == self._stdout else err).extend(chunk)
-                    else:
+                    if not chunk:
                         selector.unregister(key.fd)
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if self.wait(left) != 0 and self._stopped_early:
-            err.extend(STOPPED_EARLY)
-        return bytes(out), bytes(err)
+                    elif key.fd == self._stdout:
+                        self._out.extend(chunk)
+                    else:
+                        self._err.extend(chunk)
+                        del self._err[: -(64 << 10)]  # its last words are what a report needs
+            return True
 
     _stopped_early = False
 
@@ -359,8 +375,6 @@ class KeptWorker(PoolWorker):
         self.env = env
         self.cwd = os.getcwd()
         self.tasks = 0
-        self._out = bytearray()
-        self._err = bytearray()
         self.broken = False
 
     def can_take_more(self, socket_path: str, env: dict[str, str]) -> bool:
@@ -392,49 +406,22 @@ class KeptWorker(PoolWorker):
 
     def _exchange(self, data: bytes, timeout: float | None) -> bytes:
         deadline = None if timeout is None else time.monotonic() + timeout
-        view = memoryview(len(data).to_bytes(FRAME_HEADER, "big") + data)
-        os.set_blocking(self._stdin, False)
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._stdin, selectors.EVENT_WRITE)
-            selector.register(self._stdout, selectors.EVENT_READ)
-            selector.register(self._stderr, selectors.EVENT_READ)
-            while True:
-                frame = self._frame()
-                if frame is not None:
-                    return frame
-                if self._stdout not in selector.get_map():
-                    self.wait()
-                    raise WorkerGone()
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise subprocess.TimeoutExpired("pool worker", timeout or 0.0)
-                for key, _ in selector.select(left):
-                    if key.fd == self._stdin:
-                        try:
-                            view = view[os.write(self._stdin, view[:65536]) :]
-                        except BrokenPipeError:
-                            view = view[:0]
-                        if not view:
-                            selector.unregister(self._stdin)
-                        continue
-                    chunk = os.read(key.fd, 1 << 16)
-                    if not chunk:
-                        selector.unregister(key.fd)
-                    elif key.fd == self._stdout:
-                        self._out.extend(chunk)
-                    else:
-                        self._err.extend(chunk)
-                        del self._err[: -(64 << 10)]
-
-    def _frame(self) -> bytes | None:
-        if len(self._out) < FRAME_HEADER:
-            return None
-        size = int.from_bytes(self._out[:FRAME_HEADER], "big")
-        if len(self._out) < FRAME_HEADER + size:
-            return None
+        framed = len(data).to_bytes(FRAME_HEADER, "big") + data
+        if not self._pump(framed, deadline, end_input=False, answered=lambda: self._frame_size() is not None):
+            self.wait()
+            raise WorkerGone()
+        size = self._frame_size()
+        assert size is not None
         frame = bytes(self._out[FRAME_HEADER : FRAME_HEADER + size])
         del self._out[: FRAME_HEADER + size]
         return frame
+
+    def _frame_size(self) -> int | None:
+        """The size of the result at the head of stdout, once all of it has come."""
+        if len(self._out) < FRAME_HEADER:
+            return None
+        size = int.from_bytes(self._out[:FRAME_HEADER], "big")
+        return size if len(self._out) >= FRAME_HEADER + size else None
 
     def stderr(self) -> bytes:
         text = bytes(self._err)
