@@ -33,7 +33,8 @@ def kill_until_gone(members: Callable[[], list[int]]) -> None:
     fork any more (the kernel refuses), so once a listing holds only killed ones, none can
     come; who forked before its SIGKILL shows in the listing after it.
     """
-    killed: set[int] = set()
+    killed: set[int] = {os.getpid()}  # a v1 cgroup lists the grader while its confining
+    # thread is in it (a thread that Python has joined may not have left the kernel yet)
     for _ in range(100):
         pids = [pid for pid in members() if pid not in killed]
         if not pids:

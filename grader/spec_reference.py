@@ -121,6 +121,7 @@ FIELD_EXAMPLES: dict[str, dict[str, str]] = {
         "file_size_mb": "8",
         "open_files": "64",
         "output_bytes": "65536",
+        "result_bytes": "2097152",
     },
     "timeouts": {"step": "3", "scenario": "20"},
     "Scenario": {

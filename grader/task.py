@@ -30,7 +30,6 @@ from typing import Any, Protocol
 from grader import __version__
 from grader.fixtures import FIXTURE_FOLDER
 from grader.messages import Code, Message, msg
-from grader.resident.wire import FRAME_HEADER
 from grader.results import GradeResult
 from grader.spec import Assignment
 from grader.submission import IGNORED
@@ -39,6 +38,9 @@ TASK_FORMAT = "grader-task/2"
 """Part of every key: version 2 results hold codes, not words (results of version 1 are regraded)."""
 PARENT_ENV = "GRADER_TASK_PARENT"
 """The pid a worker must die with (it checks, then asks the kernel to tell it)."""
+FRAME_HEADER = 8
+"""Bytes of the length before each task and each result on a kept worker's pipes
+(:func:`serve_tasks`, :class:`grader.resident.pool.KeptWorker`)."""
 GRACE_SECONDS = 5.0
 """How long a worker asked to stop (SIGINT) may take to end its students' processes."""
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)

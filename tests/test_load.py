@@ -80,11 +80,13 @@ def test_extensions_stop_at_the_cap_and_the_timeout_says_the_machine_was_busy() 
     deadline = asyncio.run(main())
     assert deadline.granted == pytest.approx(0.01)
     out = StepOutcome(index=0, action="connect")
-    out.reason = facts(msg(Code.CONNECTION_REFUSED, n=3), msg(Code.LISTENS_ON_OTHER_PORT, ports=[8888]))
+    out.reason = facts(
+        msg(Code.CONNECTION_REFUSED, n=3), msg(Code.LISTENS_ON_WRONG_PORT, listening=8888, expected=5000)
+    )
     note_busy(out, deadline)
     assert step_has(out, Code.BUSY_MACHINE)
     parts = out.reason.args["facts"]  # still one flat list, so a diagnosis finds the other port
-    assert [p.code for p in parts] == [Code.CONNECTION_REFUSED, Code.LISTENS_ON_OTHER_PORT, Code.BUSY_MACHINE]
+    assert [p.code for p in parts] == [Code.CONNECTION_REFUSED, Code.LISTENS_ON_WRONG_PORT, Code.BUSY_MACHINE]
 
 
 def _copy_as(tmp: Path, name: str, source: Path, entry: str) -> Path:

@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 from grader.resident.client import connect
 from grader.resident.launch import ResidentUnavailable, start_resident
-from grader.resident.wire import FRAME_HEADER, Lines, send_request
+from grader.resident.wire import Lines, send_request
+from grader.task import FRAME_HEADER
 
 if TYPE_CHECKING:
     from grader.task import Task, TaskResult

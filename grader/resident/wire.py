@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 HEADER_SIZE = 4
 FD_SIZE = 4
 """A C ``int``, as ``SCM_RIGHTS`` carries descriptors (``array`` would import collections)."""
-FRAME_HEADER = 8
-"""Bytes of the length before each task and each result on a kept batch worker's pipes
-(:class:`grader.resident.pool.KeptWorker`, :func:`grader.task.serve_tasks`)."""
 MAX_REQUEST = 4 << 20
 """Arguments and environment; anything bigger is not a client of ours."""
 
