@@ -63,10 +63,26 @@ DETAILS: list[tuple[str, str]] = [
         r"file differs \((?P<got>\d+) bytes, expected (?P<want>\d+)\)",
         N_("the file differs ({got} bytes, expected {want})"),
     ),
+    (
+        r"(?P<path>.+) is (?P<kind>a FIFO|a symbolic link|a folder|a device|a socket), not a file",
+        N_("{path} is {kind}, not a file"),
+    ),
+    (r"a FIFO", N_("a FIFO (a named pipe)")),
+    (r"a symbolic link", N_("a symbolic link")),
+    (r"a folder", N_("a folder")),
+    (r"a device", N_("a device")),
+    (r"a socket", N_("a socket")),
+    (
+        r"(?P<path>.+) is too large \((?P<size>\d+) bytes, at most (?P<limit>\d+) are read\)",
+        N_("{path} is too large ({size} bytes; the grader reads at most {limit})"),
+    ),
+    (r"(?P<path>.+) cannot be read", N_("{path} cannot be read")),
     (r"scenario time limit \((?P<secs>[\d.]+) s\)", N_("the scenario's time limit ({secs} s)")),
     (r"fin", N_("closed normally (FIN)")),
     (r"rst", N_("reset (RST)")),
 ]
+NESTED = ("how", "code", "kind")
+"""Parts of a fact that are facts themselves, put in words in turn."""
 _COMPILED = [(re.compile(pattern), words) for pattern, words in DETAILS]
 
 
@@ -82,6 +98,6 @@ def _one(fact: str, _: Callable[[str], str]) -> str:
     for pattern, words in _COMPILED:
         found = pattern.fullmatch(fact)
         if found:
-            values = {k: _one(v, _) if k in ("how", "code") else v for k, v in found.groupdict().items()}
+            values = {k: _one(v, _) if k in NESTED else v for k, v in found.groupdict().items()}
             return _(words).format(**values)
     return fact

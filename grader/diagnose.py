@@ -29,6 +29,7 @@ LIMIT_MESSAGES = {
     "cpu time": "Your program used up its CPU time and was stopped: is it stuck in a loop that "
     "never ends (for example after recv() returned b'')?",
     "file size": "Your program tried to write a file larger than it is allowed.",
+    "disk": "Your program wrote more into its folder than it is allowed (disk limit reached).",
     "open files": "Your program opened more files or sockets than it is allowed: close the ones "
     "you no longer need.",
 }

@@ -31,6 +31,7 @@ from grader.peer import (
     try_accept_now,
 )
 from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
+from grader.scratch import FileProblem, open_folder, read_student_file, remove_tree
 from grader.spec import (
     Accept,
     Assignment,
@@ -267,7 +268,7 @@ class ScenarioRun:
         end.limit = self.sandbox.limit_reached(end.signal, end.cpu_seconds, self.outcome.stderr)
         self.outcome.process = self.process_end
         if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            await asyncio.to_thread(remove_tree, self.scratch)
 
     # -- steps ----------------------------------------------------------------
 
@@ -631,30 +632,35 @@ class ScenarioRun:
                 out.detail = "missing text"
                 raise StepFailed
 
+    def _read_scratch_file(self, relative: str) -> bytes | FileProblem:
+        """A file the student left, read without following, blocking on or trusting it."""
+        assert self.scratch is not None
+        try:
+            folder = open_folder(self.scratch)
+        except OSError:
+            return FileProblem("missing", relative)
+        try:
+            return read_student_file(folder, relative, MAX_FILE_CHECK)
+        finally:
+            os.close(folder)
+
     async def _file(self, step: FileCheck, out: StepOutcome, copy: int | None) -> None:
         await self._await_exit(out)
         assert self.scratch is not None
-        path = self.scratch / step.path
-        data: bytes | None
-        try:
-            if path.is_symlink() or not path.resolve().is_relative_to(self.scratch.resolve()):
-                data = None
-            else:
-                with open(path, "rb") as f:
-                    data = f.read(MAX_FILE_CHECK + 1)
-        except OSError:
-            data = None
+        found = self._read_scratch_file(step.path)
+        problem = found if isinstance(found, FileProblem) else None
+        data = None if problem is not None else found
         self.outcome.files[step.path] = data
         expected = await asyncio.to_thread(step.expected_bytes) if step.generate else step.expected_bytes()
         out.expected = expected
         out.observed = data[:4096] if data is not None else None
         if step.absent:
-            if data is not None:
+            if problem is None or problem.code != "missing":
                 out.detail = "file exists"
                 raise StepFailed
             return
-        if data is None:
-            out.detail = "file missing"
+        if problem is not None:
+            out.detail = problem.fact()
             raise StepFailed
         if data != expected:
             out.detail = f"file differs ({len(data)} bytes, expected {len(expected or b'')})"

@@ -47,7 +47,6 @@ import fcntl
 import functools
 import itertools
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -62,6 +61,7 @@ from typing import Literal
 
 from grader import landlock
 from grader.errors import UsageError
+from grader.scratch import remove_tree
 from grader.spec import Limits
 
 CLONE_NEWNS = 0x00020000
@@ -236,7 +236,7 @@ _scratch_lock = threading.Lock()
 def _remove_if_mine(folder: str, pid: int) -> None:
     """At exit, in the process that made ``folder`` only (a forked child must not remove it)."""
     if os.getpid() == pid:
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
 
 
 _scratch_folder: Path | None = None
