@@ -16,7 +16,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from grader import __version__
 from grader.judge import judge_scenario, skipped
+from grader.locks import open_lock
 from grader.outcome import Outcome
 from grader.results import GradeResult, RunInfo, ScenarioResult
 from grader.run import RunContext, run_scenario
@@ -84,11 +84,7 @@ def python_version(python: str) -> str:
 @contextlib.asynccontextmanager
 async def _port_lock(port: int) -> AsyncIterator[None]:
     """Host mode only: one scenario at a time on a fixed port, across processes too."""
-    path = Path(tempfile.gettempdir()) / f"socket-grader-port-{port}.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError:  # made by another user (e.g. root's grader): flock needs no write access
-        fd = os.open(path, os.O_RDONLY)
+    fd = open_lock(f"port-{port}.lock")  # private to the grader's user: no stranger can hold it
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import mounts
 from grader.matching import find_output, first_difference, match_expect
 from grader.outcome import Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
@@ -31,7 +32,7 @@ from grader.peer import (
     try_accept_now,
 )
 from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
-from grader.scratch import FileProblem, open_folder, read_student_file, remove_tree
+from grader.scratch import FileProblem, folder_usage, open_folder, read_student_file, remove_tree
 from grader.spec import (
     Accept,
     Assignment,
@@ -52,10 +53,13 @@ from grader.spec import (
     WaitListening,
 )
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
+from grader.uids import UidLease, lease_uid
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
 MAX_FILE_CHECK = 64 << 20
+DISK_WATCH_INTERVAL = 0.1
+"""Seconds between two looks at a scratch folder's size where no private tmpfs bounds it."""
 
 
 @dataclass
@@ -122,6 +126,11 @@ class ScenarioRun:
             port=0,
         )
         self._pidfd: int | None = None
+        self._uid: UidLease | None = None
+        self._scratch_fd: int | None = None
+        """The private tmpfs's root, which only the student's mount namespace shows by path."""
+        self._disk_watch: asyncio.Task[None] | None = None
+        self._disk_full = False
 
     # -- setup and teardown ---------------------------------------------------
 
@@ -136,18 +145,40 @@ class ScenarioRun:
     def _peer_listens(self) -> bool:
         return self.spec.role == "client" and self.scenario.server_running
 
-    def _make_scratch(self) -> Path:
+    def _make_scratch(self) -> mounts.PrivateView | None:
+        """The run's scratch folder; filled now, or by the starting thread over a private tmpfs."""
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
-        shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
-        if self.ctx.student_uid is not None:
-            for path in [scratch, *scratch.rglob("*")]:
-                with contextlib.suppress(OSError):
-                    os.lchown(path, self.ctx.student_uid, self.ctx.student_uid)
-        return scratch
+        self.scratch = scratch
+        uid = self.sandbox.student_uid
+
+        def fill() -> None:
+            shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+            if uid is not None:
+                for path in [scratch, *scratch.rglob("*")]:
+                    with contextlib.suppress(OSError):
+                        os.lchown(path, uid, uid)
+
+        support = mounts.probe()
+        if support.scratch:
+            size = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+            owner = uid if uid is not None else os.geteuid()
+            return mounts.PrivateView(str(scratch), size, owner, fill, proc=support.proc)
+        fill()
+        return None
+
+    def _lease_uid(self) -> None:
+        """As root: a uid no other running student has (see :mod:`grader.uids`)."""
+        if self.ctx.student_uid is None:
+            return
+        self._uid = lease_uid()
+        if self._uid is not None:
+            self.sandbox.student_uid = self._uid.uid
 
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
-        self.scratch = self._make_scratch()
+        self._lease_uid()
+        view = self._make_scratch()
+        assert self.scratch is not None
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
@@ -185,6 +216,7 @@ class ScenarioRun:
                         stdin=in_r,
                         stdout=out_slave,
                         stderr=err_w,
+                        view=view,
                     )
                 except OSError as exc:
                     raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
@@ -201,6 +233,23 @@ class ScenarioRun:
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
         self._watch_exit(proc.pid)
+        if view is not None:
+            self._scratch_fd = view.folder_fd
+        else:
+            self._disk_watch = asyncio.get_running_loop().create_task(self._watch_disk())
+
+    async def _watch_disk(self) -> None:
+        """No private tmpfs: end the run if its scratch folder grows past the disk limit."""
+        assert self.scratch is not None
+        limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+        while not self.exited.is_set():
+            if await asyncio.to_thread(folder_usage, self.scratch, limit) > limit:
+                self._disk_full = True
+                self._kill("disk limit")
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DISK_WATCH_INTERVAL):
+                    await self.exited.wait()
 
     def _watch_exit(self, pid: int) -> None:
         loop = asyncio.get_running_loop()
@@ -259,6 +308,10 @@ class ScenarioRun:
         if self.listener is not None:
             close_socket(self.listener)
         self.sandbox.close()
+        if self._disk_watch is not None:
+            self._disk_watch.cancel()
+        if self._uid is not None:
+            self._uid.release()  # every process of the run is gone: the uid may serve another
         if self.stdout is not None and self.stderr is not None:
             self.outcome.stdout = bytes(self.stdout.data)
             self.outcome.stderr = bytes(self.stderr.data)
@@ -266,7 +319,12 @@ class ScenarioRun:
             self.outcome.stderr_truncated = self.stderr.truncated
         end = self.process_end
         end.limit = self.sandbox.limit_reached(end.signal, end.cpu_seconds, self.outcome.stderr)
+        if self._disk_full:
+            end.limit = "disk"
         self.outcome.process = self.process_end
+        if self._scratch_fd is not None:
+            os.close(self._scratch_fd)  # the tmpfs goes with it (its processes are gone)
+            self._scratch_fd = None
         if self.scratch is not None:
             await asyncio.to_thread(remove_tree, self.scratch)
 
@@ -636,7 +694,7 @@ class ScenarioRun:
         """A file the student left, read without following, blocking on or trusting it."""
         assert self.scratch is not None
         try:
-            folder = open_folder(self.scratch)
+            folder = os.dup(self._scratch_fd) if self._scratch_fd is not None else open_folder(self.scratch)
         except OSError:
             return FileProblem("missing", relative)
         try:

@@ -59,12 +59,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader import landlock
+from grader import landlock, mounts
 from grader.errors import UsageError
 from grader.scratch import remove_tree
 from grader.spec import Limits
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWUSER = 0x10000000
@@ -80,6 +81,11 @@ EXIT_SANDBOX_FAILED = 121
 PR_SET_NO_NEW_PRIVS = 38
 THREAD_CREDENTIAL_SYSCALLS = {"x86_64": (116, 119, 117), "aarch64": (159, 149, 147)}
 """``setgroups``, ``setresgid``, ``setresuid`` by number: called raw, they change one thread."""
+KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+KEYCTL_CLEAR = 7
+KEY_SPEC_USER_KEYRING = -4
+KEY_SPEC_USER_SESSION_KEYRING = -5
 
 Mode = Literal["namespace", "host"]
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -189,6 +195,27 @@ def _probe() -> tuple[bool, str]:
     return result[0]
 
 
+@functools.cache
+def ipc_namespaces() -> bool:
+    """Whether each student may get a System V IPC namespace of its own (root, or a private
+    user namespace): shared memory, message queues and semaphores then die with the run."""
+    if not os.path.exists("/proc/thread-self/ns/ipc"):
+        return False
+    result: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            _unshare(CLONE_NEWIPC)
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=attempt, name="grader-ipc-probe")
+    thread.start()
+    thread.join()
+    return result[0]
+
+
 class IsolationUnavailable(UsageError):
     """``--isolation namespace`` was demanded where the OS refuses namespaces."""
 
@@ -221,12 +248,27 @@ def landlock_abi() -> int:
 
 def files_note() -> str:
     """How the student is kept away from files that are not its own, for the report."""
+    return _landlock_note() + "; " + private_view_note()
+
+
+def private_view_note() -> str:
+    """What else a student gets of its own: IPC objects, mounts (or the disk watchdog)."""
+    view = mounts.probe()
+    ipc = "own IPC namespace" if ipc_namespaces() else "shared IPC (no IPC namespace)"
+    if view.scratch:
+        disk = "scratch: private tmpfs" + (", own /proc" if view.proc else ", host /proc")
+    else:
+        disk = f"scratch: disk watchdog ({view.why})"
+    return f"{ipc}, {disk}"
+
+
+def _landlock_note() -> str:
     abi = landlock_abi()
     if abi:
         scope = ", signals scoped" if abi >= 6 else ""
         return f"files: Landlock ABI {abi} (scratch copy only{scope})"
     if os.geteuid() == 0:
-        return "files: uid 65534 and private scratch folders (no Landlock)"
+        return "files: a uid per run and private scratch folders (no Landlock)"
     return "files: NOT confined (no Landlock, not root)"
 
 
@@ -274,6 +316,8 @@ def adopt_environment() -> None:
             _probe_result = None
     tempfile.tempdir = None
     landlock_abi.cache_clear()
+    ipc_namespaces.cache_clear()
+    mounts.forget()
     if hide_grader_memory.cache_info().currsize:
         with contextlib.suppress(OSError, AttributeError):
             _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
@@ -458,6 +502,7 @@ def start_confined(
     writable: list[str],
     cgroup: Cgroup | None = None,
     uid: int | None = None,
+    view: mounts.PrivateView | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
@@ -468,15 +513,25 @@ def start_confined(
     vanishes with the thread, never touching the grader's other threads. A thread rather
     than the caller, also because a thread whose children go to another PID namespace cannot
     start threads. If confinement fails, nothing is started: the run is not gradable.
+
+    It also leaves the grader's System V IPC namespace (where allowed), mounts the student's
+    private ``view`` (:mod:`grader.mounts`) and gives it a session keyring of its own; with a
+    leased ``uid`` it first clears what an earlier lease left in that uid's user keyrings.
     """
     outcome: list[subprocess.Popen[bytes] | BaseException] = []
 
     def confine_and_start() -> None:
         try:
-            if own_pids:
-                _unshare(CLONE_NEWPID)
+            flags = (CLONE_NEWPID if own_pids else 0) | (CLONE_NEWIPC if ipc_namespaces() else 0)
+            if flags:
+                _unshare(flags)
             if cgroup is not None:
-                cgroup.join_this_thread()
+                cgroup.join_this_thread()  # first: the scratch tmpfs's pages count as the run's memory
+            if view is not None:
+                try:
+                    view.enter()
+                except OSError as exc:
+                    raise SandboxError(f"could not give the program a private scratch folder: {exc}") from exc
             with contextlib.suppress(AttributeError):  # not Linux: no such flag
                 _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
             if landlock_abi():
@@ -490,6 +545,8 @@ def start_confined(
                     raise SandboxError(f"could not confine the program with Landlock: {exc}") from exc
             if uid is not None:
                 _become_user_in_this_thread(uid)
+                _clear_user_keyrings()
+            _join_new_session_keyring()
             outcome.append(start())
         except BaseException as exc:  # handed to the caller's thread
             outcome.append(exc)
@@ -500,6 +557,24 @@ def start_confined(
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     return outcome[0]
+
+
+def _keyctl(*args: int) -> int:
+    number = KEYCTL_SYSCALL.get(os.uname().machine)
+    if number is None:
+        return -1
+    return _libc.syscall(ctypes.c_long(number), *(ctypes.c_long(a) for a in args))
+
+
+def _clear_user_keyrings() -> None:
+    """Empty the (leased) uid's user keyrings: a key a previous student left is gone."""
+    for keyring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+        _keyctl(KEYCTL_CLEAR, keyring)
+
+
+def _join_new_session_keyring() -> None:
+    """A fresh, empty session keyring for the student (best effort: a seccomp filter may refuse)."""
+    _keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0)
 
 
 class SandboxError(Exception):
@@ -573,6 +648,7 @@ class Sandbox:
         stdin: int,
         stdout: int,
         stderr: int,
+        view: mounts.PrivateView | None = None,
     ) -> subprocess.Popen[bytes]:
         """Start the student's program (call inside :meth:`inside` in namespace mode).
 
@@ -611,6 +687,7 @@ class Sandbox:
             writable=[str(cwd)],
             cgroup=self.cgroup,
             uid=uid if in_thread else None,
+            view=view,
         )
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
@@ -632,6 +709,7 @@ class Sandbox:
         for marker, name in (
             (b"MemoryError", "memory"),
             (b"[Errno 27] File too large", "file size"),
+            (b"[Errno 28] No space left on device", "disk"),
             (b"[Errno 24] Too many open files", "open files"),
             (b"BlockingIOError: [Errno 11] Resource temporarily unavailable", "processes"),
         ):

@@ -218,3 +218,34 @@ def _empty_folder(top: int, name: str | None, pending: list[str | None]) -> None
                     continue
     finally:
         os.close(fd)
+
+
+def folder_usage(path: Path | str, enough: int) -> int:
+    """Bytes of disk the tree at ``path`` uses, counted until past ``enough``. Never raises.
+
+    Iterative and by descriptor like :func:`remove_tree`, for the same trees: only where no
+    private tmpfs bounds the folder (:mod:`grader.mounts`) does the runner need it.
+    """
+    total = 0
+    try:
+        pending = [open_folder(path)]
+    except OSError:
+        return 0
+    while pending:
+        fd = pending.pop()
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        total += entry.stat(follow_symlinks=False).st_blocks * 512
+                        if entry.is_dir(follow_symlinks=False) and len(pending) < 64:
+                            pending.append(os.open(entry.name, _DIR_FLAGS, dir_fd=fd))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        if total > enough:
+            break
+    for fd in pending:
+        os.close(fd)
+    return total
