@@ -77,6 +77,11 @@ DETAILS: list[tuple[str, str]] = [
         N_("{path} is too large ({size} bytes; the grader reads at most {limit})"),
     ),
     (r"(?P<path>.+) cannot be read", N_("{path} cannot be read")),
+    (
+        r"port (?P<port>\d+) is in use by another program \(pid (?P<pid>\d+), (?P<command>.*)\): "
+        r"stop it and check again",
+        N_("port {port} is in use by another program (pid {pid}, {command}): stop it and check again"),
+    ),
     (r"scenario time limit \((?P<secs>[\d.]+) s\)", N_("the scenario's time limit ({secs} s)")),
     (r"fin", N_("closed normally (FIN)")),
     (r"rst", N_("reset (RST)")),

@@ -184,7 +184,7 @@ def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> Sc
     if outcome.grader_error:
         base.status = "not_gradable"
         base.message = _("Not gradable (a problem of the grader, not of your program): {why}").format(
-            why=outcome.grader_error
+            why=detail_words(outcome.grader_error, lang)
         )
         return base
     verdicts = [

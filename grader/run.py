@@ -13,13 +13,14 @@ import contextlib
 import os
 import shutil
 import socket
+import struct
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import mounts
+from grader import hostports, mounts
 from grader.matching import find_output, first_difference, match_expect
 from grader.outcome import Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
@@ -131,6 +132,8 @@ class ScenarioRun:
         """The private tmpfs's root, which only the student's mount namespace shows by path."""
         self._disk_watch: asyncio.Task[None] | None = None
         self._disk_full = False
+        self.port_taken: hostports.PortTaken | None = None
+        """Host mode: another program answered on the student's port (the run is not scored)."""
 
     # -- setup and teardown ---------------------------------------------------
 
@@ -444,6 +447,20 @@ class ScenarioRun:
         name = self._conn_name(step, copy)
         out.conn = name
         assert self.listener is not None, "accept needs the reference server to listen"
+        while True:
+            sock = await self._accept_one()
+            if sock is None:
+                out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
+                raise StepFailed
+            if self._from_student(sock):
+                break
+            # Host mode: another program (another student) connected first; it is not graded.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            close_socket(sock)
+        self._open(name, sock)
+
+    async def _accept_one(self) -> socket.socket | None:
+        assert self.listener is not None
         sock = try_accept_now(self.listener)
         if sock is None:
             accepting = asyncio.ensure_future(accept(self.listener))
@@ -451,10 +468,24 @@ class ScenarioRun:
                 sock = accepting.result()
             else:
                 sock = try_accept_now(self.listener)
-        if sock is None:
-            out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
-            raise StepFailed
-        self._open(name, sock)
+        return sock
+
+    def _identity(self) -> hostports.RunIdentity:
+        """How this run's sockets are told from other programs' on the host network."""
+        if self.sandbox.student_uid is not None:
+            return hostports.RunIdentity(self.sandbox.student_uid)
+        return hostports.RunIdentity(None, tuple(self.sandbox.members()))
+
+    def _from_student(self, sock: socket.socket) -> bool:
+        """Whether the client at the other end of ``sock`` is this run's program (host mode)."""
+        if self.ctx.mode != "host":
+            return True  # a scenario's own network holds nobody else
+        try:
+            peer_port, own_port = sock.getpeername()[1], sock.getsockname()[1]
+        except OSError:
+            return True  # already gone: reading it will say so
+        end = hostports.connection_end(peer_port, own_port)
+        return end is None or self._identity().owns(end)
 
     async def _connect(self, step: Connect, out: StepOutcome, copy: int | None) -> None:
         name = self._conn_name(step, copy)
@@ -497,6 +528,14 @@ class ScenarioRun:
                 raise
         out.detail = None
         self._open(name, sock)
+        if self.ctx.mode == "host":
+            # Host network: the port may be answered by a program that is not this run's
+            # (the student's old server still running in another terminal).
+            taken = hostports.taken_by_other(self.outcome.port, self._identity())
+            if taken is not None:
+                self.port_taken = taken
+                out.detail = taken.fact()
+                raise StepFailed
 
     def _other_listening_ports(self) -> list[int]:
         """Ports the student listens on instead (namespace mode: only its own are visible)."""
@@ -814,11 +853,27 @@ def _port_held(ctx: RunContext) -> list[str]:
     return [TCP_STATES.get(state, state) for local, state in tcp_sockets() if local == port]
 
 
+def _port_taken_before(ctx: RunContext) -> hostports.PortTaken | None:
+    """Host mode, student server on a fixed port: a program already listening there.
+
+    The grader would talk to it instead of the student's program (and score it): the run is
+    not graded, and the message names the program to stop.
+    """
+    port = ctx.assignment.network.port
+    if ctx.mode != "host" or ctx.assignment.role != "server" or port is None:
+        return None
+    return hostports.taken_by_other(port)
+
+
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     """Run one scenario to its end and return the facts; never raises for student behaviour."""
     run = ScenarioRun(ctx, scenario)
     started = time.monotonic()
     held = _port_held(ctx)
+    taken = _port_taken_before(ctx)
+    if taken is not None:
+        run.outcome.grader_error = taken.fact()
+        return run.outcome
     deadline = scenario.timeout or ctx.assignment.timeouts.scenario
     try:
         run.start()
@@ -838,6 +893,8 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
+    if run.port_taken is not None and not run.outcome.grader_error:
+        run.outcome.grader_error = run.port_taken.fact()
     if held and not run.outcome.grader_error and run.outcome.bind_failed:
         run.outcome.grader_error = (
             f"port {ctx.assignment.network.port} was still in use on this machine "

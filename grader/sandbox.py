@@ -61,6 +61,7 @@ from typing import Literal
 
 from grader import landlock, mounts
 from grader.errors import UsageError
+from grader.hostports import descendants
 from grader.scratch import remove_tree
 from grader.spec import Limits
 
@@ -716,6 +717,16 @@ class Sandbox:
             if marker in tail:
                 return name
         return None
+
+    def members(self) -> list[int]:
+        """The run's processes as the kernel lists them (cgroup), else found by marker or tree."""
+        if self.cgroup is not None:
+            return self.cgroup.pids()
+        if self._marker is not None:
+            return _marked_processes(self._marker)
+        if self.process is None:
+            return []
+        return descendants(self.process.pid)
 
     def kill_all(self) -> None:
         """End the student's whole process tree, whatever it did to escape."""
