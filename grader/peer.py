@@ -15,6 +15,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 
+from grader.hostports import tcp_table
 from grader.outcome import ConnectionEnd, ConnectionRecord, Direction, WireEvent
 
 READ_SIZE = 65536
@@ -162,16 +163,7 @@ def tcp_sockets(net: str = "/proc/net") -> Iterator[tuple[int, str]]:
 
     ``net`` is ``/proc/net`` (this network namespace) or ``/proc/<pid>/net`` (that process's).
     """
-    for table in ("tcp", "tcp6"):
-        try:
-            with open(f"{net}/{table}") as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > 3:
-                yield int(fields[1].rsplit(":", 1)[1], 16), fields[3]
+    return ((s.local_port, s.state) for s in tcp_table(net))
 
 
 def listening_ports(pid: int) -> set[int]:
