@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import hostports, mounts
+from grader import hostports, mounts, scratch
 from grader.matching import find_output, first_difference, match_expect
 from grader.outcome import Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
@@ -246,7 +246,8 @@ class ScenarioRun:
         assert self.scratch is not None
         limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
         while not self.exited.is_set():
-            if await asyncio.to_thread(folder_usage, self.scratch, limit) > limit:
+            loop = asyncio.get_running_loop()
+            if await loop.run_in_executor(scratch.WORKERS, folder_usage, self.scratch, limit) > limit:
                 self._disk_full = True
                 self._kill("disk limit")
                 return
@@ -329,7 +330,7 @@ class ScenarioRun:
             os.close(self._scratch_fd)  # the tmpfs goes with it (its processes are gone)
             self._scratch_fd = None
         if self.scratch is not None:
-            await asyncio.to_thread(remove_tree, self.scratch)
+            await asyncio.get_running_loop().run_in_executor(scratch.WORKERS, remove_tree, self.scratch)
 
     # -- steps ----------------------------------------------------------------
 

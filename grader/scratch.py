@@ -21,6 +21,7 @@ import itertools
 import os
 import stat
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -36,6 +37,10 @@ KIND_WORDS: dict[str, str] = {
 """The English fact for each kind of non-file (put in words for the reader by detail_words)."""
 REMOVE_DEADLINE = 20.0
 """Seconds :func:`remove_tree` may spend on one scratch folder."""
+WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="grader-scratch")
+"""Threads of their own for removing and measuring scratch folders: never the event loop's
+default executor, where scenarios waiting for a port lock may hold every thread (the holder
+could then never finish its clean-up). Threads start only when first used."""
 
 
 @dataclass(frozen=True)
