@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -245,9 +246,9 @@ class ScenarioRun:
         """No private tmpfs: end the run if its scratch folder grows past the disk limit."""
         assert self.scratch is not None
         limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+        folder = self.scratch
         while not self.exited.is_set():
-            loop = asyncio.get_running_loop()
-            if await loop.run_in_executor(scratch.WORKERS, folder_usage, self.scratch, limit) > limit:
+            if await scratch.in_own_thread(functools.partial(folder_usage, folder, limit)) > limit:
                 self._disk_full = True
                 self._kill("disk limit")
                 return
@@ -330,7 +331,8 @@ class ScenarioRun:
             os.close(self._scratch_fd)  # the tmpfs goes with it (its processes are gone)
             self._scratch_fd = None
         if self.scratch is not None:
-            await asyncio.get_running_loop().run_in_executor(scratch.WORKERS, remove_tree, self.scratch)
+            folder = self.scratch
+            await scratch.in_own_thread(lambda: remove_tree(folder))
 
     # -- steps ----------------------------------------------------------------
 

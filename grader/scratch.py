@@ -16,15 +16,17 @@ made unreadable), the grader must neither block, nor follow it, nor recurse into
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
 import stat
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, TypeVar
 
 ProblemCode = Literal["missing", "fifo", "symlink", "folder", "device", "socket", "too_large", "unreadable"]
 KIND_WORDS: dict[str, str] = {
@@ -37,10 +39,6 @@ KIND_WORDS: dict[str, str] = {
 """The English fact for each kind of non-file (put in words for the reader by detail_words)."""
 REMOVE_DEADLINE = 20.0
 """Seconds :func:`remove_tree` may spend on one scratch folder."""
-WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="grader-scratch")
-"""Threads of their own for removing and measuring scratch folders: never the event loop's
-default executor, where scenarios waiting for a port lock may hold every thread (the holder
-could then never finish its clean-up). Threads start only when first used."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +140,35 @@ def read_student_file(folder_fd: int, relative: str, limit: int) -> bytes | File
     finally:
         for fd in fds:
             os.close(fd)
+
+
+T = TypeVar("T")
+
+
+async def in_own_thread(work: Callable[[], T]) -> T:
+    """``work()`` on a thread of its own, which has ended when this returns.
+
+    Not the event loop's default executor: scenarios waiting there for a port lock may hold
+    every one of its threads, and the lock's holder could then never finish its clean-up. Not
+    a pool either: a resident checker forks only while it runs no thread.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = work()
+        except BaseException as exc:  # handed to the awaiting task
+            loop.call_soon_threadsafe(done.set_exception, exc)
+        else:
+            loop.call_soon_threadsafe(done.set_result, result)
+
+    thread = threading.Thread(target=run, name="grader-scratch", daemon=True)
+    thread.start()
+    try:
+        return await done
+    finally:
+        thread.join()
 
 
 _names = itertools.count()
