@@ -28,7 +28,9 @@ from grader.discover import Discovery, Found, discover, safe_id
 from grader.errors import UsageError
 from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
+from grader.messages import Code, msg, verbatim
 from grader.progress import PlainProgress, Progress
+from grader.resident.pool import run_pooled_task, shared_pool
 from grader.results import GradeResult, read_json, write_atomic
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
@@ -39,8 +41,8 @@ from grader.task import (
     make_task,
     not_graded_result,
     render_html,
-    run_task,
 )
+from grader.words import say
 
 KEY_FILE = ".grader-key"
 RESULTS_FILE = "results.json"
@@ -62,7 +64,7 @@ class LocalExecutor:
     and their half-done results are dropped, never yielded.
     """
 
-    def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_task) -> None:
+    def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_pooled_task) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._run = run
         self._running: set[subprocess.Popen[bytes]] = set()
@@ -82,7 +84,7 @@ class LocalExecutor:
         try:
             return self._run(task, on_start=started)
         except Exception as exc:  # a bug around one task must not cost the batch
-            return not_graded_result(task, f"the grader failed: {type(exc).__name__}: {exc}")
+            return not_graded_result(task, msg(Code.GRADER_FAILED, error=f"{type(exc).__name__}: {exc}"))
         finally:
             with self._lock:
                 self._running.difference_update(procs)
@@ -101,10 +103,8 @@ class LocalExecutor:
             t.join()
 
     def map_unordered(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
-        from grader.resident.pool import shared_pool
-
         self._cancelled.clear()
-        if self._run is run_task:
+        if self._run is run_pooled_task:
             # Started from this (the caller's) thread: a pool dies with the thread that made it.
             shared_pool()
         pending = iter(tasks)
@@ -224,11 +224,11 @@ def problem_result(assignment: Assignment, found: Found, options: dict[str, Any]
     """A submission discovery could not use: a not-graded result the driver writes itself."""
     from grader.grade import not_graded
 
-    result = not_graded(assignment, found.student, found.problem or "", options.get("lang", "en"))
+    result = not_graded(assignment, found.student, verbatim(found.problem or ""), options.get("lang", "en"))
     return TaskResult(
         found.student,
         "",
-        json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+        result.to_json(),
         render_html(result, options),
         0.0,
     )
@@ -324,7 +324,9 @@ def run_batch(
         for r in summary.results:
             summary.durations.setdefault(r.student, r.run.duration)
         notes = {s: "; ".join(n) for s, n in summary.notes.items()}
-        write_gradebook(out / "grades.csv", summary.results, [s.id for s in assignment.scenarios], notes)
+        write_gradebook(
+            out / "grades.csv", summary.results, [s.id for s in assignment.scenarios], notes, lang
+        )
         summary.index_written = write_index(out, summary.results, assignment, lang)
         summary.elapsed = time.monotonic() - started
         return summary
@@ -339,9 +341,7 @@ def _checked(done: TaskResult, tasks: dict[str, Task]) -> TaskResult:
         task = tasks.get(done.student)
         if task is None:
             raise
-        return not_graded_result(
-            task, f"the grader returned an unreadable result: {type(exc).__name__}", done.duration
-        )
+        return not_graded_result(task, msg(Code.WORKER_UNREADABLE, why=type(exc).__name__), done.duration)
 
 
 def write_index(out: Path, results: list[GradeResult], assignment: Assignment, lang: str) -> bool:
@@ -436,7 +436,7 @@ def grade_one(manifest: dict[str, Any], index: int, out: Path, *, force: bool = 
         task = make_task(found.student, spec_files, found.files, options)
         if not force and stored_key(out, found.student) == task.key:
             return None
-        done = run_task(task)
+        done = run_pooled_task(task)
     write_result(out, done)
     return done
 
@@ -465,7 +465,8 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
     if timed:
         lines.append(_("slowest: {list}").format(list=", ".join(f"{s} {d:.1f} s" for d, s in timed)))
     for r in missing:
-        lines.append(_("not graded: {student}: {why}").format(student=r.student, why=r.not_graded_reason))
+        why = say(r.not_graded_reason, lang)
+        lines.append(_("not graded: {student}: {why}").format(student=r.student, why=why))
     for student, notes in sorted(summary.notes.items()):
         for note in notes:
             lines.append(_("note: {student}: {note}").format(student=student, note=note))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.results import GradeResult, write_atomic
+from grader.words import not_scored_because, say
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,15 +29,19 @@ def _num(x: float) -> str:
 
 
 def gradebook_rows(
-    results: Sequence[GradeResult], scenario_ids: Sequence[str], notes: dict[str, str] | None = None
+    results: Sequence[GradeResult],
+    scenario_ids: Sequence[str],
+    notes: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> list[list[str]]:
     notes = notes or {}
     rows = [["student", "score", "max_score", *scenario_ids, "status", "note"]]
     for r in sorted(results, key=lambda r: r.student.casefold()):
         by_id = {s.id: s for s in r.scenarios}
-        graded = r.status == "graded"
+        ungraded = not_scored_because(r)
+        graded = ungraded is None  # a scenario the grader could not run: its 0 is no score
         cells = [_num(by_id[i].score) if graded and i in by_id else "" for i in scenario_ids]
-        note = (r.not_graded_reason or "") if not graded else ""
+        note = say(ungraded, lang) if ungraded is not None else ""
         extra = notes.get(r.student, "")
         note = "; ".join(x for x in (note, extra) if x)
         rows.append(
@@ -45,7 +50,7 @@ def gradebook_rows(
                 _num(r.score) if graded else "",
                 _num(r.max_score),
                 *cells,
-                r.status,
+                r.status if graded else "not_graded",
                 _cell(note),
             ]
         )
@@ -53,10 +58,13 @@ def gradebook_rows(
 
 
 def gradebook_csv(
-    results: Sequence[GradeResult], scenario_ids: Sequence[str], notes: dict[str, str] | None = None
+    results: Sequence[GradeResult],
+    scenario_ids: Sequence[str],
+    notes: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(gradebook_rows(results, scenario_ids, notes))
+    csv.writer(buf, lineterminator="\r\n").writerows(gradebook_rows(results, scenario_ids, notes, lang))
     return "\ufeff" + buf.getvalue()
 
 
@@ -65,5 +73,6 @@ def write_gradebook(
     results: Sequence[GradeResult],
     scenario_ids: Sequence[str],
     notes: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> None:
-    write_atomic(path, gradebook_csv(results, scenario_ids, notes))
+    write_atomic(path, gradebook_csv(results, scenario_ids, notes, lang))

@@ -21,6 +21,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from grader.messages import Code, Message, msg
+
 LISTEN = "0A"
 TIME_WAIT = "06"
 
@@ -142,10 +144,11 @@ class PortTaken:
     pid: int | None
     command: str
 
-    def fact(self) -> str:
-        """The runner's English fact (a grader error), matched by :mod:`grader.detail_words`."""
-        who = f"pid {self.pid}, {self.command}" if self.pid is not None else "its owner is not visible"
-        return f"port {self.port} is in use by another program ({who}): stop it and check again"
+    def reason(self) -> Message:
+        """Why the run is not graded: the program to stop, where the grader can see it."""
+        if self.pid is None:
+            return msg(Code.PORT_IN_USE_OWNER_HIDDEN, port=self.port)
+        return msg(Code.PORT_IN_USE, port=self.port, pid=self.pid, command=self.command)
 
 
 def taken_by_other(port: int, run: RunIdentity | None = None) -> PortTaken | None:

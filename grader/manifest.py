@@ -14,10 +14,13 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from grader.messages import CAUSES
 from grader.spec import Assignment, StrictModel
 from grader.spec_yaml import SpecError, load_yaml_model
 
 MANIFEST_FILE = "manifest.yaml"
+UNRECOGNISED = "unrecognised"
+"""A manifest's ``cause`` when the grader must name no cause (none of its rules fits)."""
 
 
 def _existing_path(value: str, info: ValidationInfo) -> str:
@@ -41,8 +44,19 @@ class BuggySubmission(ManifestModel):
     """Scenario ids that must not get full points (failed or skipped); all others must pass."""
     why: Annotated[str, Field(min_length=1)]
     """The mistake, in a few words, for the validation report."""
+    cause: str | None = None
+    """The cause the grader must name for the first scenario it fails (a diagnosis code such as
+    ``str-not-bytes``), or ``unrecognised`` when it names none; checked when given."""
 
     _submission_exists = field_validator("submission")(_existing_path)
+
+    @field_validator("cause")
+    @classmethod
+    def _known_cause(cls, value: str | None) -> str | None:
+        known = sorted(c.value for c in CAUSES)
+        if value is not None and value != UNRECOGNISED and value not in known:
+            raise ValueError(f"unknown cause {value!r}; the causes are: {', '.join(known)}, {UNRECOGNISED}")
+        return value
 
     @field_validator("loses")
     @classmethod

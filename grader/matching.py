@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from grader.messages import Code
 from grader.spec import Expect
 
 Verdict = Literal["match", "mismatch", "need_more"]
@@ -21,7 +22,7 @@ class Match:
     verdict: Verdict
     consumed: int = 0
     """Bytes of the buffer the step used up (on ``match`` or ``mismatch``)."""
-    detail: str | None = None
+    reason: Code | None = None
 
 
 def match_expect(step: Expect, buffer: bytes, eof: bool) -> Match:
@@ -34,18 +35,18 @@ def match_expect(step: Expect, buffer: bytes, eof: bool) -> Match:
             return Match("match", len(buffer))
         if buffer == exact:
             return Match("match", len(buffer))
-        return Match("mismatch", len(buffer), "different bytes before close")
+        return Match("mismatch", len(buffer), Code.DIFFERENT_BYTES_BEFORE_CLOSE)
     exact = step.exact_bytes()
     if exact is not None:
         return _match_exact(exact, buffer, eof)
     if step.anything:
         if buffer:
             return Match("match", len(buffer))
-        return Match("mismatch", 0, "closed without sending") if eof else Match("need_more")
+        return Match("mismatch", 0, Code.CLOSED_WITHOUT_SENDING) if eof else Match("need_more")
     if step.length is not None:
         if len(buffer) >= step.length:
             return Match("match", step.length)
-        return Match("mismatch", len(buffer), "closed early") if eof else Match("need_more")
+        return Match("mismatch", len(buffer), Code.CLOSED_EARLY) if eof else Match("need_more")
     if step.line is not None:
         return _match_line(step.line.encode(step.encoding), buffer, eof)
     assert step.regex is not None
@@ -55,10 +56,10 @@ def match_expect(step: Expect, buffer: bytes, eof: bool) -> Match:
 def _match_exact(exact: bytes, buffer: bytes, eof: bool) -> Match:
     n = min(len(exact), len(buffer))
     if buffer[:n] != exact[:n]:
-        return Match("mismatch", len(buffer), "different bytes")
+        return Match("mismatch", len(buffer), Code.DIFFERENT_BYTES)
     if len(buffer) >= len(exact):
         return Match("match", len(exact))
-    return Match("mismatch", len(buffer), "closed early") if eof else Match("need_more")
+    return Match("mismatch", len(buffer), Code.CLOSED_EARLY) if eof else Match("need_more")
 
 
 def _match_line(line: bytes, buffer: bytes, eof: bool) -> Match:
@@ -66,23 +67,23 @@ def _match_line(line: bytes, buffer: bytes, eof: bool) -> Match:
     if end < 0:
         wanted = line + b"\n"
         if not wanted.startswith(buffer):
-            return Match("mismatch", len(buffer), "different bytes")
-        return Match("mismatch", len(buffer), "no newline before close") if eof else Match("need_more")
+            return Match("mismatch", len(buffer), Code.DIFFERENT_BYTES)
+        return Match("mismatch", len(buffer), Code.NO_NEWLINE_BEFORE_CLOSE) if eof else Match("need_more")
     got = buffer[:end]
     if got == line:
         return Match("match", end + 1)
     if got.rstrip(b"\r") == line:
-        return Match("mismatch", end + 1, "\\r\\n line ending")
-    return Match("mismatch", end + 1, "different line")
+        return Match("mismatch", end + 1, Code.CRLF_LINE_ENDING)
+    return Match("mismatch", end + 1, Code.DIFFERENT_LINE)
 
 
 def _match_regex_line(pattern: bytes, buffer: bytes, eof: bool) -> Match:
     end = buffer.find(b"\n")
     if end < 0:
-        return Match("mismatch", len(buffer), "no newline before close") if eof else Match("need_more")
+        return Match("mismatch", len(buffer), Code.NO_NEWLINE_BEFORE_CLOSE) if eof else Match("need_more")
     if re.fullmatch(pattern, buffer[:end]):
         return Match("match", end + 1)
-    return Match("mismatch", end + 1, "line does not match")
+    return Match("mismatch", end + 1, Code.LINE_DOES_NOT_MATCH)
 
 
 def first_difference(expected: bytes, observed: bytes) -> int | None:

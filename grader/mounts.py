@@ -30,6 +30,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from grader.messages import Code, Message, msg
+
 CLONE_FS = 0x00000200
 CLONE_NEWNS = 0x00020000
 MS_NOSUID = 0x2
@@ -114,7 +116,8 @@ class MountSupport:
     """A tmpfs may be mounted over the scratch folder (root, or a private user namespace)."""
     proc: bool
     """A ``hidepid`` ``/proc`` may be mounted (root in the machine's own user namespace)."""
-    why: str
+    refused: Message | None = None
+    """Why nothing may be mounted, where nothing may."""
 
 
 _probe_lock = threading.Lock()
@@ -123,9 +126,9 @@ _probe_lock = threading.Lock()
 @functools.cache
 def _probe_cached(no_mounts: bool) -> MountSupport:
     if no_mounts:
-        return MountSupport(False, False, "private mounts not used (GRADER_NO_PRIVATE_MOUNTS=1)")
+        return MountSupport(False, False, msg(Code.MOUNTS_TURNED_OFF))
     if not os.path.exists("/proc/thread-self/ns/mnt"):
-        return MountSupport(False, False, "no mount namespaces on this OS")
+        return MountSupport(False, False, msg(Code.MOUNTS_NONE_ON_OS))
     found: list[MountSupport] = []
     folder = tempfile.mkdtemp(prefix="grader-mount-probe-")
 
@@ -134,13 +137,13 @@ def _probe_cached(no_mounts: bool) -> MountSupport:
             leave_grader_mounts()
             mount_scratch(folder, 1 << 20, os.geteuid(), os.getegid())
         except OSError as exc:
-            found.append(MountSupport(False, False, f"private mounts refused ({exc.strerror or exc})"))
+            found.append(MountSupport(False, False, msg(Code.MOUNTS_REFUSED, error=exc.strerror or str(exc))))
             return
         try:
             mount_private_proc()
-            found.append(MountSupport(True, True, "private tmpfs scratch and /proc"))
+            found.append(MountSupport(True, True))
         except OSError:
-            found.append(MountSupport(True, False, "private tmpfs scratch (the host's /proc)"))
+            found.append(MountSupport(True, False))
 
     with _probe_lock:
         thread = threading.Thread(target=attempt, name="grader-mount-probe")

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.messages import Code, Message
+
 Direction = Literal["to_student", "from_student"]
 ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
 Stream = Literal["stdout", "stderr", "stdin", "prompt"]
@@ -67,8 +69,9 @@ class StepOutcome(Fact):
     """A regex, a length or a description, when the expectation is not one fixed string."""
     observed: bytes | None = None
     """What arrived during the step (or everything unread, on failure)."""
-    detail: str | None = None
-    """A short machine-made fact, e.g. ``eof``, ``rst``, ``refused``, ``exit 1``, ``extra bytes``."""
+    reason: Message | None = None
+    """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
+    ``exit_code {code: 1}``); several facts together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0
@@ -83,14 +86,45 @@ class StepOutcome(Fact):
 class ProcessEnd(Fact):
     exit_code: int | None = None
     signal: int | None = None
-    killed_by_grader: str | None = None
-    """Why the grader ended it, if it did: ``scenario timeout``, ``scenario over``, ``output limit``."""
+    killed_by_grader: (
+        Literal[
+            Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT, Code.STOP_DISK_LIMIT
+        ]
+        | None
+    ) = None
+    """Why the grader ended it, if it did (the values are ``output limit``, ``scenario over``, ...)."""
     cpu_seconds: float | None = None
     limit: str | None = None
     """The resource limit the program ran into, when the sandbox can tell: ``memory``,
-    ``processes``, ``cpu time``, ``file size``, ``open files``."""
+    ``processes``, ``cpu time``, ``file size``, ``disk``, ``open files``."""
     started: bool = True
     start_error: str | None = None
+
+
+class Containment(Fact):
+    """How the runs of one grading were contained, as flags (``grader.words`` says them).
+
+    Facts of the machine the grader found (:func:`grader.sandbox.choose_mode`), not words: a
+    result graded in English states them in Chinese too.
+    """
+
+    host_requested: bool = False
+    """``--isolation host``: the host's loopback, as asked."""
+    no_namespaces: Message | None = None
+    """Why the host's loopback was used although not asked for (``ns_refused {error}``)."""
+    pid_namespaces: bool = False
+    user_namespace: bool = False
+    """Namespaces without root: the grader entered a private user namespace first."""
+    landlock_abi: int = 0
+    uid_per_run: bool = False
+    ipc_namespace: bool = False
+    private_scratch: bool = False
+    """A size-limited tmpfs over each scratch folder (else the disk watchdog)."""
+    private_proc: bool = False
+    no_private_mounts: Message | None = None
+    """Why no tmpfs could be mounted (the disk watchdog guards the scratch folder instead)."""
+    one_at_a_time: bool = False
+    """Scenarios ran one after another (a platform's container, on its own loopback)."""
 
 
 class Outcome(Fact):
@@ -115,8 +149,12 @@ class Outcome(Fact):
     files: dict[str, bytes | None] = {}
     """Files the scenario checked, as found after the run (``None``: missing)."""
     duration: float = 0.0
-    grader_error: str | None = None
+    grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
+
+    def has(self, code: Code) -> bool:
+        """Whether any step's reason is (or includes) ``code``."""
+        return any(step_has(s, code) for s in self.steps)
 
     @property
     def bind_failed(self) -> bool:
@@ -130,3 +168,18 @@ class Outcome(Fact):
         return b"".join(
             e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
         )
+
+
+def reason_codes(reason: Message | None) -> list[Code]:
+    """The codes of a reason, with those of the facts it joins."""
+    if reason is None:
+        return []
+    if reason.code is Code.FACTS:
+        parts = reason.args["facts"]
+        return [c for part in parts if isinstance(part, Message) for c in reason_codes(part)]  # type: ignore[union-attr]
+    return [reason.code]
+
+
+def step_has(out: StepOutcome, code: Code) -> bool:
+    """Whether the step's reason is (or includes) ``code``: how the judge reads a reason."""
+    return code in reason_codes(out.reason)

@@ -20,9 +20,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from grader import hostports, mounts, scratch
 from grader.matching import find_output, first_difference, match_expect
+from grader.messages import Code, Message, facts, msg
 from grader.outcome import Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
@@ -82,6 +84,19 @@ class RunContext:
 
 class StepFailed(Exception):
     """A step's expectation was not met; its outcome already says how."""
+
+
+class GraderProblem(Exception):
+    """The grader (not the student) failed to set up the run; ``reason`` says how."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+StopReason = Literal[
+    Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT, Code.STOP_DISK_LIMIT
+]
 
 
 def _student_env(home: Path) -> dict[str, str]:
@@ -195,9 +210,13 @@ class ScenarioRun:
                         listener.bind((self.outcome.host, port))
                     except OSError as exc:
                         listener.close()
-                        raise SandboxError(
-                            f"the reference server could not listen on {self.outcome.host}:{port}: "
-                            f"{exc.strerror}"
+                        raise GraderProblem(
+                            msg(
+                                Code.PEER_CANNOT_LISTEN,
+                                host=self.outcome.host,
+                                port=port,
+                                error=exc.strerror or str(exc),
+                            )
                         ) from exc
                     listener.listen(64)
                     listener.setblocking(False)
@@ -223,17 +242,29 @@ class ScenarioRun:
                         view=view,
                     )
                 except OSError as exc:
-                    raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+                    raise GraderProblem(
+                        msg(Code.CANNOT_START_PROGRAM, program=argv[0], error=str(exc))
+                    ) from exc
         finally:
             for fd in (in_r, out_slave, err_w):
                 os.close(fd)
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
         self.stdout = StreamCapture(
-            "stdout", out_master, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+            "stdout",
+            out_master,
+            cap,
+            self.clock,
+            self.outcome.terminal,
+            lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stderr = StreamCapture(
-            "stderr", err_r, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+            "stderr",
+            err_r,
+            cap,
+            self.clock,
+            self.outcome.terminal,
+            lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
         self._watch_exit(proc.pid)
@@ -250,7 +281,7 @@ class ScenarioRun:
         while not self.exited.is_set():
             if await scratch.in_own_thread(functools.partial(folder_usage, folder, limit)) > limit:
                 self._disk_full = True
-                self._kill("disk limit")
+                self._kill(Code.STOP_DISK_LIMIT)
                 return
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(DISK_WATCH_INTERVAL):
@@ -285,7 +316,7 @@ class ScenarioRun:
             self.sandbox.process.returncode = end.exit_code
         self.exited.set()
 
-    def _kill(self, why: str) -> None:
+    def _kill(self, why: StopReason) -> None:
         if not self.exited.is_set() and self.process_end.killed_by_grader is None:
             self.process_end.killed_by_grader = why
         self.sandbox.kill_all()
@@ -293,7 +324,7 @@ class ScenarioRun:
     async def finish(self) -> None:
         """End everything the scenario started, then record what was left over."""
         if self.process_end.started and not self.exited.is_set():
-            self._kill("scenario over")
+            self._kill(Code.STOP_SCENARIO_OVER)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await self.exited.wait()
@@ -372,7 +403,7 @@ class ScenarioRun:
                 out.status = "failed"
         except (ConnectionError, BrokenPipeError, OSError) as exc:
             out.status = "failed"
-            out.detail = out.detail or _os_error_detail(exc)
+            out.reason = out.reason or _os_error_reason(exc)
         finally:
             out.ended = self.clock()
             if out.waited is None and out.started is not None:
@@ -420,7 +451,7 @@ class ScenarioRun:
         name = self._conn_name(step, copy)
         out.conn = name
         if name not in self.conns:
-            out.detail = "no such connection"
+            out.reason = msg(Code.NO_SUCH_CONNECTION)
             raise StepFailed
         return self.conns[name]
 
@@ -453,7 +484,7 @@ class ScenarioRun:
         while True:
             sock = await self._accept_one()
             if sock is None:
-                out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
+                out.reason = msg(Code.EXITED_WITHOUT_CONNECTING, code=self.process_end.exit_code)
                 raise StepFailed
             if self._from_student(sock):
                 break
@@ -513,11 +544,12 @@ class ScenarioRun:
                 close_socket(sock)
                 if loop.time() - scanned_at > 0.25:
                     other, scanned_at = self._other_listening_ports(), loop.time()
-                out.detail = f"connection refused ({attempts} attempts)"
-                if other:
-                    out.detail += f"; the program listens on port {', '.join(map(str, other))}"
+                refused = msg(Code.CONNECTION_REFUSED, n=attempts)
+                out.reason = (
+                    facts(refused, msg(Code.LISTENS_ON_OTHER_PORT, ports=other)) if other else refused
+                )
                 if self.exited.is_set():
-                    out.detail = f"refused; the server had exited ({self.process_end.exit_code})"
+                    out.reason = msg(Code.REFUSED_SERVER_EXITED, code=self.process_end.exit_code)
                     raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
@@ -529,7 +561,7 @@ class ScenarioRun:
             except BaseException:
                 close_socket(sock)
                 raise
-        out.detail = None
+        out.reason = None
         self._open(name, sock)
         if self.ctx.mode == "host":
             # Host network: the port may be answered by a program that is not this run's
@@ -537,7 +569,7 @@ class ScenarioRun:
             taken = hostports.taken_by_other(self.outcome.port, self._identity())
             if taken is not None:
                 self.port_taken = taken
-                out.detail = taken.fact()
+                out.reason = taken.reason()
                 raise StepFailed
 
     def _other_listening_ports(self) -> list[int]:
@@ -553,7 +585,7 @@ class ScenarioRun:
         delay = 0.001
         while self.outcome.port not in listening_ports(proc.pid):
             if self.exited.is_set():
-                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
                 raise StepFailed
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
@@ -575,7 +607,7 @@ class ScenarioRun:
             try:
                 await conn.send(piece)
             except (BrokenPipeError, ConnectionResetError) as exc:
-                out.detail = "the student closed the connection before all bytes were sent"
+                out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
                 raise StepFailed from exc
 
     async def _expect(self, step: Expect, out: StepOutcome, copy: int | None) -> None:
@@ -583,7 +615,7 @@ class ScenarioRun:
         if copy is not None:
             step = _with_copy(step, copy)
         out.expected = step.exact_bytes() if step.line is None else (step.line + "\n").encode(step.encoding)
-        out.pattern = step.regex or (f"{step.length} bytes" if step.length else None)
+        out.pattern = step.regex
         while True:
             result = match_expect(step, bytes(conn.buffer), conn.eof)
             if result.verdict == "match":
@@ -591,9 +623,10 @@ class ScenarioRun:
                 return
             if result.verdict == "mismatch":
                 out.observed = conn.take(result.consumed)
-                out.detail = result.detail
+                assert result.reason is not None
+                out.reason = msg(result.reason)
                 if conn.reset:
-                    out.detail = f"{result.detail}; connection reset"
+                    out.reason = facts(out.reason, msg(Code.CONNECTION_RESET))
                 raise StepFailed
             await conn.changed()
 
@@ -602,9 +635,9 @@ class ScenarioRun:
         while not conn.eof:
             await conn.changed()
         out.observed = conn.take(len(conn.buffer))
-        out.detail = "rst" if conn.reset else "fin"
+        out.reason = msg(Code.CLOSED_RST if conn.reset else Code.CLOSED_FIN)
         if out.observed:
-            out.detail = "extra bytes"
+            out.reason = msg(Code.EXTRA_BYTES)
             raise StepFailed
 
     async def _shutdown(self, step: object, out: StepOutcome, copy: int | None) -> None:
@@ -657,10 +690,10 @@ class ScenarioRun:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self.exited.wait()
-                out.detail = (
-                    f"program ended ({_exit_text(self.process_end)}) without printing it"
+                out.reason = (
+                    msg(Code.ENDED_WITHOUT_PRINTING, how=exit_reason(self.process_end))
                     if self.exited.is_set()
-                    else "program closed its output without printing it"
+                    else msg(Code.OUTPUT_CLOSED_WITHOUT_PRINTING)
                 )
                 raise StepFailed
             await self.stdout.wait_change()
@@ -669,7 +702,7 @@ class ScenarioRun:
         out.expected = step.text.encode() if step.text is not None else None
         out.pattern = step.regex
         begin, end = await self._wait_for_output(out, text=step.text, regex=step.regex)
-        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None  # type: ignore[union-attr]
+        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None
         self.outcome.prompt_spans.append((begin, end))
         self.cursor = end
 
@@ -686,12 +719,12 @@ class ScenarioRun:
         data = (step.text + ("\n" if step.newline else "")).encode("utf-8")
         out.expected = data
         if self.stdin.closed or self.exited.is_set():
-            out.detail = f"program had already ended ({_exit_text(self.process_end)})"
+            out.reason = msg(Code.ALREADY_ENDED, how=exit_reason(self.process_end))
             raise StepFailed
         try:
             await self.stdin.write(data)
         except BrokenPipeError as exc:
-            out.detail = "program had stopped reading its input"
+            out.reason = msg(Code.STOPPED_READING_INPUT)
             raise StepFailed from exc
 
     async def _close_stdin(self, step: CloseStdin, out: StepOutcome, copy: int | None) -> None:
@@ -705,14 +738,13 @@ class ScenarioRun:
         try:
             await self.exited.wait()
         except asyncio.CancelledError:
-            out.detail = "still running"
+            out.reason = msg(Code.STILL_RUNNING)
             raise
 
     async def _exit(self, step: Exit, out: StepOutcome, copy: int | None) -> None:
-        out.pattern = f"exit code {step.code}"
         await self._await_exit(out, close_stdin=not step.stdin_open)
         code = self.process_end.exit_code
-        out.detail = _exit_text(self.process_end)
+        out.reason = exit_reason(self.process_end)
         ok = step.code == "any" or (step.code == "nonzero" and code not in (0, None)) or code == step.code
         if not ok:
             raise StepFailed
@@ -724,12 +756,12 @@ class ScenarioRun:
         err = bytes(self.stderr.data)
         out.observed = err[-4000:]
         if step.no_traceback and b"Traceback (most recent call last)" in err:
-            out.detail = "traceback"
+            out.reason = msg(Code.TRACEBACK_ON_STDERR)
             raise StepFailed
         if step.contains is not None:
             out.expected = step.contains.encode()
             if step.contains.encode() not in err:
-                out.detail = "missing text"
+                out.reason = msg(Code.MISSING_TEXT)
                 raise StepFailed
 
     def _read_scratch_file(self, relative: str) -> bytes | FileProblem:
@@ -749,21 +781,21 @@ class ScenarioRun:
         assert self.scratch is not None
         found = self._read_scratch_file(step.path)
         problem = found if isinstance(found, FileProblem) else None
-        data = None if problem is not None else found
+        data = found if isinstance(found, bytes) else None
         self.outcome.files[step.path] = data
         expected = await asyncio.to_thread(step.expected_bytes) if step.generate else step.expected_bytes()
         out.expected = expected
         out.observed = data[:4096] if data is not None else None
         if step.absent:
             if problem is None or problem.code != "missing":
-                out.detail = "file exists"
+                out.reason = msg(Code.FILE_EXISTS)
                 raise StepFailed
             return
-        if problem is not None:
-            out.detail = problem.fact()
+        if problem is not None or data is None:
+            out.reason = problem.reason() if problem is not None else msg(Code.FILE_MISSING)
             raise StepFailed
         if data != expected:
-            out.detail = f"file differs ({len(data)} bytes, expected {len(expected or b'')})"
+            out.reason = msg(Code.FILE_DIFFERS, got=len(data), want=len(expected or b""))
             raise StepFailed
 
 
@@ -814,22 +846,23 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
     return pieces
 
 
-def _exit_text(end: ProcessEnd) -> str:
+def exit_reason(end: ProcessEnd) -> Message:
+    """How the program ended, as a fact."""
     if end.killed_by_grader:
-        return f"stopped by the grader: {end.killed_by_grader}"
+        return msg(Code.STOPPED_BY_GRADER, why=msg(end.killed_by_grader))
     if end.signal:
-        return f"killed by signal {end.signal}"
+        return msg(Code.KILLED_BY_SIGNAL, sig=end.signal)
     if end.exit_code is None:
-        return "still running"
-    return f"exit code {end.exit_code}"
+        return msg(Code.STILL_RUNNING)
+    return msg(Code.EXIT_CODE, code=end.exit_code)
 
 
-def _os_error_detail(exc: BaseException) -> str:
+def _os_error_reason(exc: BaseException) -> Message:
     if isinstance(exc, ConnectionResetError):
-        return "connection reset by the student"
+        return msg(Code.RESET_BY_STUDENT)
     if isinstance(exc, BrokenPipeError):
-        return "the student had closed the connection"
-    return f"{type(exc).__name__}: {exc}"
+        return msg(Code.STUDENT_HAD_CLOSED)
+    return msg(Code.OS_ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
 TCP_STATES = {
@@ -875,7 +908,7 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     held = _port_held(ctx)
     taken = _port_taken_before(ctx)
     if taken is not None:
-        run.outcome.grader_error = taken.fact()
+        run.outcome.grader_error = taken.reason()
         return run.outcome
     deadline = scenario.timeout or ctx.assignment.timeouts.scenario
     try:
@@ -887,21 +920,21 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
             current = next((s for s in run.outcome.steps if s.started is not None and s.ended is None), None)
             if current is not None:
                 current.status = "timeout"
-                current.detail = f"scenario time limit ({deadline:g} s)"
+                current.reason = msg(Code.SCENARIO_TIME_LIMIT, secs=f"{deadline:g}")
                 current.ended = run.clock()
+    except GraderProblem as exc:
+        run.outcome.grader_error = exc.reason
     except SandboxError as exc:
-        run.outcome.grader_error = str(exc)
+        run.outcome.grader_error = msg(Code.SANDBOX_FAILED, error=str(exc))
     except Exception as exc:  # a bug in the grader: say so, never blame the student
-        run.outcome.grader_error = f"internal error: {type(exc).__name__}: {exc}"
+        run.outcome.grader_error = msg(Code.INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}")
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
     if run.port_taken is not None and not run.outcome.grader_error:
-        run.outcome.grader_error = run.port_taken.fact()
+        run.outcome.grader_error = run.port_taken.reason()
     if held and not run.outcome.grader_error and run.outcome.bind_failed:
-        run.outcome.grader_error = (
-            f"port {ctx.assignment.network.port} was still in use on this machine "
-            f"({', '.join(sorted(set(held)))}) when the program started, so its bind() failed; "
-            "this is not the program's fault"
+        run.outcome.grader_error = msg(
+            Code.PORT_HELD, port=ctx.assignment.network.port, states=", ".join(sorted(set(held)))
         )
     return run.outcome

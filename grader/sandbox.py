@@ -62,6 +62,8 @@ from typing import Literal
 from grader import landlock, mounts
 from grader.errors import UsageError
 from grader.hostports import descendants
+from grader.messages import Code, Message, msg
+from grader.outcome import Containment
 from grader.scratch import remove_tree
 from grader.spec import Limits
 
@@ -164,10 +166,10 @@ def pid_namespaces() -> bool:
 
 
 _probe_lock = threading.Lock()
-_probe_result: tuple[bool, str] | None = None
+_probe_result: tuple[bool, Message | None] | None = None
 
 
-def probe_namespaces() -> tuple[bool, str]:
+def probe_namespaces() -> tuple[bool, Message | None]:
     """Whether this process may create network+PID namespaces; the reason if not. Cached."""
     global _probe_result
     with _probe_lock:
@@ -176,19 +178,19 @@ def probe_namespaces() -> tuple[bool, str]:
         return _probe_result
 
 
-def _probe() -> tuple[bool, str]:
+def _probe() -> tuple[bool, Message | None]:
     if not os.path.exists("/proc/thread-self/ns/net"):
-        return False, "this OS has no Linux namespaces"
-    result: list[tuple[bool, str]] = []
+        return False, msg(Code.NS_NONE_ON_OS)
+    result: list[tuple[bool, Message | None]] = []
 
     def attempt() -> None:
         try:
             # A throwaway thread: whatever happens, the grader's own threads stay untouched.
             _unshare(scenario_namespaces())
             _loopback_up()
-            result.append((True, "namespaces available"))
+            result.append((True, None))
         except OSError as exc:
-            result.append((False, f"namespaces refused ({exc.strerror or exc}); using host loopback"))
+            result.append((False, msg(Code.NS_REFUSED, error=exc.strerror or str(exc))))
 
     thread = threading.Thread(target=attempt, name="grader-ns-probe")
     thread.start()
@@ -221,22 +223,21 @@ class IsolationUnavailable(UsageError):
     """``--isolation namespace`` was demanded where the OS refuses namespaces."""
 
 
-def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, str]:
-    """Resolve ``--isolation``; raise if ``namespace`` was demanded but is unavailable."""
-    files = "; " + files_note()
+def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, Containment]:
+    """Resolve ``--isolation``; raise if ``namespace`` was demanded but is unavailable.
+
+    Also returns how runs will be contained, as flags for the result (said by ``grader.words``).
+    """
     if requested == "host":
-        return "host", "host loopback (requested)" + files
+        return "host", contained(host_requested=True)
     ok, why = probe_namespaces()
     if ok:
-        owner = " (in a private user namespace, not root)" if _private_user_namespace else ""
-        what = "own network and PID namespace" if pid_namespaces() else "own network namespace"
-        return "namespace", what + " per scenario" + owner + files
+        return "namespace", contained(pid_namespaces=pid_namespaces(), user_namespace=_private_user_namespace)
     if requested == "namespace":
         raise IsolationUnavailable(
-            f"--isolation namespace is not possible here ({why.split(';')[0]}): "
-            "run as root, or use --isolation host"
+            f"--isolation namespace is not possible here ({why}): run as root, or use --isolation host"
         )
-    return "host", why + files
+    return "host", contained(no_namespaces=why)
 
 
 @functools.cache
@@ -247,30 +248,18 @@ def landlock_abi() -> int:
     return landlock.abi_version()
 
 
-def files_note() -> str:
-    """How the student is kept away from files that are not its own, for the report."""
-    return _landlock_note() + "; " + private_view_note()
-
-
-def private_view_note() -> str:
-    """What else a student gets of its own: IPC objects, mounts (or the disk watchdog)."""
+def contained(**network: bool | Message | None) -> Containment:
+    """How a student is kept away from what is not its own (files, IPC, disk, ``/proc``)."""
     view = mounts.probe()
-    ipc = "own IPC namespace" if ipc_namespaces() else "shared IPC (no IPC namespace)"
-    if view.scratch:
-        disk = "scratch: private tmpfs" + (", own /proc" if view.proc else ", host /proc")
-    else:
-        disk = f"scratch: disk watchdog ({view.why})"
-    return f"{ipc}, {disk}"
-
-
-def _landlock_note() -> str:
-    abi = landlock_abi()
-    if abi:
-        scope = ", signals scoped" if abi >= 6 else ""
-        return f"files: Landlock ABI {abi} (scratch copy only{scope})"
-    if os.geteuid() == 0:
-        return "files: a uid per run and private scratch folders (no Landlock)"
-    return "files: NOT confined (no Landlock, not root)"
+    return Containment(
+        landlock_abi=landlock_abi(),
+        uid_per_run=os.geteuid() == 0,
+        ipc_namespace=ipc_namespaces(),
+        private_scratch=view.scratch,
+        private_proc=view.proc,
+        no_private_mounts=view.refused,
+        **network,  # type: ignore[arg-type]
+    )
 
 
 _scratch_lock = threading.Lock()
@@ -763,7 +752,8 @@ class Sandbox:
 
 def _marked_processes(marker: bytes) -> list[int]:
     """Processes of our uid whose environment holds ``marker`` as a whole entry."""
-    me, uid, found = os.getpid(), os.geteuid(), []
+    me, uid = os.getpid(), os.geteuid()
+    found: list[int] = []
     if not os.path.isdir("/proc"):
         return found
     for entry in os.scandir("/proc"):

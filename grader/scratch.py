@@ -28,15 +28,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal, TypeVar
 
+from grader.messages import Code, Message, msg
+
 ProblemCode = Literal["missing", "fifo", "symlink", "folder", "device", "socket", "too_large", "unreadable"]
-KIND_WORDS: dict[str, str] = {
-    "fifo": "a FIFO",
-    "symlink": "a symbolic link",
-    "folder": "a folder",
-    "device": "a device",
-    "socket": "a socket",
+NOT_A_FILE: dict[str, Code] = {
+    "fifo": Code.FILE_IS_FIFO,
+    "symlink": Code.FILE_IS_SYMLINK,
+    "folder": Code.FILE_IS_FOLDER,
+    "device": Code.FILE_IS_DEVICE,
+    "socket": Code.FILE_IS_SOCKET,
 }
-"""The English fact for each kind of non-file (put in words for the reader by detail_words)."""
+"""The run's fact for each kind of thing that is not a regular file."""
 REMOVE_DEADLINE = 20.0
 """Seconds :func:`remove_tree` may spend on one scratch folder."""
 
@@ -50,15 +52,15 @@ class FileProblem:
     size: int = 0
     limit: int = 0
 
-    def fact(self) -> str:
-        """The runner's English fact (a step's ``detail``), matched by :mod:`grader.detail_words`."""
+    def reason(self) -> Message:
+        """The run's fact for the file step (``file_is_fifo {path}``)."""
         if self.code == "missing":
-            return "file missing"
+            return msg(Code.FILE_MISSING)
         if self.code == "too_large":
-            return f"{self.path} is too large ({self.size} bytes, at most {self.limit} are read)"
+            return msg(Code.FILE_TOO_LARGE, path=self.path, size=self.size, limit=self.limit)
         if self.code == "unreadable":
-            return f"{self.path} cannot be read"
-        return f"{self.path} is {KIND_WORDS[self.code]}, not a file"
+            return msg(Code.FILE_UNREADABLE, path=self.path)
+        return msg(NOT_A_FILE[self.code], path=self.path)
 
 
 def _kind(mode: int) -> ProblemCode | None:

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import random
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,8 @@ from pydantic import (
     PositiveInt,
     model_validator,
 )
+
+from grader.messages import Code, Message, msg, own_words
 
 Lang = Literal["en", "zh"]
 LocalText = str | dict[Lang, str]
@@ -129,6 +131,13 @@ class StepBase(StrictModel):
     hint: LocalText | None = None
     points: NonNegativeFloat = 0
     timeout: PositiveFloat | None = None
+    title_code: ClassVar[Code]
+    """What the step is called when the spec gives no ``description`` (each step class sets it)."""
+
+    @property
+    def title(self) -> Message:
+        """The step's name in reports: the spec's own words, else the step kind's title."""
+        return own_words(self.description) if self.description else msg(self.title_code)
 
 
 class NetStep(StepBase):
@@ -139,6 +148,7 @@ class Accept(NetStep):
     """Wait for the student's client to connect to the reference server."""
 
     action: Literal["accept"]
+    title_code: ClassVar[Code] = Code.TITLE_ACCEPT
 
 
 class Connect(NetStep):
@@ -149,18 +159,21 @@ class Connect(NetStep):
     """
 
     action: Literal["connect"]
+    title_code: ClassVar[Code] = Code.TITLE_CONNECT
 
 
 class WaitListening(NetStep):
     """Wait until the student's server listens, without connecting to it."""
 
     action: Literal["wait_listening"]
+    title_code: ClassVar[Code] = Code.TITLE_WAIT_LISTENING
 
 
 class Send(NetStep, Payload):
     """Send bytes, whole or in pieces with pauses (TCP is a byte stream)."""
 
     action: Literal["send"]
+    title_code: ClassVar[Code] = Code.TITLE_SEND
     chunks: PositiveInt | list[PositiveInt] | None = None
     delay: NonNegativeFloat = 0.0
 
@@ -175,6 +188,7 @@ class Expect(NetStep):
     """
 
     action: Literal["expect"]
+    title_code: ClassVar[Code] = Code.TITLE_EXPECT
     text: str | None = None
     hex: str | None = None
     generate: Generated | None = None
@@ -216,28 +230,33 @@ class ExpectEof(NetStep):
     """The student closes its side (FIN); bytes before it are reported as extra."""
 
     action: Literal["expect_eof"]
+    title_code: ClassVar[Code] = Code.TITLE_EXPECT_EOF
 
 
 class Shutdown(NetStep):
     """Half-close: the peer stops sending (FIN) but keeps reading."""
 
     action: Literal["shutdown"]
+    title_code: ClassVar[Code] = Code.TITLE_SHUTDOWN
 
 
 class Close(NetStep):
     action: Literal["close"]
+    title_code: ClassVar[Code] = Code.TITLE_CLOSE
 
 
 class Reset(NetStep):
     """Abort the connection with RST (SO_LINGER 0)."""
 
     action: Literal["reset"]
+    title_code: ClassVar[Code] = Code.TITLE_RESET
 
 
 class Pause(StepBase):
     """A delay the scenario asks for (e.g. a slow client); never used to wait for events."""
 
     action: Literal["pause"]
+    title_code: ClassVar[Code] = Code.TITLE_PAUSE
     seconds: PositiveFloat
 
 
@@ -245,6 +264,7 @@ class Parallel(StepBase):
     """Run ``copies`` clients at once, each through ``steps``; ``{i}`` in texts is the copy."""
 
     action: Literal["parallel"]
+    title_code: ClassVar[Code] = Code.TITLE_PARALLEL
     copies: Annotated[int, Field(ge=1, le=64)]
     steps: list[Annotated[NetworkStep, Field(discriminator="action")]]
 
@@ -253,6 +273,7 @@ class Prompt(StepBase):
     """The program shows an ``input()`` prompt; prompts are not counted as its answer."""
 
     action: Literal["prompt"]
+    title_code: ClassVar[Code] = Code.TITLE_PROMPT
     text: str | None = None
     regex: str | None = None
 
@@ -267,6 +288,7 @@ class Output(StepBase):
     """The program prints something (searched from where the last terminal step stopped)."""
 
     action: Literal["output"]
+    title_code: ClassVar[Code] = Code.TITLE_OUTPUT
     text: str | None = None
     regex: str | None = None
     line: str | None = None
@@ -284,18 +306,21 @@ class Type(StepBase):
     """Type a line into the program's stdin."""
 
     action: Literal["type"]
+    title_code: ClassVar[Code] = Code.TITLE_TYPE
     text: str
     newline: bool = True
 
 
 class CloseStdin(StepBase):
     action: Literal["close_stdin"]
+    title_code: ClassVar[Code] = Code.TITLE_CLOSE_STDIN
 
 
 class Exit(StepBase):
     """The program exits; ``code`` is a number, ``nonzero`` or ``any``."""
 
     action: Literal["exit"]
+    title_code: ClassVar[Code] = Code.TITLE_EXIT
     code: int | Literal["nonzero", "any"] = 0
     stdin_open: bool = False
     """False: first close the program's input, so one blocked in ``input()`` gets EOF and can
@@ -306,6 +331,7 @@ class Stderr(StepBase):
     """Checks on what the program wrote to stderr (read once it has exited)."""
 
     action: Literal["stderr"]
+    title_code: ClassVar[Code] = Code.TITLE_STDERR
     no_traceback: bool = False
     contains: str | None = None
 
@@ -314,6 +340,7 @@ class FileCheck(StepBase):
     """A file the program saved in its working folder has exactly these bytes."""
 
     action: Literal["file"]
+    title_code: ClassVar[Code] = Code.TITLE_FILE
     path: str
     text: str | None = None
     hex: str | None = None
@@ -337,29 +364,20 @@ class FileCheck(StepBase):
 
 NetworkStep = Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
-AnyStep = Annotated[NetworkStep | Parallel | TerminalStep, Field(discriminator="action")]
+AnyStepModel = NetworkStep | Parallel | TerminalStep
+AnyStep = Annotated[AnyStepModel, Field(discriminator="action")]
 
-STEP_ACTIONS: tuple[str, ...] = (
-    "accept",
-    "connect",
-    "wait_listening",
-    "send",
-    "expect",
-    "expect_eof",
-    "shutdown",
-    "close",
-    "reset",
-    "pause",
-    "parallel",
-    "prompt",
-    "output",
-    "type",
-    "close_stdin",
-    "exit",
-    "stderr",
-    "file",
-)
-TERMINAL_ACTIONS = frozenset({"prompt", "output", "type", "close_stdin", "exit", "stderr", "file"})
+STEP_CLASSES: tuple[type[StepBase], ...] = (*get_args(NetworkStep), Parallel, *get_args(TerminalStep))
+"""Every step kind, from the unions above: the one list of steps (YAML keys, runner, titles)."""
+
+
+def _action_of(cls: type[StepBase]) -> str:
+    (action,) = get_args(cls.model_fields["action"].annotation)
+    return str(action)
+
+
+STEP_ACTIONS: tuple[str, ...] = tuple(_action_of(c) for c in STEP_CLASSES)
+TERMINAL_ACTIONS = frozenset(_action_of(c) for c in get_args(TerminalStep))
 
 
 SHORTHAND = {

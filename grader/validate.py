@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.grade import GradeOptions, Isolation, grade_async
-from grader.manifest import Manifest, load_manifest, resolve
+from grader.manifest import UNRECOGNISED, Manifest, load_manifest, resolve
 from grader.results import GradeResult, ScenarioResult
 from grader.spec import Assignment
 from grader.spec_yaml import SPEC_FILE, SpecError, load_assignment
@@ -49,6 +49,8 @@ class RunCheck:
     expected: list[str]
     """Scenario ids it must lose (empty for the reference)."""
     why: str = ""
+    cause: str | None = None
+    """The cause the manifest says the grader must name (``None``: not checked)."""
     reference_run: int = 0
     """1, 2, ... for runs of the reference; 0 for a buggy submission."""
     lost: list[str] = field(default_factory=list)
@@ -65,8 +67,22 @@ class RunCheck:
         return [s for s in self.lost if s not in self.expected]
 
     @property
+    def named_cause(self) -> str:
+        """The cause the grader named for the first scenario this submission failed."""
+        return first_cause(self.result) if self.result is not None else UNRECOGNISED
+
+    @property
+    def wrong_cause(self) -> bool:
+        return self.cause is not None and self.result is not None and self.named_cause != self.cause
+
+    @property
     def ok(self) -> bool:
-        return self.result is not None and not self.errors and set(self.lost) == set(self.expected)
+        return (
+            self.result is not None
+            and not self.errors
+            and set(self.lost) == set(self.expected)
+            and not self.wrong_cause
+        )
 
     def scenario(self, scenario_id: str) -> ScenarioResult | None:
         if self.result is None:
@@ -119,14 +135,21 @@ def find_assignments(path: Path) -> list[Path]:
     return sorted(p for p in path.iterdir() if (p / SPEC_FILE).is_file())
 
 
+def first_cause(result: GradeResult) -> str:
+    """The cause shown for the first failed scenario, or ``unrecognised``."""
+    failed = next((s for s in result.scenarios if s.status == "failed"), None)
+    cause = failed.cause if failed is not None else None
+    return cause.code.value if cause is not None else UNRECOGNISED
+
+
 def lost_scenarios(result: GradeResult) -> tuple[list[str], list[str]]:
     """The scenarios without full points, and grader errors (which prove nothing either way)."""
     if result.status == "not_graded":
-        return [], [f"not graded: {result.not_graded_reason}"]
+        return [], [f"not graded: {result.not_graded_reason}"]  # English: a log line for teachers
     lost, errors = [], []
     for scenario in result.scenarios:
         if scenario.status == "not_gradable":
-            first = scenario.message.strip().splitlines()[0] if scenario.message.strip() else ""
+            first = str(scenario.message) if scenario.message else ""
             errors.append(f"{scenario.id}: {first or 'not gradable'}")
         elif scenario.status != "passed" or scenario.score < scenario.max_score - EPSILON:
             lost.append(scenario.id)
@@ -155,6 +178,7 @@ def prepare_report(folder: Path, runs: int | None = None) -> AssignmentReport:
             submission=resolve(folder, b.submission),
             expected=list(b.loses),
             why=b.why,
+            cause=b.cause,
         )
         for b in manifest.buggy
     ]

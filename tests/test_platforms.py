@@ -24,10 +24,12 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
 
 from grader.grade import GradeOptions, grade
+from grader.messages import verbatim
 from grader.platforms import gradescope, prairielearn
 from grader.results import GradeResult, ScenarioResult
 from grader.sandbox import probe_namespaces
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 SECCOMP = Path(__file__).with_name("seccomp_deny_unshare.py")
 HELLO = ASSIGNMENTS / "hello-client"
@@ -291,10 +293,10 @@ def test_gradescope_without_namespaces_runs_serially_with_the_same_scores(
     buggy = SUBMISSIONS / "hello-client" / "gbk-decode.py"
     free = run_gradescope(built, tmp_path / "free", buggy)
     denied = run_gradescope(built, tmp_path / "denied", buggy, deny_unshare=True)
-    assert denied["extra_data"]["isolation"].startswith("host: namespaces refused")
+    assert denied["extra_data"]["isolation"].startswith("host loopback: namespaces refused")
     assert "one after another" in denied["extra_data"]["isolation"]
     if probe_namespaces()[0]:
-        assert free["extra_data"]["isolation"].startswith("namespace")
+        assert free["extra_data"]["isolation"].startswith("own network")
     assert _scores(denied) == _scores(free)
     assert denied["score"] == free["score"] == 6  # loses prints-reply and reply-in-pieces
 
@@ -311,7 +313,9 @@ def test_gradescope_a_flood_of_output_stays_under_the_limit(tmp_path: Path, buil
 
 
 def test_gradescope_output_is_cut_with_a_note() -> None:
-    long = ScenarioResult(id="s", title="S", status="failed", score=0, max_score=1, message="z" * 300_000)
+    long = ScenarioResult(
+        id="s", title="S", status="failed", score=0, max_score=1, message=verbatim("z" * 300_000)
+    )
     result = GradeResult(
         assignment="a", assignment_title="A", student="x", score=0, max_score=1, scenarios=[long]
     )
@@ -396,7 +400,7 @@ def test_prairielearn_scores(
     assert doc["score"] == pytest.approx(score)
     assert sum(t["points"] for t in doc["tests"]) == pytest.approx(score * 10)
     if deny:
-        assert doc["grader"]["isolation"].startswith("host: namespaces refused")
+        assert doc["grader"]["isolation"].startswith("host loopback: namespaces refused")
 
 
 def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict[str, Path]) -> None:
@@ -408,7 +412,7 @@ def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict
 def test_prairielearn_results_stay_under_one_megabyte() -> None:
     many = [
         ScenarioResult(
-            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message="q" * 200_000
+            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message=verbatim("q" * 200_000)
         )
         for i in range(20)
     ]
@@ -498,7 +502,7 @@ def test_a_port_held_before_the_student_started_is_not_the_students_fault(
         client.close()
     result = grade(load_assignment(spec), server, "s", GradeOptions(isolation="host", parallel=1))
     assert {s.status for s in result.scenarios} == {"not_gradable"}
-    assert "TIME_WAIT" in result.scenarios[0].message
+    assert "TIME_WAIT" in feedback_text(result.scenarios[0])
 
 
 def test_chinese_feedback_and_catalogs_in_the_wheel(built: dict[str, Path]) -> None:

@@ -20,6 +20,7 @@ from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
 from grader.sandbox import enter_private_user_namespace
 from grader.validate import AssignmentReport, RunCheck, ValidateOptions, exit_code, find_assignments, validate
+from grader.words import say
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -150,11 +151,20 @@ def explain(check: RunCheck, lang: str) -> list[str]:
                 )
             )
         )
+    if check.wrong_cause:
+        lines.append(
+            "  "
+            + escape(
+                _("the manifest says the cause is {cause}; the grader named {named}").format(
+                    cause=check.cause, named=check.named_cause
+                )
+            )
+        )
     for sid in check.unexpectedly_passed:
         lines.append("  " + escape(_("{id}: passed, but the manifest says it must be lost").format(id=sid)))
     for sid in check.unexpectedly_lost:
         scenario = check.scenario(sid)
-        why = scenario.message.strip().splitlines()[0] if scenario and scenario.message.strip() else ""
+        why = say(scenario.message, lang) if scenario else ""
         text = (
             _("{id}: lost") if check.reference_run else _("{id}: lost, but the manifest says it must pass")
         ).format(id=sid)

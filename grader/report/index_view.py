@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from grader.i18n import gettext_for
 from grader.report.report_view import ICONS, points, status_label
 from grader.results import GradeResult
+from grader.words import localize, not_scored_because, say
 
 BINS = 10
 
@@ -98,7 +99,7 @@ def histogram(percents: list[float], lang: str) -> Histogram:
     for p in percents:
         counts[min(BINS - 1, int(p // (100 / BINS)))] += 1
     width, height, left, base = 600, 220, 36, 180.0
-    top = max(counts) if counts and max(counts) else 1
+    top = max(counts, default=0) or 1
     slot = (width - left - 24) / BINS
     bars = []
     for i, count in enumerate(counts):
@@ -125,10 +126,10 @@ def index_view(
     order: list[str] = []
     titles: dict[str, str] = {}
     for r in results:
-        for s in r.scenarios:
-            if s.id not in titles:
-                order.append(s.id)
-                titles[s.id] = s.title
+        for seen in r.scenarios:
+            if seen.id not in titles:
+                order.append(seen.id)
+                titles[seen.id] = localize(seen.title, lang)
     stats = {
         sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
         for i, sid in enumerate(order)
@@ -154,14 +155,15 @@ def index_view(
                 stat.passed += s.status == "passed"
                 stat.failed += s.status in ("failed", "not_gradable")
                 stat.skipped += s.status == "skipped"
+        ungraded = not_scored_because(r)
         percent = round(100 * r.score / r.max_score, 1) if r.max_score else 0.0
         percent = int(percent) if percent == int(percent) else percent
         rows.append(
             IndexRow(
                 student=r.student,
                 href=links.get(r.student),
-                graded=r.status == "graded",
-                reason=r.not_graded_reason or "",
+                graded=ungraded is None,  # a scenario the grader could not run: no score
+                reason=say(ungraded, lang),
                 score=points(round(r.score, 4)),
                 max_score=points(r.max_score),
                 percent=percent,

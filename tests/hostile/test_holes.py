@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from grader import mounts
 from grader.grade import GradeOptions, grade_async
+from grader.i18n import gettext_for
+from grader.messages import Code, msg
 from grader.results import GradeResult
 from grader.sandbox import free_port, probe_namespaces, scratch_parent
 from grader.spec import Assignment
 from grader.spec_yaml import load_assignment
+from grader.terminal_render import print_result
+from grader.words import containment_text, say
 
 HERE = Path(__file__).resolve().parent
 HOLES = HERE / "holes"
@@ -154,7 +159,11 @@ def test_a_fifo_is_named_not_opened(mode: str, tmp_path_factory) -> None:
     g = _run(mode, tmp_path_factory).batch["fifo_file"]
     scenario = g.result.scenarios[0]
     assert scenario.status == "failed"
-    assert "out.txt is a FIFO (a named pipe), not a file" in scenario.message, scenario.message
+    failed = scenario.steps[-1]
+    assert failed.reason == msg(Code.FILE_IS_FIFO, path="out.txt"), failed.reason
+    assert scenario.cause == msg(Code.NOT_A_FILE, path="out.txt"), scenario.diagnoses
+    assert "out.txt is a FIFO (a named pipe), not a file" in say(scenario.message, "en")
+    assert "out.txt 是一个 FIFO（命名管道），不是普通文件" in say(scenario.message, "zh")
 
 
 @pytest.mark.parametrize("mode", _modes())
@@ -189,7 +198,9 @@ def test_the_disk_watchdog_where_nothing_may_be_mounted(monkeypatch, tmp_path) -
     graded = asyncio.run(_grade(spec, "host", ["disk_fill", "deep_tree", "well_behaved"], tmp_path))
     disk = graded["disk_fill"]
     assert {o.process.limit for o in disk.outcomes()} == {"disk"}, [o.process for o in disk.outcomes()]
-    assert "scratch: disk watchdog" in (disk.result.run.isolation_note or "")
+    assert not disk.result.run.containment.private_scratch
+    assert "scratch: disk watchdog (private mounts turned off" in containment_text(disk.result.run, "en")
+    assert "临时文件夹：磁盘监视" in containment_text(disk.result.run, "zh")
     assert graded["deep_tree"].result.status == "graded"
     assert graded["well_behaved"].result.score == spec.max_score
     assert list(scratch_parent().iterdir()) == []
@@ -242,10 +253,19 @@ def test_a_port_held_by_another_program_is_said_never_scored(tmp_path) -> None:
             assert result.status == "graded"
             assert result.score == 0
             first = next(s for s in result.scenarios if s.status == "not_gradable")
-            assert (
-                f"port {port} is in use by another program (pid {squatter.pid}, python3 -c" in first.message
-            )
+            assert first.outcome is not None and first.outcome.grader_error is not None
+            taken = first.outcome.grader_error
+            assert taken.code is Code.PORT_IN_USE and taken.args["pid"] == squatter.pid, taken
+            assert str(taken.args["command"]).startswith("python3 -c")
             assert all(s.status in ("not_gradable", "skipped") for s in result.scenarios)
+            # the total is no score: it says the submission could not be graded, and why
+            for lang, words in (("en", "Could not be graded: port"), ("zh", "无法评分：端口")):
+                console = Console(record=True, width=200)
+                print_result(result, console, lang)
+                total = console.export_text()
+                assert words in total and f"pid {squatter.pid}" in total, total
+                score_label = gettext_for(lang)("Score: {score:g}/{max:g}").split("{")[0]
+                assert score_label not in total, total
     finally:
         squatter.kill()
         squatter.wait()
