@@ -11,11 +11,13 @@ Rules read codes and bytes, never the grader's own words.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from grader.encodings import names as encoding_names
 from grader.messages import Code, Message, msg
 from grader.outcome import Outcome, StepOutcome, step_has
 from grader.spec import AnyStepModel, Scenario
@@ -101,7 +103,7 @@ def _gbk_mixup(f: Facts) -> bool:
     try:
         text = want.decode("utf-8")
     except UnicodeDecodeError:
-        return False  # binary data: not a text-encoding mix-up
+        return _utf8_for_gbk(f)  # else binary data: not a text-encoding mix-up
     if f.out.action == "expect":
         try:
             gbk = text.encode("gbk")
@@ -113,6 +115,28 @@ def _gbk_mixup(f: Facts) -> bool:
     except LookupError:
         return False
     return garbled in f.outcome.stdout or ("UnicodeDecodeError" in f.stderr and not _split_character(f))
+
+
+def _utf8_for_gbk(f: Facts) -> bool:
+    """GBK text was expected and the program sent the same text in UTF-8."""
+    if f.out.action != "expect" or _text_encoding(f) != "gbk":
+        return False
+    try:
+        text = f.expected.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    utf8 = text.encode("utf-8")
+    return bool(f.observed) and f.observed != f.expected and f.observed[:8] == utf8[:8]
+
+
+def _text_encoding(f: Facts) -> str:
+    """The encoding the assignment's text is in: the first one its steps name (else UTF-8)."""
+    for step in [f.step, *f.scenario.steps]:
+        for sub in [step, *getattr(step, "steps", [])]:
+            first = encoding_names(getattr(sub, "encoding", "utf-8"))[0]
+            if codecs.lookup(first).name != "utf-8":
+                return first
+    return "utf-8"
 
 
 def _split_character(f: Facts) -> bool:
@@ -241,6 +265,23 @@ def _file_fact(f: Facts, *codes: Code) -> Message | None:
     return reason if f.out.action == "file" and reason is not None and reason.code in codes else None
 
 
+def _wrong_port_explanation(f: Facts) -> Message:
+    """The port came from the command line (say so), or the assignment fixes it."""
+    code = Code.WRONG_PORT_ARGV if str(f.outcome.port) in f.outcome.argv[2:] else Code.WRONG_PORT_FIXED
+    return msg(code, detail=_other_port(f), port=f.outcome.port)
+
+
+def _dialled(f: Facts) -> Message | None:
+    """The fact that a client dialled another port than the reference server's (``port: any``)."""
+    reason = f.out.reason
+    return reason if reason is not None and reason.code is Code.WRONG_PORT_DIALLED else None
+
+
+def _dialled_arg(f: Facts, name: str) -> Any:
+    found = _dialled(f)
+    return found.args[name] if found is not None else None
+
+
 def _server_exited(f: Facts) -> bool:
     return step_has(f.out, Code.EXITED_BEFORE_LISTENING) or step_has(f.out, Code.REFUSED_SERVER_EXITED)
 
@@ -275,7 +316,12 @@ RULES: list[Rule] = [
     (
         Code.WRONG_PORT,
         lambda f: _other_port(f) is not None,
-        lambda f: {"detail": _other_port(f), "port": f.outcome.port},
+        lambda f: {"explanation": _wrong_port_explanation(f)},
+    ),
+    (
+        Code.WRONG_PORT_DIALLED_CAUSE,
+        lambda f: _dialled(f) is not None,
+        lambda f: {"port": _dialled_arg(f, "port"), "expected": _dialled_arg(f, "expected")},
     ),
     (
         Code.CONNECTION_REFUSED_CAUSE,
@@ -295,7 +341,7 @@ RULES: list[Rule] = [
     ),
     # Text-encoding mistakes (often a UnicodeDecodeError crash: the cause is the encoding).
     (Code.SPLIT_CHARACTER, _split_character, NO_ARGS),
-    (Code.GBK_UTF8, _gbk_mixup, NO_ARGS),
+    (Code.GBK_UTF8, _gbk_mixup, lambda f: {"encoding": _text_encoding(f)}),
     (Code.DECODED_BINARY, _decoded_binary, NO_ARGS),
     # Any other crash, at its line, beats the protocol symptoms it caused.
     (
@@ -331,7 +377,7 @@ RULES: list[Rule] = [
     ),
     (
         Code.NEVER_CONNECTED,
-        lambda f: f.out.action == "accept" and not _refused(f),
+        lambda f: f.out.action == "accept" and not _refused(f) and _dialled(f) is None,
         lambda f: {"host": f.outcome.host, "port": f.outcome.port},
     ),
     (
@@ -341,6 +387,13 @@ RULES: list[Rule] = [
         ),
         lambda f: {"port": f.outcome.port},
     ),
+    # HTTP framing mistakes, named by what the reader saw.
+    (
+        Code.HTTP_NO_BLANK_LINE_CAUSE,
+        lambda f: step_has(f.out, Code.HTTP_NO_BLANK_LINE) or step_has(f.out, Code.HTTP_REQUEST_UNFINISHED),
+        NO_ARGS,
+    ),
+    (Code.HTTP_BARE_LF_CAUSE, lambda f: step_has(f.out, Code.HTTP_BARE_LF), NO_ARGS),
     # Protocol symptoms: what the bytes show.
     (Code.SINGLE_RECV, _single_recv, NO_ARGS),
     # Closing early shows at the peer's send (bytes still in flight) or at the next expect.

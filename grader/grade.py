@@ -168,7 +168,8 @@ async def _run_all(
     results: dict[str, ScenarioResult] = {}
     done = {s.id: asyncio.Event() for s in assignment.scenarios}
     slots = asyncio.Semaphore(options.parallel or 3 * (os.cpu_count() or 2))
-    fixed = assignment.network.port if mode == "host" else None
+    port = assignment.network.port
+    fixed = port if mode == "host" and isinstance(port, int) else None
     # Every scenario runs its own copy of the program, so a dependency is only about what
     # to report: a scenario may start before its dependencies end, and is cancelled (and
     # reported as skipped) if one of them fails. A correct submission then takes as long as

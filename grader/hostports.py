@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -34,11 +36,25 @@ class TcpSocket:
     state: str
     uid: int
     inode: int
+    local_hex: str = ""
+    """The bound address as the kernel prints it (see :meth:`local_address`)."""
+    family: socket.AddressFamily = socket.AF_INET
+
+    @property
+    def local_address(self) -> str:
+        """The bound address: ``0.0.0.0``, ``127.0.0.1``, ``::``."""
+        raw = bytes.fromhex(self.local_hex)
+        if self.family == socket.AF_INET:
+            return socket.inet_ntop(self.family, struct.pack("<I", struct.unpack(">I", raw)[0]))
+        return socket.inet_ntop(self.family, struct.pack("<4I", *struct.unpack(">4I", raw)))
 
 
 def tcp_table(net: str = "/proc/net") -> Iterator[TcpSocket]:
-    """Every TCP socket of the network namespace ``net`` shows (IPv4 and IPv6)."""
-    for table in ("tcp", "tcp6"):
+    """Every TCP socket of the network namespace ``net`` shows (IPv4 first, then IPv6).
+
+    ``net`` is ``/proc/net`` (this network namespace) or ``/proc/<pid>/net`` (that process's).
+    """
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
         try:
             with open(f"{net}/{table}") as f:
                 rows = f.read().splitlines()[1:]
@@ -49,12 +65,15 @@ def tcp_table(net: str = "/proc/net") -> Iterator[TcpSocket]:
             if len(fields) < 10:
                 continue
             with contextlib.suppress(ValueError):
+                local_hex, local_port = fields[1].rsplit(":", 1)
                 yield TcpSocket(
-                    local_port=int(fields[1].rsplit(":", 1)[1], 16),
+                    local_port=int(local_port, 16),
                     remote_port=int(fields[2].rsplit(":", 1)[1], 16),
                     state=fields[3],
                     uid=int(fields[7]),
                     inode=int(fields[9]),
+                    local_hex=local_hex,
+                    family=family,
                 )
 
 
@@ -99,23 +118,33 @@ def command_of(pid: int) -> str:
     return " ".join(words)[:120] or "?"
 
 
-def descendants(root: int) -> list[int]:
-    """``root`` and every process below it, by the parent pid in ``/proc/<pid>/stat``."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+def children(pid: int) -> list[int]:
+    """The processes ``pid``'s threads started (``/proc/<pid>/task/<tid>/children``)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
         try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+        except OSError:
             continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, pending = [], [root]
+    return found
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it (a process that double-forked away is not)."""
+    found: list[int] = []
+    pending, seen = [root], set()
     while pending:
         pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
         found.append(pid)
-        pending.extend(children.get(pid, []))
+        pending += children(pid)
     return found
 
 

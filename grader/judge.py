@@ -8,7 +8,7 @@ differ, and the ranked diagnoses of :mod:`grader.diagnose`; all of it is codes a
 from __future__ import annotations
 
 from grader.diagnose import diagnose
-from grader.messages import Code, Message, facts, msg, own_words
+from grader.messages import SELF_EXPLAINING, Code, Message, facts, msg, own_words
 from grader.outcome import Outcome, StepOutcome
 from grader.results import ScenarioResult, StepVerdict
 from grader.spec import AnyStepModel, Exit, Expect, LocalText, Parallel, Scenario, Stderr
@@ -113,8 +113,16 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
         "expected": _expectation(shown_step, shown),
         "observed": _observation(shown),
     }
-    if shown.status == "timeout":
-        verdict.message = msg(Code.STEP_WAITED, secs=shown.waited or out.waited or 0, **args)
+    says_all = shown.reason is not None and shown.reason.code in SELF_EXPLAINING
+    secs = shown.waited or out.waited or 0
+    if says_all and shown.status == "timeout":
+        verdict.message = msg(
+            Code.STEP_WAITED_BECAUSE, n=args["n"], title=args["title"], secs=secs, reason=shown.reason
+        )
+    elif says_all:
+        verdict.message = msg(Code.STEP_FAILED_BECAUSE, n=args["n"], title=args["title"], reason=shown.reason)
+    elif shown.status == "timeout":
+        verdict.message = msg(Code.STEP_WAITED, secs=secs, **args)
     else:
         verdict.message = msg(Code.STEP_EXPECTED, **args)
     if bad:
@@ -124,6 +132,13 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
     verdict.diagnoses = diagnose(step, out, scenario, outcome)
     verdict.hint = step.hint or None
     return verdict
+
+
+def _with(message: Message | None, told: Message | None) -> Message | None:
+    """A scenario's message with the encoding note after it (when a step named several)."""
+    if told is None or message is None:
+        return message or told
+    return Message(code=Code.SENTENCES, args={"sentences": [message, told]})
 
 
 def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
@@ -151,9 +166,11 @@ def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
     base.steps = verdicts
     failed = next((v for v in verdicts if v.status == "failed"), None)
     step_points = sum(v.score for v in verdicts)
+    used = outcome.encodings_used()
+    told = msg(Code.ENCODING_USED, encoding=used) if used else None
     if failed is None and all(v.status == "passed" for v in verdicts):
         base.score = scenario.points + step_points
-        base.message = msg(Code.PASSED)
+        base.message = _with(msg(Code.PASSED), told)
         return base
     base.status = "failed"
     base.score = step_points
@@ -162,7 +179,7 @@ def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
         return base
     base.failed_step = failed.index
     base.diagnoses = failed.diagnoses
-    base.message = failed.message
+    base.message = _with(failed.message, told)
     base.hint = failed.hint or base.hint
     return base
 

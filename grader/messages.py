@@ -78,6 +78,46 @@ class Code(StrEnum):
     CLOSED_FIN = "closed_fin"
     CLOSED_RST = "closed_rst"
     OS_ERROR = "os_error"
+    WRONG_PORT_DIALLED = "wrong_port_dialled"
+    # HTTP: what was wrong with a response or a request, in the order a person reads one
+    HTTP_NOTHING_SENT = "http_nothing_sent"
+    HTTP_NO_RESPONSE = "http_no_response"
+    HTTP_BAD_STATUS_LINE = "http_bad_status_line"
+    HTTP_BAD_REQUEST_LINE = "http_bad_request_line"
+    HTTP_STATUS_MISMATCH = "http_status_mismatch"
+    HTTP_REASON_MISMATCH = "http_reason_mismatch"
+    HTTP_HEAD_UNFINISHED = "http_head_unfinished"
+    HTTP_BARE_LF = "http_bare_lf"
+    HTTP_NO_BLANK_LINE = "http_no_blank_line"
+    HTTP_BAD_HEADER = "http_bad_header"
+    HTTP_BAD_CONTENT_LENGTH = "http_bad_content_length"
+    HTTP_BAD_CHUNK = "http_bad_chunk"
+    HTTP_CHUNKS_UNFINISHED = "http_chunks_unfinished"
+    HTTP_HEADER_MISSING = "http_header_missing"
+    HTTP_HEADER_MISMATCH = "http_header_mismatch"
+    HTTP_BODY_CUT_SHORT = "http_body_cut_short"
+    HTTP_FRAMING = "http_framing"
+    HTTP_NOT_CLOSED = "http_not_closed"
+    HTTP_BODY_LENGTH = "http_body_length"
+    HTTP_BODY_NO_MATCH = "http_body_no_match"
+    HTTP_BODY_MISMATCH = "http_body_mismatch"
+    HTTP_BODY_DIFFERS_FROM_FILE = "http_body_differs_from_file"
+    HTTP_NO_REQUEST = "http_no_request"
+    HTTP_REQUEST_UNFINISHED = "http_request_unfinished"
+    HTTP_METHOD_MISMATCH = "http_method_mismatch"
+    HTTP_PATH_MISMATCH = "http_path_mismatch"
+    HTTP_REQUEST_HEADER_MISSING = "http_request_header_missing"
+    HTTP_REQUEST_HEADER_MISMATCH = "http_request_header_mismatch"
+    # how an HTTP response ended (the ``used`` of http_framing, and the report's exchange view)
+    FRAMING_CONTENT_LENGTH = "framing_content_length"
+    FRAMING_CHUNKED = "framing_chunked"
+    FRAMING_CLOSE = "framing_close"
+    FRAMING_NONE = "framing_none"
+    # what a real browser made of the student's page
+    BROWSER_LOAD_FAILED = "browser_load_failed"
+    BROWSER_CONTENT_TYPE = "browser_content_type"
+    BROWSER_NO_ELEMENT = "browser_no_element"
+    BROWSER_TEXT_MISSING = "browser_text_missing"
     # why the grader stopped a program (ProcessEnd.killed_by_grader)
     STOP_OUTPUT_LIMIT = "output limit"
     STOP_SCENARIO_OVER = "scenario over"
@@ -93,6 +133,14 @@ class Code(StrEnum):
     PORT_HELD = "port_held"
     PORT_IN_USE = "port_in_use"
     PORT_IN_USE_OWNER_HIDDEN = "port_in_use_owner_hidden"
+    ANY_NEEDS_NAMESPACE = "any_needs_namespace"
+    NETNS_LOCAL_ROUTE_FAILED = "netns_local_route_failed"
+    NETNS_LOW_PORTS_FAILED = "netns_low_ports_failed"
+    NFT_MISSING = "nft_missing"
+    NFT_FAILED = "nft_failed"
+    TIME_WAIT_NEEDS_NAMESPACE = "time_wait_needs_namespace"
+    TIME_WAIT_NOT_LEFT = "time_wait_not_left"
+    BROWSER_UNAVAILABLE = "browser_unavailable"
 
     # -- diagnoses: recognised mistakes, most specific first (see grader.diagnose) --------
     PYTHON2 = "python2"
@@ -100,6 +148,7 @@ class Code(StrEnum):
     STR_NOT_BYTES = "str-not-bytes"
     ADDRESS_IN_USE = "address-in-use"
     WRONG_PORT = "wrong-port"
+    WRONG_PORT_DIALLED_CAUSE = "wrong-port-dialled"
     CONNECTION_REFUSED_CAUSE = "connection-refused"
     RESOURCE_LIMIT = "resource-limit"
     OUTPUT_LIMIT = "output-limit"
@@ -123,6 +172,11 @@ class Code(StrEnum):
     NOT_A_FILE = "not-a-file"
     FILE_TOO_LARGE_CAUSE = "file-too-large"
     SKIPPED_CAUSE = "skipped"
+    HTTP_NO_BLANK_LINE_CAUSE = "http-no-blank-line"
+    HTTP_BARE_LF_CAUSE = "http-bare-lf"
+    # the two ways a wrong port is told: the port came from the command line, or is fixed
+    WRONG_PORT_ARGV = "wrong_port_argv"
+    WRONG_PORT_FIXED = "wrong_port_fixed"
     # the two ways closing early shows (which one is timing: were the bytes still in flight?)
     CLOSED_AFTER_PART = "closed_after_part"
     CLOSED_WHILE_RECEIVING = "closed_while_receiving"
@@ -141,6 +195,9 @@ class Code(StrEnum):
     SKIPPED = "skipped_scenario"
     STEP_EXPECTED = "step_expected"
     STEP_WAITED = "step_waited"
+    STEP_FAILED_BECAUSE = "step_failed_because"
+    STEP_WAITED_BECAUSE = "step_waited_because"
+    ENCODING_USED = "encoding_used"
     CLIENTS_FAILED = "clients_failed"
     WHY = "why"
     HINT = "hint"
@@ -177,6 +234,9 @@ class Code(StrEnum):
     TITLE_CLOSE = "title_close"
     TITLE_RESET = "title_reset"
     TITLE_PAUSE = "title_pause"
+    TITLE_REQUEST = "title_request"
+    TITLE_RESPONSE = "title_response"
+    TITLE_BROWSER = "title_browser"
     TITLE_PARALLEL = "title_parallel"
     TITLE_PROMPT = "title_prompt"
     TITLE_OUTPUT = "title_output"
@@ -236,6 +296,7 @@ CAUSES: frozenset[Code] = frozenset(
         Code.STR_NOT_BYTES,
         Code.ADDRESS_IN_USE,
         Code.WRONG_PORT,
+        Code.WRONG_PORT_DIALLED_CAUSE,
         Code.CONNECTION_REFUSED_CAUSE,
         Code.RESOURCE_LIMIT,
         Code.OUTPUT_LIMIT,
@@ -258,9 +319,54 @@ CAUSES: frozenset[Code] = frozenset(
         Code.KILLED,
         Code.NOT_A_FILE,
         Code.FILE_TOO_LARGE_CAUSE,
+        Code.HTTP_NO_BLANK_LINE_CAUSE,
+        Code.HTTP_BARE_LF_CAUSE,
     }
 )
 """The diagnosis codes: recognised mistakes a failure can be blamed on (see :mod:`grader.diagnose`)."""
+
+SELF_EXPLAINING: frozenset[Code] = frozenset(
+    {
+        Code.WRONG_PORT_DIALLED,
+        Code.HTTP_NOTHING_SENT,
+        Code.HTTP_NO_RESPONSE,
+        Code.HTTP_BAD_STATUS_LINE,
+        Code.HTTP_BAD_REQUEST_LINE,
+        Code.HTTP_STATUS_MISMATCH,
+        Code.HTTP_REASON_MISMATCH,
+        Code.HTTP_HEAD_UNFINISHED,
+        Code.HTTP_BARE_LF,
+        Code.HTTP_NO_BLANK_LINE,
+        Code.HTTP_BAD_HEADER,
+        Code.HTTP_BAD_CONTENT_LENGTH,
+        Code.HTTP_BAD_CHUNK,
+        Code.HTTP_CHUNKS_UNFINISHED,
+        Code.HTTP_HEADER_MISSING,
+        Code.HTTP_HEADER_MISMATCH,
+        Code.HTTP_BODY_CUT_SHORT,
+        Code.HTTP_FRAMING,
+        Code.HTTP_NOT_CLOSED,
+        Code.HTTP_BODY_LENGTH,
+        Code.HTTP_BODY_NO_MATCH,
+        Code.HTTP_BODY_MISMATCH,
+        Code.HTTP_BODY_DIFFERS_FROM_FILE,
+        Code.HTTP_NO_REQUEST,
+        Code.HTTP_REQUEST_UNFINISHED,
+        Code.HTTP_METHOD_MISMATCH,
+        Code.HTTP_PATH_MISMATCH,
+        Code.HTTP_REQUEST_HEADER_MISSING,
+        Code.HTTP_REQUEST_HEADER_MISMATCH,
+        Code.BROWSER_LOAD_FAILED,
+        Code.BROWSER_CONTENT_TYPE,
+        Code.BROWSER_NO_ELEMENT,
+        Code.BROWSER_TEXT_MISSING,
+        Code.STOP_OUTPUT_LIMIT,
+        Code.STOP_SCENARIO_OVER,
+        Code.STOP_SCENARIO_TIMEOUT,
+    }
+)
+"""Step reasons that say all there is to say (``status 404 instead of 200 ...``): the judge
+states them alone, not as an expected/observed pair of bytes."""
 
 
 class Template(tuple[str, str | None]):
@@ -331,6 +437,79 @@ TEMPLATES: dict[Code, Template] = {
     Code.CLOSED_FIN: _t(N_("closed normally (FIN)")),
     Code.CLOSED_RST: _t(N_("reset (RST)")),
     Code.OS_ERROR: _t("{error}"),
+    Code.WRONG_PORT_DIALLED: _t(
+        N_("the program connected to {host}:{port}, but the server is on port {expected}")
+    ),
+    Code.HTTP_NOTHING_SENT: _t(N_("the server closed the connection without sending a response")),
+    Code.HTTP_NO_RESPONSE: _t(N_("no response arrived")),
+    Code.HTTP_BAD_STATUS_LINE: _t(N_("the first line is not an HTTP status line: “{line}”")),
+    Code.HTTP_BAD_REQUEST_LINE: _t(N_("the first line is not an HTTP request line: “{line}”")),
+    Code.HTTP_STATUS_MISMATCH: _t(
+        N_("status {received} instead of {expected} (status line as received: “{line}”)")
+    ),
+    Code.HTTP_REASON_MISMATCH: _t(
+        N_("reason phrase “{received}” instead of “{expected}” (status line: “{line}”)")
+    ),
+    Code.HTTP_HEAD_UNFINISHED: _t(
+        N_("the connection closed before the headers ended (no blank line after {received} bytes)")
+    ),
+    Code.HTTP_BARE_LF: _t(N_("the header lines end with a bare \\n; HTTP needs \\r\\n")),
+    Code.HTTP_NO_BLANK_LINE: _t(
+        N_("no blank line (\\r\\n\\r\\n) between the headers and the body; the body began at “{line}”")
+    ),
+    Code.HTTP_BAD_HEADER: _t(N_("a header line is not “Name: value”: “{line}”")),
+    Code.HTTP_BAD_CONTENT_LENGTH: _t(N_("the Content-Length header is not a number: “{value}”")),
+    Code.HTTP_BAD_CHUNK: _t(N_("a chunk of the chunked body is malformed near “{line}”")),
+    Code.HTTP_CHUNKS_UNFINISHED: _t(
+        N_("the chunked body ended without its last (empty) chunk, after {received} bytes")
+    ),
+    Code.HTTP_HEADER_MISSING: _t(N_("the response has no {name} header")),
+    Code.HTTP_HEADER_MISMATCH: _t(N_("header {name} is “{received}”, expected “{expected}”")),
+    Code.HTTP_BODY_CUT_SHORT: _t(N_("the body was cut short at {received} of {expected} bytes")),
+    Code.HTTP_FRAMING: _t(N_("the response must say its length (Content-Length); it was ended by {used}")),
+    Code.HTTP_NOT_CLOSED: _t(
+        N_("the response never ended: no Content-Length, and the server did not close the connection")
+    ),
+    Code.HTTP_BODY_LENGTH: _t(N_("the body has {received} bytes, expected {expected}")),
+    Code.HTTP_BODY_NO_MATCH: _t(N_("the body ({received} bytes) does not match {pattern}")),
+    Code.HTTP_BODY_MISMATCH: _t(
+        N_("the body differs from the expected one at byte {byte} ({received} bytes, expected {expected})")
+    ),
+    Code.HTTP_BODY_DIFFERS_FROM_FILE: _t(
+        N_("the body differs from {file} at byte {byte} ({received} bytes received, the file has {expected})")
+    ),
+    Code.HTTP_NO_REQUEST: _t(N_("no request arrived")),
+    Code.HTTP_REQUEST_UNFINISHED: _t(
+        N_(
+            "the request never ended: no blank line (\\r\\n\\r\\n) after its headers ({received} bytes "
+            "received)"
+        )
+    ),
+    Code.HTTP_METHOD_MISMATCH: _t(
+        N_("the request method is {received}, expected {expected} (request line: “{line}”)")
+    ),
+    Code.HTTP_PATH_MISMATCH: _t(
+        N_("the request asks for {received}, expected {expected} (request line: “{line}”)")
+    ),
+    Code.HTTP_REQUEST_HEADER_MISSING: _t(N_("the request has no {name} header")),
+    Code.HTTP_REQUEST_HEADER_MISMATCH: _t(
+        N_("the request's {name} header is “{received}”, expected “{expected}”")
+    ),
+    Code.FRAMING_CONTENT_LENGTH: _t(N_("Content-Length")),
+    Code.FRAMING_CHUNKED: _t(N_("chunked encoding")),
+    Code.FRAMING_CLOSE: _t(N_("closing the connection")),
+    Code.FRAMING_NONE: _t(N_("nothing")),
+    Code.BROWSER_LOAD_FAILED: _t(N_("the browser could not load the page: {error}")),
+    Code.BROWSER_CONTENT_TYPE: _t(
+        N_("the browser took the page for {shown}, not {expected} (the server sent Content-Type: {sent})")
+    ),
+    Code.BROWSER_NO_ELEMENT: _t(
+        N_(
+            "the browser shows no {selector} element: it took the page for {shown} (the server sent "
+            "Content-Type: {sent})"
+        )
+    ),
+    Code.BROWSER_TEXT_MISSING: _t(N_("the browser shows “{received}” in {selector}, without “{expected}”")),
     Code.STOP_OUTPUT_LIMIT: _t(N_("too much output")),
     Code.STOP_SCENARIO_OVER: _t(N_("the scenario was over")),
     Code.STOP_SCENARIO_TIMEOUT: _t(N_("the scenario's time limit")),
@@ -353,6 +532,30 @@ TEMPLATES: dict[Code, Template] = {
     Code.PORT_IN_USE_OWNER_HIDDEN: _t(
         N_("port {port} is in use by another program (the grader cannot see which): stop it and check again")
     ),
+    Code.ANY_NEEDS_NAMESPACE: _t(
+        N_(
+            "network host or port “any” needs namespace mode (every address made local inside the "
+            "scenario's own network); on the host network this scenario cannot be graded"
+        )
+    ),
+    Code.NETNS_LOCAL_ROUTE_FAILED: _t(
+        N_("the scenario's network could not be given every address (the local route): {error}")
+    ),
+    Code.NETNS_LOW_PORTS_FAILED: _t(N_("the scenario's network could not allow ports below 1024: {error}")),
+    Code.NFT_MISSING: _t(
+        N_("port “any” needs nftables (the nft command), which is not installed on the grading machine")
+    ),
+    Code.NFT_FAILED: _t(
+        N_("the scenario's connections could not be redirected to the reference server: {error}")
+    ),
+    Code.TIME_WAIT_NEEDS_NAMESPACE: _t(
+        N_(
+            "this scenario restarts the server on a port just used, which needs namespace mode; "
+            "on the host network it cannot be graded"
+        )
+    ),
+    Code.TIME_WAIT_NOT_LEFT: _t(N_("the port could not be left in TIME_WAIT before the program started")),
+    Code.BROWSER_UNAVAILABLE: _t(N_("no browser to open the page with on the grading machine: {why}")),
     # diagnoses
     Code.PYTHON2: _t(N_('This is Python 2 code: in Python 3, print is a function: print("...").')),
     Code.SYNTAX_ERROR: _t(N_("Your program does not start: {error} at {where}.")),
@@ -365,10 +568,20 @@ TEMPLATES: dict[Code, Template] = {
     Code.ADDRESS_IN_USE: _t(
         N_("bind() failed: the address was in use. Set SO_REUSEADDR before bind(), and bind only once.")
     ),
-    Code.WRONG_PORT: _t(
+    Code.WRONG_PORT: _t("{explanation}"),
+    Code.WRONG_PORT_ARGV: _t(
         N_(
             "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
             "the command line."
+        )
+    ),
+    Code.WRONG_PORT_FIXED: _t(
+        N_("Your server listened on the wrong port ({detail}); it must use port {port}.")
+    ),
+    Code.WRONG_PORT_DIALLED_CAUSE: _t(
+        N_(
+            "Your program connected to port {port}, but the server it must reach listens on port "
+            "{expected}: connect() to that port."
         )
     ),
     Code.CONNECTION_REFUSED_CAUSE: _t(
@@ -410,8 +623,9 @@ TEMPLATES: dict[Code, Template] = {
     ),
     Code.GBK_UTF8: _t(
         N_(
-            "The non-ASCII text was garbled: one side used GBK and the other UTF-8. Use "
-            'encode("utf-8") and decode("utf-8") on both sides.'
+            "The non-ASCII text was garbled: one side used GBK and the other UTF-8. This "
+            'assignment\'s text is {encoding}: use encode("{encoding}") and decode("{encoding}") on both '
+            "sides."
         )
     ),
     Code.DECODED_BINARY: _t(
@@ -494,6 +708,19 @@ TEMPLATES: dict[Code, Template] = {
         )
     ),
     Code.SKIPPED_CAUSE: _t(N_("“{title}” did not pass.")),
+    Code.HTTP_NO_BLANK_LINE_CAUSE: _t(
+        N_(
+            'HTTP ends the headers with an empty line: after the last header line send "\\r\\n" '
+            'once more ("\\r\\n\\r\\n" in all), then the body. Without it the other side cannot '
+            "tell where the headers end."
+        )
+    ),
+    Code.HTTP_BARE_LF_CAUSE: _t(
+        N_(
+            'HTTP lines end with "\\r\\n", not a bare "\\n": write each status and header line as '
+            '"...\\r\\n" (browsers forgive it; HTTP clients need not).'
+        )
+    ),
     # the judge's sentences
     Code.PASSED: _t(N_("Passed.")),
     Code.NOT_EVERY_STEP_RAN: _t(N_("Not every step ran.")),
@@ -503,6 +730,9 @@ TEMPLATES: dict[Code, Template] = {
     Code.STEP_WAITED: _t(
         N_("Step {n} ({title}): waited {secs:g} s for {expected}; by then it had seen {observed}.")
     ),
+    Code.STEP_FAILED_BECAUSE: _t(N_("Step {n} ({title}): {reason}.")),
+    Code.STEP_WAITED_BECAUSE: _t(N_("Step {n} ({title}): waited {secs:g} s; {reason}.")),
+    Code.ENCODING_USED: _t(N_("Your program's text was in {encoding}.")),
     Code.CLIENTS_FAILED: _t(N_("{bad} of {all} clients failed; the first was client {i}.")),
     Code.WHY: _t(N_("Why: {message}")),
     Code.HINT: _t(N_("Hint: {hint}")),
@@ -533,6 +763,9 @@ TEMPLATES: dict[Code, Template] = {
     Code.TITLE_CLOSE: _t(N_("the reference peer closes the connection")),
     Code.TITLE_RESET: _t(N_("the reference peer resets the connection")),
     Code.TITLE_PAUSE: _t(N_("a pause")),
+    Code.TITLE_REQUEST: _t(N_("an HTTP request")),
+    Code.TITLE_RESPONSE: _t(N_("the HTTP response")),
+    Code.TITLE_BROWSER: _t(N_("a browser opens the page")),
     Code.TITLE_PARALLEL: _t(N_("several clients at the same time")),
     Code.TITLE_PROMPT: _t(N_("the program asks for input")),
     Code.TITLE_OUTPUT: _t(N_("the program prints the expected output")),

@@ -54,6 +54,22 @@ class TerminalEvent(Fact):
     data: bytes
 
 
+class HttpExchange(Fact):
+    """One HTTP request and response as they went over the wire, for the report."""
+
+    request: bytes | None = None
+    response_head: bytes | None = None
+    """Status line and headers as received, blank line included."""
+    body: bytes | None = None
+    """The body as received (the first ``HTTP_BODY_KEPT`` bytes of it)."""
+    body_size: int | None = None
+    framing: str | None = None
+    fixture: str | None = None
+    """The fixture file the body was compared with."""
+    fixture_body: bytes | None = None
+    """Its first ``HTTP_BODY_KEPT`` bytes, shown beside the body received."""
+
+
 class StepOutcome(Fact):
     """What one step waited for, what it saw, and whether the expectation was met."""
 
@@ -81,6 +97,21 @@ class StepOutcome(Fact):
     waited: float | None = None
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
+    encoding: str | None = None
+    """The encoding the program's text was in, where the step accepted several and they differ."""
+    http: HttpExchange | None = None
+
+
+class GraderProblem(Exception):
+    """The grader (not the student) cannot run the scenario; ``reason`` says how, as a code.
+
+    Raised where set-up fails (the peer cannot listen, ``any`` asked of the host network, no
+    browser); the run records it as :attr:`Outcome.grader_error`: not gradable, not a zero.
+    """
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class ProcessEnd(Fact):
@@ -148,6 +179,12 @@ class Outcome(Fact):
     """Byte ranges of stdout that were ``input()`` prompts, not the program's answer."""
     files: dict[str, bytes | None] = {}
     """Files the scenario checked, as found after the run (``None``: missing)."""
+    fixtures: list[str] = []
+    """Files of the assignment's ``files/`` folder copied next to the program."""
+    names_looked_up: list[str] = []
+    """Host names the program resolved (``host: any``: each one answered with the grader's address)."""
+    address_used: str | None = None
+    """``host:port`` the program listened on or dialled, when the spec let it choose (``any``)."""
     duration: float = 0.0
     grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
@@ -168,6 +205,15 @@ class Outcome(Fact):
         return b"".join(
             e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
         )
+
+    def encodings_used(self) -> list[str]:
+        """The text encodings the program was seen to use, where a step accepted several."""
+        found: list[str] = []
+        for out in self.steps:
+            for seen in (out, *out.children):
+                if seen.encoding and seen.encoding not in found:
+                    found.append(seen.encoding)
+        return found
 
 
 def reason_codes(reason: Message | None) -> list[Code]:

@@ -15,7 +15,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 
-from grader.hostports import tcp_table
+from grader.hostports import LISTEN, tcp_table
 from grader.outcome import ConnectionEnd, ConnectionRecord, Direction, WireEvent
 
 READ_SIZE = 65536
@@ -154,10 +154,6 @@ def try_accept_now(listener: socket.socket) -> socket.socket | None:
     return sock
 
 
-TCP_LISTEN = "0A"
-"""The kernel's code for LISTEN in ``/proc/net/tcp``'s ``st`` column."""
-
-
 def tcp_sockets(net: str = "/proc/net") -> Iterator[tuple[int, str]]:
     """(local port, state code) of every TCP socket in ``net``/tcp and tcp6.
 
@@ -168,7 +164,7 @@ def tcp_sockets(net: str = "/proc/net") -> Iterator[tuple[int, str]]:
 
 def listening_ports(pid: int) -> set[int]:
     """TCP ports in LISTEN state as seen from ``pid``'s network namespace (no connection made)."""
-    return {port for port, state in tcp_sockets(f"/proc/{pid}/net") if state == TCP_LISTEN}
+    return {port for port, state in tcp_sockets(f"/proc/{pid}/net") if state == LISTEN}
 
 
 def now_clock() -> Callable[[], float]:

@@ -22,10 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader import hostports, mounts, scratch
+from grader import browser_client, hostports, http_steps, mounts, netns_any, scratch
+from grader.any_name import NameAnswerer, open_answerer
+from grader.encodings import choose, distinguishes
+from grader.fixtures import place_fixtures
+from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
 from grader.messages import Code, Message, facts, msg
-from grader.outcome import Outcome, ProcessEnd, StepOutcome
+from grader.outcome import GraderProblem, HttpExchange, Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -40,6 +44,7 @@ from grader.scratch import FileProblem, folder_usage, open_folder, read_student_
 from grader.spec import (
     Accept,
     Assignment,
+    BrowserVisit,
     CloseStdin,
     Connect,
     Exit,
@@ -50,6 +55,8 @@ from grader.spec import (
     Parallel,
     Pause,
     Prompt,
+    Request,
+    Response,
     Scenario,
     Send,
     Stderr,
@@ -57,6 +64,7 @@ from grader.spec import (
     WaitListening,
 )
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
+from grader.time_wait import leave_time_wait
 from grader.uids import UidLease, lease_uid
 
 NAMESPACE_DEFAULT_PORT = 5000
@@ -64,6 +72,8 @@ NAMESPACE_DEFAULT_PORT = 5000
 MAX_FILE_CHECK = 64 << 20
 DISK_WATCH_INTERVAL = 0.1
 """Seconds between two looks at a scratch folder's size where no private tmpfs bounds it."""
+BROWSER_START_SECONDS = 30.0
+"""Added to a browser step's time: the first one in a process starts Chromium."""
 
 
 @dataclass
@@ -84,14 +94,6 @@ class RunContext:
 
 class StepFailed(Exception):
     """A step's expectation was not met; its outcome already says how."""
-
-
-class GraderProblem(Exception):
-    """The grader (not the student) failed to set up the run; ``reason`` says how."""
-
-    def __init__(self, reason: Message) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
 
 
 StopReason = Literal[
@@ -136,12 +138,20 @@ class ScenarioRun:
         self.cursor = 0
         self.scratch: Path | None = None
         host = self.spec.network.host
+        self.any_host = host == "any"
+        self.any_port = self.spec.network.port == "any"
         self.outcome = Outcome(
             scenario=scenario.id,
             isolation=ctx.mode,
-            host="127.0.0.1" if host == "localhost" else host,
+            host="127.0.0.1" if host in ("localhost", "any") else host,
             port=0,
         )
+        self.encoding_used: str | None = None
+        """The text encoding the program was last seen to use (a step allowing several)."""
+        self.dialled: dict[str, tuple[str, int]] = {}
+        """Per connection the grader opened: the address it connected to (for ``Host``)."""
+        self.last_request: dict[str, tuple[str, bytes]] = {}
+        """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
         self._uid: UidLease | None = None
         self._scratch_fd: int | None = None
@@ -150,12 +160,14 @@ class ScenarioRun:
         self._disk_full = False
         self.port_taken: hostports.PortTaken | None = None
         """Host mode: another program answered on the student's port (the run is not scored)."""
+        self.names_sock: socket.socket | None = None
+        self.names: NameAnswerer | None = None
 
     # -- setup and teardown ---------------------------------------------------
 
     def _choose_port(self) -> int:
         fixed = self.spec.network.port
-        if fixed is not None:
+        if isinstance(fixed, int):
             return fixed
         if self.ctx.mode == "namespace":
             return NAMESPACE_DEFAULT_PORT
@@ -172,6 +184,11 @@ class ScenarioRun:
 
         def fill() -> None:
             shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+            given = self.spec.fixtures
+            if self.spec.role == "client":  # the pages the reference server answers with stay its own
+                served = self.spec.served_files()
+                given = {name: data for name, data in given.items() if name not in served}
+            self.outcome.fixtures = place_fixtures(given, scratch, uid)
             if uid is not None:
                 for path in [scratch, *scratch.rglob("*")]:
                     with contextlib.suppress(OSError):
@@ -195,6 +212,10 @@ class ScenarioRun:
 
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
+        if self.ctx.mode == "host" and (self.any_host or self.any_port):
+            raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
+        if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
+            raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
         self._lease_uid()
         view = self._make_scratch()
         assert self.scratch is not None
@@ -203,11 +224,17 @@ class ScenarioRun:
         (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
         try:
             with self.sandbox.inside():
+                if self.any_host or self.any_port:
+                    netns_any.make_every_address_local()
+                if self.any_host and self.spec.role == "client":
+                    self.names_sock = open_answerer()  # every name is the reference server's
                 if self._peer_listens():
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     try:
-                        listener.bind((self.outcome.host, port))
+                        listener.bind(
+                            ("0.0.0.0" if self.any_host or self.any_port else self.outcome.host, port)
+                        )
                     except OSError as exc:
                         listener.close()
                         raise GraderProblem(
@@ -222,7 +249,11 @@ class ScenarioRun:
                     listener.setblocking(False)
                     self.listener = listener
                     port = listener.getsockname()[1]
+                    if self.any_host or self.any_port:
+                        netns_any.redirect_all_tcp(port)
                 self.outcome.port = port
+                if self.scenario.port_in_time_wait and not leave_time_wait(self.outcome.host, port):
+                    raise GraderProblem(msg(Code.TIME_WAIT_NOT_LEFT))
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
                     self.ctx.python,
@@ -267,6 +298,8 @@ class ScenarioRun:
             lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
+        if self.names_sock is not None:
+            self.names = NameAnswerer(self.names_sock)
         self._watch_exit(proc.pid)
         if view is not None:
             self._scratch_fd = view.folder_fd
@@ -343,6 +376,11 @@ class ScenarioRun:
         self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)
+        if self.names is not None:
+            self.names.close()
+            self.outcome.names_looked_up = self.names.names
+        elif self.names_sock is not None:
+            self.names_sock.close()
         self.sandbox.close()
         if self._disk_watch is not None:
             self._disk_watch.cancel()
@@ -369,6 +407,9 @@ class ScenarioRun:
 
     def _timeout(self, step: object) -> float:
         own = getattr(step, "timeout", None)
+        own_or_step = own or self.spec.timeouts.step
+        if getattr(step, "action", None) == "browser":
+            return own_or_step + BROWSER_START_SECONDS  # the first one starts Chromium
         if own:
             return own
         if getattr(step, "action", None) == "parallel":
@@ -417,6 +458,10 @@ class ScenarioRun:
         conn = self._conn_name(step, None) if hasattr(step, "conn") else None
         if conn and conn in self.conns:
             out.observed = bytes(self.conns[conn].buffer)
+            if out.action == "response" and self.spec.role == "server":
+                out.reason = http_steps.unfinished_response(out.observed)
+            elif out.action == "request" and self.spec.role == "client":
+                out.reason = http_steps.unfinished_request(out.observed)
         elif out.action in ("prompt", "output") and self.stdout is not None:
             out.observed = bytes(self.stdout.data[self.cursor :])
 
@@ -432,6 +477,9 @@ class ScenarioRun:
             "close": self._close,
             "reset": self._reset,
             "pause": self._pause,
+            "request": self._request,
+            "response": self._response,
+            "browser": self._browser,
             "parallel": self._parallel,
             "prompt": self._prompt,
             "output": self._output,
@@ -492,6 +540,8 @@ class ScenarioRun:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             close_socket(sock)
         self._open(name, sock)
+        if self.any_host or self.any_port:
+            self._check_dialled(sock, out)
 
     async def _accept_one(self) -> socket.socket | None:
         assert self.listener is not None
@@ -521,11 +571,77 @@ class ScenarioRun:
         end = hostports.connection_end(peer_port, own_port)
         return end is None or self._identity().owns(end)
 
+    def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
+        """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
+        dialled = netns_any.original_destination(sock)
+        if dialled is None:
+            return
+        host, port = dialled
+        self.outcome.address_used = f"{host}:{port}"
+        wanted = self.spec.network.port
+        if isinstance(wanted, int) and port != wanted:
+            out.reason = msg(Code.WRONG_PORT_DIALLED, host=host, port=port, expected=wanted)
+            raise StepFailed
+
+    def _conn_used_later(self, step: object) -> bool:
+        """Whether a later step of the scenario uses the connection this ``connect`` opens."""
+        steps = self.scenario.steps
+        index = next((i for i, s in enumerate(steps) if s is step), None)
+        if index is None:
+            return True  # inside ``parallel``: its clients always talk
+        name = getattr(step, "conn", "c1")
+        rest = steps[index + 1 :]
+        return any(getattr(s, "conn", None) == name and s.action not in ("close", "reset") for s in rest)
+
+    def _student_listening(self) -> list[Listening] | None:
+        """The student's listening sockets, from the socket table; None where it cannot tell.
+
+        In a namespace every listener is the student's; on the host network, only those its
+        processes hold (None if the grader may not read their descriptors).
+        """
+        proc = self.sandbox.process
+        assert proc is not None
+        table = listening(proc.pid)
+        return table if self.ctx.mode == "namespace" else owned_by(proc.pid, table)
+
+    async def _listener_in_table(self, out: StepOutcome) -> Listening | None:
+        """Wait until the student listens (on its port, or any with ``port: any``), making no
+        connection; None where the table cannot tell, so the caller connects instead."""
+        delay = 0.001
+        while True:
+            if self.exited.is_set():
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
+                raise StepFailed
+            table = self._student_listening()
+            if table is None:
+                return None
+            found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
+            if found:
+                return found[0]
+            if table:
+                out.reason = msg(Code.LISTENS_ON_OTHER_PORT, ports=sorted({entry.port for entry in table}))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.005)  # each look is one small read of /proc
+
     async def _connect(self, step: Connect, out: StepOutcome, copy: int | None) -> None:
         name = self._conn_name(step, copy)
         out.conn = name
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        probe = not self._conn_used_later(step)
+        if self.any_host or self.any_port or probe:
+            # A probe costs nothing: a one-shot server keeps its only accept, and no server is
+            # fed an empty connection. With ``any``, the table also says where to connect.
+            entry = await self._listener_in_table(out)
+            if entry is not None and (self.any_host or self.any_port):
+                target = (entry.connect_to, entry.port)
+                family = entry.family
+                self.outcome.address_used = f"{entry.address}:{entry.port}"
+            if entry is not None and probe:
+                return
         delay = 0.001
         attempts = 0
         other: list[int] = []
@@ -536,7 +652,7 @@ class ScenarioRun:
             sock = self.sandbox.socket(family)
             attempts += 1
             try:
-                await loop.sock_connect(sock, (self.outcome.host, self.outcome.port))
+                await loop.sock_connect(sock, target)
                 break
             except (ConnectionRefusedError, ConnectionResetError):
                 # reset during the handshake: the server closed its listener with this
@@ -563,6 +679,7 @@ class ScenarioRun:
                 raise
         out.reason = None
         self._open(name, sock)
+        self.dialled[name] = target
         if self.ctx.mode == "host":
             # Host network: the port may be answered by a program that is not this run's
             # (the student's old server still running in another terminal).
@@ -580,6 +697,8 @@ class ScenarioRun:
         return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
+        if await self._listener_in_table(out) is not None:
+            return
         proc = self.sandbox.process
         assert proc is not None
         delay = 0.001
@@ -598,7 +717,7 @@ class ScenarioRun:
             text = _fill(step.text, self.outcome.host, self.outcome.port, copy)
             step = step.model_copy(update={"text": text})
         # Generating megabytes takes a while: not on the event loop other scenarios share.
-        data = await asyncio.to_thread(step.render) if step.generate else step.render()
+        data = await asyncio.to_thread(step.render) if step.generate else step.render(self.encoding_used)
         out.expected = data
         pieces = _split(data, step.chunks)
         for n, piece in enumerate(pieces):
@@ -614,12 +733,23 @@ class ScenarioRun:
         conn = self._conn(step, out, copy)
         if copy is not None:
             step = _with_copy(step, copy)
-        out.expected = step.exact_bytes() if step.line is None else (step.line + "\n").encode(step.encoding)
+        encoding = choose(step.encoding, self.encoding_used)
+        out.expected = (
+            step.exact_bytes(encoding) if step.line is None else (step.line + "\n").encode(encoding)
+        )
         out.pattern = step.regex
         while True:
             result = match_expect(step, bytes(conn.buffer), conn.eof)
             if result.verdict == "match":
                 out.observed = conn.take(result.consumed)
+                if result.encoding is not None:  # show the text as the program's encoding has it
+                    self._note_encoding(out, result.encoding)
+                    line = step.line
+                    out.expected = (
+                        step.exact_bytes(result.encoding)
+                        if line is None
+                        else f"{line}\n".encode(result.encoding)
+                    )
                 return
             if result.verdict == "mismatch":
                 out.observed = conn.take(result.consumed)
@@ -629,6 +759,129 @@ class ScenarioRun:
                     out.reason = facts(out.reason, msg(Code.CONNECTION_RESET))
                 raise StepFailed
             await conn.changed()
+
+    def _note_encoding(self, out: StepOutcome, encoding: str | None) -> None:
+        if encoding is not None:
+            out.encoding = encoding
+            self.encoding_used = encoding
+
+    async def _request(self, step: Request, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            await self._student_request(step, out, conn)
+            return
+        host, port = self.dialled.get(conn.name, (self.outcome.host, self.outcome.port))
+        data = http_steps.request_bytes(step, f"{host}:{port}")
+        out.expected = data
+        self.last_request[conn.name] = (step.method, data)
+        try:
+            await conn.send(data)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
+            raise StepFailed from exc
+
+    async def _student_request(self, step: Request, out: StepOutcome, conn: PeerConnection) -> None:
+        """A student's client sends a request: read it whole, then check it."""
+        while True:
+            message = http_steps.read_message(bytes(conn.buffer), conn.eof, is_response=False)
+            if message is not None:
+                break
+            await conn.changed()
+        out.observed = conn.take(message.consumed)
+        out.http = http_steps.HttpExchange(request=out.observed)
+        out.reason = http_steps.judge_request(step, message)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _response(self, step: Response, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            data = http_steps.response_bytes(step, self.spec.fixtures)
+            out.expected = data
+            await conn.send(data)
+            return
+        method, request = self.last_request.get(conn.name, ("GET", None))
+        while True:
+            message = http_steps.read_response(bytes(conn.buffer), conn.eof, method)
+            if message is not None and (step.framing != "close" or conn.eof):
+                break
+            await conn.changed()
+        raw = conn.take(message.consumed)
+        fixture_name = step.body.file if step.body is not None else None
+        fixture = self.spec.fixtures.get(fixture_name) if fixture_name else None
+        out.http = http_steps.exchange(request, message, fixture_name)
+        out.http.response_head = raw[: message.head_size]
+        if fixture is not None:
+            out.http.fixture_body = fixture[: http_steps.HTTP_BODY_KEPT]
+        used = http_steps.body_encoding(step.body, message.body) if step.body is not None else None
+        shown_text = step.body.text or step.body.regex if step.body is not None else None
+        if step.body is not None and shown_text and distinguishes(step.body.encoding, shown_text):
+            self._note_encoding(out, used)
+        if step.body is not None and step.body.regex is None and step.body.length is None:
+            out.expected = (
+                fixture
+                if fixture is not None
+                else (step.body.text or "").encode(used or choose(step.body.encoding))
+            )
+        out.observed = message.body
+        out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], socket.AddressFamily]:
+        """Where a reference client reaches the student's server, and the address family."""
+        family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        entry = await self._listener_in_table(out)
+        if entry is not None and (self.any_host or self.any_port):
+            target, family = (entry.connect_to, entry.port), entry.family
+            self.outcome.address_used = f"{entry.address}:{entry.port}"
+        return target, family
+
+    async def _browser(self, step: BrowserVisit, out: StepOutcome, copy: int | None) -> None:
+        """Chromium opens the page; each request it makes goes to the student over this run's
+        network, recorded like any connection (:mod:`grader.browser_client`)."""
+        loop = asyncio.get_running_loop()
+        target, family = await self._server_address(out)
+        step_time = self.spec.timeouts.step if step.timeout is None else step.timeout
+        exchanges: list[HttpExchange] = []
+        sent_types: list[str] = []
+
+        async def fetch(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            sock = self.sandbox.socket(family)
+            try:
+                await loop.sock_connect(sock, target)
+            except OSError:
+                close_socket(sock)
+                return None
+            conn = self._open(f"browser-{len(exchanges) + 1}", sock)
+            method = raw.split(b" ", 1)[0].decode("latin-1")
+            await conn.send(raw)
+            while (message := http_steps.read_response(bytes(conn.buffer), conn.eof, method)) is None:
+                await conn.changed()
+            received = conn.take(message.consumed)
+            conn.close()
+            seen = http_steps.exchange(raw, message)
+            seen.response_head = received[: message.head_size]
+            exchanges.append(seen)
+            sent_types.append(message.header("Content-Type") or "-")
+            return (message.status or 0, message.headers, message.body) if message.status else None
+
+        def fetch_for_browser(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            running = asyncio.run_coroutine_threadsafe(asyncio.wait_for(fetch(raw), step_time), loop)
+            try:
+                return running.result()
+            except Exception:  # no answer in time, or the student reset the connection
+                return None
+
+        seen = await browser_client.open_page(step.path, step.selector, fetch_for_browser, step_time)
+        out.http = exchanges[0] if exchanges else None
+        sent_type = sent_types[0] if sent_types else "-"
+        out.observed = (seen.text or "").encode()[:4096] if seen.text is not None else None
+        out.expected = step.text.encode() if step.text is not None else None
+        out.reason = browser_client.judge_page(step, seen, sent_type)
+        if out.reason is not None:
+            raise StepFailed
 
     async def _expect_eof(self, step: ExpectEof, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)
@@ -709,10 +962,31 @@ class ScenarioRun:
     async def _output(self, step: Output, out: StepOutcome, copy: int | None) -> None:
         out.expected = (step.text or step.line or "").encode() if step.regex is None else None
         out.pattern = step.regex
+        if step.stream != "stdout":
+            await self._output_at_end(step, out)
+            return
         _, end = await self._wait_for_output(out, text=step.text, regex=step.regex, line=step.line)
         assert self.stdout is not None
         out.observed = bytes(self.stdout.data[self.cursor : end])
         self.cursor = end
+
+    async def _output_at_end(self, step: Output, out: StepOutcome) -> None:
+        """Output on stderr (or either stream), looked for in all the program wrote."""
+        await self._await_exit(out)
+        assert self.stdout is not None and self.stderr is not None
+        self.stdout.drain()
+        self.stderr.drain()
+        streams = [bytes(self.stderr.data)]
+        if step.stream == "either":
+            streams.insert(0, bytes(self.stdout.data[self.cursor :]))
+        for data in streams:
+            found = find_output(data, 0, text=step.text, regex=step.regex, line=step.line)
+            if found is not None:
+                out.observed = data[found[0] : found[1]]
+                return
+        out.observed = b"\n".join(d for d in streams if d)[-4000:]
+        out.reason = msg(Code.MISSING_TEXT)
+        raise StepFailed
 
     async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
         assert self.stdin is not None
@@ -896,8 +1170,8 @@ def _port_taken_before(ctx: RunContext) -> hostports.PortTaken | None:
     not graded, and the message names the program to stop.
     """
     port = ctx.assignment.network.port
-    if ctx.mode != "host" or ctx.assignment.role != "server" or port is None:
-        return None
+    if ctx.mode != "host" or ctx.assignment.role != "server" or not isinstance(port, int):
+        return None  # ``port: any`` is never graded on the host network
     return hostports.taken_by_other(port)
 
 

@@ -15,15 +15,19 @@ import re
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    PrivateAttr,
     model_validator,
 )
 
+from grader.encodings import Encodings, check_names, choose
+from grader.encodings import names as encoding_names
 from grader.messages import Code, Message, msg, own_words
 
 Lang = Literal["en", "zh"]
@@ -95,13 +99,18 @@ def _text_bytes(seed: int, size: int) -> bytes:
     return bytes(out[:size])
 
 
+EncodingNames = Annotated[Encodings, AfterValidator(check_names)]
+"""One encoding or several: text in any of them is accepted (grader.encodings)."""
+
+
 class Payload(StrictModel):
     """Bytes given as text (encoded), as hex, or generated; exactly one of the three."""
 
     text: str | None = None
     hex: str | None = None
     generate: Generated | None = None
-    encoding: str = "utf-8"
+    encoding: EncodingNames = "utf-8"
+    """With several, the grader writes in the one the program used so far (else the first)."""
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Payload:
@@ -112,9 +121,9 @@ class Payload(StrictModel):
             bytes.fromhex(self.hex)  # raises ValueError naming the bad digit
         return self
 
-    def render(self) -> bytes:
+    def render(self, used: str | None = None) -> bytes:
         if self.text is not None:
-            return self.text.encode(self.encoding)
+            return self.text.encode(choose(self.encoding, used))
         if self.hex is not None:
             return bytes.fromhex(self.hex)
         assert self.generate is not None
@@ -192,7 +201,8 @@ class Expect(NetStep):
     text: str | None = None
     hex: str | None = None
     generate: Generated | None = None
-    encoding: str = "utf-8"
+    encoding: EncodingNames = "utf-8"
+    """Several: text in any of them matches, and the outcome notes which one it was."""
     line: str | None = None
     regex: str | None = None
     length: PositiveInt | None = None
@@ -211,14 +221,15 @@ class Expect(NetStep):
                 f" (got {modes or 'none'})"
             )
         if self.regex is not None:
-            re.compile(self.regex.encode(self.encoding))
+            for name in encoding_names(self.encoding):
+                re.compile(self.regex.encode(name))
         if self.hex is not None:
             bytes.fromhex(self.hex)
         return self
 
-    def exact_bytes(self) -> bytes | None:
+    def exact_bytes(self, encoding: str | None = None) -> bytes | None:
         if self.text is not None:
-            return self.text.encode(self.encoding)
+            return self.text.encode(encoding or choose(self.encoding))
         if self.hex is not None:
             return bytes.fromhex(self.hex)
         if self.generate is not None:
@@ -292,6 +303,9 @@ class Output(StepBase):
     text: str | None = None
     regex: str | None = None
     line: str | None = None
+    stream: Literal["stdout", "stderr", "either"] = "stdout"
+    """``stderr`` or ``either``: looked for once the program has ended (a usage message may
+    go to either: ``print(...)`` or ``sys.exit("usage: ...")``)."""
 
     @model_validator(mode="after")
     def _one_pattern(self) -> Output:
@@ -362,7 +376,115 @@ class FileCheck(StepBase):
         return Payload(text=self.text, hex=self.hex, generate=self.generate, encoding=self.encoding).render()
 
 
-NetworkStep = Accept | Connect | WaitListening | Send | Expect | ExpectEof | Shutdown | Close | Reset | Pause
+class HeaderPattern(StrictModel):
+    regex: str
+
+    @model_validator(mode="after")
+    def _compiles(self) -> HeaderPattern:
+        re.compile(self.regex)
+        return self
+
+
+class Request(NetStep):
+    """One HTTP request on the connection ``conn``.
+
+    Server assignments: the grader (as client) sends it; ``raw`` sends bytes as they are, for
+    malformed requests. Client assignments: the student's program sends it, and ``method``,
+    ``path`` and ``headers`` are what it must contain.
+    """
+
+    action: Literal["request"]
+    title_code: ClassVar[Code] = Code.TITLE_REQUEST
+    method: str = "GET"
+    path: str = "/"
+    version: str = "HTTP/1.1"
+    headers: dict[str, str | HeaderPattern] = {}
+    """Sent as given; for a student's request, what it must contain (``{regex: ...}``: any
+    value matching, e.g. ``Host: {regex: .+}``)."""
+    body: str | None = None
+    raw: str | None = None
+    encoding: EncodingNames = "utf-8"
+
+
+class BodyCheck(StrictModel):
+    """The body of a response: exactly one of text, regex, file (a fixture) or length."""
+
+    text: str | None = None
+    regex: str | None = None
+    file: str | None = None
+    """A file of the assignment's ``files/`` folder; compared byte for byte."""
+    length: Annotated[int, Field(ge=0)] | None = None
+    encoding: EncodingNames = "utf-8"
+    """Several: a text or regex body in any of them is accepted."""
+    trim: bool = False
+    """Compare text or file with white space at both ends removed (the textbook's web server
+    sends a last "\\r\\n" after the file)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BodyCheck:
+        given = [n for n in ("text", "regex", "file", "length") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of text, regex, file or length (got {given or 'none'})")
+        if self.regex is not None:
+            for name in encoding_names(self.encoding):
+                re.compile(self.regex.encode(name), re.S)
+        if self.file is not None and (self.file.startswith("/") or ".." in self.file.split("/")):
+            raise ValueError("file must name a file inside the assignment's files/ folder")
+        return self
+
+
+class Response(NetStep):
+    """One HTTP response on the connection ``conn``.
+
+    Server assignments: the student's response, read byte-exactly and judged: ``status``
+    (and ``reason``), ``headers`` (names case-insensitive; a value or ``{regex: ...}``),
+    ``body``; ``framing`` says how the response must end (``any``: Content-Length, chunked
+    or closing, whichever it uses), ``crlf`` whether bare ``\\n`` line ends are accepted.
+    Client assignments: the reference server sends it (``body`` as text or file).
+    """
+
+    action: Literal["response"]
+    title_code: ClassVar[Code] = Code.TITLE_RESPONSE
+    status: Annotated[int, Field(ge=100, le=599)] | None = None
+    reason: str | None = None
+    headers: dict[str, str | HeaderPattern] = {}
+    body: BodyCheck | None = None
+    framing: Literal["any", "content-length", "close"] = "any"
+    crlf: Literal["strict", "lenient"] = "lenient"
+
+
+class BrowserVisit(StepBase):
+    """A real browser (headless Chromium) opens ``path`` on the student's server.
+
+    Server assignments only. Checks what the browser made of the page: ``content_type`` (the
+    document's type as the browser understood it, e.g. ``text/html``: a page sent as
+    ``text/plain`` shows as its source) and ``text`` (the inner text of ``selector`` must
+    contain it). Needs Chromium where grading runs; without it the scenario is not gradable.
+    """
+
+    action: Literal["browser"]
+    title_code: ClassVar[Code] = Code.TITLE_BROWSER
+    path: str = "/"
+    selector: str = "body"
+    text: str | None = None
+    content_type: str | None = None
+
+
+NetworkStep = (
+    Accept
+    | Connect
+    | WaitListening
+    | Send
+    | Expect
+    | ExpectEof
+    | Shutdown
+    | Close
+    | Reset
+    | Pause
+    | Request
+    | Response
+    | BrowserVisit
+)
 TerminalStep = Prompt | Output | Type | CloseStdin | Exit | Stderr | FileCheck
 AnyStepModel = NetworkStep | Parallel | TerminalStep
 AnyStep = Annotated[AnyStepModel, Field(discriminator="action")]
@@ -433,6 +555,9 @@ class Scenario(StrictModel):
     """Client assignments only: whether the reference server listens at all."""
     args: list[str] | None = None
     """Overrides the assignment's argument template for this scenario."""
+    port_in_time_wait: bool = False
+    """Server assignments, namespace mode: the port was just used (a connection in TIME_WAIT),
+    as when a server is restarted at once; ``bind()`` then needs ``SO_REUSEADDR``."""
     steps: list[AnyStep]
 
     @model_validator(mode="before")
@@ -479,9 +604,12 @@ class StudentProgram(StrictModel):
 
 
 class Network(StrictModel):
-    host: Literal["127.0.0.1", "localhost", "::1"] = "127.0.0.1"
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    """A fixed port the student's program hard-codes (as tutorials teach); null: grader's choice."""
+    host: Literal["127.0.0.1", "localhost", "::1", "any"] = "127.0.0.1"
+    """``any``: every IPv4 address is local in the scenario's namespace (namespace mode only),
+    so a client may dial its teacher's ``192.168.1.102`` and a server may bind its own address."""
+    port: Annotated[int, Field(ge=1, le=65535)] | Literal["any"] | None = None
+    """A fixed port the student's program hard-codes (as tutorials teach); null: grader's choice;
+    ``any``: whatever port the program listens on or dials (namespace mode only)."""
 
 
 class Assignment(StrictModel):
@@ -495,6 +623,39 @@ class Assignment(StrictModel):
     limits: Limits = Limits()
     timeouts: Timeouts = Timeouts()
     scenarios: Annotated[list[Scenario], Field(min_length=1)]
+    _fixtures: dict[str, bytes] = PrivateAttr(default_factory=dict)
+
+    @property
+    def fixtures(self) -> dict[str, bytes]:
+        """The files of the assignment's ``files/`` folder (set when the spec is loaded)."""
+        return self._fixtures
+
+    def _body_files(self) -> list[tuple[int, int, str]]:
+        """(scenario, step, file) of every response body given as a fixture file."""
+        found = []
+        for index, scenario in enumerate(self.scenarios):
+            for step_index, step in enumerate(scenario.steps):
+                for sub in [step, *getattr(step, "steps", [])]:
+                    name = getattr(getattr(sub, "body", None), "file", None)
+                    if name is not None:
+                        found.append((index, step_index, name))
+        return found
+
+    def served_files(self) -> set[str]:
+        """Fixture files a response body names: in a client assignment, what the reference server
+        answers with (never copied next to the student's client, which must fetch them)."""
+        return {name for _, _, name in self._body_files()}
+
+    def with_fixtures(self, fixtures: dict[str, bytes]) -> Assignment:
+        """This spec with its fixture files; a response body ``file`` must name one of them."""
+        for index, step_index, name in self._body_files():
+            if name not in fixtures:
+                raise ValueError(
+                    f"scenarios[{index}].steps[{step_index}].body.file: no file {name!r} in the "
+                    "assignment's files/ folder"
+                )
+        self._fixtures = fixtures
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Assignment:
@@ -509,13 +670,17 @@ class Assignment(StrictModel):
                         "which is not an earlier scenario"
                     )
             seen.add(scenario.id)
+            if scenario.port_in_time_wait and self.role != "server":
+                raise ValueError(
+                    f"scenarios[{index}].port_in_time_wait: only a server assignment binds a port"
+                )
             for step_index, step in enumerate(scenario.steps):
                 actions = [step.action] + [s.action for s in getattr(step, "steps", [])]
                 wrong = next(
                     (
                         a
                         for a in actions
-                        if (self.role == "client" and a in ("connect", "wait_listening"))
+                        if (self.role == "client" and a in ("connect", "wait_listening", "browser"))
                         or (self.role == "server" and a == "accept")
                     ),
                     None,
@@ -546,8 +711,11 @@ Assignment.model_rebuild()
 
 
 def spec_hash(assignment: Assignment) -> str:
-    """A stable fingerprint of a spec, for skipping unchanged work and for reports."""
-    return hashlib.sha256(assignment.model_dump_json().encode()).hexdigest()[:16]
+    """A stable fingerprint of a spec and its fixture files, for skipping unchanged work and reports."""
+    digest = hashlib.sha256(assignment.model_dump_json().encode())
+    for name, data in sorted(assignment.fixtures.items()):
+        digest.update(f"\0{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()[:16]
 
 
 def json_schema() -> dict[str, Any]:

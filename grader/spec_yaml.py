@@ -41,8 +41,18 @@ def load_assignment(path: Path) -> Assignment:
     text = read_yaml_text(file, missing=SPEC_MISSING)
     known = _preloaded.get(os.path.realpath(file)) if _preloaded else None  # only a resident child has any
     if known is not None and known[0] == text:
-        return known[1]
-    return yaml_model(file, text, Assignment, fields=SPEC_FIELDS)
+        return attach_fixtures(file, known[1])  # the files may have changed since
+    return attach_fixtures(file, yaml_model(file, text, Assignment, fields=SPEC_FIELDS))
+
+
+def attach_fixtures(file: Path, assignment: Assignment) -> Assignment:
+    """The spec with the files of its folder's ``files/``; a problem with them is a spec error."""
+    from grader.fixtures import FixtureError, read_fixtures
+
+    try:
+        return assignment.with_fixtures(read_fixtures(file.parent))
+    except (FixtureError, OSError, ValueError) as exc:
+        raise SpecError([f"{file}: {exc}"]) from None
 
 
 PRELOADED_SPECS = 8

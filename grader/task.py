@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader import __version__
+from grader.fixtures import FIXTURE_FOLDER
 from grader.messages import Code, Message, msg
 from grader.results import GradeResult
 from grader.spec import Assignment
@@ -102,7 +103,8 @@ def extract(data: bytes, folder: Path) -> None:
 
 def assignment_files(path: Path) -> dict[str, bytes]:
     """The assignment folder's files that grading may read: not ``manifest.yaml`` (for ``validate``)
-    nor documentation, so editing a README does not make a whole class be graded again."""
+    nor documentation, so editing a README does not make a whole class be graded again; the
+    fixture files under ``files/`` all, ``.md`` ones too (a server may be asked to serve one)."""
     path = Path(path)
     if path.is_file():
         return {"assignment.yaml": path.read_bytes()}
@@ -111,8 +113,9 @@ def assignment_files(path: Path) -> dict[str, bytes]:
         rel = p.relative_to(path)
         if any(part in IGNORED or part.startswith(".") for part in rel.parts) or p.is_symlink():
             continue
-        if p.is_file() and rel.as_posix() != "manifest.yaml" and p.suffix.lower() != ".md":
-            files[rel.as_posix()] = p.read_bytes()
+        documentation = p.suffix.lower() == ".md" and rel.parts[0] != FIXTURE_FOLDER
+        if p.is_file() and rel.as_posix() != "manifest.yaml" and not documentation:
+            files[rel.as_posix()] = p.read_bytes()  # a fixture is served, whatever its name
     return files
 
 

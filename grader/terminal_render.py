@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.i18n import gettext_for
+from grader.messages import Code, msg
 from grader.results import GradeResult
 from grader.words import feedback_text, localize, say, total_not_graded
 
@@ -54,6 +55,10 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         style = STATUS_STYLE.get(s.status, "")
         console.print(f"\n[bold {style}]✗ {escape(localize(s.title, lang))}[/]")
         console.print(escape(feedback_text(s, lang)))
+    used = [e for s in result.scenarios if s.outcome is not None for e in s.outcome.encodings_used()]
+    if used:
+        told = msg(Code.ENCODING_USED, encoding=list(dict.fromkeys(used)))
+        console.print("\n" + escape(say(told, lang)))
     run = result.run
     ungraded = total_not_graded(result)
     if ungraded is not None:  # 0 points that say nothing about the program: no score

@@ -148,7 +148,7 @@ def diff_scenario() -> ScenarioResult:
         expected_size=len(expected),
         observed_size=len(observed),
         message=verbatim("Step 1 (prints): expected “你好, hello!”; observed “浣犲ソ, hello!\\n”."),
-        diagnoses=[msg(Code.GBK_UTF8)],
+        diagnoses=[msg(Code.GBK_UTF8, encoding="utf-8")],
         hint="Decode with UTF-8.",
     )
     return ScenarioResult(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from grader.i18n import gettext_for
 from grader.messages import Message
+from grader.report.http_view import HttpView, http_views
 from grader.report.stderr_view import StderrView, stderr_view
 from grader.report.timeline import Timeline, build_timeline, process_end
 from grader.report.visible import ByteDiff, byte_diff, visible_html
@@ -119,6 +120,11 @@ class ScenarioView:
     process: str = ""
     argv: str = ""
     grader_error: str | None = None
+    http: list[HttpView] = field(default_factory=list)
+    fixtures: list[str] = field(default_factory=list)
+    address_used: str | None = None
+    names_looked_up: list[str] = field(default_factory=list)
+    encodings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -269,6 +275,11 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         view.process = process_end(o, lang)
         view.argv = " ".join(o.argv)
         view.grader_error = say(o.grader_error, lang) or None
+        view.http = http_views(o, lang)
+        view.fixtures = o.fixtures
+        view.address_used = o.address_used
+        view.names_looked_up = o.names_looked_up
+        view.encodings = o.encodings_used()
         _ = gettext_for(lang)
         view.files = [
             (name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
