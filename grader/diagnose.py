@@ -236,18 +236,16 @@ def _refused(f: Facts) -> bool:
     return "ConnectionRefusedError" in f.stderr or "Connection refused" in f.stderr
 
 
-def _other_port(f: Facts) -> Message | None:
+def _wrong_port(f: Facts) -> Message | None:
+    """The fact that the server listens, but elsewhere (a connect step ends with it at once)."""
     reason = f.out.reason
-    if reason is None:
-        return None
-    if reason.code is Code.LISTENS_ON_OTHER_PORT:
-        return reason
-    found = reason.args.get("facts")
-    if isinstance(found, list):
-        return next(
-            (m for m in found if isinstance(m, Message) and m.code is Code.LISTENS_ON_OTHER_PORT), None
-        )
-    return None
+    return reason if reason is not None and reason.code is Code.LISTENS_ON_WRONG_PORT else None
+
+
+def _wrong_port_args(f: Facts) -> dict[str, Any]:
+    """The diagnosis says both ports, as the fact gives them (``expected``, ``listening``)."""
+    found = _wrong_port(f)
+    return dict(found.args) if found is not None else {}
 
 
 NOT_A_FILE = (
@@ -268,7 +266,7 @@ def _file_fact(f: Facts, *codes: Code) -> Message | None:
 def _wrong_port_explanation(f: Facts) -> Message:
     """The port came from the command line (say so), or the assignment fixes it."""
     code = Code.WRONG_PORT_ARGV if str(f.outcome.port) in f.outcome.argv[2:] else Code.WRONG_PORT_FIXED
-    return msg(code, detail=_other_port(f), port=f.outcome.port)
+    return msg(code, **_wrong_port_args(f))
 
 
 def _dialled(f: Facts) -> Message | None:
@@ -315,7 +313,7 @@ RULES: list[Rule] = [
     # The wrong address or port explains the missing data.
     (
         Code.WRONG_PORT,
-        lambda f: _other_port(f) is not None,
+        lambda f: _wrong_port(f) is not None,
         lambda f: {"explanation": _wrong_port_explanation(f)},
     ),
     (
@@ -383,7 +381,7 @@ RULES: list[Rule] = [
     (
         Code.NOT_LISTENING,
         lambda f: (
-            f.out.action in ("connect", "wait_listening") and not _server_exited(f) and _other_port(f) is None
+            f.out.action in ("connect", "wait_listening") and not _server_exited(f) and _wrong_port(f) is None
         ),
         lambda f: {"port": f.outcome.port},
     ),

@@ -87,7 +87,9 @@ class StepOutcome(Fact):
     """What arrived during the step (or everything unread, on failure)."""
     reason: Message | None = None
     """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
-    ``exit_code {code: 1}``); several facts together are one ``facts`` message."""
+    ``exit_code {code: 1}``, ``listens_on_wrong_port {expected, listening}``: a connect step
+    ends with it at once, as soon as the server is seen listening elsewhere); several facts
+    together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0

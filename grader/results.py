@@ -46,6 +46,9 @@ class StepVerdict(Result):
     max_score: float = 0
     expected: str | None = None
     """Expected bytes shown as text with invisible characters made visible (or the pattern)."""
+    expected_words: LocalText | None = None
+    """The step's own description of what it expects, shown in place of its pattern (a student
+    reads "the time, as HH:MM:SS", not ``^\\d{2}:\\d{2}:\\d{2}$``)."""
     observed: str | None = None
     expected_bytes: bytes | None = None
     observed_bytes: bytes | None = None

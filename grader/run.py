@@ -69,6 +69,8 @@ from grader.uids import UidLease, lease_uid
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
+WRONG_PORT_SCAN = 0.02
+"""Seconds of refused connects between two looks at where the student's server listens."""
 MAX_FILE_CHECK = 64 << 20
 DISK_WATCH_INTERVAL = 0.1
 """Seconds between two looks at a scratch folder's size where no private tmpfs bounds it."""
@@ -618,8 +620,10 @@ class ScenarioRun:
             found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
             if found:
                 return found[0]
-            if table:
-                out.reason = msg(Code.LISTENS_ON_OTHER_PORT, ports=sorted({entry.port for entry in table}))
+            if table:  # listening, but elsewhere: known now, waiting longer cannot change it
+                ports = sorted({entry.port for entry in table})
+                out.reason = msg(Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=ports)
+                raise StepFailed
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self.exited.wait()
@@ -644,9 +648,8 @@ class ScenarioRun:
                 return
         delay = 0.001
         attempts = 0
-        other: list[int] = []
-        # Reading /proc/net/tcp walks the kernel's whole socket table (ms each on a busy
-        # machine): look for a wrong port only once the server is late, not on every refusal.
+        # Reading /proc/net/tcp walks the kernel's socket table: look where the server listens
+        # every WRONG_PORT_SCAN seconds of refusals, not on every one.
         scanned_at = loop.time()
         while True:
             sock = self.sandbox.socket(family)
@@ -658,15 +661,18 @@ class ScenarioRun:
                 # reset during the handshake: the server closed its listener with this
                 # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
-                if loop.time() - scanned_at > 0.25:
-                    other, scanned_at = self._other_listening_ports(), loop.time()
-                refused = msg(Code.CONNECTION_REFUSED, n=attempts)
-                out.reason = (
-                    facts(refused, msg(Code.LISTENS_ON_OTHER_PORT, ports=other)) if other else refused
-                )
+                out.reason = msg(Code.CONNECTION_REFUSED, n=attempts)
                 if self.exited.is_set():
                     out.reason = msg(Code.REFUSED_SERVER_EXITED, code=self.process_end.exit_code)
                     raise StepFailed from None
+                if loop.time() - scanned_at > WRONG_PORT_SCAN:
+                    scanned_at = loop.time()
+                    elsewhere = self._listening_elsewhere()
+                    if elsewhere:  # known now: waiting longer cannot change it
+                        out.reason = msg(
+                            Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=elsewhere
+                        )
+                        raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
                 # to every server scenario (a server is ready ~30 ms after it starts).
@@ -689,12 +695,14 @@ class ScenarioRun:
                 out.reason = taken.reason()
                 raise StepFailed
 
-    def _other_listening_ports(self) -> list[int]:
-        """Ports the student listens on instead (namespace mode: only its own are visible)."""
+    def _listening_elsewhere(self) -> list[int]:
+        """Ports the student listens on while not on the scenario's (namespace mode: only its
+        own sockets are visible there); empty when it listens on the right one too."""
         proc = self.sandbox.process
         if self.ctx.mode != "namespace" or proc is None or self.exited.is_set():
             return []
-        return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
+        ports = listening_ports(proc.pid)
+        return [] if self.outcome.port in ports else sorted(ports)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
         if await self._listener_in_table(out) is not None:

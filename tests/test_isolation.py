@@ -325,16 +325,24 @@ def run_grader_as_nobody(
     import sysconfig
     import tempfile
 
-    if sys.prefix != sys.base_prefix:
-        pytest.skip("runs the base interpreter; this one is a virtual environment")
     mount = Path(tempfile.mkdtemp(prefix="grader-python-"))
     mount.chmod(0o755)
     site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
-    python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
     extra = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
+    if sys.prefix != sys.base_prefix:
+        # A virtual environment: its ``python``, called by its bound path, finds pyvenv.cfg
+        # beside it and so the environment's packages (the base interpreter is readable).
+        python = Path(sys.executable).relative_to(sys.prefix)
+        home = ""
+        base = Path(sys.executable).resolve()
+        if any(not (d.stat().st_mode & 0o001) for d in base.parents) or not base.stat().st_mode & 0o001:
+            pytest.skip(f"this virtual environment's interpreter {base} is out of uid 65534's reach")
+    else:
+        python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
+        home = f"PYTHONHOME={mount} "
     grader = (
         f"setpriv --reuid 65534 --regid 65534 --clear-groups env HOME={workdir} {extra} "
-        f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader"
+        f"{home}PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader"
     )
     steps = " && ".join(f"{grader} {shlex.join(args)}" for args in commands)
     script = f"mount --bind {sys.prefix} {mount} && cd {workdir} && {steps}"

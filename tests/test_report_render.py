@@ -16,6 +16,7 @@ import report_fixtures as fx  # tests/ is on sys.path under pytest's default imp
 from grader.i18n_build import read_catalogs
 from grader.report import render_index, render_report
 from grader.report.visible import byte_diff, char_start, visible_html
+from grader.roster import Identity
 from grader.spec import STEP_ACTIONS
 
 VOID = {"meta", "br", "img", "input", "link", "hr", "wbr", "source", "col", "area", "base", "embed"}
@@ -347,6 +348,23 @@ def index_html(lang: str = "en") -> str:
     ]
     links = {"carol": "carol/report.html", "alice": "alice/report.html", fx.HOSTILE: 'x"><script>y</script>'}
     return render_index(results, links, title=f"Hello {fx.HOSTILE}", lang=lang)
+
+
+def test_index_has_number_and_name_columns_only_where_known() -> None:
+    results = [
+        fx.result([fx.passed_scenario()], student="alice_2023001"),
+        fx.not_graded_result(student="bob"),
+    ]
+    who = {"alice_2023001": Identity(number="2023001", name="Alice")}
+    absent = [Identity(number="2023009", name="Zoe")]
+    p = page(render_index(results, {}, title="Hello", lang="en", identities=who, absent=absent))
+    assert "Student number" in p.plain and "Name" in p.plain
+    assert "2023001" in p.plain and "Alice" in p.plain
+    assert "on the roster, no submission: 2023009 Zoe" in p.plain
+    zh = page(render_index(results, {}, title="Hello", lang="zh", identities=who, absent=absent)).plain
+    assert "学号" in zh and "姓名" in zh and "名单上未提交的学生：2023009 Zoe" in zh
+    plain = page(render_index(results, {}, title="Hello", lang="en")).plain
+    assert "Student number" not in plain and "no submission" not in plain
 
 
 def test_index_lists_students_links_reasons_and_rates() -> None:

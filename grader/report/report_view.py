@@ -212,7 +212,7 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
     return Failure(
         step=step_view(verdict, lang),
         message=say(verdict.message or s.message, lang),
-        expected=verdict.expected,
+        expected=localize(verdict.expected_words, lang) or verdict.expected,
         observed=verdict.observed if verdict.observed is not None else say(verdict.reason, lang) or None,
         diff=diff,
         cause=cause,
