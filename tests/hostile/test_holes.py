@@ -209,7 +209,12 @@ def test_the_disk_watchdog_where_nothing_may_be_mounted(monkeypatch, tmp_path) -
 
 def test_a_thief_on_the_host_network_gets_no_connection(tmp_path_factory) -> None:
     run = _run("host", tmp_path_factory)
-    assert "SERVED 0" in run.batch["steals_connections"].stdout(), run.batch["steals_connections"].stdout()
+    text = run.batch["steals_connections"].stdout()
+    served = {int(p) for p in text.split("SERVED", 1)[1].split(";", 1)[0].split()}
+    # Only the batch's own reference servers count: on a shared machine other programs listen
+    # too (other graders, dashboards), and some of them answer anyone.
+    ours = {o.port for name, g in run.batch.items() if name != "steals_connections" for o in g.outcomes()}
+    assert ours and not served & ours, (text, ours)
     assert run.batch["well_behaved"].result.score == run.batch["well_behaved"].result.max_score
 
 

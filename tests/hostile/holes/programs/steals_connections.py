@@ -18,15 +18,16 @@ while time.monotonic() < deadline:  # connect to every reference server of the o
                 try:
                     s = socket.create_connection(("127.0.0.1", port), timeout=0.2)
                     s.sendall(b"GET out.txt\n")
-                    stolen.append(s)
+                    stolen.append((port, s))
                 except OSError:
                     pass
-served = 0
-for s in stolen:
+served = []
+for port, s in stolen:
     try:
         s.settimeout(0.3)
-        served += bool(s.recv(100))
+        if s.recv(100):
+            served.append(port)
     except OSError:
         pass
-print("CONNECTED", len(stolen), "SERVED", served)
+print("CONNECTED", len(stolen), "SERVED", " ".join(map(str, served)) + ";")
 download()
