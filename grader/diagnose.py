@@ -30,6 +30,7 @@ LIMIT_MESSAGES = {
     "cpu time": Code.LIMIT_CPU_TIME,
     "file size": Code.LIMIT_FILE_SIZE,
     "open files": Code.LIMIT_OPEN_FILES,
+    "disk": Code.LIMIT_DISK,
 }
 """What a student reads when the sandbox saw which limit (``ProcessEnd.limit``) was reached."""
 
@@ -247,6 +248,21 @@ def _wrong_port_args(f: Facts) -> dict[str, Any]:
     return dict(found.args) if found is not None else {}
 
 
+NOT_A_FILE = (
+    Code.FILE_IS_FIFO,
+    Code.FILE_IS_SYMLINK,
+    Code.FILE_IS_FOLDER,
+    Code.FILE_IS_DEVICE,
+    Code.FILE_IS_SOCKET,
+)
+
+
+def _file_fact(f: Facts, *codes: Code) -> Message | None:
+    """The file step's fact, when it is one of ``codes``."""
+    reason = f.out.reason
+    return reason if f.out.action == "file" and reason is not None and reason.code in codes else None
+
+
 def _wrong_port_explanation(f: Facts) -> Message:
     """The port came from the command line (say so), or the assignment fixes it."""
     code = Code.WRONG_PORT_ARGV if str(f.outcome.port) in f.outcome.argv[2:] else Code.WRONG_PORT_FIXED
@@ -339,6 +355,17 @@ RULES: list[Rule] = [
             and f.outcome.process.limit is None
         ),
         lambda f: {"sig": f.outcome.process.signal},
+    ),
+    # A file step that found something else than the file (the reason names the path).
+    (
+        Code.NOT_A_FILE,
+        lambda f: _file_fact(f, *NOT_A_FILE) is not None,
+        lambda f: {"path": _file_fact(f, *NOT_A_FILE).args["path"]},  # type: ignore[union-attr]
+    ),
+    (
+        Code.FILE_TOO_LARGE_CAUSE,
+        lambda f: _file_fact(f, Code.FILE_TOO_LARGE) is not None,
+        lambda f: dict(_file_fact(f, Code.FILE_TOO_LARGE).args),  # type: ignore[union-attr]
     ),
     # Servers that never served.
     (

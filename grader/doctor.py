@@ -179,8 +179,10 @@ def interpreter(python: str | None = None) -> Finding:
 
 
 def isolation_auto() -> Finding:
-    mode, note = sandbox.choose_mode("auto")
-    return Finding(Code.DOCTOR_AUTO, msg(Code.DOCTOR_MODE, mode=mode, note=verbatim(note)))
+    from grader.words import containment_facts
+
+    mode, contained = sandbox.choose_mode("auto")
+    return Finding(Code.DOCTOR_AUTO, msg(Code.DOCTOR_MODE, mode=mode, note=containment_facts(contained)))
 
 
 def examine(machine: Machine | None = None, python: str | None = None) -> list[Finding]:

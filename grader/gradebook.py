@@ -19,7 +19,7 @@ from pathlib import Path
 from grader.messages import Code, msg
 from grader.results import GradeResult, write_atomic
 from grader.roster import Identity
-from grader.words import say
+from grader.words import not_scored_because, say
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = {
@@ -74,10 +74,11 @@ def gradebook_rows(
     ]
     for r in sorted(results, key=lambda r: r.student.casefold()):
         by_id = {s.id: s for s in r.scenarios}
-        graded = r.status == "graded"
+        ungraded = not_scored_because(r)
+        graded = ungraded is None  # a scenario the grader could not run: its 0 is no score
         who = identities.get(r.student, Identity())
         cells = [_num(by_id[i].score) if graded and i in by_id else "" for i in scenario_ids]
-        note = say(r.not_graded_reason, lang) if not graded else ""
+        note = say(ungraded, lang) if ungraded is not None else ""
         extra = notes.get(r.student, "")
         note = "; ".join(x for x in (note, extra) if x)
         rows.append(
@@ -88,7 +89,7 @@ def gradebook_rows(
                 _num(r.score) if graded else "",
                 _num(r.max_score),
                 *cells,
-                say(msg(STATUSES[r.status]), lang),
+                say(msg(STATUSES[r.status if graded else "not_graded"]), lang),
                 _cell(note),
             ]
         )

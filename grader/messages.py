@@ -67,6 +67,13 @@ class Code(StrEnum):
     FILE_EXISTS = "file_exists"
     FILE_MISSING = "file_missing"
     FILE_DIFFERS = "file_differs"
+    FILE_IS_FIFO = "file_is_fifo"
+    FILE_IS_SYMLINK = "file_is_symlink"
+    FILE_IS_FOLDER = "file_is_folder"
+    FILE_IS_DEVICE = "file_is_device"
+    FILE_IS_SOCKET = "file_is_socket"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_UNREADABLE = "file_unreadable"
     SCENARIO_TIME_LIMIT = "scenario_time_limit"
     CLOSED_FIN = "closed_fin"
     CLOSED_RST = "closed_rst"
@@ -115,6 +122,7 @@ class Code(StrEnum):
     STOP_OUTPUT_LIMIT = "output limit"
     STOP_SCENARIO_OVER = "scenario over"
     STOP_SCENARIO_TIMEOUT = "scenario timeout"
+    STOP_DISK_LIMIT = "disk limit"
     # a deadline that passed while the machine kept the program (or the grader) from running
     BUSY_MACHINE = "busy_machine"
     # what a stored result left out to stay within its size limit (Outcome.cuts)
@@ -133,6 +141,8 @@ class Code(StrEnum):
     INTERNAL_ERROR = "internal_error"
     JUDGING_FAILED = "judging_failed"
     PORT_HELD = "port_held"
+    PORT_IN_USE = "port_in_use"
+    PORT_IN_USE_OWNER_HIDDEN = "port_in_use_owner_hidden"
     ANY_NEEDS_NAMESPACE = "any_needs_namespace"
     NETNS_LOCAL_ROUTE_FAILED = "netns_local_route_failed"
     NETNS_LOW_PORTS_FAILED = "netns_low_ports_failed"
@@ -169,6 +179,8 @@ class Code(StrEnum):
     NEVER_EXITED = "never-exited"
     RESET = "reset"
     KILLED = "killed"
+    NOT_A_FILE = "not-a-file"
+    FILE_TOO_LARGE_CAUSE = "file-too-large"
     SKIPPED_CAUSE = "skipped"
     HTTP_NO_BLANK_LINE_CAUSE = "http-no-blank-line"
     HTTP_BARE_LF_CAUSE = "http-bare-lf"
@@ -184,6 +196,7 @@ class Code(StrEnum):
     LIMIT_CPU_TIME = "limit_cpu_time"
     LIMIT_FILE_SIZE = "limit_file_size"
     LIMIT_OPEN_FILES = "limit_open_files"
+    LIMIT_DISK = "limit_disk"
 
     # -- the judge's sentences -------------------------------------------------------------
     PASSED = "passed"
@@ -242,6 +255,32 @@ class Code(StrEnum):
     TITLE_EXIT = "title_exit"
     TITLE_STDERR = "title_stderr"
     TITLE_FILE = "title_file"
+
+    # -- how a run was contained (RunInfo.containment, put in words by grader.words) -------
+    ISO_HOST_REQUESTED = "iso_host_requested"
+    ISO_HOST_FALLBACK = "iso_host_fallback"
+    ISO_NET_PID_NAMESPACES = "iso_net_pid_namespaces"
+    ISO_NET_NAMESPACE = "iso_net_namespace"
+    ISO_USER_NAMESPACE = "iso_user_namespace"
+    ISO_ONE_AT_A_TIME = "iso_one_at_a_time"
+    NS_NONE_ON_OS = "ns_none_on_os"
+    NS_REFUSED = "ns_refused"
+    NS_REFUSED_BY = "ns_refused_by"
+    FILES_LANDLOCK = "files_landlock"
+    FILES_LANDLOCK_SCOPED = "files_landlock_scoped"
+    FILES_UID_PER_RUN = "files_uid_per_run"
+    FILES_NOT_CONFINED = "files_not_confined"
+    IPC_OWN = "ipc_own"
+    IPC_SHARED = "ipc_shared"
+    SCRATCH_TMPFS_OWN_PROC = "scratch_tmpfs_own_proc"
+    SCRATCH_TMPFS_HOST_PROC = "scratch_tmpfs_host_proc"
+    SCRATCH_WATCHDOG = "scratch_watchdog"
+    MOUNTS_TURNED_OFF = "mounts_turned_off"
+    MOUNTS_NONE_ON_OS = "mounts_none_on_os"
+    MOUNTS_REFUSED = "mounts_refused"
+
+    # -- the total, when it is not a score ---------------------------------------------------
+    TOTAL_NOT_GRADED = "total_not_graded"
 
     # -- why a submission (or a task) was not graded at all --------------------------------
     NO_ENTRY_FILE = "no_entry_file"
@@ -401,6 +440,8 @@ CAUSES: frozenset[Code] = frozenset(
         Code.NEVER_EXITED,
         Code.RESET,
         Code.KILLED,
+        Code.NOT_A_FILE,
+        Code.FILE_TOO_LARGE_CAUSE,
         Code.HTTP_NO_BLANK_LINE_CAUSE,
         Code.HTTP_BARE_LF_CAUSE,
     }
@@ -508,6 +549,13 @@ TEMPLATES: dict[Code, Template] = {
     Code.FILE_EXISTS: _t(N_("the file exists")),
     Code.FILE_MISSING: _t(N_("the file is missing")),
     Code.FILE_DIFFERS: _t(N_("the file differs ({got} bytes, expected {want})")),
+    Code.FILE_IS_FIFO: _t(N_("{path} is a FIFO (a named pipe), not a file")),
+    Code.FILE_IS_SYMLINK: _t(N_("{path} is a symbolic link, not a file")),
+    Code.FILE_IS_FOLDER: _t(N_("{path} is a folder, not a file")),
+    Code.FILE_IS_DEVICE: _t(N_("{path} is a device, not a file")),
+    Code.FILE_IS_SOCKET: _t(N_("{path} is a socket, not a file")),
+    Code.FILE_TOO_LARGE: _t(N_("{path} is too large ({size} bytes; the grader reads at most {limit})")),
+    Code.FILE_UNREADABLE: _t(N_("{path} cannot be read")),
     Code.SCENARIO_TIME_LIMIT: _t(N_("the scenario's time limit ({secs} s)")),
     Code.CLOSED_FIN: _t(N_("closed normally (FIN)")),
     Code.CLOSED_RST: _t(N_("reset (RST)")),
@@ -588,6 +636,7 @@ TEMPLATES: dict[Code, Template] = {
     Code.STOP_OUTPUT_LIMIT: _t(N_("too much output")),
     Code.STOP_SCENARIO_OVER: _t(N_("the scenario was over")),
     Code.STOP_SCENARIO_TIMEOUT: _t(N_("the scenario's time limit")),
+    Code.STOP_DISK_LIMIT: _t(N_("disk limit reached")),
     Code.BUSY_MACHINE: _t(
         N_(
             "the machine was busy: the program waited {waited} s for a processor during this step, "
@@ -616,6 +665,12 @@ TEMPLATES: dict[Code, Template] = {
             "port {port} was still in use on this machine ({states}) when the program started, so "
             "its bind() failed; this is not the program's fault"
         )
+    ),
+    Code.PORT_IN_USE: _t(
+        N_("port {port} is in use by another program (pid {pid}, {command}): stop it and check again")
+    ),
+    Code.PORT_IN_USE_OWNER_HIDDEN: _t(
+        N_("port {port} is in use by another program (the grader cannot see which): stop it and check again")
     ),
     Code.ANY_NEEDS_NAMESPACE: _t(
         N_(
@@ -692,6 +747,9 @@ TEMPLATES: dict[Code, Template] = {
         )
     ),
     Code.LIMIT_FILE_SIZE: _t(N_("Your program tried to write a file larger than it is allowed.")),
+    Code.LIMIT_DISK: _t(
+        N_("Your program wrote more into its folder than it is allowed (disk limit reached).")
+    ),
     Code.LIMIT_OPEN_FILES: _t(
         N_("Your program opened more files or sockets than it is allowed: close the ones you no longer need.")
     ),
@@ -777,6 +835,18 @@ TEMPLATES: dict[Code, Template] = {
         N_("The connection was reset: a socket was closed while unread data was still waiting in it.")
     ),
     Code.KILLED: _t(N_("Your program was killed by signal {sig} (a resource limit?).")),
+    Code.NOT_A_FILE: _t(
+        N_(
+            "The grader reads {path} as an ordinary file, and your program left something else "
+            'there. Create it with open("{path}", "wb") and write the bytes into it.'
+        )
+    ),
+    Code.FILE_TOO_LARGE_CAUSE: _t(
+        N_(
+            "Your program wrote {size} bytes into {path}, more than the grader reads ({limit}). "
+            "Does it write the data more than once, or in a loop that never ends?"
+        )
+    ),
     Code.SKIPPED_CAUSE: _t(N_("“{title}” did not pass.")),
     Code.HTTP_NO_BLANK_LINE_CAUSE: _t(
         N_(
@@ -844,6 +914,30 @@ TEMPLATES: dict[Code, Template] = {
     Code.TITLE_EXIT: _t(N_("the program exits")),
     Code.TITLE_STDERR: _t(N_("the program's error output")),
     Code.TITLE_FILE: _t(N_("the program saves the expected file")),
+    # how a run was contained
+    Code.ISO_HOST_REQUESTED: _t(N_("host loopback (requested)")),
+    Code.ISO_HOST_FALLBACK: _t(N_("host loopback: {why}")),
+    Code.ISO_NET_PID_NAMESPACES: _t(N_("own network and PID namespace per scenario")),
+    Code.ISO_NET_NAMESPACE: _t(N_("own network namespace per scenario")),
+    Code.ISO_USER_NAMESPACE: _t(N_("in a private user namespace, not root")),
+    Code.ISO_ONE_AT_A_TIME: _t(N_("scenarios one after another")),
+    Code.NS_NONE_ON_OS: _t(N_("this OS has no Linux namespaces")),
+    Code.NS_REFUSED: _t(N_("namespaces refused ({error})")),
+    Code.NS_REFUSED_BY: _t(N_("namespaces refused by {setting} (lift with: {command})")),
+    Code.FILES_LANDLOCK: _t(N_("files: Landlock ABI {abi} (scratch copy only)")),
+    Code.FILES_LANDLOCK_SCOPED: _t(N_("files: Landlock ABI {abi} (scratch copy only, signals scoped)")),
+    Code.FILES_UID_PER_RUN: _t(N_("files: a uid per run and private scratch folders (no Landlock)")),
+    Code.FILES_NOT_CONFINED: _t(N_("files: NOT confined (no Landlock, not root)")),
+    Code.IPC_OWN: _t(N_("own IPC namespace")),
+    Code.IPC_SHARED: _t(N_("shared IPC (no IPC namespace)")),
+    Code.SCRATCH_TMPFS_OWN_PROC: _t(N_("scratch: private tmpfs, own /proc")),
+    Code.SCRATCH_TMPFS_HOST_PROC: _t(N_("scratch: private tmpfs, the host's /proc")),
+    Code.SCRATCH_WATCHDOG: _t(N_("scratch: disk watchdog ({why})")),
+    Code.MOUNTS_TURNED_OFF: _t(N_("private mounts turned off (GRADER_NO_PRIVATE_MOUNTS=1)")),
+    Code.MOUNTS_NONE_ON_OS: _t(N_("no mount namespaces on this OS")),
+    Code.MOUNTS_REFUSED: _t(N_("private mounts refused ({error})")),
+    # the total
+    Code.TOTAL_NOT_GRADED: _t(N_("Could not be graded: {why}")),
     # not graded
     Code.NO_ENTRY_FILE: _t(N_("no {entry} found in {folder}/")),
     Code.WRONG_ENTRY_NAME: _t(N_("{count} Python files and none named {entry} ({files}): rename yours")),

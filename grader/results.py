@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.messages import Message
-from grader.outcome import IsolationMode, Outcome
+from grader.outcome import Containment, IsolationMode, Outcome
 from grader.spec import LocalText
 
 ScenarioStatus = Literal["passed", "failed", "skipped", "not_gradable"]
@@ -96,8 +96,8 @@ class ScenarioResult(Result):
 
 class RunInfo(Result):
     isolation: IsolationMode | None = None
-    isolation_note: str = ""
-    """How the run was contained, in technical terms (mode, Landlock ABI)."""
+    containment: Containment = Containment()
+    """How the runs were contained (namespaces, Landlock, uids, IPC, scratch), as flags."""
     python: str = ""
     grader_version: str = ""
     spec_hash: str = ""

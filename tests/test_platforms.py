@@ -297,10 +297,10 @@ def test_gradescope_without_namespaces_runs_serially_with_the_same_scores(
     buggy = SUBMISSIONS / "hello-client" / "gbk-decode.py"
     free = run_gradescope(built, tmp_path / "free", buggy)
     denied = run_gradescope(built, tmp_path / "denied", buggy, deny_unshare=True)
-    assert denied["extra_data"]["isolation"].startswith("host: namespaces refused")
+    assert denied["extra_data"]["isolation"].startswith("host loopback: namespaces refused")
     assert "one after another" in denied["extra_data"]["isolation"]
     if probe_namespaces()[0]:
-        assert free["extra_data"]["isolation"].startswith("namespace")
+        assert free["extra_data"]["isolation"].startswith("own network")
     assert _scores(denied) == _scores(free)
     assert denied["score"] == free["score"] == 6  # loses prints-reply and reply-in-pieces
 
@@ -404,7 +404,7 @@ def test_prairielearn_scores(
     assert doc["score"] == pytest.approx(score)
     assert sum(t["points"] for t in doc["tests"]) == pytest.approx(score * 10)
     if deny:
-        assert doc["grader"]["isolation"].startswith("host: namespaces refused")
+        assert doc["grader"]["isolation"].startswith("host loopback: namespaces refused")
 
 
 def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict[str, Path]) -> None:

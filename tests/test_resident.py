@@ -337,7 +337,7 @@ def test_the_resident_checker_without_root_still_gets_namespaces() -> None:
     assert "Score: 10/10" in run.stdout and "checks served: 1" in run.stdout
     facts = json.loads(report)["run"]
     assert facts["isolation"] == "namespace"
-    assert "private user namespace" in facts["isolation_note"]
+    assert facts["containment"]["user_namespace"] is True
 
 
 def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(

@@ -12,7 +12,7 @@ from grader.i18n import gettext_for
 from grader.report.report_view import ICONS, points, status_label
 from grader.results import GradeResult
 from grader.roster import Identity
-from grader.words import localize, say
+from grader.words import localize, not_scored_because, say
 
 BINS = 10
 
@@ -173,6 +173,7 @@ def index_view(
                 stat.passed += s.status == "passed"
                 stat.failed += s.status in ("failed", "not_gradable")
                 stat.skipped += s.status == "skipped"
+        ungraded = not_scored_because(r)
         percent = round(100 * r.score / r.max_score, 1) if r.max_score else 0.0
         percent = int(percent) if percent == int(percent) else percent
         who = identities.get(r.student, Identity())
@@ -182,8 +183,8 @@ def index_view(
                 number=who.number,
                 name=who.name,
                 href=links.get(r.student),
-                graded=r.status == "graded",
-                reason=say(r.not_graded_reason, lang),
+                graded=ungraded is None,  # a scenario the grader could not run: no score
+                reason=say(ungraded, lang),
                 score=points(round(r.score, 4)),
                 max_score=points(r.max_score),
                 percent=percent,
