@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ASSIGNMENTS, REFERENCE
+from test_isolation import report_of_student
 
 from grader import sandbox as sandbox_module
 from grader.cgroup2 import ENV_PARENT, HOLD_FD, Cgroup2, controllers, hold_line, own_cgroup, v2_mount
@@ -170,21 +171,8 @@ def test_the_student_is_in_its_v2_cgroup_from_its_first_line(v2_runs: Path, mode
     folder = Path(tempfile.mkdtemp(dir=scratch_parent()))
     os.chmod(folder, 0o777)
     sandbox = Sandbox(mode, Limits(), student_uid=65534)  # type: ignore[arg-type]
-    read, write = os.pipe()
     try:
-        with sandbox.inside():
-            proc = sandbox.spawn(
-                ["/usr/bin/python3", "-c", FIRST_LINE_REPORT],
-                cwd=folder,
-                env={"PATH": "/usr/bin:/bin"},
-                stdin=subprocess.DEVNULL,
-                stdout=write,
-                stderr=write,
-            )
-        os.close(write)
-        with os.fdopen(read) as out:
-            report = out.read()
-        assert proc.wait(timeout=60) == 0, report
+        report = report_of_student(sandbox, FIRST_LINE_REPORT, folder)
         assert isinstance(sandbox.cgroup, Cgroup2)
         assert sandbox.cgroup.folder.parent == v2_runs
     finally:

@@ -7,6 +7,7 @@ must serialise scenarios of an assignment that fixes its port.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE, ROOT
 
 from grader.grade import GradeOptions, grade, grade_async
-from grader.sandbox import choose_mode, probe_namespaces
+from grader.sandbox import Cgroup, Sandbox, choose_mode, probe_namespaces
 from grader.spec_yaml import load_assignment
 from grader.words import containment_text, feedback_text
 
@@ -250,6 +251,25 @@ print("cgroups", sorted(line.split(":")[2] for line in cgroups if line.split(":"
 """
 
 
+def report_of_student(sandbox: Sandbox, code: str, folder: Path) -> str:
+    """What ``python3 -c code``, started in ``sandbox`` in ``folder``, printed (it must exit 0)."""
+    read, write = os.pipe()
+    with sandbox.inside():
+        proc = sandbox.spawn(
+            ["/usr/bin/python3", "-c", code],
+            cwd=folder,
+            env={"PATH": "/usr/bin:/bin"},
+            stdin=subprocess.DEVNULL,
+            stdout=write,
+            stderr=write,
+        )
+    os.close(write)
+    with os.fdopen(read) as out:
+        report = out.read()
+    assert proc.wait(timeout=60) == 0, report
+    return report
+
+
 @pytest.mark.root
 @pytest.mark.parametrize(
     ("mode", "thread_credentials"), [("namespace", True), ("host", True), ("namespace", False)]
@@ -274,23 +294,10 @@ def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
     folder = Path(tempfile.mkdtemp(dir=scratch_parent()))  # a folder uid 65534 may enter
     os.chmod(folder, 0o777)
     sandbox = Sandbox(mode, Limits(), student_uid=65534)
-    read, write = os.pipe()
     own_cgroups_before = Path("/proc/self/cgroup").read_text()
     try:
-        with sandbox.inside():
-            proc = sandbox.spawn(
-                ["/usr/bin/python3", "-c", STUDENT_SELF_REPORT],
-                cwd=folder,
-                env={"PATH": "/usr/bin:/bin"},
-                stdin=subprocess.DEVNULL,
-                stdout=write,
-                stderr=write,
-            )
-        os.close(write)
-        with os.fdopen(read) as out:
-            report = out.read()
-        assert proc.wait(timeout=60) == 0, report
-        assert sandbox.cgroup is not None
+        report = report_of_student(sandbox, STUDENT_SELF_REPORT, folder)
+        assert isinstance(sandbox.cgroup, Cgroup)
         # /sys/fs/cgroup/<controller>/<path> is listed as <path> in /proc/PID/cgroup
         expected_cgroups = sorted(
             "/" + "/".join(d.relative_to("/sys/fs/cgroup").parts[1:]) for d in sandbox.cgroup.dirs
