@@ -50,8 +50,6 @@ import fcntl
 import functools
 import itertools
 import os
-import resource
-import shutil
 import signal
 import socket
 import struct
@@ -309,9 +307,7 @@ def scratch_parent() -> Path:
     global _scratch_folder
     with _scratch_lock:
         if _scratch_folder is None or not _scratch_folder.is_dir():
-            # Named by its grading process: if that is killed, the next grader removes it
-            # (grader.leftovers).
-            folder = Path(tempfile.mkdtemp(prefix=f"grader-scratch-{os.getpid()}-"))
+            folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
             os.chmod(folder, 0o711)
             atexit.register(_remove_if_mine, str(folder), os.getpid())
             _scratch_folder = folder
@@ -360,8 +356,7 @@ def hide_grader_memory() -> None:
 # --------------------------------------------------------------------------- cgroups
 
 
-def own_cgroup_v1(controller: str) -> Path | None:
-    """This process's cgroup of a v1 ``controller``, where its runs' cgroups are made."""
+def _own_cgroup_v1(controller: str) -> Path | None:
     root = Path("/sys/fs/cgroup") / controller
     if not (root / "tasks").exists():
         return None
@@ -379,9 +374,6 @@ class Cgroup:
     dirs: list[Path] = field(default_factory=list)
     limits_processes = True
     """Always: a v1 run cgroup is made only where the pids controller is."""
-    _way_back: list[int] = field(default_factory=list)
-    """Descriptors of the grader's own ``tasks`` files, opened before the thread confined itself
-    (Landlock checks at open): how a starting thread that lives on leaves the run's cgroup."""
 
     @classmethod
     def create(cls, limits: Limits, name: str) -> Cgroup | None:
@@ -389,8 +381,8 @@ class Cgroup:
             return None
         made: list[Path] = []
         try:
-            pids_parent = own_cgroup_v1("pids")
-            mem_parent = own_cgroup_v1("memory")
+            pids_parent = _own_cgroup_v1("pids")
+            mem_parent = _own_cgroup_v1("memory")
             if pids_parent is None:
                 return None
             pids = pids_parent / name
@@ -430,30 +422,15 @@ class Cgroup:
         (``tasks``), and what the thread starts is born inside, before its first instruction."""
         tid = str(threading.get_native_id())
         try:
-            self._way_back = [os.open(d.parent / "tasks", os.O_WRONLY | os.O_CLOEXEC) for d in self.dirs]
             for d in self.dirs:
                 (d / "tasks").write_text(tid)
         except OSError as exc:
             raise SandboxError(f"could not join the run's cgroup: {exc}") from exc
 
-    def leave_this_thread(self) -> None:
-        """Move the calling thread back to the grader's own cgroups (each one's parent)."""
-        tid = str(threading.get_native_id()).encode()
-        try:
-            for fd in self._way_back:
-                os.write(fd, tid)
-        finally:
-            for fd in self._way_back:
-                os.close(fd)
-            self._way_back = []
-
     def kill_all(self) -> None:
         kill_until_gone(self.pids)
 
     def remove(self) -> None:
-        for fd in self._way_back:
-            os.close(fd)
-        self._way_back = []
         for d in self.dirs:
             with contextlib.suppress(OSError):
                 d.rmdir()
@@ -556,68 +533,11 @@ def thread_credentials() -> bool:
 
 
 def _become_user_in_this_thread(uid: int) -> None:
-    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only.
-
-    The saved ids stay root's, so the thread can become the grader again once the student is
-    started (:func:`_become_grader_again`); the student's ``execve`` makes them ``uid`` too
-    (and drops every capability: no id of it is 0 then, and it runs no set-id file).
-    """
+    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only."""
     set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
     _check(_libc.syscall(set_groups, 0, None), "setgroups")
-    _check(_libc.syscall(set_resgid, uid, uid, 0), "setresgid")
-    _check(_libc.syscall(set_resuid, uid, uid, 0), "setresuid")
-
-
-def _become_grader_again(groups: list[int]) -> None:
-    """Root again, for a starting thread that lives on: a student must not signal it."""
-    set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
-    _check(_libc.syscall(set_resuid, 0, 0, 0), "setresuid")
-    _check(_libc.syscall(set_resgid, 0, 0, 0), "setresgid")
-    array = (ctypes.c_uint * max(1, len(groups)))(*groups)
-    _check(_libc.syscall(set_groups, len(groups), array), "setgroups")
-
-
-@functools.cache
-def death_signal_prefix() -> tuple[str, ...]:
-    """``setpriv --pdeathsig KILL``, where util-linux's ``setpriv`` knows that option (2.33+).
-
-    Exec'd first in a student's launch chain: the student's first process then gets SIGKILL
-    when the thread that started it ends, which lives as long as the run and dies with the
-    grader (:func:`start_confined`). Python's ``subprocess`` can only set it in a
-    ``preexec_fn``, which forces a real ``fork`` of the grader (5 ms); this ``exec`` costs
-    about one (see benchmarks/RESULTS.md). Found by the option's name in the binary, so that
-    no process is started to ask.
-    """
-    path = shutil.which("setpriv") if sys.platform.startswith("linux") else None
-    if path is None or os.environ.get("GRADER_NO_PDEATHSIG") == "1":
-        return ()
-    try:
-        with open(path, "rb") as f:
-            knows = b"pdeathsig" in f.read(4 << 20)
-    except OSError:
-        return ()
-    return (path, "--pdeathsig", "KILL") if knows else ()
-
-
-@dataclass
-class RunLifetime:
-    """Keeps the thread that started a student alive until the run is over.
-
-    The kernel sends a child's parent-death signal when the *thread* that forked it ends, so
-    that thread, blocked here, is what ties the student's life to the grader's: if the grader
-    is killed, so is the thread, and the student (pid 1 of its namespace, which takes every
-    other process of it along) gets SIGKILL.
-    """
-
-    over: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-
-    def end(self) -> None:
-        """The run is over (its processes are gone): let the thread finish, and wait for it."""
-        self.over.set()
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
+    _check(_libc.syscall(set_resgid, uid, uid, uid), "setresgid")
+    _check(_libc.syscall(set_resuid, uid, uid, uid), "setresuid")
 
 
 def start_confined(
@@ -630,7 +550,6 @@ def start_confined(
     uid: int | None = None,
     hold: tuple[int, int] | None = None,
     view: mounts.PrivateView | None = None,
-    lifetime: RunLifetime | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
@@ -646,41 +565,14 @@ def start_confined(
     private ``view`` (:mod:`grader.mounts`) and gives it a session keyring of its own; with a
     leased ``uid`` it first clears what an earlier lease left in that uid's user keyrings.
 
-    With a ``lifetime``, the thread then becomes the grader again (root, out of the run's
-    cgroup) and waits until the run is over: it is the student's parent, whose end is the
-    student's death signal (:class:`RunLifetime`). Without one it ends at once.
-
     ``hold`` (a v2 cgroup's pipe read end, and the descriptor the launch shell reads it as):
     just before starting, the thread takes a descriptor table of its own and puts the pipe
-    there (a POSIX shell names descriptors 0-9 only), so the grader's table is never touched;
-    once started, it closes its copies of the grader's descriptors (it may live on).
+    there (a POSIX shell names descriptors 0-9 only), so the grader's table is never touched
+    (the thread's copy goes with the thread).
     """
     outcome: list[subprocess.Popen[bytes] | BaseException] = []
-    started = threading.Event()
-    groups = os.getgroups()
 
     def confine_and_start() -> None:
-        try:
-            _confine_and_start()
-        finally:
-            started.set()
-        if lifetime is not None and isinstance(outcome[0], subprocess.Popen):
-            lifetime.over.wait()
-
-    def step_out(process: subprocess.Popen[bytes]) -> None:
-        """Back to the grader's uid and cgroup; if that fails, the student must not run on."""
-        try:
-            if uid is not None:
-                _become_grader_again(groups)
-            if isinstance(cgroup, Cgroup):
-                cgroup.leave_this_thread()
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-            raise
-
-    def _confine_and_start() -> None:
         try:
             flags = (CLONE_NEWPID if own_pids else 0) | (CLONE_NEWIPC if ipc_namespaces() else 0)
             if flags:
@@ -710,26 +602,14 @@ def start_confined(
             if hold is not None:  # last: what the grader keeps (the scratch fd) is in its table
                 _unshare(CLONE_FILES)
                 os.dup2(*hold)
-            process = start()
-            if hold is not None:  # the copies: this thread may live on, holding no pipe open
-                os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-            if lifetime is not None:
-                step_out(process)
-            outcome.append(process)
+            outcome.append(start())
         except BaseException as exc:  # handed to the caller's thread
             outcome.append(exc)
 
-    # A daemon: a grader that exits while a run is on must not wait for it (the student dies).
-    thread = threading.Thread(target=confine_and_start, name="grader-start-student", daemon=True)
+    thread = threading.Thread(target=confine_and_start, name="grader-start-student")
     thread.start()
-    started.wait()
-    if lifetime is not None:
-        lifetime.thread = thread
-    else:
-        thread.join()
+    thread.join()
     if isinstance(outcome[0], BaseException):
-        if lifetime is not None:
-            lifetime.end()
         raise outcome[0]
     return outcome[0]
 
@@ -772,7 +652,6 @@ class Sandbox:
         """The resource limit the kernel enforced (``memory``, ``processes``), read at close."""
         self._marker: bytes | None = None
         """Without a PID namespace or a cgroup: the environment entry every descendant inherits."""
-        self.lifetime = RunLifetime()
 
     # -- namespaces ------------------------------------------------------------
 
@@ -842,11 +721,7 @@ class Sandbox:
         hold_fd = next(fd for fd in range(cgroup2.HOLD_FD, 2, -1) if fd not in (stdin, stdout, stderr))
         held = os.pipe() if isinstance(self.cgroup, Cgroup2) else None
         hold = cgroup2.hold_line(hold_fd) if held else ""
-        chain = [
-            *death_signal_prefix(),
-            *launch_chain(self.limits, self.cgroup, self.student_uid, hold),
-            *argv,
-        ]
+        chain = [*launch_chain(self.limits, self.cgroup, self.student_uid, hold), *argv]
         uid = self.student_uid
         in_thread = uid is not None and thread_credentials()
         # Where one thread's user cannot be changed, Popen changes it (forking the grader).
@@ -873,7 +748,6 @@ class Sandbox:
                 cgroup=self.cgroup,
                 uid=uid if in_thread else None,
                 view=view,
-                lifetime=self.lifetime,
                 hold=(held[0], hold_fd) if held else None,
             )
         finally:
@@ -959,7 +833,6 @@ class Sandbox:
         if self.process is not None:
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=5)
-        self.lifetime.end()
         if self.cgroup is not None:
             self.cgroup.kill_all()
             self.limit = self.cgroup.limit_hit()
