@@ -76,8 +76,24 @@ async def _grade(spec: Assignment, mode: str, names: list[str], work: Path) -> d
     return dict(zip(names, results, strict=True))
 
 
+def _lease_is_free(uid: int) -> bool:
+    """Whether no grading process holds ``uid``'s lease: a process of it is then left over.
+
+    Other graders on this machine (other test runs, a course's batch) lease uids of the same
+    range for students that are rightly running: theirs are not ours to count."""
+    from grader.locks import open_lock, try_lock
+    from grader.uids import FIRST_STUDENT_UID
+
+    fd = open_lock(f"uid-{uid - FIRST_STUDENT_UID}.lock")
+    try:
+        return try_lock(fd)
+    finally:
+        os.close(fd)  # closing drops the lock if it was taken here
+
+
 def _leftovers() -> list[str]:
-    """Student processes still alive (any uid of the grader's range, or marked by our scratch)."""
+    """Student processes still alive (a uid of the grader's range that no lease holds, or
+    marked by our scratch)."""
     from grader.uids import FIRST_STUDENT_UID, STUDENT_UIDS
 
     found = []
@@ -90,7 +106,8 @@ def _leftovers() -> list[str]:
             environ = Path(entry.path, "environ").read_bytes()
         except OSError:
             continue
-        if FIRST_STUDENT_UID <= uid < FIRST_STUDENT_UID + STUDENT_UIDS or marker in environ:
+        leased_range = FIRST_STUDENT_UID <= uid < FIRST_STUDENT_UID + STUDENT_UIDS
+        if (leased_range and _lease_is_free(uid)) or marker in environ:
             found.append(f"{entry.name} uid {uid}")
     return found
 
