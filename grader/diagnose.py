@@ -20,7 +20,7 @@ from typing import Any
 from grader.encodings import accepts, shown_encodings
 from grader.encodings import names as encoding_names
 from grader.messages import Code, Message, msg
-from grader.outcome import Outcome, StepOutcome, step_has
+from grader.outcome import COMPILE_ERRORS, Outcome, StepOutcome, step_has
 from grader.spec import AnyStepModel, Scenario
 from grader.textshow import codec_name, encoding_label, show_bytes
 
@@ -272,8 +272,13 @@ def _closed_early_explanation(f: Facts) -> Message:
     return msg(Code.CLOSED_AFTER_PART, n=f.out.observed_size or len(f.observed), total=total)
 
 
+def _compile_error(f: Facts) -> bool:
+    """Python refused the source (``SyntaxError``, ``IndentationError``, ``TabError``)."""
+    return any(name in f.outcome.stderr for name in COMPILE_ERRORS)
+
+
 def _crashed(f: Facts) -> bool:
-    return TRACEBACK in f.outcome.stderr and "SyntaxError" not in f.stderr
+    return TRACEBACK in f.outcome.stderr and not _compile_error(f)
 
 
 def _where(f: Facts) -> str:
@@ -337,7 +342,7 @@ RULES: list[Rule] = [
     (
         Code.SYNTAX_ERROR,
         lambda f: (
-            "SyntaxError" in f.stderr
+            _compile_error(f)
             and "Missing parentheses in call to 'print'" not in f.stderr
             and _source_not_utf8(f) is None
         ),
