@@ -66,7 +66,7 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         passed=result.passed,
         total=len(result.scenarios),
         secs=run.duration,
-        mode=run.isolation or "-",
+        mode={"namespace": _("namespace"), "host": _("host")}.get(run.isolation or "", "-"),
         py=run.python,
     )
     console.print(f"\n[bold]{escape(score)}[/]  {escape(details)}")
