@@ -51,7 +51,7 @@ def parser_class(lang: str) -> type[argparse.ArgumentParser]:
         def start_section(self, heading: str | None) -> None:
             super().start_section(translate(heading) if heading else heading)
 
-        class _Section(argparse.HelpFormatter._Section):  # type: ignore[name-defined]
+        class _Section(argparse.HelpFormatter._Section):
             """A section heading ends with the reader's colon (``选项：``, not ``选项:``)."""
 
             def format_help(self) -> str:

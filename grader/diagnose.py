@@ -65,7 +65,9 @@ class Facts:
 SCRATCH_PATH = re.compile(r"/[^\s\"']*/grader-run-[^/\s\"']+/")
 """The grader's scratch folder at the front of a path in a student's error (shown as the
 file name alone: the folder is the grader's, gone by the time anyone reads it)."""
-NON_UTF8_SOURCE = re.compile(r"Non-UTF-8 code starting with '(\\x[0-9a-fA-F]{2})' in file (.+?) on line (\d+)")
+NON_UTF8_SOURCE = re.compile(
+    r"Non-UTF-8 code starting with '(\\x[0-9a-fA-F]{2})' in file (.+?) on line (\d+)"
+)
 
 
 def without_scratch(text: str) -> str:

@@ -28,7 +28,9 @@ def _shown(data: bytes, size: int | None, out: StepOutcome, encoding: str, label
 def _encodings(step: AnyStepModel, out: StepOutcome) -> tuple[str, str, bool]:
     """The encodings of the expected and observed bytes, and whether to name them: when
     either is not UTF-8 (the reader should not have to guess which one the text was in)."""
-    expected, observed = shown_encodings(getattr(step, "encoding", None), out.encoding, out.expected, out.observed)
+    expected, observed = shown_encodings(
+        getattr(step, "encoding", None), out.encoding, out.expected, out.observed
+    )
     return expected, observed, expected != "utf-8" or observed != "utf-8"
 
 

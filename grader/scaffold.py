@@ -3,8 +3,9 @@
 It writes a commented spec for a small ping/pong protocol (so a teacher edits a working
 example instead of starting from a blank page), a README with an English and a Chinese
 section, a reference stub and a manifest. The comments are in the teacher's language: each
-is an English message id, translated through the ``scaffold`` catalog (``--lang zh``). ``grader validate`` fails on the stub (the reference
-does not get full marks) and accepts the folder once the reference is written.
+is an English message id, translated through the ``scaffold`` catalog (``--lang zh``).
+``grader validate`` fails on the stub (the reference does not get full marks) and accepts the
+folder once the reference is written.
 """
 
 from __future__ import annotations

@@ -165,4 +165,3 @@ def show_hex(data: bytes | None, limit: int = 64) -> str:
         return ""
     shown = data[:limit].hex(" ")
     return shown + (" …" if len(data) > limit else "")
-

@@ -25,7 +25,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=Path("."),
         help="folder holding assignments/, reference/ and tests/submissions/ (default: .)",
     )
-    p.add_argument("--lang", choices=["en", "zh"], default=None, help="language of messages and of the comments in the files it writes")
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default=None,
+        help="language of messages and of the comments in the files it writes",
+    )
     p.set_defaults(func=run)
 
 

@@ -120,9 +120,7 @@ def looks_binary(data: bytes, sample: int = 512, encoding: str = "utf-8") -> boo
     if not head:
         return False
     text = decode_shown(head, encoding)
-    odd = sum(
-        0xDC80 <= ord(ch) <= 0xDCFF or (not ch.isprintable() and ch not in "\r\n\t") for ch in text
-    )
+    odd = sum(0xDC80 <= ord(ch) <= 0xDCFF or (not ch.isprintable() and ch not in "\r\n\t") for ch in text)
     return odd * 10 > len(text)
 
 
