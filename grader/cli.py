@@ -140,7 +140,10 @@ def _run(args: argparse.Namespace) -> int:
     _ = gettext_for(lang)
     try:
         return int(args.func(args) or 0)
-    except (SpecError, UsageError) as exc:
+    except SpecError as exc:
+        print(error_line(lang, "\n".join(exc.lines(lang))), file=sys.stderr)
+        return 2
+    except UsageError as exc:
         print(error_line(lang, str(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

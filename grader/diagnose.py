@@ -31,6 +31,7 @@ LIMIT_MESSAGES = {
     "cpu time": Code.LIMIT_CPU_TIME,
     "file size": Code.LIMIT_FILE_SIZE,
     "open files": Code.LIMIT_OPEN_FILES,
+    "disk": Code.LIMIT_DISK,
 }
 """What a student reads when the sandbox saw which limit (``ProcessEnd.limit``) was reached."""
 
@@ -291,24 +292,37 @@ def _refused(f: Facts) -> bool:
     return "ConnectionRefusedError" in f.stderr or "Connection refused" in f.stderr
 
 
-def _other_port(f: Facts) -> Message | None:
+def _wrong_port(f: Facts) -> Message | None:
+    """The fact that the server listens, but elsewhere (a connect step ends with it at once)."""
     reason = f.out.reason
-    if reason is None:
-        return None
-    if reason.code is Code.LISTENS_ON_OTHER_PORT:
-        return reason
-    found = reason.args.get("facts")
-    if isinstance(found, list):
-        return next(
-            (m for m in found if isinstance(m, Message) and m.code is Code.LISTENS_ON_OTHER_PORT), None
-        )
-    return None
+    return reason if reason is not None and reason.code is Code.LISTENS_ON_WRONG_PORT else None
+
+
+def _wrong_port_args(f: Facts) -> dict[str, Any]:
+    """The diagnosis says both ports, as the fact gives them (``expected``, ``listening``)."""
+    found = _wrong_port(f)
+    return dict(found.args) if found is not None else {}
+
+
+NOT_A_FILE = (
+    Code.FILE_IS_FIFO,
+    Code.FILE_IS_SYMLINK,
+    Code.FILE_IS_FOLDER,
+    Code.FILE_IS_DEVICE,
+    Code.FILE_IS_SOCKET,
+)
+
+
+def _file_fact(f: Facts, *codes: Code) -> Message | None:
+    """The file step's fact, when it is one of ``codes``."""
+    reason = f.out.reason
+    return reason if f.out.action == "file" and reason is not None and reason.code in codes else None
 
 
 def _wrong_port_explanation(f: Facts) -> Message:
     """The port came from the command line (say so), or the assignment fixes it."""
     code = Code.WRONG_PORT_ARGV if str(f.outcome.port) in f.outcome.argv[2:] else Code.WRONG_PORT_FIXED
-    return msg(code, detail=_other_port(f), port=f.outcome.port)
+    return msg(code, **_wrong_port_args(f))
 
 
 def _dialled(f: Facts) -> Message | None:
@@ -360,7 +374,7 @@ RULES: list[Rule] = [
     # The wrong address or port explains the missing data.
     (
         Code.WRONG_PORT,
-        lambda f: _other_port(f) is not None,
+        lambda f: _wrong_port(f) is not None,
         lambda f: {"explanation": _wrong_port_explanation(f)},
     ),
     (
@@ -404,6 +418,17 @@ RULES: list[Rule] = [
         ),
         lambda f: {"sig": f.outcome.process.signal},
     ),
+    # A file step that found something else than the file (the reason names the path).
+    (
+        Code.NOT_A_FILE,
+        lambda f: _file_fact(f, *NOT_A_FILE) is not None,
+        lambda f: {"path": _file_fact(f, *NOT_A_FILE).args["path"]},  # type: ignore[union-attr]
+    ),
+    (
+        Code.FILE_TOO_LARGE_CAUSE,
+        lambda f: _file_fact(f, Code.FILE_TOO_LARGE) is not None,
+        lambda f: dict(_file_fact(f, Code.FILE_TOO_LARGE).args),  # type: ignore[union-attr]
+    ),
     # Servers that never served.
     (
         Code.SERVER_EXITED,
@@ -418,7 +443,7 @@ RULES: list[Rule] = [
     (
         Code.NOT_LISTENING,
         lambda f: (
-            f.out.action in ("connect", "wait_listening") and not _server_exited(f) and _other_port(f) is None
+            f.out.action in ("connect", "wait_listening") and not _server_exited(f) and _wrong_port(f) is None
         ),
         lambda f: {"port": f.outcome.port},
     ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 
+from grader.messages import Code, Invalid
 from grader.textshow import codec_name, text_encoding
 
 Encodings = str | list[str]
@@ -24,12 +25,12 @@ def check_names(value: Encodings) -> Encodings:
     """Every name is a codec Python knows, and a list is not empty: for the spec's validators."""
     listed = names(value)
     if not listed:
-        raise ValueError("encoding: give at least one name")
+        raise Invalid(Code.NO_ENCODING)
     for name in listed:
         try:
             codecs.lookup(name)
         except LookupError:
-            raise ValueError(f"encoding: unknown encoding {name!r} (e.g. utf-8, gbk)") from None
+            raise Invalid(Code.UNKNOWN_ENCODING, name=repr(name)) from None
     return value
 
 

@@ -16,7 +16,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -26,11 +25,14 @@ from typing import Any, Literal, TypeVar
 
 from grader import __version__
 from grader.judge import judge_scenario, skipped
+from grader.leftovers import sweep_once
+from grader.locks import open_lock
 from grader.messages import Code, Message, msg
 from grader.outcome import Outcome
 from grader.results import GradeResult, RunInfo, ScenarioResult
 from grader.run import RunContext, run_scenario
 from grader.sandbox import Mode, choose_mode
+from grader.scratch import in_own_thread
 from grader.spec import Assignment, Scenario, spec_hash
 from grader.submission import NotGradable, prepare
 
@@ -86,11 +88,7 @@ def python_version(python: str) -> str:
 @contextlib.asynccontextmanager
 async def _port_lock(port: int) -> AsyncIterator[None]:
     """Host mode only: one scenario at a time on a fixed port, across processes too."""
-    path = Path(tempfile.gettempdir()) / f"socket-grader-port-{port}.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError:  # made by another user (e.g. root's grader): flock needs no write access
-        fd = os.open(path, os.O_RDONLY)
+    fd = open_lock(f"port-{port}.lock")  # private to the grader's user: no stranger can hold it
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield
@@ -123,12 +121,14 @@ async def grade_async(
     options = options or GradeOptions()
     started = time.monotonic()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    mode, mode_note = choose_mode(options.isolation)
+    mode, containment = choose_mode(options.isolation)
     try:
         prepared = await asyncio.to_thread(prepare, submission, assignment)
     except NotGradable as exc:
         return not_graded(assignment, student, exc.reason, options.lang)
     python = resolve_python(options.python)
+    # What graders killed mid-run left (their cgroups, scratch, orphans) goes, beside our runs.
+    swept = asyncio.ensure_future(in_own_thread(sweep_once))
     # Asking the interpreter its version costs a process start: do it while scenarios run.
     version = asyncio.ensure_future(asyncio.to_thread(python_version, python))
     uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
@@ -146,6 +146,7 @@ async def grade_async(
         prepared.cleanup()
     scenarios = [results[s.id] for s in assignment.scenarios]
     python_release = await version
+    await swept
     return GradeResult(
         assignment=assignment.id,
         assignment_title=assignment.title,
@@ -155,7 +156,7 @@ async def grade_async(
         scenarios=scenarios,
         run=RunInfo(
             isolation=mode,
-            isolation_note=mode_note,
+            containment=containment,
             python=python_release,
             grader_version=__version__,
             spec_hash=spec_hash(assignment),

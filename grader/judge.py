@@ -51,11 +51,21 @@ def _expectation(step: AnyStepModel, out: StepOutcome) -> Message:
     if out.action == "expect_eof":
         return msg(Code.EXPECT_CLOSE)
     if out.pattern and out.expected is None:
-        return msg(Code.EXPECT_LINE_MATCHING, pattern=out.pattern)
+        own = _pattern_words(step, out)
+        return own_words(own) if own else msg(Code.EXPECT_LINE_MATCHING, pattern=out.pattern)
     if out.expected is not None:
         expected, _, label = _encodings(step, out)
         return _shown(out.expected, out.expected_size, out, expected, label)
     return step.title
+
+
+def _pattern_words(step: AnyStepModel, out: StepOutcome) -> LocalText | None:
+    """The step's own description in place of its regex: a student reads "the time, as
+    HH:MM:SS", not ``^\\d{2}:\\d{2}:\\d{2}$``. None when the step has no description."""
+    regex = getattr(step, "regex", None)
+    if not regex or out.pattern != regex:
+        return None
+    return step.description or None
 
 
 def _local_difference(out: StepOutcome) -> int | None:
@@ -104,6 +114,7 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
         expected_bytes=out.expected,
         observed_bytes=out.observed,
         expected=show_bytes(out.expected, encoding=expected_in) if out.expected is not None else out.pattern,
+        expected_words=_pattern_words(step, out) if out.expected is None else None,
         observed=show_bytes(out.observed, encoding=observed_in) if out.observed is not None else None,
         expected_encoding=expected_in,
         observed_encoding=observed_in,

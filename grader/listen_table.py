@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 import socket
-import struct
 from dataclasses import dataclass
 
-TCP_LISTEN = "0A"
+from grader.hostports import LISTEN, descendants, tcp_table
 
 
 @dataclass(frozen=True)
@@ -36,56 +35,20 @@ class Listening:
         return self.address
 
 
-def _address(hex_address: str, family: int) -> str:
-    raw = bytes.fromhex(hex_address)
-    if family == socket.AF_INET:
-        return socket.inet_ntop(family, struct.pack("<I", struct.unpack(">I", raw)[0]))
-    words = struct.unpack(">4I", raw)
-    return socket.inet_ntop(family, struct.pack("<4I", *words))
-
-
 def listening(pid: int) -> list[Listening]:
     """Every TCP socket in LISTEN state in ``pid``'s network namespace (IPv4 first)."""
-    found: list[Listening] = []
-    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
-        try:
-            with open(f"/proc/{pid}/net/{table}") as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > 3 and fields[3] == TCP_LISTEN:
-                address, port = fields[1].rsplit(":", 1)
-                inode = int(fields[9]) if len(fields) > 9 and fields[9].isdigit() else 0
-                found.append(Listening(_address(address, family), int(port, 16), family, inode))
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(c) for c in f.read().split()]
-        except OSError:
-            continue
-    return found
+    return [
+        Listening(s.local_address, s.local_port, s.family, s.inode)
+        for s in tcp_table(f"/proc/{pid}/net")
+        if s.state == LISTEN
+    ]
 
 
 def socket_inodes(pid: int) -> set[int] | None:
     """Inodes of the sockets held by ``pid`` and its descendants; None if they cannot be read."""
     inodes: set[int] = set()
-    pending, seen, readable = [pid], set(), False
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    readable = False
+    for current in descendants(pid):
         try:
             names = os.listdir(f"/proc/{current}/fd")
             readable = True
@@ -98,7 +61,6 @@ def socket_inodes(pid: int) -> set[int] | None:
                 continue
             if target.startswith("socket:["):
                 inodes.add(int(target[8:-1]))
-        pending += _children(current)
     return inodes if readable else None
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from grader.messages import CAUSES
+from grader.messages import CAUSES, Code, Invalid
 from grader.spec import Assignment, StrictModel
 from grader.spec_yaml import SpecError, load_yaml_model
 
@@ -26,7 +26,7 @@ UNRECOGNISED = "unrecognised"
 def _existing_path(value: str, info: ValidationInfo) -> str:
     base: Path | None = (info.context or {}).get("base")
     if base is not None and not (base / value).exists():
-        raise ValueError(f"no such file or folder: {value} (paths are relative to the manifest)")
+        raise Invalid(Code.NO_SUCH_PATH, path=value)
     return value
 
 
@@ -55,7 +55,7 @@ class BuggySubmission(ManifestModel):
     def _known_cause(cls, value: str | None) -> str | None:
         known = sorted(c.value for c in CAUSES)
         if value is not None and value != UNRECOGNISED and value not in known:
-            raise ValueError(f"unknown cause {value!r}; the causes are: {', '.join(known)}, {UNRECOGNISED}")
+            raise Invalid(Code.UNKNOWN_CAUSE, cause=repr(value), known=[*known, UNRECOGNISED])
         return value
 
     @field_validator("loses")
@@ -65,11 +65,9 @@ class BuggySubmission(ManifestModel):
         if known is not None:
             unknown = [s for s in value if s not in known]
             if unknown:
-                raise ValueError(
-                    f"unknown scenario {', '.join(map(repr, unknown))}; the scenarios are: {', '.join(known)}"
-                )
+                raise Invalid(Code.UNKNOWN_SCENARIO, ids=[repr(s) for s in unknown], known=known)
         if len(set(value)) != len(value):
-            raise ValueError("a scenario is listed twice")
+            raise Invalid(Code.SCENARIO_LISTED_TWICE)
         return value
 
 
@@ -95,8 +93,8 @@ def load_manifest(folder: Path, assignment: Assignment | None = None) -> Manifes
         file,
         Manifest,
         context=context,
-        missing="it lists the reference solution and buggy submissions; `grader new` writes one",
-        fields="the manifest must be a mapping of fields (reference, reference_runs, buggy)",
+        missing=Code.MANIFEST_FILE_EXPECTED,
+        fields=Code.MANIFEST_NOT_A_MAPPING,
     )
 
 

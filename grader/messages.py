@@ -55,7 +55,7 @@ class Code(StrEnum):
     STOPPED_READING_INPUT = "stopped_reading_input"
     EXITED_WITHOUT_CONNECTING = "exited_without_connecting"
     CONNECTION_REFUSED = "connection_refused"
-    LISTENS_ON_OTHER_PORT = "listens_on_other_port"
+    LISTENS_ON_WRONG_PORT = "listens_on_wrong_port"
     REFUSED_SERVER_EXITED = "refused_server_exited"
     EXITED_BEFORE_LISTENING = "exited_before_listening"
     STUDENT_CLOSED_DURING_SEND = "student_closed_during_send"
@@ -67,6 +67,13 @@ class Code(StrEnum):
     FILE_EXISTS = "file_exists"
     FILE_MISSING = "file_missing"
     FILE_DIFFERS = "file_differs"
+    FILE_IS_FIFO = "file_is_fifo"
+    FILE_IS_SYMLINK = "file_is_symlink"
+    FILE_IS_FOLDER = "file_is_folder"
+    FILE_IS_DEVICE = "file_is_device"
+    FILE_IS_SOCKET = "file_is_socket"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_UNREADABLE = "file_unreadable"
     SCENARIO_TIME_LIMIT = "scenario_time_limit"
     CLOSED_FIN = "closed_fin"
     CLOSED_RST = "closed_rst"
@@ -115,6 +122,7 @@ class Code(StrEnum):
     STOP_OUTPUT_LIMIT = "output limit"
     STOP_SCENARIO_OVER = "scenario over"
     STOP_SCENARIO_TIMEOUT = "scenario timeout"
+    STOP_DISK_LIMIT = "disk limit"
 
     # -- problems of the grader itself (Outcome.grader_error): not the student's fault -----
     PEER_CANNOT_LISTEN = "peer_cannot_listen"
@@ -123,6 +131,8 @@ class Code(StrEnum):
     INTERNAL_ERROR = "internal_error"
     JUDGING_FAILED = "judging_failed"
     PORT_HELD = "port_held"
+    PORT_IN_USE = "port_in_use"
+    PORT_IN_USE_OWNER_HIDDEN = "port_in_use_owner_hidden"
     ANY_NEEDS_NAMESPACE = "any_needs_namespace"
     NETNS_LOCAL_ROUTE_FAILED = "netns_local_route_failed"
     NETNS_LOW_PORTS_FAILED = "netns_low_ports_failed"
@@ -161,6 +171,8 @@ class Code(StrEnum):
     NEVER_EXITED = "never-exited"
     RESET = "reset"
     KILLED = "killed"
+    NOT_A_FILE = "not-a-file"
+    FILE_TOO_LARGE_CAUSE = "file-too-large"
     SKIPPED_CAUSE = "skipped"
     HTTP_NO_BLANK_LINE_CAUSE = "http-no-blank-line"
     HTTP_BARE_LF_CAUSE = "http-bare-lf"
@@ -176,6 +188,7 @@ class Code(StrEnum):
     LIMIT_CPU_TIME = "limit_cpu_time"
     LIMIT_FILE_SIZE = "limit_file_size"
     LIMIT_OPEN_FILES = "limit_open_files"
+    LIMIT_DISK = "limit_disk"
 
     # -- the judge's sentences -------------------------------------------------------------
     PASSED = "passed"
@@ -237,6 +250,31 @@ class Code(StrEnum):
     TITLE_STDERR = "title_stderr"
     TITLE_FILE = "title_file"
 
+    # -- how a run was contained (RunInfo.containment, put in words by grader.words) -------
+    ISO_HOST_REQUESTED = "iso_host_requested"
+    ISO_HOST_FALLBACK = "iso_host_fallback"
+    ISO_NET_PID_NAMESPACES = "iso_net_pid_namespaces"
+    ISO_NET_NAMESPACE = "iso_net_namespace"
+    ISO_USER_NAMESPACE = "iso_user_namespace"
+    ISO_ONE_AT_A_TIME = "iso_one_at_a_time"
+    NS_NONE_ON_OS = "ns_none_on_os"
+    NS_REFUSED = "ns_refused"
+    FILES_LANDLOCK = "files_landlock"
+    FILES_LANDLOCK_SCOPED = "files_landlock_scoped"
+    FILES_UID_PER_RUN = "files_uid_per_run"
+    FILES_NOT_CONFINED = "files_not_confined"
+    IPC_OWN = "ipc_own"
+    IPC_SHARED = "ipc_shared"
+    SCRATCH_TMPFS_OWN_PROC = "scratch_tmpfs_own_proc"
+    SCRATCH_TMPFS_HOST_PROC = "scratch_tmpfs_host_proc"
+    SCRATCH_WATCHDOG = "scratch_watchdog"
+    MOUNTS_TURNED_OFF = "mounts_turned_off"
+    MOUNTS_NONE_ON_OS = "mounts_none_on_os"
+    MOUNTS_REFUSED = "mounts_refused"
+
+    # -- the total, when it is not a score ---------------------------------------------------
+    TOTAL_NOT_GRADED = "total_not_graded"
+
     # -- why a submission (or a task) was not graded at all --------------------------------
     NO_ENTRY_FILE = "no_entry_file"
     WRONG_ENTRY_NAME = "wrong_entry_name"
@@ -253,6 +291,81 @@ class Code(StrEnum):
     WORKER_DIED_SAYING = "worker_died_saying"
     DASK_VERSION_MISMATCH = "dask_version_mismatch"
     DASK_FAILED = "dask_failed"
+
+    # -- the gradebook's column headers and statuses (grades.csv, grades.xlsx) -------------
+    COLUMN_STUDENT = "column_student"
+    COLUMN_NUMBER = "column_number"
+    COLUMN_NAME = "column_name"
+    COLUMN_SCORE = "column_score"
+    COLUMN_MAX_SCORE = "column_max_score"
+    COLUMN_STATUS = "column_status"
+    COLUMN_NOTE = "column_note"
+    STATUS_GRADED = "status_graded"
+    STATUS_NOT_GRADED = "status_not_graded"
+    STATUS_NO_SUBMISSION = "status_no_submission"
+
+    # -- problems of a spec or a manifest (grader.errors.SpecError), for teachers ----------
+    SPEC_AT = "spec_at"
+    """``file:line: field: problem``: where, then what (``problem`` is one of the codes below)."""
+    SPEC_NO_SUCH_FILE = "spec_no_such_file"
+    SPEC_CANNOT_READ = "spec_cannot_read"
+    SPEC_FILE_EXPECTED = "spec_file_expected"
+    SPEC_NOT_A_MAPPING = "spec_not_a_mapping"
+    MANIFEST_FILE_EXPECTED = "manifest_file_expected"
+    MANIFEST_NOT_A_MAPPING = "manifest_not_a_mapping"
+    YAML_SYNTAX = "yaml_syntax"
+    YAML_EXPLAINED = "yaml_explained"
+    YAML_TAB = "yaml_tab"
+    YAML_SAME_COLUMN = "yaml_same_column"
+    YAML_DASH_COLUMN = "yaml_dash_column"
+    YAML_UNEXPECTED_COLON = "yaml_unexpected_colon"
+    YAML_MISSING_COLON = "yaml_missing_colon"
+    UNKNOWN_FIELD = "unknown_field"
+    CHECK_SPELLING = "check_spelling"
+    DID_YOU_MEAN = "did_you_mean"
+    UNKNOWN_STEP = "unknown_step"
+    STEP_MUST_BE = "step_must_be"
+    FIELD_MISSING = "field_missing"
+    MUST_BE = "must_be"
+    MUST_BE_TEXT = "must_be_text"
+    MUST_BE_WHOLE_NUMBER = "must_be_whole_number"
+    MUST_BE_NUMBER = "must_be_number"
+    MUST_BE_BOOL = "must_be_bool"
+    MUST_BE_LIST = "must_be_list"
+    MUST_BE_MAPPING = "must_be_mapping"
+    MUST_BE_GREATER = "must_be_greater"
+    MUST_BE_AT_LEAST = "must_be_at_least"
+    MUST_BE_LESS = "must_be_less"
+    MUST_BE_AT_MOST = "must_be_at_most"
+    MUST_MATCH = "must_match"
+    TOO_FEW_ITEMS = "too_few_items"
+    ONE_OF_FIELDS = "one_of_fields"
+    ONE_OF_FIELDS_OR_ABSENT = "one_of_fields_or_absent"
+    GOT = "got"
+    EITHER = "either"
+    """Alternatives (``text, hex or generate``), joined the way the reader's language does."""
+    PATH_OUTSIDE_SUBMISSION = "path_outside_submission"
+    SCENARIO_ID_TWICE = "scenario_id_twice"
+    DEPENDS_ON_LATER = "depends_on_later"
+    STEP_NOT_FOR_CLIENT = "step_not_for_client"
+    STEP_NOT_FOR_SERVER = "step_not_for_server"
+    NO_SUCH_PATH = "no_such_path"
+    UNKNOWN_SCENARIO = "unknown_scenario"
+    SCENARIO_LISTED_TWICE = "scenario_listed_twice"
+    UNKNOWN_CAUSE = "unknown_cause"
+    FILE_OUTSIDE_FIXTURES = "file_outside_fixtures"
+    NO_FIXTURE_FILE = "no_fixture_file"
+    ONLY_SERVER_BINDS = "only_server_binds"
+    NO_ENCODING = "no_encoding"
+    UNKNOWN_ENCODING = "unknown_encoding"
+
+    # -- problems of an export (grader.platforms.export.ExportError) -----------------------
+    EXPORT_NO_SOURCE = "export_no_source"
+    EXPORT_WHEEL_FAILED = "export_wheel_failed"
+    EXPORT_VENDOR_FAILED = "export_vendor_failed"
+    EXPORT_NOT_A_WHEEL = "export_not_a_wheel"
+    EXPORT_NOT_EMPTY = "export_not_empty"
+    EXPORT_ALL_HIDDEN = "export_all_hidden"
 
 
 CAUSES: frozenset[Code] = frozenset(
@@ -285,6 +398,8 @@ CAUSES: frozenset[Code] = frozenset(
         Code.NEVER_EXITED,
         Code.RESET,
         Code.KILLED,
+        Code.NOT_A_FILE,
+        Code.FILE_TOO_LARGE_CAUSE,
         Code.HTTP_NO_BLANK_LINE_CAUSE,
         Code.HTTP_BARE_LF_CAUSE,
     }
@@ -378,7 +493,7 @@ TEMPLATES: dict[Code, Template] = {
     Code.STOPPED_READING_INPUT: _t(N_("the program had stopped reading its input")),
     Code.EXITED_WITHOUT_CONNECTING: _t(N_("the program exited ({code}) without connecting")),
     Code.CONNECTION_REFUSED: _t(N_("connection refused ({n} attempts)")),
-    Code.LISTENS_ON_OTHER_PORT: _t(N_("the program listens on port {ports}")),
+    Code.LISTENS_ON_WRONG_PORT: _t(N_("listening on port {listening}, expected port {expected}")),
     Code.REFUSED_SERVER_EXITED: _t(N_("refused: the server had exited ({code})")),
     Code.EXITED_BEFORE_LISTENING: _t(N_("the server exited ({code}) before listening")),
     Code.STUDENT_CLOSED_DURING_SEND: _t(
@@ -392,6 +507,13 @@ TEMPLATES: dict[Code, Template] = {
     Code.FILE_EXISTS: _t(N_("the file exists")),
     Code.FILE_MISSING: _t(N_("the file is missing")),
     Code.FILE_DIFFERS: _t(N_("the file differs ({got} bytes, expected {want})")),
+    Code.FILE_IS_FIFO: _t(N_("{path} is a FIFO (a named pipe), not a file")),
+    Code.FILE_IS_SYMLINK: _t(N_("{path} is a symbolic link, not a file")),
+    Code.FILE_IS_FOLDER: _t(N_("{path} is a folder, not a file")),
+    Code.FILE_IS_DEVICE: _t(N_("{path} is a device, not a file")),
+    Code.FILE_IS_SOCKET: _t(N_("{path} is a socket, not a file")),
+    Code.FILE_TOO_LARGE: _t(N_("{path} is too large ({size} bytes; the grader reads at most {limit})")),
+    Code.FILE_UNREADABLE: _t(N_("{path} cannot be read")),
     Code.SCENARIO_TIME_LIMIT: _t(N_("the scenario's time limit ({secs} s)")),
     Code.CLOSED_FIN: _t(N_("closed normally (FIN)")),
     Code.CLOSED_RST: _t(N_("reset (RST)")),
@@ -472,6 +594,7 @@ TEMPLATES: dict[Code, Template] = {
     Code.STOP_OUTPUT_LIMIT: _t(N_("too much output")),
     Code.STOP_SCENARIO_OVER: _t(N_("the scenario was over")),
     Code.STOP_SCENARIO_TIMEOUT: _t(N_("the scenario's time limit")),
+    Code.STOP_DISK_LIMIT: _t(N_("disk limit reached")),
     # grader problems
     Code.PEER_CANNOT_LISTEN: _t(N_("the reference server could not listen on {host}:{port}: {error}")),
     Code.CANNOT_START_PROGRAM: _t(N_("could not start {program}: {error}")),
@@ -483,6 +606,12 @@ TEMPLATES: dict[Code, Template] = {
             "port {port} was still in use on this machine ({states}) when the program started, so "
             "its bind() failed; this is not the program's fault"
         )
+    ),
+    Code.PORT_IN_USE: _t(
+        N_("port {port} is in use by another program (pid {pid}, {command}): stop it and check again")
+    ),
+    Code.PORT_IN_USE_OWNER_HIDDEN: _t(
+        N_("port {port} is in use by another program (the grader cannot see which): stop it and check again")
     ),
     Code.ANY_NEEDS_NAMESPACE: _t(
         N_(
@@ -530,12 +659,12 @@ TEMPLATES: dict[Code, Template] = {
     Code.WRONG_PORT: _t("{explanation}"),
     Code.WRONG_PORT_ARGV: _t(
         N_(
-            "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
-            "the command line."
+            "Your server is listening on port {listening}, but this scenario expects port {expected}, "
+            "given on the command line."
         )
     ),
     Code.WRONG_PORT_FIXED: _t(
-        N_("Your server listened on the wrong port ({detail}); it must use port {port}.")
+        N_("Your server is listening on port {listening}, but this scenario expects port {expected}.")
     ),
     Code.WRONG_PORT_DIALLED_CAUSE: _t(
         N_(
@@ -566,6 +695,9 @@ TEMPLATES: dict[Code, Template] = {
         )
     ),
     Code.LIMIT_FILE_SIZE: _t(N_("Your program tried to write a file larger than it is allowed.")),
+    Code.LIMIT_DISK: _t(
+        N_("Your program wrote more into its folder than it is allowed (disk limit reached).")
+    ),
     Code.LIMIT_OPEN_FILES: _t(
         N_("Your program opened more files or sockets than it is allowed: close the ones you no longer need.")
     ),
@@ -657,6 +789,18 @@ TEMPLATES: dict[Code, Template] = {
         N_("The connection was reset: a socket was closed while unread data was still waiting in it.")
     ),
     Code.KILLED: _t(N_("Your program was killed by signal {sig} (a resource limit?).")),
+    Code.NOT_A_FILE: _t(
+        N_(
+            "The grader reads {path} as an ordinary file, and your program left something else "
+            'there. Create it with open("{path}", "wb") and write the bytes into it.'
+        )
+    ),
+    Code.FILE_TOO_LARGE_CAUSE: _t(
+        N_(
+            "Your program wrote {size} bytes into {path}, more than the grader reads ({limit}). "
+            "Does it write the data more than once, or in a loop that never ends?"
+        )
+    ),
     Code.SKIPPED_CAUSE: _t(N_("“{title}” did not pass.")),
     Code.HTTP_NO_BLANK_LINE_CAUSE: _t(
         N_(
@@ -726,6 +870,29 @@ TEMPLATES: dict[Code, Template] = {
     Code.TITLE_EXIT: _t(N_("the program exits")),
     Code.TITLE_STDERR: _t(N_("the program's error output")),
     Code.TITLE_FILE: _t(N_("the program saves the expected file")),
+    # how a run was contained
+    Code.ISO_HOST_REQUESTED: _t(N_("host loopback (requested)")),
+    Code.ISO_HOST_FALLBACK: _t(N_("host loopback: {why}")),
+    Code.ISO_NET_PID_NAMESPACES: _t(N_("own network and PID namespace per scenario")),
+    Code.ISO_NET_NAMESPACE: _t(N_("own network namespace per scenario")),
+    Code.ISO_USER_NAMESPACE: _t(N_("in a private user namespace, not root")),
+    Code.ISO_ONE_AT_A_TIME: _t(N_("scenarios one after another")),
+    Code.NS_NONE_ON_OS: _t(N_("this OS has no Linux namespaces")),
+    Code.NS_REFUSED: _t(N_("namespaces refused ({error})")),
+    Code.FILES_LANDLOCK: _t(N_("files: Landlock ABI {abi} (scratch copy only)")),
+    Code.FILES_LANDLOCK_SCOPED: _t(N_("files: Landlock ABI {abi} (scratch copy only, signals scoped)")),
+    Code.FILES_UID_PER_RUN: _t(N_("files: a uid per run and private scratch folders (no Landlock)")),
+    Code.FILES_NOT_CONFINED: _t(N_("files: NOT confined (no Landlock, not root)")),
+    Code.IPC_OWN: _t(N_("own IPC namespace")),
+    Code.IPC_SHARED: _t(N_("shared IPC (no IPC namespace)")),
+    Code.SCRATCH_TMPFS_OWN_PROC: _t(N_("scratch: private tmpfs, own /proc")),
+    Code.SCRATCH_TMPFS_HOST_PROC: _t(N_("scratch: private tmpfs, the host's /proc")),
+    Code.SCRATCH_WATCHDOG: _t(N_("scratch: disk watchdog ({why})")),
+    Code.MOUNTS_TURNED_OFF: _t(N_("private mounts turned off (GRADER_NO_PRIVATE_MOUNTS=1)")),
+    Code.MOUNTS_NONE_ON_OS: _t(N_("no mount namespaces on this OS")),
+    Code.MOUNTS_REFUSED: _t(N_("private mounts refused ({error})")),
+    # the total
+    Code.TOTAL_NOT_GRADED: _t(N_("Could not be graded: {why}")),
     # not graded
     Code.NO_ENTRY_FILE: _t(N_("no {entry} found in {folder}/")),
     Code.WRONG_ENTRY_NAME: _t(N_("{count} Python files and none named {entry} ({files}): rename yours")),
@@ -766,6 +933,93 @@ TEMPLATES: dict[Code, Template] = {
             "this is the grader's problem, not a zero"
         )
     ),
+    # the gradebook
+    Code.COLUMN_STUDENT: _t(N_("student")),
+    Code.COLUMN_NUMBER: _t(N_("number")),
+    Code.COLUMN_NAME: _t(N_("name")),
+    Code.COLUMN_SCORE: _t(N_("score")),
+    Code.COLUMN_MAX_SCORE: _t(N_("max_score")),
+    Code.COLUMN_STATUS: _t(N_("status")),
+    Code.COLUMN_NOTE: _t(N_("note")),
+    Code.STATUS_GRADED: _t(N_("graded")),
+    Code.STATUS_NOT_GRADED: _t(N_("not_graded")),
+    Code.STATUS_NO_SUBMISSION: _t(N_("no_submission")),
+    # spec and manifest problems
+    Code.SPEC_AT: _t("{where}: {problem}"),
+    Code.SPEC_NO_SUCH_FILE: _t(N_("{file}: no such file ({missing})")),
+    Code.SPEC_CANNOT_READ: _t(N_("{file}: cannot read: {error}")),
+    Code.SPEC_FILE_EXPECTED: _t(N_("an assignment folder holds assignment.yaml")),
+    Code.SPEC_NOT_A_MAPPING: _t(N_("the spec must be a mapping of fields (id, title, role, ...)")),
+    Code.MANIFEST_FILE_EXPECTED: _t(
+        N_("it lists the reference solution and buggy submissions; `grader new` writes one")
+    ),
+    Code.MANIFEST_NOT_A_MAPPING: _t(
+        N_("the manifest must be a mapping of fields (reference, reference_runs, buggy)")
+    ),
+    Code.YAML_SYNTAX: _t(N_("YAML syntax error: {problem}")),
+    Code.YAML_EXPLAINED: _t(N_("{words} (YAML: {problem})")),
+    Code.YAML_TAB: _t(N_("a tab character: YAML indents with spaces only")),
+    Code.YAML_SAME_COLUMN: _t(
+        N_("the indentation is off: items of one mapping or list must start in the same column")
+    ),
+    Code.YAML_DASH_COLUMN: _t(N_("the indentation is off: a list's items start with '-' in one column")),
+    Code.YAML_UNEXPECTED_COLON: _t(
+        N_("a ':' where YAML does not expect one: indent the field under its parent, or quote the text")
+    ),
+    Code.YAML_MISSING_COLON: _t(N_("a field without ':' (write 'name: value'), or a line indented too far")),
+    Code.UNKNOWN_FIELD: _t(N_("unknown field{guess}")),
+    Code.CHECK_SPELLING: _t(N_(" (check its spelling)")),
+    Code.DID_YOU_MEAN: _t(N_(" (did you mean {name}?)")),
+    Code.UNKNOWN_STEP: _t(N_("unknown step {tag}{guess}; steps are: {steps}")),
+    Code.STEP_MUST_BE: _t(N_("a step must be one of: {steps}{guess}")),
+    Code.FIELD_MISSING: _t(N_("a required field is missing")),
+    Code.MUST_BE: _t(N_("must be {expected}")),
+    Code.MUST_BE_TEXT: _t(N_("must be text")),
+    Code.MUST_BE_WHOLE_NUMBER: _t(N_("must be a whole number")),
+    Code.MUST_BE_NUMBER: _t(N_("must be a number")),
+    Code.MUST_BE_BOOL: _t(N_("must be true or false")),
+    Code.MUST_BE_LIST: _t(N_("must be a list")),
+    Code.MUST_BE_MAPPING: _t(N_("must be a mapping of fields")),
+    Code.MUST_BE_GREATER: _t(N_("must be greater than {gt}")),
+    Code.MUST_BE_AT_LEAST: _t(N_("must be at least {ge}")),
+    Code.MUST_BE_LESS: _t(N_("must be less than {lt}")),
+    Code.MUST_BE_AT_MOST: _t(N_("must be at most {le}")),
+    Code.MUST_MATCH: _t(N_("must match the pattern {pattern}")),
+    Code.TOO_FEW_ITEMS: _t(N_("must have at least {min_length} items")),
+    Code.ONE_OF_FIELDS: _t(N_("give exactly one of {choices}")),
+    Code.ONE_OF_FIELDS_OR_ABSENT: _t(N_("give exactly one of {choices} (or absent: true)")),
+    Code.GOT: _t(N_("{text} (got {got})")),
+    Code.EITHER: _t("{items}"),
+    Code.PATH_OUTSIDE_SUBMISSION: _t(N_("path must stay inside the submission's folder")),
+    Code.SCENARIO_ID_TWICE: _t(N_("scenario id {id} is used twice")),
+    Code.DEPENDS_ON_LATER: _t(N_("scenario {id} depends on {dep}, which is not an earlier scenario")),
+    Code.STEP_NOT_FOR_CLIENT: _t(
+        N_("step {step} does not fit a client assignment (the grader is the server: use accept)")
+    ),
+    Code.STEP_NOT_FOR_SERVER: _t(
+        N_("step {step} does not fit a server assignment (the grader is the client: use connect)")
+    ),
+    Code.NO_SUCH_PATH: _t(N_("no such file or folder: {path} (paths are relative to the manifest)")),
+    Code.UNKNOWN_SCENARIO: _t(N_("unknown scenario {ids}; the scenarios are: {known}")),
+    Code.SCENARIO_LISTED_TWICE: _t(N_("a scenario is listed twice")),
+    Code.UNKNOWN_CAUSE: _t(N_("unknown cause {cause}; the causes are: {known}")),
+    Code.FILE_OUTSIDE_FIXTURES: _t(N_("file must name a file inside the assignment's files/ folder")),
+    Code.NO_FIXTURE_FILE: _t(N_("no file {name} in the assignment's files/ folder")),
+    Code.ONLY_SERVER_BINDS: _t(N_("only a server assignment binds a port")),
+    Code.NO_ENCODING: _t(N_("give at least one name")),
+    Code.UNKNOWN_ENCODING: _t(N_("unknown encoding {name} (e.g. utf-8, gbk)")),
+    # export problems
+    Code.EXPORT_NO_SOURCE: _t(N_("this grader was installed without its source; pass --wheel FILE")),
+    Code.EXPORT_WHEEL_FAILED: _t(N_("could not build the grader's wheel: {error}")),
+    Code.EXPORT_VENDOR_FAILED: _t(
+        N_(
+            "could not download the grader's dependencies for Python {version}: {error} "
+            "(or export with --no-vendor for an image that already has them)"
+        )
+    ),
+    Code.EXPORT_NOT_A_WHEEL: _t(N_("{path}: not a wheel file")),
+    Code.EXPORT_NOT_EMPTY: _t(N_("{path}: already exists and is not empty; choose a new folder")),
+    Code.EXPORT_ALL_HIDDEN: _t(N_("{path}: every scenario is hidden; students would have nothing to check")),
 }
 
 
@@ -806,6 +1060,10 @@ JOINERS = {Code.FACTS: ("; ", "；"), Code.SENTENCES: (" ", "")}
 """How the reader's language joins facts and sentences (English, Chinese)."""
 
 
+ALTERNATIVES = ((", ", " or "), ("、", " 或 "))
+"""How the reader's language lists alternatives: ``a, b or c`` (English), ``a、b 或 c`` (Chinese)."""
+
+
 def english(template: Template, count: int) -> str:
     return template.singular if count == 1 or template.plural is None else template.plural
 
@@ -815,6 +1073,10 @@ def fill(message: Message, translate: Translate = english, lang: str = "en") -> 
     if message.code in JOINERS:
         parts = [p for p in message.args[message.code.value] or [] if isinstance(p, Message)]  # type: ignore[union-attr]
         return JOINERS[message.code][lang == "zh"].join(fill(p, translate, lang) for p in parts)
+    if message.code is Code.EITHER:
+        items = [str(i) for i in message.args["items"] or []]  # type: ignore[union-attr]
+        between, last = ALTERNATIVES[lang == "zh"]
+        return between.join(items[:-1]) + last + items[-1] if len(items) > 1 else "".join(items)
     template = TEMPLATES[message.code]
     count = message.args.get("n", 1)
     words = translate(template, count if isinstance(count, int) else 1)
@@ -830,6 +1092,26 @@ def _value(arg: object, translate: Translate, lang: str) -> object:
     if isinstance(arg, list):
         return ", ".join(str(_value(a, translate, lang)) for a in arg)
     return arg
+
+
+class Invalid(ValueError):
+    """A check's finding as a message, raised by a spec's or manifest's own validators.
+
+    pydantic keeps the exception itself (``errors()[i]["ctx"]["error"]``), so the loader
+    reads its code and arguments and words them in the reader's language: no English to
+    parse back. ``at`` is the path below the validated model that the finding is about
+    (``("scenarios", 2, "steps", 0)``), for checks across fields.
+    """
+
+    def __init__(self, code: Code, /, *, at: tuple[str | int, ...] = (), **args: Any) -> None:
+        self.message = msg(code, **args)
+        self.at = at
+        super().__init__(str(self.message))
+
+
+def either(items: list[str]) -> Message:
+    """Alternatives, listed the reader's way: ``text, hex or generate``."""
+    return Message(code=Code.EITHER, args={"items": items})
 
 
 def msg(code: Code, /, **args: Any) -> Message:
@@ -849,8 +1131,20 @@ def own_words(text: str | dict[Any, str]) -> Message:
 
 
 def facts(*parts: Message) -> Message:
-    """Several facts as one message (``refused (3 attempts); listens on port 8080``)."""
+    """Several facts as one message (``refused (3 attempts); the connection was reset``)."""
     return parts[0] if len(parts) == 1 else Message(code=Code.FACTS, args={"facts": list(parts)})
 
 
-__all__ = ["N_", "TEMPLATES", "Arg", "Code", "Message", "facts", "msg", "own_words", "verbatim"]
+__all__ = [
+    "N_",
+    "TEMPLATES",
+    "Arg",
+    "Code",
+    "Invalid",
+    "Message",
+    "either",
+    "facts",
+    "msg",
+    "own_words",
+    "verbatim",
+]

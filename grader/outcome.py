@@ -89,7 +89,9 @@ class StepOutcome(Fact):
     """What arrived during the step (or everything unread, on failure)."""
     reason: Message | None = None
     """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
-    ``exit_code {code: 1}``); several facts together are one ``facts`` message."""
+    ``exit_code {code: 1}``, ``listens_on_wrong_port {expected, listening}``: a connect step
+    ends with it at once, as soon as the server is seen listening elsewhere); several facts
+    together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0
@@ -120,15 +122,44 @@ class ProcessEnd(Fact):
     exit_code: int | None = None
     signal: int | None = None
     killed_by_grader: (
-        Literal[Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT] | None
+        Literal[
+            Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT, Code.STOP_DISK_LIMIT
+        ]
+        | None
     ) = None
     """Why the grader ended it, if it did (the values are ``output limit``, ``scenario over``, ...)."""
     cpu_seconds: float | None = None
     limit: str | None = None
     """The resource limit the program ran into, when the sandbox can tell: ``memory``,
-    ``processes``, ``cpu time``, ``file size``, ``open files``."""
+    ``processes``, ``cpu time``, ``file size``, ``disk``, ``open files``."""
     started: bool = True
     start_error: str | None = None
+
+
+class Containment(Fact):
+    """How the runs of one grading were contained, as flags (``grader.words`` says them).
+
+    Facts of the machine the grader found (:func:`grader.sandbox.choose_mode`), not words: a
+    result graded in English states them in Chinese too.
+    """
+
+    host_requested: bool = False
+    """``--isolation host``: the host's loopback, as asked."""
+    no_namespaces: Message | None = None
+    """Why the host's loopback was used although not asked for (``ns_refused {error}``)."""
+    pid_namespaces: bool = False
+    user_namespace: bool = False
+    """Namespaces without root: the grader entered a private user namespace first."""
+    landlock_abi: int = 0
+    uid_per_run: bool = False
+    ipc_namespace: bool = False
+    private_scratch: bool = False
+    """A size-limited tmpfs over each scratch folder (else the disk watchdog)."""
+    private_proc: bool = False
+    no_private_mounts: Message | None = None
+    """Why no tmpfs could be mounted (the disk watchdog guards the scratch folder instead)."""
+    one_at_a_time: bool = False
+    """Scenarios ran one after another (a platform's container, on its own loopback)."""
 
 
 class Outcome(Fact):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.messages import Message
-from grader.outcome import IsolationMode, Outcome
+from grader.outcome import Containment, IsolationMode, Outcome
 from grader.spec import LocalText
 
 ScenarioStatus = Literal["passed", "failed", "skipped", "not_gradable"]
@@ -46,6 +46,9 @@ class StepVerdict(Result):
     max_score: float = 0
     expected: str | None = None
     """Expected bytes shown as text with invisible characters made visible (or the pattern)."""
+    expected_words: LocalText | None = None
+    """The step's own description of what it expects, shown in place of its pattern (a student
+    reads "the time, as HH:MM:SS", not ``^\\d{2}:\\d{2}:\\d{2}$``)."""
     observed: str | None = None
     expected_bytes: bytes | None = None
     observed_bytes: bytes | None = None
@@ -97,8 +100,8 @@ class ScenarioResult(Result):
 
 class RunInfo(Result):
     isolation: IsolationMode | None = None
-    isolation_note: str = ""
-    """How the run was contained, in technical terms (mode, Landlock ABI)."""
+    containment: Containment = Containment()
+    """How the runs were contained (namespaces, Landlock, uids, IPC, scratch), as flags."""
     python: str = ""
     grader_version: str = ""
     spec_hash: str = ""

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import socket
+import struct
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader import browser_client, http_steps, netns_any
+from grader import browser_client, hostports, http_steps, mounts, netns_any, scratch
 from grader.any_name import NameAnswerer, open_answerer
 from grader.encodings import choose, distinguishes
 from grader.fixtures import place_fixtures
@@ -38,6 +40,7 @@ from grader.peer import (
     try_accept_now,
 )
 from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
+from grader.scratch import FileProblem, folder_usage, open_folder, read_student_file, remove_tree
 from grader.spec import (
     Accept,
     Assignment,
@@ -62,10 +65,15 @@ from grader.spec import (
 )
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
 from grader.time_wait import leave_time_wait
+from grader.uids import UidLease, lease_uid
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
+WRONG_PORT_SCAN = 0.02
+"""Seconds of refused connects between two looks at where the student's server listens."""
 MAX_FILE_CHECK = 64 << 20
+DISK_WATCH_INTERVAL = 0.1
+"""Seconds between two looks at a scratch folder's size where no private tmpfs bounds it."""
 BROWSER_START_SECONDS = 30.0
 """Added to a browser step's time: the first one in a process starts Chromium."""
 
@@ -90,7 +98,9 @@ class StepFailed(Exception):
     """A step's expectation was not met; its outcome already says how."""
 
 
-StopReason = Literal[Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT]
+StopReason = Literal[
+    Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT, Code.STOP_DISK_LIMIT
+]
 
 
 def _student_env(home: Path) -> dict[str, str]:
@@ -145,6 +155,13 @@ class ScenarioRun:
         self.last_request: dict[str, tuple[str, bytes]] = {}
         """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
+        self._uid: UidLease | None = None
+        self._scratch_fd: int | None = None
+        """The private tmpfs's root, which only the student's mount namespace shows by path."""
+        self._disk_watch: asyncio.Task[None] | None = None
+        self._disk_full = False
+        self.port_taken: hostports.PortTaken | None = None
+        """Host mode: another program answered on the student's port (the run is not scored)."""
         self.names_sock: socket.socket | None = None
         self.names: NameAnswerer | None = None
 
@@ -161,19 +178,39 @@ class ScenarioRun:
     def _peer_listens(self) -> bool:
         return self.spec.role == "client" and self.scenario.server_running
 
-    def _make_scratch(self) -> Path:
+    def _make_scratch(self) -> mounts.PrivateView | None:
+        """The run's scratch folder; filled now, or by the starting thread over a private tmpfs."""
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
-        shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
-        given = self.spec.fixtures
-        if self.spec.role == "client":  # the pages the reference server answers with stay its own
-            served = self.spec.served_files()
-            given = {name: data for name, data in given.items() if name not in served}
-        self.outcome.fixtures = place_fixtures(given, scratch, self.ctx.student_uid)
-        if self.ctx.student_uid is not None:
-            for path in [scratch, *scratch.rglob("*")]:
-                with contextlib.suppress(OSError):
-                    os.lchown(path, self.ctx.student_uid, self.ctx.student_uid)
-        return scratch
+        self.scratch = scratch
+        uid = self.sandbox.student_uid
+
+        def fill() -> None:
+            shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+            given = self.spec.fixtures
+            if self.spec.role == "client":  # the pages the reference server answers with stay its own
+                served = self.spec.served_files()
+                given = {name: data for name, data in given.items() if name not in served}
+            self.outcome.fixtures = place_fixtures(given, scratch, uid)
+            if uid is not None:
+                for path in [scratch, *scratch.rglob("*")]:
+                    with contextlib.suppress(OSError):
+                        os.lchown(path, uid, uid)
+
+        support = mounts.probe()
+        if support.scratch:
+            size = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+            owner = uid if uid is not None else os.geteuid()
+            return mounts.PrivateView(str(scratch), size, owner, fill, proc=support.proc)
+        fill()
+        return None
+
+    def _lease_uid(self) -> None:
+        """As root: a uid no other running student has (see :mod:`grader.uids`)."""
+        if self.ctx.student_uid is None:
+            return
+        self._uid = lease_uid()
+        if self._uid is not None:
+            self.sandbox.student_uid = self._uid.uid
 
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
@@ -181,7 +218,9 @@ class ScenarioRun:
             raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
         if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
             raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
-        self.scratch = self._make_scratch()
+        self._lease_uid()
+        view = self._make_scratch()
+        assert self.scratch is not None
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
@@ -233,6 +272,7 @@ class ScenarioRun:
                         stdin=in_r,
                         stdout=out_slave,
                         stderr=err_w,
+                        view=view,
                     )
                 except OSError as exc:
                     raise GraderProblem(
@@ -263,6 +303,24 @@ class ScenarioRun:
         if self.names_sock is not None:
             self.names = NameAnswerer(self.names_sock)
         self._watch_exit(proc.pid)
+        if view is not None:
+            self._scratch_fd = view.folder_fd
+        else:
+            self._disk_watch = asyncio.get_running_loop().create_task(self._watch_disk())
+
+    async def _watch_disk(self) -> None:
+        """No private tmpfs: end the run if its scratch folder grows past the disk limit."""
+        assert self.scratch is not None
+        limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+        folder = self.scratch
+        while not self.exited.is_set():
+            if await scratch.in_own_thread(functools.partial(folder_usage, folder, limit)) > limit:
+                self._disk_full = True
+                self._kill(Code.STOP_DISK_LIMIT)
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DISK_WATCH_INTERVAL):
+                    await self.exited.wait()
 
     def _watch_exit(self, pid: int) -> None:
         loop = asyncio.get_running_loop()
@@ -326,6 +384,10 @@ class ScenarioRun:
         elif self.names_sock is not None:
             self.names_sock.close()
         self.sandbox.close()
+        if self._disk_watch is not None:
+            self._disk_watch.cancel()
+        if self._uid is not None:
+            self._uid.release()  # every process of the run is gone: the uid may serve another
         if self.stdout is not None and self.stderr is not None:
             self.outcome.stdout = bytes(self.stdout.data)
             self.outcome.stderr = bytes(self.stderr.data)
@@ -333,9 +395,15 @@ class ScenarioRun:
             self.outcome.stderr_truncated = self.stderr.truncated
         end = self.process_end
         end.limit = self.sandbox.limit_reached(end.signal, end.cpu_seconds, self.outcome.stderr)
+        if self._disk_full:
+            end.limit = "disk"
         self.outcome.process = self.process_end
+        if self._scratch_fd is not None:
+            os.close(self._scratch_fd)  # the tmpfs goes with it (its processes are gone)
+            self._scratch_fd = None
         if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            folder = self.scratch
+            await scratch.in_own_thread(lambda: remove_tree(folder))
 
     # -- steps ----------------------------------------------------------------
 
@@ -463,6 +531,22 @@ class ScenarioRun:
         name = self._conn_name(step, copy)
         out.conn = name
         assert self.listener is not None, "accept needs the reference server to listen"
+        while True:
+            sock = await self._accept_one()
+            if sock is None:
+                out.reason = msg(Code.EXITED_WITHOUT_CONNECTING, code=self.process_end.exit_code)
+                raise StepFailed
+            if self._from_student(sock):
+                break
+            # Host mode: another program (another student) connected first; it is not graded.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            close_socket(sock)
+        self._open(name, sock)
+        if self.any_host or self.any_port:
+            self._check_dialled(sock, out)
+
+    async def _accept_one(self) -> socket.socket | None:
+        assert self.listener is not None
         sock = try_accept_now(self.listener)
         if sock is None:
             accepting = asyncio.ensure_future(accept(self.listener))
@@ -470,12 +554,24 @@ class ScenarioRun:
                 sock = accepting.result()
             else:
                 sock = try_accept_now(self.listener)
-        if sock is None:
-            out.reason = msg(Code.EXITED_WITHOUT_CONNECTING, code=self.process_end.exit_code)
-            raise StepFailed
-        self._open(name, sock)
-        if self.any_host or self.any_port:
-            self._check_dialled(sock, out)
+        return sock
+
+    def _identity(self) -> hostports.RunIdentity:
+        """How this run's sockets are told from other programs' on the host network."""
+        if self.sandbox.student_uid is not None:
+            return hostports.RunIdentity(self.sandbox.student_uid)
+        return hostports.RunIdentity(None, tuple(self.sandbox.members()))
+
+    def _from_student(self, sock: socket.socket) -> bool:
+        """Whether the client at the other end of ``sock`` is this run's program (host mode)."""
+        if self.ctx.mode != "host":
+            return True  # a scenario's own network holds nobody else
+        try:
+            peer_port, own_port = sock.getpeername()[1], sock.getsockname()[1]
+        except OSError:
+            return True  # already gone: reading it will say so
+        end = hostports.connection_end(peer_port, own_port)
+        return end is None or self._identity().owns(end)
 
     def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
         """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
@@ -524,8 +620,10 @@ class ScenarioRun:
             found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
             if found:
                 return found[0]
-            if table:
-                out.reason = msg(Code.LISTENS_ON_OTHER_PORT, ports=sorted({entry.port for entry in table}))
+            if table:  # listening, but elsewhere: known now, waiting longer cannot change it
+                ports = sorted({entry.port for entry in table})
+                out.reason = msg(Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=ports)
+                raise StepFailed
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self.exited.wait()
@@ -550,9 +648,8 @@ class ScenarioRun:
                 return
         delay = 0.001
         attempts = 0
-        other: list[int] = []
-        # Reading /proc/net/tcp walks the kernel's whole socket table (ms each on a busy
-        # machine): look for a wrong port only once the server is late, not on every refusal.
+        # Reading /proc/net/tcp walks the kernel's socket table: look where the server listens
+        # every WRONG_PORT_SCAN seconds of refusals, not on every one.
         scanned_at = loop.time()
         while True:
             sock = self.sandbox.socket(family)
@@ -564,15 +661,18 @@ class ScenarioRun:
                 # reset during the handshake: the server closed its listener with this
                 # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
-                if loop.time() - scanned_at > 0.25:
-                    other, scanned_at = self._other_listening_ports(), loop.time()
-                refused = msg(Code.CONNECTION_REFUSED, n=attempts)
-                out.reason = (
-                    facts(refused, msg(Code.LISTENS_ON_OTHER_PORT, ports=other)) if other else refused
-                )
+                out.reason = msg(Code.CONNECTION_REFUSED, n=attempts)
                 if self.exited.is_set():
                     out.reason = msg(Code.REFUSED_SERVER_EXITED, code=self.process_end.exit_code)
                     raise StepFailed from None
+                if loop.time() - scanned_at > WRONG_PORT_SCAN:
+                    scanned_at = loop.time()
+                    elsewhere = self._listening_elsewhere()
+                    if elsewhere:  # known now: waiting longer cannot change it
+                        out.reason = msg(
+                            Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=elsewhere
+                        )
+                        raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
                 # to every server scenario (a server is ready ~30 ms after it starts).
@@ -586,13 +686,23 @@ class ScenarioRun:
         out.reason = None
         self._open(name, sock)
         self.dialled[name] = target
+        if self.ctx.mode == "host":
+            # Host network: the port may be answered by a program that is not this run's
+            # (the student's old server still running in another terminal).
+            taken = hostports.taken_by_other(self.outcome.port, self._identity())
+            if taken is not None:
+                self.port_taken = taken
+                out.reason = taken.reason()
+                raise StepFailed
 
-    def _other_listening_ports(self) -> list[int]:
-        """Ports the student listens on instead (namespace mode: only its own are visible)."""
+    def _listening_elsewhere(self) -> list[int]:
+        """Ports the student listens on while not on the scenario's (namespace mode: only its
+        own sockets are visible there); empty when it listens on the right one too."""
         proc = self.sandbox.process
         if self.ctx.mode != "namespace" or proc is None or self.exited.is_set():
             return []
-        return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
+        ports = listening_ports(proc.pid)
+        return [] if self.outcome.port in ports else sorted(ports)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
         if await self._listener_in_table(out) is not None:
@@ -936,30 +1046,35 @@ class ScenarioRun:
                 out.reason = msg(Code.MISSING_TEXT)
                 raise StepFailed
 
+    def _read_scratch_file(self, relative: str) -> bytes | FileProblem:
+        """A file the student left, read without following, blocking on or trusting it."""
+        assert self.scratch is not None
+        try:
+            folder = os.dup(self._scratch_fd) if self._scratch_fd is not None else open_folder(self.scratch)
+        except OSError:
+            return FileProblem("missing", relative)
+        try:
+            return read_student_file(folder, relative, MAX_FILE_CHECK)
+        finally:
+            os.close(folder)
+
     async def _file(self, step: FileCheck, out: StepOutcome, copy: int | None) -> None:
         await self._await_exit(out)
         assert self.scratch is not None
-        path = self.scratch / step.path
-        data: bytes | None
-        try:
-            if path.is_symlink() or not path.resolve().is_relative_to(self.scratch.resolve()):
-                data = None
-            else:
-                with open(path, "rb") as f:
-                    data = f.read(MAX_FILE_CHECK + 1)
-        except OSError:
-            data = None
+        found = self._read_scratch_file(step.path)
+        problem = found if isinstance(found, FileProblem) else None
+        data = found if isinstance(found, bytes) else None
         self.outcome.files[step.path] = data
         expected = await asyncio.to_thread(step.expected_bytes) if step.generate else step.expected_bytes()
         out.expected = expected
         out.observed = data[:4096] if data is not None else None
         if step.absent:
-            if data is not None:
+            if problem is None or problem.code != "missing":
                 out.reason = msg(Code.FILE_EXISTS)
                 raise StepFailed
             return
-        if data is None:
-            out.reason = msg(Code.FILE_MISSING)
+        if problem is not None or data is None:
+            out.reason = problem.reason() if problem is not None else msg(Code.FILE_MISSING)
             raise StepFailed
         if data != expected:
             out.reason = msg(Code.FILE_DIFFERS, got=len(data), want=len(expected or b""))
@@ -1056,11 +1171,27 @@ def _port_held(ctx: RunContext) -> list[str]:
     return [TCP_STATES.get(state, state) for local, state in tcp_sockets() if local == port]
 
 
+def _port_taken_before(ctx: RunContext) -> hostports.PortTaken | None:
+    """Host mode, student server on a fixed port: a program already listening there.
+
+    The grader would talk to it instead of the student's program (and score it): the run is
+    not graded, and the message names the program to stop.
+    """
+    port = ctx.assignment.network.port
+    if ctx.mode != "host" or ctx.assignment.role != "server" or not isinstance(port, int):
+        return None  # ``port: any`` is never graded on the host network
+    return hostports.taken_by_other(port)
+
+
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     """Run one scenario to its end and return the facts; never raises for student behaviour."""
     run = ScenarioRun(ctx, scenario)
     started = time.monotonic()
     held = _port_held(ctx)
+    taken = _port_taken_before(ctx)
+    if taken is not None:
+        run.outcome.grader_error = taken.reason()
+        return run.outcome
     deadline = scenario.timeout or ctx.assignment.timeouts.scenario
     try:
         run.start()
@@ -1082,6 +1213,8 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
+    if run.port_taken is not None and not run.outcome.grader_error:
+        run.outcome.grader_error = run.port_taken.reason()
     if held and not run.outcome.grader_error and run.outcome.bind_failed:
         run.outcome.grader_error = msg(
             Code.PORT_HELD, port=ctx.assignment.network.port, states=", ".join(sorted(set(held)))

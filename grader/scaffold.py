@@ -17,6 +17,7 @@ from string import Template
 from typing import Literal
 
 from grader.i18n import gettext_for
+from grader.spec_yaml import SCHEMA_FILE, schema_text
 
 TEMPLATES = Path(__file__).parent / "scaffold_templates"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -66,6 +67,7 @@ def create(assignment_id: str, role: Role, root: Path = Path("."), lang: str = "
     values = {"id": assignment_id, "entry": entry, "usage": usage, "first_scenario": first}
     outputs = {
         folder / "assignment.yaml": _render(f"{role}.assignment.yaml", lang, **values),
+        folder / SCHEMA_FILE: schema_text(),  # the spec's first line names it: editors check as you type
         folder / "manifest.yaml": _render("manifest.yaml", lang, **values),
         folder / "README.md": _render("README.md", **values),
         reference / entry: _render(f"{entry}.tmpl", **values),

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import entry_names
+from grader.entry_names import python_files
 from grader.messages import Code, Message, msg
 from grader.spec import Assignment
 
@@ -42,23 +44,8 @@ class Prepared:
 
 
 def choose_entry(names: Iterable[str], assignment: Assignment) -> str | None:
-    """Which of these file names is the entry: its exact name, an alias, the same ignoring
-    case, or else the only ``.py`` file; ``None`` when none (or several) could be."""
-    names = list(names)
-    wanted = [assignment.student.entry, *assignment.student.aliases]
-    for name in wanted:
-        if name in names:
-            return name
-    for name in wanted:
-        for candidate in names:
-            if candidate.lower() == name.lower():
-                return candidate
-    py = python_files(names)
-    return py[0] if len(py) == 1 else None
-
-
-def python_files(names: Iterable[str]) -> list[str]:
-    return sorted(n for n in names if Path(n).suffix == ".py")
+    """Which of these file names is the entry (the one rule: :mod:`grader.entry_names`)."""
+    return entry_names.choose_entry(names, [assignment.student.entry, *assignment.student.aliases])
 
 
 def find_entry(folder: Path, assignment: Assignment) -> Path:
@@ -83,7 +70,7 @@ def prepare(path: Path, assignment: Assignment, staging_root: Path | None = None
     staging = Path(tempfile.mkdtemp(prefix="grader-sub-", dir=staging_root))
     try:
         if path.is_file():
-            if path.suffix != ".py":
+            if not entry_names.is_python_name(path.name):
                 raise NotGradable(Code.NOT_A_PYTHON_FILE, name=path.name)
             entry_src, files = path, [path]
             base = path.parent

@@ -10,7 +10,7 @@ from grader.i18n import gettext_for
 from grader.messages import Code, msg
 from grader.results import GradeResult
 from grader.textshow import encoding_label
-from grader.words import feedback_text, localize, say
+from grader.words import feedback_text, localize, say, total_not_graded
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gradable": "magenta"}
 
@@ -61,7 +61,11 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         told = msg(Code.ENCODING_USED, encoding=[encoding_label(e) for e in dict.fromkeys(used)])
         console.print("\n" + escape(say(told, lang)))
     run = result.run
-    score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
+    ungraded = total_not_graded(result)
+    if ungraded is not None:  # 0 points that say nothing about the program: no score
+        score = say(ungraded, lang)
+    else:
+        score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
     details = _("({passed}/{total} scenarios passed; {secs:.2f} s; isolation: {mode}; Python {py})").format(
         passed=result.passed,
         total=len(result.scenarios),

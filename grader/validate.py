@@ -99,6 +99,8 @@ class AssignmentReport:
     """Why the spec or manifest could not be used (``file:line: field: problem``)."""
     reference: list[RunCheck] = field(default_factory=list)
     buggy: list[RunCheck] = field(default_factory=list)
+    reference_stopped: int = 0
+    """Reference runs not made (or cut short) because an earlier one failed: one failure says it."""
     duration: float = 0.0
 
     @property
@@ -112,6 +114,21 @@ class AssignmentReport:
             return []
         lost = {s for run in self.buggy for s in run.lost}
         return [s.id for s in self.assignment.scenarios if s.id not in lost]
+
+    def reference_stderr(self) -> tuple[str, str] | None:
+        """The first failed reference run's error output, and the scenario it came from.
+
+        A reference that fails usually fails with a traceback, and the judge shows only its
+        first characters; the teacher needs all of it, once.
+        """
+        failed = next((run for run in self.reference if not run.ok and run.result is not None), None)
+        if failed is None or failed.result is None:
+            return None
+        lost = [s for s in failed.result.scenarios if s.id in failed.lost or s.status == "not_gradable"]
+        for scenario in lost + failed.result.scenarios:
+            if scenario.outcome is not None and scenario.outcome.stderr.strip():
+                return scenario.id, scenario.outcome.stderr.decode("utf-8", "replace")
+        return None
 
     @property
     def runs_ok(self) -> bool:
@@ -156,14 +173,14 @@ def lost_scenarios(result: GradeResult) -> tuple[list[str], list[str]]:
     return lost, errors
 
 
-def prepare_report(folder: Path, runs: int | None = None) -> AssignmentReport:
+def prepare_report(folder: Path, runs: int | None = None, lang: str = "en") -> AssignmentReport:
     """Load spec and manifest and list the runs to make; problems end up in ``problems``."""
     report = AssignmentReport(folder=folder)
     try:
         report.assignment = load_assignment(folder)
         report.manifest = load_manifest(folder, report.assignment)
     except SpecError as exc:
-        report.problems = exc.problems
+        report.problems = exc.lines(lang)
         return report
     manifest = report.manifest
     reference = resolve(folder, manifest.reference)
@@ -203,6 +220,36 @@ async def _grade_into(
     check.lost, check.errors = lost_scenarios(result)
 
 
+async def _grade_reference(
+    report: AssignmentReport, assignment: Assignment, options: ValidateOptions, slots: asyncio.Semaphore
+) -> None:
+    """Grade the reference's runs, stopping at the first that fails.
+
+    The first run goes alone: a broken reference (the usual case while a spec is written)
+    then fails once, not once per run. Once it passes, the others run at once, as a check
+    that passes only sometimes shows best under load; the first of them to fail cancels the
+    rest. Runs not made are counted in ``reference_stopped``, not shown.
+    """
+    if not report.reference:
+        return
+    first, *rest = report.reference
+    await _grade_into(first, assignment, options, slots)
+    made = [first]
+    if first.ok and rest:
+        tasks = {asyncio.ensure_future(_grade_into(c, assignment, options, slots)): c for c in rest}
+        pending = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            made += [tasks[t] for t in done]
+            if any(not tasks[t].ok for t in done):
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                break
+    report.reference_stopped = len(report.reference) - len(made)
+    report.reference = sorted(made, key=lambda c: c.reference_run)
+
+
 async def validate_async(
     folders: Sequence[Path],
     options: ValidateOptions | None = None,
@@ -210,14 +257,15 @@ async def validate_async(
 ) -> list[AssignmentReport]:
     """Validate every assignment folder; all runs of all folders share one pool of slots."""
     options = options or ValidateOptions()
-    reports = [prepare_report(folder, options.runs) for folder in folders]
+    reports = [prepare_report(folder, options.runs, options.lang) for folder in folders]
     slots = asyncio.Semaphore(options.jobs or 4 * (os.cpu_count() or 2))
 
     async def one(report: AssignmentReport) -> None:
         started = time.monotonic()
         if report.assignment is not None:
             async with asyncio.TaskGroup() as group:
-                for check in [*report.reference, *report.buggy]:
+                group.create_task(_grade_reference(report, report.assignment, options, slots))
+                for check in report.buggy:
                     group.create_task(_grade_into(check, report.assignment, options, slots))
         report.duration = round(time.monotonic() - started, 3)
         if on_done is not None:

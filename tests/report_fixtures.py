@@ -5,7 +5,15 @@ submission can put text."""
 from __future__ import annotations
 
 from grader.messages import Code, msg, verbatim
-from grader.outcome import ConnectionRecord, Outcome, ProcessEnd, StepOutcome, TerminalEvent, WireEvent
+from grader.outcome import (
+    ConnectionRecord,
+    Containment,
+    Outcome,
+    ProcessEnd,
+    StepOutcome,
+    TerminalEvent,
+    WireEvent,
+)
 from grader.results import GradeResult, RunInfo, ScenarioResult, StepVerdict
 from grader.spec import STEP_ACTIONS
 
@@ -357,7 +365,7 @@ def result(scenarios: list[ScenarioResult], student: str = "alice", **kw: object
         scenarios=scenarios,
         run=RunInfo(
             isolation="namespace",
-            isolation_note="own namespaces",
+            containment=Containment(pid_namespaces=True, landlock_abi=4, ipc_namespace=True),
             python="3.11.2",
             grader_version="0.1.0",
             started_at="2026-11-26T01:14:34+00:00",

@@ -182,7 +182,7 @@ def test_gradebook_csv(parallel_run) -> None:
     _root, out, _done = parallel_run
     with (out / "grades.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["student", "score", "max_score", *SCENARIOS, "status", "note"]
+    assert list(rows[0]) == ["student", "number", "name", "score", "max_score", *SCENARIOS, "status", "note"]
     by_student = {r["student"]: r for r in rows}
     assert set(by_student) == set(CLASS)
     for student, (_layout, expect) in CLASS.items():
@@ -403,9 +403,9 @@ def test_gradebook_cells_never_run_as_spreadsheet_formulas() -> None:
 
     rows = gradebook_rows([ok, missing], ["s1"], notes={"bo": "renamed"})
 
-    assert rows[0] == ["student", "score", "max_score", "s1", "status", "note"]
-    assert rows[1] == ["'=HYPERLINK(1)", "3", "4", "", "graded", ""]
-    assert rows[2] == ["bo", "", "4", "", "not_graded", "'-x.py is not a Python file; renamed"]
+    assert rows[0] == ["student", "number", "name", "score", "max_score", "s1", "status", "note"]
+    assert rows[1] == ["'=HYPERLINK(1)", "", "", "3", "4", "", "graded", ""]
+    assert rows[2] == ["bo", "", "", "", "4", "", "not_graded", "'-x.py is not a Python file; renamed"]
 
 
 def test_a_terminal_gets_a_live_progress_bar(tmp_path: Path) -> None:

@@ -269,9 +269,14 @@ def test_feedback_in_chinese_from_the_same_result() -> None:
             "程序已结束（退出码 1），但没有打印这些内容",
         ),
         (
-            facts(msg(Code.CONNECTION_REFUSED, n=3), msg(Code.LISTENS_ON_OTHER_PORT, ports=[8080])),
-            "connection refused (3 attempts); the program listens on port 8080",
-            "连接被拒绝（尝试了 3 次）；程序监听的端口是 8080",
+            facts(msg(Code.CONNECTION_REFUSED, n=3), msg(Code.CONNECTION_RESET)),
+            "connection refused (3 attempts); the connection was reset",
+            "连接被拒绝（尝试了 3 次）；连接被重置",
+        ),
+        (
+            msg(Code.LISTENS_ON_WRONG_PORT, expected=5000, listening=[8080, 9090]),
+            "listening on port 8080, 9090, expected port 5000",
+            "在端口 8080, 9090 上监听，应为端口 5000",
         ),
     ],
 )

@@ -69,7 +69,7 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
         "extra_data": {
             "assignment": result.assignment,
             "status": result.status,
-            "isolation": isolation_words(result),
+            "isolation": isolation_words(result, lang),
             "spec_hash": result.run.spec_hash,
             "grader_version": result.run.grader_version or __version__,
             "python": result.run.python,

@@ -44,7 +44,7 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
             for s in result.scenarios
         ],
         "grader": {
-            "isolation": isolation_words(result),
+            "isolation": isolation_words(result, lang),
             "spec_hash": result.run.spec_hash,
             "grader_version": result.run.grader_version or __version__,
         },

@@ -6,7 +6,7 @@ import re
 
 from grader.i18n import gettext_for
 from grader.results import GradeResult, ScenarioResult
-from grader.words import feedback_text, localize, say
+from grader.words import containment_text, feedback_text, localize, say, total_not_graded
 
 
 def fence(text: str, info: str = "text") -> str:
@@ -37,6 +37,9 @@ def summary_line(result: GradeResult, lang: str) -> str:
     _ = gettext_for(lang)
     if result.status == "not_graded":
         return _("Not graded: {why}").format(why=say(result.not_graded_reason, lang))
+    ungraded = total_not_graded(result)
+    if ungraded is not None:
+        return say(ungraded, lang)
     return _("{title}: {score}/{max} points, {passed}/{n} scenarios passed.").format(
         title=localize(result.assignment_title, lang),
         score=f"{result.score:g}",
@@ -59,7 +62,6 @@ def scenario_markdown(scenario: ScenarioResult, labels: dict[str, str], lang: st
     return "\n\n".join(parts)
 
 
-def isolation_words(result: GradeResult) -> str:
+def isolation_words(result: GradeResult, lang: str) -> str:
     run = result.run
-    mode = run.isolation or "unknown"
-    return f"{mode}: {run.isolation_note}" if run.isolation_note else mode
+    return containment_text(run, lang) or run.isolation or "unknown"

@@ -17,7 +17,7 @@ from grader.report.timeline import Timeline, build_timeline, process_end
 from grader.report.visible import ByteDiff, byte_diff, visible_html
 from grader.results import GradeResult, ScenarioResult, StepVerdict
 from grader.spec import TERMINAL_ACTIONS
-from grader.words import localize, say
+from grader.words import containment_text, localize, not_scored_because, say
 
 ICONS = {"passed": "✓", "failed": "✗", "skipped": "↷", "not_gradable": "!", "not_reached": "·"}
 
@@ -214,7 +214,7 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
     return Failure(
         step=step_view(verdict, lang),
         message=say(verdict.message or s.message, lang),
-        expected=verdict.expected,
+        expected=localize(verdict.expected_words, lang) or verdict.expected,
         observed=verdict.observed if verdict.observed is not None else say(verdict.reason, lang) or None,
         diff=diff,
         cause=cause,
@@ -301,6 +301,7 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
     if not result.scenarios:
         score, max_score = result.score, result.max_score
     run = result.run
+    ungraded = not_scored_because(result)
     isolation = {
         "namespace": _("own network namespace per scenario"),
         "host": _("shared host network (free ports)"),
@@ -311,8 +312,8 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
         student=result.student,
         assignment=result.assignment,
         assignment_title=localize(result.assignment_title, lang),
-        graded=result.status == "graded",
-        not_graded_reason=say(result.not_graded_reason, lang) or None,
+        graded=ungraded is None,
+        not_graded_reason=say(ungraded, lang) if ungraded is not None else None,
         score=points(round(score, 4)),
         max_score=points(round(max_score, 4)),
         percent=round(100 * score / max_score, 1) if max_score else 0.0,
@@ -322,7 +323,7 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
         instructor=reveal_hidden,
         graded_at=when(run.started_at),
         isolation=isolation,
-        isolation_note=run.isolation_note,
+        isolation_note=containment_text(run, lang),
         python=run.python,
         duration=seconds(run.duration),
         grader_version=run.grader_version,
