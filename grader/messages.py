@@ -1058,6 +1058,8 @@ Translate = Callable[[Template, int], str]
 
 JOINERS = {Code.FACTS: ("; ", "；"), Code.SENTENCES: (" ", "")}
 """How the reader's language joins facts and sentences (English, Chinese)."""
+LIST_JOINERS = (", ", "、")
+"""How the reader's language joins the items of a list (English, Chinese)."""
 
 
 ALTERNATIVES = ((", ", " or "), ("、", " 或 "))

@@ -131,9 +131,11 @@ def english_fragments(text: str, theirs: Iterable[str] = ()) -> list[str]:
 
 
 ASCII_BETWEEN_CHINESE = re.compile(
-    r"[\u4e00-\u9fff][;:,!?](?=\s|[\u4e00-\u9fff])|\([^()\n]*[\u4e00-\u9fff][^()\n]*\)"
+    r"[\u4e00-\u9fff][;:,!?](?=\s|[\u4e00-\u9fff])|[;,]\s[\u4e00-\u9fff]"
+    r"|\([^()\n]*[\u4e00-\u9fff][^()\n]*\)"
 )
-"""ASCII ``;`` ``:`` ``,`` after a Chinese word, or ASCII parentheses around Chinese words."""
+"""ASCII ``;`` ``:`` ``,`` after a Chinese word, ``, `` or ``; `` before one (items of a Chinese
+list), or ASCII parentheses around Chinese words."""
 
 
 def _around(text: str, at: int, width: int = 40) -> str:

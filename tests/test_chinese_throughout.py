@@ -7,6 +7,8 @@ or a Chinese locale; each scanned for English fragments by the rules of
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import re
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
-from english_fragments import english_fragments, spec_texts
+from english_fragments import english_fragments, html_text, spec_texts
 
 from grader.cli import COMMANDS, _new_parser
 
@@ -121,4 +123,59 @@ def test_grader_new_writes_chinese_comments(tmp_path: Path) -> None:
             theirs = [*spec_texts(yaml.safe_load(text)), "yaml-language-server", "TODO"]
             assert english_fragments("\n".join(comments), theirs) == [], name
         proven = grader("validate", str(tmp_path / "assignments" / f"demo-{role}"), env={"GRADER_LANG": "zh"})
-        assert "Traceback" not in proven.stderr  # the commented spec still loads
+        assert "无法使用" not in proven.stdout + proven.stderr  # the commented spec still loads
+
+
+def test_a_batch_reads_in_chinese(tmp_path: Path) -> None:
+    """What a teacher reads after ``grader batch --lang zh``: the terminal summary, grades.csv
+    (headers, statuses, notes) and the class index; names, ids and scenario ids are theirs."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "张三_2023001_client.py").write_bytes((ROOT / "reference/hello-client/client.py").read_bytes())
+    (subs / "李四_2023002_client.py").write_bytes(
+        (ROOT / "tests/submissions/hello-client/str-send.py").read_bytes()
+    )
+    (subs / "王五_2023003").mkdir()  # nothing in it: not graded, with the reason in Chinese
+    (subs / "notes.txt").write_text("hi")
+    spec = ROOT / "assignments" / "hello-client"
+    ran = grader(
+        "batch", str(spec), str(subs), "--out", str(tmp_path / "out"), "--lang", "zh", "--no-progress"
+    )
+    assert ran.returncode == 0, ran.stderr
+    theirs = [
+        *placeholders(),
+        *spec_texts(yaml.safe_load((spec / "assignment.yaml").read_text(encoding="utf-8"))),
+        *(p.stem for p in subs.iterdir()),
+        str(tmp_path),
+    ]
+    assert english_fragments(ran.stdout + ran.stderr, theirs) == [], ran.stdout
+    gradebook = (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8-sig")
+    assert gradebook.startswith("学生,学号,姓名,")
+    cells = "\n".join(cell for row in csv.reader(io.StringIO(gradebook)) for cell in row)
+    assert english_fragments(cells, theirs) == [], gradebook
+    index = html_text((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
+    assert english_fragments(index, theirs) == []
+
+
+def test_spec_errors_read_in_chinese(tmp_path: Path) -> None:
+    (tmp_path / "assignment.yaml").write_text(
+        "id: bad\ntitle: Bad\nrole: client\nstudent: {entry: client.py}\nscenarios:\n"
+        "  - id: a\n    title: A\n    pionts: 2\n    steps:\n      - acept\n",
+        encoding="utf-8",
+    )
+    shown = grader("check", str(tmp_path), str(tmp_path), env={"GRADER_LANG": "zh"})
+    assert shown.returncode == 2
+    assert shown.stderr.startswith("grader：错误：")
+    steps = [
+        "accept",
+        "acept",
+        "points",
+        "pionts",
+        "wait_listening",
+        "close_stdin",
+        "expect_eof",
+        "scenarios",
+    ]
+    kinds = "connect send expect shutdown close reset pause request response browser parallel prompt"
+    kinds += " output type exit stderr file"
+    assert english_fragments(shown.stderr, [*steps, *kinds.split(), str(tmp_path)]) == [], shown.stderr
