@@ -157,7 +157,7 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
         clients = msg(Code.CLIENTS_FAILED, bad=len(bad), all=len(out.children), i=bad[0].index)
         verdict.message = Message(code=Code.SENTENCES, args={"sentences": [verdict.message, clients]})
     verdict.diagnoses = diagnose(step, out, scenario, outcome)
-    verdict.hint = step.hint or None
+    verdict.hint = None if _does_not_start(verdict.diagnoses) else step.hint or None
     return verdict
 
 
