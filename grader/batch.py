@@ -27,7 +27,7 @@ from grader.discover import Discovery, Found, discover, safe_id
 from grader.errors import UsageError
 from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
-from grader.messages import Code, msg, verbatim
+from grader.messages import LIST_JOINERS, Code, msg, verbatim
 from grader.progress import PlainProgress, Progress
 from grader.resident.pool import let_kept_workers_go, run_pooled_task, shared_pool
 from grader.results import GradeResult, read_json, write_atomic
@@ -557,7 +557,8 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
         )
     timed = sorted(((d, s) for s, d in summary.durations.items() if d > 0), reverse=True)[:slowest]
     if timed:
-        lines.append(_("slowest: {list}").format(list=", ".join(f"{s} {d:.1f} s" for d, s in timed)))
+        items = [f"{s} {d:.1f} s" for d, s in timed]
+        lines.append(_("slowest: {list}").format(list=LIST_JOINERS[lang == "zh"].join(items)))
     for r in missing:
         why = say(r.not_graded_reason, lang)
         lines.append(_("not graded: {student}: {why}").format(student=r.student, why=why))

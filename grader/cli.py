@@ -41,8 +41,9 @@ def chosen_command(argv: list[str]) -> str | None:
     return None
 
 
-_parsers: dict[str | None, argparse.ArgumentParser] = {}
-"""Built once per command: a resident checker builds ``check``'s before it forks (4 ms)."""
+_parsers: dict[tuple[str | None, str], argparse.ArgumentParser] = {}
+"""Built once per command and language: a resident checker builds ``check``'s before it forks
+(4 ms)."""
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -52,19 +53,31 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     models); importing all of them to run one cost a third of a second at every start.
     Without a command (``grader --help``), every command is loaded to describe them all.
     """
-    chosen = chosen_command(sys.argv[1:] if argv is None else argv)
-    if chosen not in _parsers:
-        _parsers[chosen] = _new_parser(chosen)
-    return _parsers[chosen]
+    from grader.cli_words import chosen_lang, speak
+
+    words = sys.argv[1:] if argv is None else argv
+    chosen, lang = chosen_command(words), chosen_lang(words)
+    speak(lang)  # argparse's own words (usage, errors) in the reader's language
+    if (chosen, lang) not in _parsers:
+        _parsers[chosen, lang] = _new_parser(chosen, lang)
+    return _parsers[chosen, lang]
 
 
-def _new_parser(chosen: str | None) -> argparse.ArgumentParser:
-    import argparse
+def _new_parser(chosen: str | None, lang: str = "en") -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(prog="grader", description="Grade TCP socket programming assignments.")
+    from grader.cli_words import parser_class
+
+    parser = parser_class(lang)(prog="grader", description="Grade TCP socket programming assignments.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of grader errors")
+    parser.add_argument(
+        "--lang",
+        dest="lang_all",
+        choices=["en", "zh"],
+        default=None,
+        help="language of every message, for any command (default: GRADER_LANG, else the locale)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         if chosen is not None and name != chosen:
@@ -104,6 +117,10 @@ def main(argv: list[str] | None = None, *, resident: bool = True) -> int:
         checked_here = True
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    if args.lang_all is not None:  # ``grader --lang zh COMMAND``: as GRADER_LANG=zh would
+        os.environ["GRADER_LANG"] = args.lang_all
+        if getattr(args, "lang", None) is None:
+            args.lang = args.lang_all
     code = _run(args)
     if checked_here and code != 130:  # not after Ctrl-C
         from grader.resident.autostart import start_after_check
@@ -116,27 +133,30 @@ def _run(args: argparse.Namespace) -> int:
     """The chosen command's exit code; its errors as one line each."""
     import traceback
 
+    from grader.cli_words import error_line
     from grader.errors import SpecError, UsageError
+    from grader.i18n import default_lang, gettext_for
 
+    lang = getattr(args, "lang", None) or default_lang()
+    _ = gettext_for(lang)
     try:
         return int(args.func(args) or 0)
     except SpecError as exc:
-        from grader.i18n import default_lang
-
-        lines = exc.lines(getattr(args, "lang", None) or default_lang())
-        print("grader: error: " + "\n".join(lines), file=sys.stderr)
+        print(error_line(lang, "\n".join(exc.lines(lang))), file=sys.stderr)
         return 2
     except UsageError as exc:
-        print(f"grader: error: {exc}", file=sys.stderr)
+        print(error_line(lang, str(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("grader: interrupted", file=sys.stderr)
+        print(_("grader: interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
         print(
-            f"grader: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            _("grader: internal error: {error} (run with --debug for details)").format(
+                error=f"{type(exc).__name__}: {exc}"
+            ),
             file=sys.stderr,
         )
         return 1

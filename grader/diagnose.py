@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from grader.encodings import accepts, shown_encodings
 from grader.encodings import names as encoding_names
 from grader.messages import Code, Message, msg
-from grader.outcome import Outcome, StepOutcome, step_has
+from grader.outcome import COMPILE_ERRORS, Outcome, StepOutcome, step_has
 from grader.spec import AnyStepModel, Scenario
-from grader.textshow import show_bytes
+from grader.textshow import codec_name, encoding_label, show_bytes
 
 TRACEBACK = b"Traceback (most recent call last)"
 LIMIT_MESSAGES = {
@@ -62,9 +63,21 @@ class Facts:
         return b"".join(e.data for e in self.outcome.sent_chunks())
 
 
+SCRATCH_PATH = re.compile(r"/[^\s\"']*/grader-run-[^/\s\"']+/")
+"""The grader's scratch folder at the front of a path in a student's error (shown as the
+file name alone: the folder is the grader's, gone by the time anyone reads it)."""
+NON_UTF8_SOURCE = re.compile(
+    r"Non-UTF-8 code starting with '(\\x[0-9a-fA-F]{2})' in file (.+?) on line (\d+)"
+)
+
+
+def without_scratch(text: str) -> str:
+    return SCRATCH_PATH.sub("", text)
+
+
 def last_traceback_line(stderr: str) -> str:
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+    return without_scratch(lines[-1].strip()) if lines else ""
 
 
 def traceback_location(stderr: str) -> str:
@@ -137,6 +150,44 @@ def _text_encoding(f: Facts) -> str:
             if codecs.lookup(first).name != "utf-8":
                 return first
     return "utf-8"
+
+
+def _source_not_utf8(f: Facts) -> dict[str, Any] | None:
+    """Python refused a source file that is not UTF-8 (a GBK file from Windows Notepad)."""
+    found = NON_UTF8_SOURCE.search(f.stderr)
+    if found is None:
+        return None
+    byte, path, line = found.groups()
+    return {"file": path.rsplit("/", 1)[-1], "line": int(line), "byte": byte}
+
+
+def _observed_encoding(f: Facts) -> str:
+    declared = getattr(f.step, "encoding", None)
+    return shown_encodings(declared, f.out.encoding, f.out.expected, f.out.observed)[1]
+
+
+def _wrong_encoding(f: Facts) -> bool:
+    """The program sent text, in an encoding the step does not accept."""
+    if f.out.action != "expect" or all(b < 128 for b in f.observed):
+        return False
+    used = _observed_encoding(f)
+    if used == "utf-8":
+        try:
+            f.observed.decode("utf-8")
+        except UnicodeDecodeError:
+            return False  # not text in any encoding the grader knows: not this mistake
+    return not accepts(getattr(f.step, "encoding", None), used)
+
+
+def _wrong_encoding_args(f: Facts) -> dict[str, Any]:
+    wanted = encoding_names(getattr(f.step, "encoding", None) or "utf-8")[0]
+    used = _observed_encoding(f)
+    return {
+        "text": show_bytes(f.observed, limit=40, encoding=used),
+        "used": encoding_label(used),
+        "expected": encoding_label(wanted),
+        "codec": codec_name(wanted),
+    }
 
 
 def _split_character(f: Facts) -> bool:
@@ -224,8 +275,13 @@ def _closed_early_explanation(f: Facts) -> Message:
     return msg(Code.CLOSED_AFTER_PART, n=f.out.observed_size or len(f.observed), total=total)
 
 
+def _compile_error(f: Facts) -> bool:
+    """Python refused the source (``SyntaxError``, ``IndentationError``, ``TabError``)."""
+    return any(name in f.outcome.stderr for name in COMPILE_ERRORS)
+
+
 def _crashed(f: Facts) -> bool:
-    return TRACEBACK in f.outcome.stderr and "SyntaxError" not in f.stderr
+    return TRACEBACK in f.outcome.stderr and not _compile_error(f)
 
 
 def _where(f: Facts) -> str:
@@ -295,6 +351,7 @@ NO_ARGS: Callable[[Facts], dict[str, Any]] = lambda f: {}  # noqa: E731
 
 RULES: list[Rule] = [
     # A program that cannot start explains every later symptom.
+    (Code.SOURCE_NOT_UTF8, lambda f: _source_not_utf8(f) is not None, lambda f: _source_not_utf8(f) or {}),
     (
         Code.PYTHON2,
         lambda f: (
@@ -305,7 +362,11 @@ RULES: list[Rule] = [
     ),
     (
         Code.SYNTAX_ERROR,
-        lambda f: "SyntaxError" in f.stderr and "Missing parentheses in call to 'print'" not in f.stderr,
+        lambda f: (
+            _compile_error(f)
+            and "Missing parentheses in call to 'print'" not in f.stderr
+            and _source_not_utf8(f) is None
+        ),
         lambda f: {"error": last_traceback_line(f.stderr), "where": _where(f)},
     ),
     # Crashes whose exception names the mistake, at the student's own line.
@@ -344,6 +405,7 @@ RULES: list[Rule] = [
     ),
     # Text-encoding mistakes (often a UnicodeDecodeError crash: the cause is the encoding).
     (Code.SPLIT_CHARACTER, _split_character, NO_ARGS),
+    (Code.WRONG_ENCODING, _wrong_encoding, _wrong_encoding_args),
     (Code.GBK_UTF8, _gbk_mixup, lambda f: {"encoding": _text_encoding(f)}),
     (Code.DECODED_BINARY, _decoded_binary, NO_ARGS),
     # Any other crash, at its line, beats the protocol symptoms it caused.
@@ -434,7 +496,7 @@ RULES: list[Rule] = [
     ),
 ]
 """Ranked: most specific first. ``diagnoses[0]`` is the cause a student is shown."""
-DOES_NOT_START = frozenset({Code.PYTHON2, Code.SYNTAX_ERROR})
+DOES_NOT_START = frozenset({Code.PYTHON2, Code.SOURCE_NOT_UTF8, Code.SYNTAX_ERROR})
 """A program that cannot start has no other symptoms worth keeping: everything follows from it."""
 
 

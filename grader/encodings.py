@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 
 from grader.messages import Code, Invalid
+from grader.textshow import codec_name, text_encoding
 
 Encodings = str | list[str]
 
@@ -51,3 +52,25 @@ def _encoded(text: str, name: str) -> bytes | None:
         return text.encode(name)
     except UnicodeEncodeError:
         return None
+
+
+def shown_encodings(
+    declared: Encodings | None, used: str | None, expected: bytes | None, observed: bytes | None
+) -> tuple[str, str]:
+    """The encodings to show a step's expected and observed bytes in, as codec names.
+
+    The expected bytes are the spec's text, written by the grader in the encoding the program
+    used (``used``) or the step's first; the observed ones are read as UTF-8, the step's
+    encodings, then GBK and GB18030 (:func:`grader.textshow.text_encoding`).
+    """
+    listed = names(declared) if declared else ()
+    known = used or (listed[0] if listed else None)
+    return (
+        text_encoding(expected or b"", listed, known=known),
+        text_encoding(observed or b"", (used, *listed)),
+    )
+
+
+def accepts(declared: Encodings | None, encoding: str) -> bool:
+    """Whether a step's encodings include ``encoding`` (UTF-8 when the step names none)."""
+    return codec_name(encoding) in {codec_name(n) for n in (names(declared) if declared else ("utf-8",))}

@@ -7,20 +7,31 @@ differ, and the ranked diagnoses of :mod:`grader.diagnose`; all of it is codes a
 
 from __future__ import annotations
 
-from grader.diagnose import diagnose
+from grader.diagnose import DOES_NOT_START, diagnose
+from grader.encodings import shown_encodings
 from grader.messages import SELF_EXPLAINING, Code, Message, facts, msg, own_words
 from grader.outcome import Outcome, StepOutcome
 from grader.results import ScenarioResult, StepVerdict
 from grader.spec import AnyStepModel, Exit, Expect, LocalText, Parallel, Scenario, Stderr
-from grader.textshow import show_around, show_bytes
+from grader.textshow import encoding_label, show_around, show_bytes
 
 
-def _shown(data: bytes, size: int | None, out: StepOutcome) -> Message:
-    return msg(
-        Code.SHOWN_BYTES,
-        text=show_around(data, _local_difference(out)),
-        size=msg(Code.BYTE_COUNT, n=size or len(data)),
+def _shown(data: bytes, size: int | None, out: StepOutcome, encoding: str, label: bool) -> Message:
+    """The bytes as text in ``encoding``, with its name when the reader needs it (``label``)."""
+    text = show_around(data, _local_difference(out), encoding=encoding)
+    count = msg(Code.BYTE_COUNT, n=size or len(data))
+    if label and any(b > 127 for b in data):
+        return msg(Code.SHOWN_TEXT_IN, text=text, size=count, encoding=encoding_label(encoding))
+    return msg(Code.SHOWN_BYTES, text=text, size=count)
+
+
+def _encodings(step: AnyStepModel, out: StepOutcome) -> tuple[str, str, bool]:
+    """The encodings of the expected and observed bytes, and whether to name them: when
+    either is not UTF-8 (the reader should not have to guess which one the text was in)."""
+    expected, observed = shown_encodings(
+        getattr(step, "encoding", None), out.encoding, out.expected, out.observed
     )
+    return expected, observed, expected != "utf-8" or observed != "utf-8"
 
 
 def _expectation(step: AnyStepModel, out: StepOutcome) -> Message:
@@ -43,7 +54,8 @@ def _expectation(step: AnyStepModel, out: StepOutcome) -> Message:
         own = _pattern_words(step, out)
         return own_words(own) if own else msg(Code.EXPECT_LINE_MATCHING, pattern=out.pattern)
     if out.expected is not None:
-        return _shown(out.expected, out.expected_size, out)
+        expected, _, label = _encodings(step, out)
+        return _shown(out.expected, out.expected_size, out, expected, label)
     return step.title
 
 
@@ -63,17 +75,18 @@ def _local_difference(out: StepOutcome) -> int | None:
     return max(0, out.first_difference - out.window_start)
 
 
-def _observation(out: StepOutcome) -> Message:
+def _observation(step: AnyStepModel, out: StepOutcome) -> Message:
     reason = out.reason
+    _, observed, label = _encodings(step, out)
     if out.action in ("exit", "expect_eof", "accept", "connect", "wait_listening") and reason:
         if out.observed:
-            return facts(reason, msg(Code.VERBATIM, text=f"“{show_bytes(out.observed)}”"))
+            return facts(reason, msg(Code.VERBATIM, text=f"“{show_bytes(out.observed, encoding=observed)}”"))
         return reason
     if out.observed is None:
         return reason or msg(Code.NOTHING)
     if not out.observed:
         return msg(Code.NOTHING_BECAUSE, why=reason) if reason else msg(Code.NOTHING)
-    parts = [_shown(out.observed, out.observed_size, out)]
+    parts = [_shown(out.observed, out.observed_size, out, observed, label)]
     if out.first_difference is not None and out.expected is not None:
         # Counted from 1, as people count; the report shows the exact offset too.
         parts.append(msg(Code.FIRST_DIFFERENCE, n=out.first_difference + 1))
@@ -90,6 +103,7 @@ def _size(data: bytes | None, size: int | None) -> int | None:
 
 def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenario: Scenario) -> StepVerdict:
     status = {"ok": "passed", "not_reached": "not_reached"}.get(out.status, "failed")
+    expected_in, observed_in, _ = _encodings(step, out)
     verdict = StepVerdict(
         index=out.index,
         action=out.action,
@@ -99,9 +113,11 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
         max_score=step.points,
         expected_bytes=out.expected,
         observed_bytes=out.observed,
-        expected=show_bytes(out.expected) if out.expected is not None else out.pattern,
+        expected=show_bytes(out.expected, encoding=expected_in) if out.expected is not None else out.pattern,
         expected_words=_pattern_words(step, out) if out.expected is None else None,
-        observed=show_bytes(out.observed) if out.observed is not None else None,
+        observed=show_bytes(out.observed, encoding=observed_in) if out.observed is not None else None,
+        expected_encoding=expected_in,
+        observed_encoding=observed_in,
         reason=out.reason,
         waited=out.waited,
         window_start=out.window_start,
@@ -122,7 +138,7 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
         "n": out.index + 1,
         "title": verdict.description,
         "expected": _expectation(shown_step, shown),
-        "observed": _observation(shown),
+        "observed": _observation(shown_step, shown),
     }
     says_all = shown.reason is not None and shown.reason.code in SELF_EXPLAINING
     secs = shown.waited or out.waited or 0
@@ -141,7 +157,7 @@ def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenar
         clients = msg(Code.CLIENTS_FAILED, bad=len(bad), all=len(out.children), i=bad[0].index)
         verdict.message = Message(code=Code.SENTENCES, args={"sentences": [verdict.message, clients]})
     verdict.diagnoses = diagnose(step, out, scenario, outcome)
-    verdict.hint = step.hint or None
+    verdict.hint = None if _does_not_start(verdict.diagnoses) else step.hint or None
     return verdict
 
 
@@ -178,7 +194,9 @@ def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
     failed = next((v for v in verdicts if v.status == "failed"), None)
     step_points = sum(v.score for v in verdicts)
     used = outcome.encodings_used()
-    told = msg(Code.ENCODING_USED, encoding=used) if used else None
+    told = msg(Code.ENCODING_USED, encoding=[encoding_label(e) for e in used]) if used else None
+    if failed is None and outcome.never_ran:
+        return _never_ran(base, scenario, outcome, verdicts)
     if failed is None and all(v.status == "passed" for v in verdicts):
         base.score = scenario.points + step_points
         base.message = _with(msg(Code.PASSED), told)
@@ -191,7 +209,31 @@ def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
     base.failed_step = failed.index
     base.diagnoses = failed.diagnoses
     base.message = _with(failed.message, told)
-    base.hint = failed.hint or base.hint
+    base.hint = None if _does_not_start(failed.diagnoses) else failed.hint or base.hint
+    return base
+
+
+def _does_not_start(diagnoses: list[Message]) -> bool:
+    """The cause is a program that cannot start: a hint about sockets would only mislead."""
+    return bool(diagnoses) and diagnoses[0].code in DOES_NOT_START
+
+
+def _never_ran(
+    base: ScenarioResult, scenario: Scenario, outcome: Outcome, verdicts: list[StepVerdict]
+) -> ScenarioResult:
+    """A scenario whose steps all saw what they wanted, from a program that never ran (its
+    source did not compile, so it exited 1 with no traceback): it fails, with the cause.
+
+    Steps that only ask a program to fail are met by one that cannot start; the points are
+    for a program that fails gracefully, which this one never got the chance to do."""
+    for verdict in verdicts:
+        verdict.score = 0
+    base.status = "failed"
+    base.score = 0
+    base.message = msg(Code.NEVER_STARTED)
+    if scenario.steps and outcome.steps:
+        base.diagnoses = diagnose(scenario.steps[0], outcome.steps[0], scenario, outcome)
+    base.hint = None
     return base
 
 

@@ -155,6 +155,7 @@ class Code(StrEnum):
 
     # -- diagnoses: recognised mistakes, most specific first (see grader.diagnose) --------
     PYTHON2 = "python2"
+    SOURCE_NOT_UTF8 = "source-not-utf8"
     SYNTAX_ERROR = "syntax-error"
     STR_NOT_BYTES = "str-not-bytes"
     ADDRESS_IN_USE = "address-in-use"
@@ -164,6 +165,7 @@ class Code(StrEnum):
     RESOURCE_LIMIT = "resource-limit"
     OUTPUT_LIMIT = "output-limit"
     SPLIT_CHARACTER = "split-character"
+    WRONG_ENCODING = "wrong-encoding"
     GBK_UTF8 = "gbk-utf8"
     DECODED_BINARY = "decoded-binary"
     CRASH = "crash"
@@ -202,6 +204,7 @@ class Code(StrEnum):
     # -- the judge's sentences -------------------------------------------------------------
     PASSED = "passed"
     NOT_EVERY_STEP_RAN = "not_every_step_ran"
+    NEVER_STARTED = "never_started"
     NOT_GRADABLE = "not_gradable"
     SKIPPED = "skipped_scenario"
     STEP_EXPECTED = "step_expected"
@@ -220,6 +223,7 @@ class Code(StrEnum):
     EXPECT_STDERR_CONTAINS = "expect_stderr_contains"
     EXPECT_LINE_MATCHING = "expect_line_matching"
     SHOWN_BYTES = "shown_bytes"
+    SHOWN_TEXT_IN = "shown_text_in"
     BYTE_COUNT = "byte_count"
     NOTHING = "nothing"
     NOTHING_BECAUSE = "nothing_because"
@@ -416,6 +420,7 @@ class Code(StrEnum):
 CAUSES: frozenset[Code] = frozenset(
     {
         Code.PYTHON2,
+        Code.SOURCE_NOT_UTF8,
         Code.SYNTAX_ERROR,
         Code.STR_NOT_BYTES,
         Code.ADDRESS_IN_USE,
@@ -425,6 +430,7 @@ CAUSES: frozenset[Code] = frozenset(
         Code.RESOURCE_LIMIT,
         Code.OUTPUT_LIMIT,
         Code.SPLIT_CHARACTER,
+        Code.WRONG_ENCODING,
         Code.GBK_UTF8,
         Code.DECODED_BINARY,
         Code.CRASH,
@@ -700,6 +706,13 @@ TEMPLATES: dict[Code, Template] = {
     Code.BROWSER_UNAVAILABLE: _t(N_("no browser to open the page with on the grading machine: {why}")),
     # diagnoses
     Code.PYTHON2: _t(N_('This is Python 2 code: in Python 3, print is a function: print("...").')),
+    Code.SOURCE_NOT_UTF8: _t(
+        N_(
+            "Python cannot read {file}: it is not saved as UTF-8 (line {line} holds the byte {byte}, "
+            "as Chinese text saved in GBK by Windows Notepad does). Save {file} as UTF-8, or add "
+            "“# -*- coding: gbk -*-” as its first line."
+        )
+    ),
     Code.SYNTAX_ERROR: _t(N_("Your program does not start: {error} at {where}.")),
     Code.STR_NOT_BYTES: _t(
         N_(
@@ -761,6 +774,12 @@ TEMPLATES: dict[Code, Template] = {
             "A character was cut between two recv() calls, and decoding one piece on its own failed. "
             "TCP does not keep characters (or lines) whole: collect the bytes, and decode only "
             "complete lines or the whole message."
+        )
+    ),
+    Code.WRONG_ENCODING: _t(
+        N_(
+            "You sent “{text}” encoded in {used}; this assignment expects {expected}: "
+            'send text.encode("{codec}").'
         )
     ),
     Code.GBK_UTF8: _t(
@@ -866,6 +885,7 @@ TEMPLATES: dict[Code, Template] = {
     # the judge's sentences
     Code.PASSED: _t(N_("Passed.")),
     Code.NOT_EVERY_STEP_RAN: _t(N_("Not every step ran.")),
+    Code.NEVER_STARTED: _t(N_("Your program never started, so no scenario can pass.")),
     Code.NOT_GRADABLE: _t(N_("Not gradable (a problem of the grader, not of your program): {why}")),
     Code.SKIPPED: _t(N_("Skipped: it needs “{title}”, which did not pass. Fix that first.")),
     Code.STEP_EXPECTED: _t(N_("Step {n} ({title}): expected {expected}; observed {observed}.")),
@@ -885,7 +905,8 @@ TEMPLATES: dict[Code, Template] = {
     Code.EXPECT_NO_TRACEBACK: _t(N_("no traceback on stderr")),
     Code.EXPECT_STDERR_CONTAINS: _t(N_("stderr contains “{text}”")),
     Code.EXPECT_LINE_MATCHING: _t(N_("a line matching {pattern}")),
-    Code.SHOWN_BYTES: _t("“{text}” ({size})"),
+    Code.SHOWN_BYTES: _t(N_("“{text}” ({size})")),
+    Code.SHOWN_TEXT_IN: _t(N_("“{text}” ({size}, {encoding})")),
     Code.BYTE_COUNT: _t(N_("{n} byte"), N_("{n} bytes")),
     Code.NOTHING: _t(N_("nothing")),
     Code.NOTHING_BECAUSE: _t(N_("nothing ({why})")),
@@ -1153,6 +1174,8 @@ Translate = Callable[[Template, int], str]
 
 JOINERS = {Code.FACTS: ("; ", "；"), Code.SENTENCES: (" ", "")}
 """How the reader's language joins facts and sentences (English, Chinese)."""
+LIST_JOINERS = (", ", "、")
+"""How the reader's language joins the items of a list (English, Chinese)."""
 
 
 ALTERNATIVES = ((", ", " or "), ("、", " 或 "))

@@ -19,6 +19,8 @@ ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "neve
 Stream = Literal["stdout", "stderr", "stdin", "prompt"]
 StepStatus = Literal["ok", "failed", "timeout", "not_reached"]
 IsolationMode = Literal["namespace", "host"]
+COMPILE_ERRORS = (b"SyntaxError", b"IndentationError", b"TabError")
+"""What Python says, with no traceback, of a program it cannot compile."""
 
 
 class Fact(BaseModel):
@@ -219,6 +221,20 @@ class Outcome(Fact):
     def has(self, code: Code) -> bool:
         """Whether any step's reason is (or includes) ``code``."""
         return any(step_has(s, code) for s in self.steps)
+
+    @property
+    def never_ran(self) -> bool:
+        """Nothing of the student's code ran: it could not be started, or Python refused to
+        compile it (a ``SyntaxError`` with no traceback before it: no line of it was run).
+
+        Such a program passes no scenario, not even one that only asks it to fail (exit
+        non-zero with no traceback, as a client with no server to reach should)."""
+        if not self.process.started:
+            return True
+        if b"Traceback (most recent call last)" in self.stderr or self.process.exit_code != 1:
+            return False
+        lines = self.stderr.strip().splitlines()
+        return bool(lines) and lines[-1].startswith(COMPILE_ERRORS)
 
     @property
     def bind_failed(self) -> bool:

@@ -58,6 +58,10 @@ class StepVerdict(Result):
     """``expected_bytes``/``observed_bytes`` are windows of large payloads starting here."""
     expected_size: int | None = None
     observed_size: int | None = None
+    expected_encoding: str | None = None
+    """The encoding ``expected_bytes`` are text in (a codec name: ``utf-8``, ``gbk``)."""
+    observed_encoding: str | None = None
+    """The encoding ``observed_bytes`` read as text in (UTF-8, the step's, GBK or GB18030)."""
     reason: Message | None = None
     """The run's fact about this step (``connection_refused {n: 3}``), when it recorded one."""
     message: Message | None = None

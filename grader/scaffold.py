@@ -2,8 +2,10 @@
 
 It writes a commented spec for a small ping/pong protocol (so a teacher edits a working
 example instead of starting from a blank page), a README with an English and a Chinese
-section, a reference stub and a manifest. ``grader validate`` fails on the stub (the reference
-does not get full marks) and accepts the folder once the reference is written.
+section, a reference stub and a manifest. The comments are in the teacher's language: each
+is an English message id, translated through the ``scaffold`` catalog (``--lang zh``).
+``grader validate`` fails on the stub (the reference does not get full marks) and accepts the
+folder once the reference is written.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from string import Template
 from typing import Literal
 
+from grader.i18n import gettext_for
 from grader.spec_yaml import SCHEMA_FILE, schema_text
 
 TEMPLATES = Path(__file__).parent / "scaffold_templates"
@@ -33,11 +36,19 @@ class Scaffold:
     files: list[Path]
 
 
-def _render(name: str, **values: str) -> str:
-    return Template((TEMPLATES / name).read_text(encoding="utf-8")).substitute(values)
+COMMENT = re.compile(r"#( )(.*?)(?=\s+#\s|$)")
+"""A YAML comment's words: up to the line's end, or to a comment after a commented-out line."""
 
 
-def create(assignment_id: str, role: Role, root: Path = Path(".")) -> Scaffold:
+def _render(name: str, lang: str = "en", **values: str) -> str:
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    if lang != "en" and name.endswith(".yaml"):
+        _ = gettext_for(lang)
+        text = "\n".join(COMMENT.sub(lambda m: f"#{m[1]}{_(m[2])}", line) for line in text.split("\n"))
+    return Template(text).substitute(values)
+
+
+def create(assignment_id: str, role: Role, root: Path = Path("."), lang: str = "en") -> Scaffold:
     """Write ``assignments/<id>/``, ``reference/<id>/`` and ``tests/submissions/<id>/`` under root."""
     if not ID_PATTERN.match(assignment_id):
         raise ScaffoldError(
@@ -55,9 +66,9 @@ def create(assignment_id: str, role: Role, root: Path = Path(".")) -> Scaffold:
     first = "connects" if role == "client" else "listening"
     values = {"id": assignment_id, "entry": entry, "usage": usage, "first_scenario": first}
     outputs = {
-        folder / "assignment.yaml": _render(f"{role}.assignment.yaml", **values),
+        folder / "assignment.yaml": _render(f"{role}.assignment.yaml", lang, **values),
         folder / SCHEMA_FILE: schema_text(),  # the spec's first line names it: editors check as you type
-        folder / "manifest.yaml": _render("manifest.yaml", **values),
+        folder / "manifest.yaml": _render("manifest.yaml", lang, **values),
         folder / "README.md": _render("README.md", **values),
         reference / entry: _render(f"{entry}.tmpl", **values),
     }

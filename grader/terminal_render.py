@@ -9,6 +9,7 @@ from rich.table import Table
 from grader.i18n import gettext_for
 from grader.messages import Code, msg
 from grader.results import GradeResult
+from grader.textshow import encoding_label
 from grader.words import feedback_text, localize, say, total_not_graded
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gradable": "magenta"}
@@ -57,7 +58,7 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         console.print(escape(feedback_text(s, lang)))
     used = [e for s in result.scenarios if s.outcome is not None for e in s.outcome.encodings_used()]
     if used:
-        told = msg(Code.ENCODING_USED, encoding=list(dict.fromkeys(used)))
+        told = msg(Code.ENCODING_USED, encoding=[encoding_label(e) for e in dict.fromkeys(used)])
         console.print("\n" + escape(say(told, lang)))
     run = result.run
     ungraded = total_not_graded(result)
@@ -69,7 +70,7 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         passed=result.passed,
         total=len(result.scenarios),
         secs=run.duration,
-        mode=run.isolation or "-",
+        mode={"namespace": _("namespace"), "host": _("host")}.get(run.isolation or "", "-"),
         py=run.python,
     )
     console.print(f"\n[bold]{escape(score)}[/]  {escape(details)}")

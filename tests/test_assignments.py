@@ -88,3 +88,47 @@ def test_each_scenario_has_a_buggy_submission_losing_just_it(
     for scenario in report.assignment.scenarios:
         wanted = {scenario.id} | _dependents(report, scenario.id)
         assert wanted in losses, f"no buggy submission loses exactly {sorted(wanted)}"
+
+
+def _chinese_outputs(report: AssignmentReport) -> dict[str, tuple[str, list[str]]]:
+    """Every way a result of ``report`` is read in Chinese, by where: terminal, HTML, platform
+    JSON; with the texts that are not the grader's (the spec's, the student's name)."""
+    import io
+
+    import yaml
+    from english_fragments import gradescope_text, html_text, spec_texts
+    from rich.console import Console
+
+    from grader.platforms.gradescope import results as gradescope_document
+    from grader.report import render_report
+    from grader.terminal_render import print_result
+
+    theirs = spec_texts(yaml.safe_load((report.folder / "assignment.yaml").read_text(encoding="utf-8")))
+    shown: dict[str, tuple[str, list[str]]] = {}
+    for check in [*report.reference, *report.buggy]:
+        result = check.result
+        if result is None:
+            continue
+        mine = [*theirs, result.student]
+        out = io.StringIO()
+        print_result(result, Console(file=out, width=10_000, highlight=False, color_system=None), "zh")
+        shown[f"{check.label}: terminal"] = (out.getvalue(), mine)
+        shown[f"{check.label}: html"] = (html_text(render_report(result, "zh", reveal_hidden=True)), mine)
+        doc = gradescope_document(result, "zh")
+        shown[f"{check.label}: gradescope"] = (gradescope_text(doc), mine)
+    return shown
+
+
+@pytest.mark.parametrize("name", [f.name for f in FOLDERS])
+def test_every_result_reads_in_chinese(reports: dict[str, AssignmentReport], name: str) -> None:
+    """The reference's and every buggy submission's result, rendered in Chinese for the terminal,
+    the HTML report and Gradescope: no English fragment in the grader's own words (the rules of
+    what may stay in Latin letters are in tests/english_fragments.py)."""
+    from english_fragments import english_fragments
+
+    found = {
+        where: fragments
+        for where, (text, theirs) in _chinese_outputs(reports[name]).items()
+        if (fragments := english_fragments(text, theirs))
+    }
+    assert not found, found

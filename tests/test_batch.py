@@ -44,7 +44,10 @@ CLASS: dict[str, tuple[str, list[str] | str]] = {
     "Dan_Brown": ("moodle", ["reply-in-pieces"]),
     "eve": ("canvas", ["sends-hello"]),
     "hank": ("gradescope", ["closes-and-exits", "reply-in-pieces"]),
-    "leo": ("file", ["connects", "sends-hello", "prints-reply", "closes-and-exits", "reply-in-pieces"]),
+    "leo": (  # Python 2: it never ran, so not even server-down passes
+        "file",
+        ["connects", "sends-hello", "prints-reply", "closes-and-exits", "reply-in-pieces", "server-down"],
+    ),
     "ivan": ("folder", "the submission is empty"),
     "mallory": ("zip", "not a readable zip file"),
 }

@@ -118,7 +118,7 @@ def test_a_client_in_either_encoding_gets_full_marks_and_is_told_which(tmp_path:
     result = grade(spec, tmp_path / "s", "s", GradeOptions(isolation="namespace"))
     scenario = result.scenarios[0]
     assert scenario.score == scenario.max_score, feedback_text(scenario)
-    assert f"was in {encoding}" in feedback_text(scenario)
+    assert f"was in {encoding.upper()}" in feedback_text(scenario)
     assert scenario.outcome is not None
-    assert f"{encoding}" in feedback_text(scenario, "zh")
+    assert f"{encoding.upper()}" in feedback_text(scenario, "zh")
     assert "文本编码" in feedback_text(scenario, "zh")

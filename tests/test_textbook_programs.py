@@ -30,7 +30,7 @@ CASES = [
     ("web-server-fixed-page", "course-fixed-page-server.py", [], None),
     ("kurose-web-server", "kurose-webserver-sendall.py", [], None),
     ("kurose-web-server", "kurose-webserver-skeleton.py", ["listening"], "SyntaxError"),
-    ("tcp-client", "lesson-tcp-client-loop.py", [], "was in gbk"),
+    ("tcp-client", "lesson-tcp-client-loop.py", [], "was in GBK"),
     ("tcp-client", "lesson-tcp-client-port-7878.py", ["connects"], "192.168.1.102:7878"),
     ("tcp-server", "lesson-tcp-server-many-clients.py", [], None),
     ("kurose-tcp-client", "kurose-tcp-client-hostname.py", [], None),

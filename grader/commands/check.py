@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.i18n import default_lang
+from grader.i18n import default_lang, gettext_for
 
 
 def add_isolation_options(p: argparse.ArgumentParser) -> None:
@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
     enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
     assignment = load_assignment(args.assignment)
-    if not args.submission.exists():
-        raise UsageError(f"{args.submission}: no such file or folder")
     lang = args.lang or default_lang()
+    if not args.submission.exists():
+        raise UsageError(gettext_for(lang)("{path}: no such file or folder").format(path=args.submission))
     student = args.student or (
         args.submission.stem if args.submission.is_file() else args.submission.resolve().name
     )

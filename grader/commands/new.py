@@ -25,14 +25,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=Path("."),
         help="folder holding assignments/, reference/ and tests/submissions/ (default: .)",
     )
-    p.add_argument("--lang", choices=["en", "zh"], default=None, help="language of messages")
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default=None,
+        help="language of messages and of the comments in the files it writes",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    _ = gettext_for(args.lang or default_lang())
+    lang = args.lang or default_lang()
+    _ = gettext_for(lang)
     try:
-        made = create(args.id, args.role, args.root)
+        made = create(args.id, args.role, args.root, lang)
     except ScaffoldError as exc:
         raise UsageError(str(exc)) from None
     for path in made.files:

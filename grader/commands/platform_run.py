@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.i18n import default_lang
+from grader.i18n import default_lang, gettext_for
 from grader.sandbox import enter_private_user_namespace
 
 DEFAULT_ROOTS = {"gradescope": "/autograder", "prairielearn": "/grade"}
@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     root = args.root or Path(DEFAULT_ROOTS[args.platform])
     if not root.is_dir():
         raise UsageError(
-            f"{root}: no such folder; run this inside the {args.platform} container or give --root"
+            gettext_for(args.lang or default_lang())(
+                "{root}: no such folder; run this inside the {platform} container or give --root"
+            ).format(root=root, platform=args.platform)
         )
     try:
         doc, path = platform_run(

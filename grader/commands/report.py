@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.i18n import default_lang
+from grader.i18n import default_lang, gettext_for
 from grader.results import GradeResult
 
 
@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = read_json(args.results)
     except FileNotFoundError:
-        raise UsageError(f"{args.results}: no such file") from None
+        words = gettext_for(args.lang or default_lang())
+        raise UsageError(words("{path}: no such file").format(path=args.results)) from None
     except ResultFormatError as exc:
         raise UsageError(str(exc)) from None
     lang = args.lang or default_lang()

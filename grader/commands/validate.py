@@ -54,11 +54,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
     folders = find_assignments(args.path)
-    if not folders:
-        raise UsageError(f"{args.path}: no assignment.yaml there or in its sub-folders")
-    if args.runs is not None and args.runs < 1:
-        raise UsageError("--runs must be at least 1")
     lang = args.lang or default_lang()
+    words = gettext_for(lang)
+    if not folders:
+        raise UsageError(
+            words("{path}: no assignment.yaml there or in its sub-folders").format(path=args.path)
+        )
+    if args.runs is not None and args.runs < 1:
+        raise UsageError(words("--runs must be at least 1"))
     options = ValidateOptions(
         isolation=args.isolation,
         lang=lang,

@@ -9,6 +9,7 @@ import statistics
 from dataclasses import dataclass
 
 from grader.i18n import gettext_for
+from grader.messages import JOINERS, Code
 from grader.report.report_view import ICONS, points, status_label
 from grader.results import GradeResult
 from grader.roster import Identity
@@ -124,7 +125,9 @@ def histogram(percents: list[float], lang: str) -> Histogram:
                 height=round(h, 1),
             )
         )
-    description = "; ".join(_("{range}: {count}").format(range=b.label, count=b.count) for b in bars)
+    description = JOINERS[Code.FACTS][lang == "zh"].join(
+        _("{range}: {count}").format(range=b.label, count=b.count) for b in bars
+    )
     return Histogram(bars=bars, width=width, height=height, base=base, top=top, description=description)
 
 

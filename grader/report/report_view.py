@@ -209,6 +209,8 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
             verdict.window_start,
             verdict.expected_size,
             verdict.observed_size,
+            expected_encoding=verdict.expected_encoding,
+            observed_encoding=verdict.observed_encoding,
         )
     cause, also = _causes(verdict.diagnoses or s.diagnoses, lang)
     return Failure(

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from grader.i18n import gettext_for
 from grader.outcome import ConnectionRecord, Outcome
 from grader.report.visible import hexdump, looks_binary, visible_html
+from grader.textshow import encoding_label, text_encoding
 
 MAX_ROWS = 400
 BYTE_BUDGET = 64 * 1024
@@ -38,6 +39,8 @@ class Row:
     note: str = ""
     binary: bool = False
     """Mostly not text: shown as hex only, which says more and costs less."""
+    encoding: str | None = None
+    """The encoding the text is in, named when it is not UTF-8 (``GBK``)."""
     data: bytes | None = field(default=None, repr=False)
     """The bytes behind ``text``; dropped once shown."""
 
@@ -65,7 +68,7 @@ def build_timeline(
     """Every fact of the run as one list of rows in time order, bounded for display."""
     rows = _rows(outcome, lang, role, failed_step, failure_text)
     rows.sort(key=lambda r: (r.t, r.kind == "process"))  # stable: ties keep the order above
-    return _bounded(rows, lang)
+    return _bounded(rows, lang, outcome.encodings_used())
 
 
 def _rows(outcome: Outcome, lang: str, role: str, failed_step: int | None, failure_text: str) -> list[Row]:
@@ -130,7 +133,7 @@ def _rows(outcome: Outcome, lang: str, role: str, failed_step: int | None, failu
     return rows
 
 
-def _bounded(rows: list[Row], lang: str) -> Timeline:
+def _bounded(rows: list[Row], lang: str, declared: list[str] | None = None) -> Timeline:
     """At most ``MAX_ROWS`` rows and ``BYTE_BUDGET`` bytes shown, half each for the network and
     the terminal, so that a flood on one side does not hide the other."""
     _ = gettext_for(lang)
@@ -143,12 +146,13 @@ def _bounded(rows: list[Row], lang: str) -> Timeline:
             timeline.omitted_bytes += len(data)
             continue
         channel = "network" if row.kind.startswith("net") else "terminal"
+        encoding = text_encoding(data, declared or ())
         if data and budgets[channel] <= 0:
             row.note = _("not shown: the report shows at most {kib} KiB of data per scenario").format(
                 kib=BYTE_BUDGET // 1024
             )
             timeline.omitted_bytes += len(data)
-        elif data and looks_binary(data):
+        elif data and looks_binary(data, encoding=encoding):
             row.binary = True
             row.hex = hexdump(data, ROW_HEX_LIMIT)
             budgets[channel] -= 8 * min(len(data), ROW_HEX_LIMIT)  # a hex dump costs ~6 characters a byte
@@ -157,7 +161,8 @@ def _bounded(rows: list[Row], lang: str) -> Timeline:
         elif data:
             take = min(len(data), ROW_TEXT_LIMIT, budgets[channel])
             budgets[channel] -= take
-            row.text = visible_html(data[:take], line_breaks=True)
+            row.text = visible_html(data[:take], line_breaks=True, encoding=encoding)
+            row.encoding = encoding_label(encoding) if encoding != "utf-8" else None
             row.hex = hexdump(data, ROW_HEX_LIMIT)
             if take < len(data):
                 row.note = _("first {shown} of {size} bytes shown").format(shown=take, size=len(data))
