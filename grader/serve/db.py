@@ -1,0 +1,167 @@
+"""The site's state: SQLAlchemy 2 models and the engine (SQLite in the course folder, or a URL).
+
+The schema itself is made and changed only by the Alembic migrations in
+:mod:`grader.serve.migrations`; these models must match them (a test compares the two).
+SQLite runs in WAL mode with full sync: a server killed at any moment keeps every
+committed submission, and readers (the pages) never wait for the graders' writes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.types import DateTime, TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored naive in UTC (SQLite has no time zones), always handed back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    """A roster line, kept in step with ``roster.csv`` at every start (secrets only as hashes)."""
+
+    __tablename__ = "students"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    link_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    """SHA-256 of the personal link's secret; None when no link is active (revoked or never made)."""
+    active: Mapped[bool] = mapped_column(default=True)
+    """False once the student left the roster: they can no longer sign in; their work is kept."""
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    """student or teacher."""
+    student_id: Mapped[str | None] = mapped_column(ForeignKey("students.id"), nullable=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Submission(Base):
+    """One upload, and where its grading stands: the durable queue is this table.
+
+    ``state`` goes queued -> running -> done; ``job`` counts the gradings asked for (a regrade
+    adds one); ``claim`` is the fencing token of the worker that holds it until ``lease_until``.
+    A worker's result is stored only if its claim still holds, so each job is graded once.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("student_id", "assignment_id", "digest", name="uq_same_upload"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"), index=True)
+    assignment_id: Mapped[str] = mapped_column(String(64), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the stored bundle (the blob's name)."""
+    names: Mapped[str] = mapped_column(Text, default="")
+    """The files graded, one per line, for the student's history."""
+    lang: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    days_late: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), index=True)
+    job: Mapped[int] = mapped_column(Integer, default=1)
+    claim: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    worker: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Claims taken, including ones lost to a crash (shown to the teacher)."""
+
+
+class Grading(Base):
+    """One finished grading of one job of a submission: the GradeResult JSON as the grader made it."""
+
+    __tablename__ = "gradings"
+    __table_args__ = (UniqueConstraint("submission_id", "job", name="uq_one_result_per_job"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    job: Mapped[int] = mapped_column(Integer)
+    result_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Extension(Base):
+    __tablename__ = "extensions"
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"), primary_key=True)
+    assignment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Setting(Base):
+    """Small site-wide values: the teacher's password hash."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+def database_url(state: Path, url: str | None) -> str:
+    return url or f"sqlite:///{Path(state) / 'site.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: object, record: object) -> None:
+            cursor = connection.cursor()  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+            # Transactions are begun by hand below: pysqlite's own deferred BEGIN lets two
+            # writers both read, then fail to upgrade ("database is locked").
+            connection.isolation_level = None  # type: ignore[attr-defined]
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: object) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, expire_on_commit=False)

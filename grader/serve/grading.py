@@ -1,0 +1,204 @@
+"""The site's one door into the grader: discovery, tasks, executors and renderers.
+
+Every other module of :mod:`grader.serve` goes through these functions and never imports the
+grader's batch, task, discovery, result or report modules itself, so when those move the
+site changes here only. Results cross this door as the grader's own JSON text, stored as
+it is and rendered again from it whenever a page is asked for.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from grader.batch import task_options
+from grader.discover import discover
+from grader.gradebook import gradebook_rows
+from grader.results import GradeResult
+from grader.spec import Assignment, localize
+from grader.spec_yaml import load_assignment
+from grader.task import assignment_files, bundle, make_task, run_task, unbundle
+
+UPLOAD_NAME = "upload"
+"""The one name an upload is given on disk while discovery reads it (never the student's)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What discovery made of an upload: the files to grade, or why they cannot be."""
+
+    files: dict[str, bytes]
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    status: str
+    score: float
+    max_score: float
+
+
+@lru_cache(maxsize=64)
+def _spec(folder: Path, mtime: float) -> Assignment:
+    return load_assignment(folder)
+
+
+def spec(folder: Path) -> Assignment:
+    """The assignment in ``folder``, read again only when its file changed."""
+    path = Path(folder) / "assignment.yaml"
+    return _spec(Path(folder), path.stat().st_mtime)
+
+
+def title(folder: Path, lang: str) -> str:
+    return localize(spec(folder).title, lang)
+
+
+def scenario_ids(folder: Path) -> list[str]:
+    return [s.id for s in spec(folder).scenarios]
+
+
+def entry_name(folder: Path) -> str:
+    return spec(folder).student.entry
+
+
+def read_upload(parts: Iterable[tuple[str, bytes]], folder: Path, lang: str) -> Upload:
+    """An upload read with exactly the rules of ``grader batch`` for one student.
+
+    The parts (one ``.py`` or ``.zip``, or the files of a folder with their relative names)
+    become one in-memory zip, which discovery then reads as a student's ``.zip``: every
+    name is checked there (no absolute paths, no ``..``, no links), sizes and counts are
+    capped before anything is decompressed, and the entry file is chosen as batch chooses it.
+    Only the fixed name ``upload.zip`` is written, in a private temporary folder.
+    """
+    parts = list(parts)
+    if len(parts) == 1 and parts[0][0].lower().endswith(".zip"):
+        data = parts[0][1]
+    else:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in parts:
+                archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), content)
+        data = buf.getvalue()
+    with tempfile.TemporaryDirectory(prefix="grader-upload-") as tmp:
+        root = Path(tmp)
+        (root / f"{UPLOAD_NAME}.zip").write_bytes(data)
+        found = discover(root, spec(folder), lang=lang).submissions
+    if len(found) != 1:
+        return Upload({}, "the upload could not be read")
+    return Upload(found[0].files, found[0].problem)
+
+
+def pack(files: dict[str, bytes]) -> bytes:
+    """The files as one deterministic zip: the same files give the same bytes (and digest)."""
+    return bundle(files)
+
+
+def unpack(data: bytes) -> dict[str, bytes]:
+    return unbundle(data)
+
+
+class Grader:
+    """Grades one submission at a time per calling thread: warm workers here, or a Dask cluster."""
+
+    def __init__(self, dask: str | None = None, isolation: str = "auto", python: str | None = None) -> None:
+        self.isolation, self.python = isolation, python
+        self.dask: Any = None
+        if dask:
+            from grader.dask_executor import DaskExecutor
+
+            self.dask = DaskExecutor(dask)
+
+    def start(self) -> None:
+        """Start the warm pool from the calling (main) thread: a pool dies with its thread."""
+        from grader.resident.pool import shared_pool
+
+        if self.dask is None:
+            shared_pool()
+
+    def grade(self, student: str, folder: Path, packed: bytes, lang: str) -> tuple[str, float]:
+        """The grader's JSON for one submission and how long grading took; never raises for the
+        student's fault (a broken or hostile program is a low score, a grader failure a
+        "not graded" result)."""
+        options = task_options(isolation=self.isolation, lang=lang, python=self.python)
+        task = make_task(student, assignment_files(folder), unbundle(packed), options)
+        done = next(iter(self.dask.map_unordered([task]))) if self.dask is not None else run_task(task)
+        return done.results_json, done.duration
+
+    def close(self) -> None:
+        if self.dask is not None:
+            self.dask.close()
+
+    @property
+    def kind(self) -> str:
+        return f"dask {self.dask.address}" if self.dask is not None else "local"
+
+
+def _result(result_json: str) -> GradeResult:
+    return GradeResult.from_gradescope(json.loads(result_json))
+
+
+def summary(result_json: str) -> Summary:
+    r = _result(result_json)
+    return Summary(r.status, r.score, r.max_score)
+
+
+def not_graded_reason(result_json: str) -> str:
+    return _result(result_json).not_graded_reason or ""
+
+
+def render_report(result_json: str, lang: str, *, reveal_hidden: bool) -> str:
+    from grader.report import render_report as render
+
+    return render(_result(result_json), lang, reveal_hidden=reveal_hidden)
+
+
+def render_index(results: dict[str, str], links: dict[str, str], *, title: str, lang: str) -> str:
+    """The class index of ``grader batch`` over the counting results (student -> JSON)."""
+    from grader.report import render_index as render
+
+    return render([_result(j) for j in results.values()], links, title=title, lang=lang)
+
+
+def gradescope_json(result_json: str) -> dict[str, Any]:
+    """Gradescope's ``results.json`` shape of one stored result."""
+    return _result(result_json).to_gradescope()
+
+
+def gradebook_table(results: dict[str, str], ids: list[str]) -> list[list[str]]:
+    """The rows of ``grader batch``'s ``grades.csv`` for these results (student -> JSON)."""
+    return gradebook_rows([_result(j) for j in results.values()], ids)
+
+
+def report_csp() -> str:
+    from grader.report.env import CSP_REPORT
+
+    return CSP_REPORT
+
+
+def index_csp() -> str:
+    from grader.report.env import CSP_INDEX
+
+    return CSP_INDEX
+
+
+def not_graded_json(folder: Path, student: str, why: str, lang: str) -> str:
+    """A "not graded: why" result, as the grader writes one for a submission it could not grade."""
+    from grader.grade import not_graded
+
+    result = not_graded(spec(folder), student, why, lang)
+    return json.dumps(result.to_gradescope(), ensure_ascii=False)
+
+
+def new_assignment(assignment_id: str, role: str, root: Path) -> Path:
+    """A fresh assignment folder (``grader new``'s scaffold) under ``root/assignments``."""
+    from grader.scaffold import create
+
+    create(assignment_id, role, root)  # type: ignore[arg-type]
+    return root / "assignments" / assignment_id
