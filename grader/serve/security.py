@@ -69,26 +69,33 @@ def same(a: str, b: str) -> bool:
 
 
 class RateLimiter:
-    """At most ``limit`` events per key in a sliding ``window`` of seconds (sign-in attempts)."""
+    """At most ``limit`` failed attempts per key in a sliding ``window`` of seconds.
+
+    Only failures count: a whole class signing in from one campus address (NAT) is never
+    held up, while guessing a password or a link is.
+    """
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit, self.window = limit, window
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, key: str) -> bool:
-        """Record one attempt; False when the key has used up its window."""
+    def _recent(self, key: str, at: float) -> deque[float]:
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= at - self.window:
+            events.popleft()
+        return events
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= self.limit
+
+    def failed(self, key: str) -> None:
         at = time.monotonic()
         with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= at - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(at)
+            self._recent(key, at).append(at)
             if len(self._events) > 100_000:  # forget idle keys rather than grow without bound
                 self._events = {k: v for k, v in self._events.items() if v}
-            return True
 
 
 SITE_CSP = (

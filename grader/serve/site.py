@@ -97,7 +97,9 @@ class Site:
     python: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     signin_limit: RateLimiter = field(default_factory=lambda: RateLimiter(10, 600))
-    ip_limit: RateLimiter = field(default_factory=lambda: RateLimiter(60, 600))
+    """Failed sign-ins per account in ten minutes."""
+    ip_limit: RateLimiter = field(default_factory=lambda: RateLimiter(50, 600))
+    """Failed sign-ins (passwords, links) per address in ten minutes."""
     on_change: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -243,34 +245,44 @@ class Site:
             )
         return token, csrf
 
+    def _check_limits(self, ip: str, account: str | None) -> None:
+        if self.ip_limit.blocked(ip) or (account is not None and self.signin_limit.blocked(account)):
+            raise Refused(429, "too many failed sign-ins; wait ten minutes and try again")
+
+    def _failed(self, ip: str, account: str | None) -> None:
+        self.ip_limit.failed(ip)
+        if account is not None:
+            self.signin_limit.failed(account)
+
     def sign_in_student(self, student_id: str, password: str, ip: str) -> tuple[str, str]:
-        if not self.ip_limit.allow(ip) or not self.signin_limit.allow(f"student:{student_id}"):
-            raise Refused(429, "too many sign-in attempts; wait ten minutes and try again")
+        account = f"student:{student_id}"
+        self._check_limits(ip, account)
         with self.db() as s:
             st = s.get(Student, student_id)
             ok = check_password(st.password_hash if st and st.active else None, password)
         if not ok:
+            self._failed(ip, account)
             raise Refused(401, "wrong student id or password")
         return self._new_session("student", student_id)
 
     def sign_in_link(self, secret: str, ip: str) -> tuple[str, str]:
-        if not self.ip_limit.allow(ip):
-            raise Refused(429, "too many sign-in attempts; wait ten minutes and try again")
+        self._check_limits(ip, None)
         with self.db() as s:
             st = s.scalars(select(Student).where(Student.link_hash == token_hash(secret))).first()
             sid = st.id if st is not None and st.active else None
         if sid is None:
+            self._failed(ip, None)
             raise Refused(
                 404, "this link is not valid (it may have been replaced); ask your teacher for a new one"
             )
         return self._new_session("student", sid)
 
     def sign_in_teacher(self, password: str, ip: str) -> tuple[str, str]:
-        if not self.ip_limit.allow(ip) or not self.signin_limit.allow("teacher"):
-            raise Refused(429, "too many sign-in attempts; wait ten minutes and try again")
+        self._check_limits(ip, "teacher")
         with self.db() as s:
             stored = s.get(Setting, TEACHER_HASH)
         if not check_password(stored.value if stored else None, password):
+            self._failed(ip, "teacher")
             raise Refused(401, "wrong password")
         return self._new_session("teacher", None)
 
