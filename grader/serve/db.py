@@ -96,6 +96,8 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     days_late: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(10), index=True)
+    turn: Mapped[int] = mapped_column(Integer, default=1)
+    """Its place in the fair order: 1 + the student's submissions waiting or running when it came."""
     job: Mapped[int] = mapped_column(Integer, default=1)
     claim: Mapped[str | None] = mapped_column(String(32), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

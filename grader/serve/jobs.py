@@ -8,8 +8,10 @@ a worker killed mid-grading leaves a ``running`` row that start-up (or lease exp
 several servers on one PostgreSQL) puts back in the queue, and a late result from a claim
 that was taken away is dropped.
 
-Order is fair across students: a student's n-th waiting submission comes after every other
-student's (n-1)-th, so one student uploading ten times does not push the class back.
+Order is fair across students: a submission's ``turn`` is one more than the submissions its
+student already has waiting or being graded, and the queue runs by (turn, arrival). One
+student uploading ten times does not push the class back; a teacher's regrade of everything
+(turn ``REGRADE_TURN``) waits behind the students' own new work.
 """
 
 from __future__ import annotations
@@ -18,18 +20,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.serve.db import Grading, Submission, now
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"
-
-_RANKED = """
-    SELECT id, ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY id) AS turn
-    FROM submissions WHERE state = 'queued'
-"""
+REGRADE_TURN = 1000
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,12 @@ def enqueue(
 ) -> tuple[Submission, bool]:
     """Store an accepted upload as queued; the same upload again is the submission already made
     (``False``), however many requests race to make it."""
+    with db() as s:
+        busy = s.scalar(
+            select(func.count()).where(
+                Submission.student_id == student_id, Submission.state.in_((QUEUED, RUNNING))
+            )
+        )
     sub = Submission(
         public_id=secrets.token_urlsafe(16),
         student_id=student_id,
@@ -65,6 +69,7 @@ def enqueue(
         created_at=now(),
         days_late=days_late,
         state=QUEUED,
+        turn=1 + (busy or 0),
         job=1,
     )
     try:
@@ -103,14 +108,16 @@ def submitted_since(s: Session, student_id: str, assignment_id: str, since: date
 
 def position(s: Session, submission_id: int) -> int | None:
     """1 for the next to be graded; None when it is not waiting."""
-    row = s.execute(
-        text(
-            f"WITH q AS ({_RANKED}) SELECT COUNT(*) FROM q, (SELECT turn AS t0 FROM q WHERE id = :id) me "
-            "WHERE q.turn < me.t0 OR (q.turn = me.t0 AND q.id <= :id)"
-        ),
-        {"id": submission_id},
-    ).scalar()
-    return int(row) if row else None
+    me = s.get(Submission, submission_id)
+    if me is None or me.state != QUEUED:
+        return None
+    ahead = s.scalar(
+        select(func.count()).where(
+            Submission.state == QUEUED,
+            (Submission.turn < me.turn) | ((Submission.turn == me.turn) & (Submission.id < me.id)),
+        )
+    )
+    return 1 + (ahead or 0)
 
 
 def claim(db: sessionmaker, worker: str, lease: timedelta) -> Claimed | None:
@@ -118,7 +125,12 @@ def claim(db: sessionmaker, worker: str, lease: timedelta) -> Claimed | None:
     token = secrets.token_hex(16)
     with db.begin() as s:
         for _attempt in range(5):
-            next_id = s.execute(text(f"SELECT id FROM ({_RANKED}) q ORDER BY turn, id LIMIT 1")).scalar()
+            next_id = s.scalar(
+                select(Submission.id)
+                .where(Submission.state == QUEUED)
+                .order_by(Submission.turn, Submission.id)
+                .limit(1)
+            )
             if next_id is None:
                 return None
             taken = s.execute(
@@ -198,7 +210,7 @@ def regrade(s: Session, submission_ids: list[int]) -> int:
     return s.execute(
         update(Submission)
         .where(Submission.id.in_(submission_ids), Submission.state != QUEUED)
-        .values(state=QUEUED, job=Submission.job + 1, claim=None, lease_until=None)
+        .values(state=QUEUED, job=Submission.job + 1, turn=REGRADE_TURN, claim=None, lease_until=None)
     ).rowcount
 
 

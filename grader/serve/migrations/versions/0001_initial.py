@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("days_late", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("turn", sa.Integer(), nullable=False),
         sa.Column("job", sa.Integer(), nullable=False),
         sa.Column("claim", sa.String(length=32), nullable=True),
         sa.Column("lease_until", sa.DateTime(), nullable=True),
