@@ -10,7 +10,8 @@ from conftest import CORRECT, HANGS, Server, Student, http_client, write_course
 from sqlalchemy import create_engine
 
 from grader.serve import jobs
-from grader.serve.db import Base, Student as StudentRow, make_engine, session_factory
+from grader.serve.db import Base, make_engine, session_factory
+from grader.serve.db import Student as StudentRow
 from grader.serve.migrations import upgrade
 
 
