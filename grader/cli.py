@@ -16,7 +16,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-COMMANDS = ["check", "daemon", "schema", "batch", "validate", "new", "export", "platform_run", "grade_one", "serve"]
+COMMANDS = [
+    "check",
+    "daemon",
+    "schema",
+    "batch",
+    "validate",
+    "new",
+    "export",
+    "platform_run",
+    "grade_one",
+    "serve",
+]
 """Modules in grader.commands; each has ``add_parser(subparsers)`` setting ``func``."""
 
 

@@ -47,7 +47,7 @@ def write_example(folder: Path, assignment: str = "first-client") -> list[Path]:
     if (folder / COURSE_FILE).exists():
         raise UsageError(f"{folder / COURSE_FILE} already exists; not overwritten")
     folder.mkdir(parents=True, exist_ok=True)
-    today = datetime.now().replace(hour=8, minute=0, second=0, microsecond=0)
+    today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
     written = []
     if not (folder / "assignments" / assignment / "assignment.yaml").exists():
         written.append(grading.new_assignment(assignment, "client", folder))

@@ -171,6 +171,7 @@ class Server:
 
     def start(self) -> Server:
         env = dict(os.environ, PYTHONPATH=str(ROOT), GRADER_TEACHER_PASSWORD=TEACHER_PASSWORD)
+        self.log = self.course.parent / f"serve-{self.port}.log"
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -184,14 +185,14 @@ class Server:
                 str(self.workers),
             ],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self.log.open("wb"),  # a file, not a pipe nobody reads (a full pipe stalls the server)
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                out = self.log.read_text(encoding="utf-8", errors="replace")
                 raise AssertionError(f"grader serve ended with {self.proc.returncode}: {out}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):

@@ -1,0 +1,99 @@
+"""Load on ``grader serve`` over loopback: N students sign in and submit within a minute.
+
+Starts a real server (``grader serve`` on a free loopback port) on a fresh course of N
+students, then N threads each sign in with id and password, upload a client.py (every
+third one buggy) at an evenly spread moment of SPREAD seconds, and read their queue
+position; then waits until every submission is graded. Prints the figures recorded in
+benchmarks/RESULTS.md. Run: ``python benchmarks/serve_load.py --students 200 --spread 60``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "serve"))
+
+from conftest import BUGGY, CORRECT, Server, Student, http_client, write_course  # noqa: E402
+
+
+def run_load(students: int, spread: float, workers: int, folder: Path) -> dict[str, float]:
+    course = write_course(folder / "course", students=students, per_hour=5, queue=students + 10)
+    names = ["alice", "bob"] + [f"s{n:03d}" for n in range(students - 2)]
+    server = Server(course, workers=workers).start()
+    failures: list[str] = []
+    latencies: list[float] = []
+    positions: list[int] = []
+    ids: dict[str, str] = {}
+    lock = threading.Lock()
+    started = time.monotonic()
+
+    def one(n: int, name: str) -> None:
+        try:
+            client = Student(http_client(server.url))
+            client.sign_in(name)
+            delay = started + spread * n / students - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            t0 = time.monotonic()
+            r = client.submit((BUGGY if n % 3 == 2 else CORRECT) + f"\n# {name}\n".encode())
+            took = time.monotonic() - t0
+            if r.status_code != 200 or not client.ids:
+                raise AssertionError(f"{name}: HTTP {r.status_code}")
+            pid = client.ids[0]
+            status = client.status(pid)
+            with lock:
+                latencies.append(took)
+                ids[name] = pid
+                if status.get("position"):
+                    positions.append(int(status["position"]))
+            client.wait_done(pid, seconds=600)
+        except Exception as exc:
+            with lock:
+                failures.append(f"{name}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=one, args=(n, name)) for n, name in enumerate(names)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    if failures:
+        print(server.log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
+    latencies.sort()
+    return {
+        "students": students,
+        "graded": len(ids) - len(failures),
+        "failed_requests": len(failures),
+        "first_failures": failures[:3],
+        "upload_p50_s": round(statistics.median(latencies), 3) if latencies else 0,
+        "upload_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3) if latencies else 0,
+        "max_queue_position_shown": max(positions, default=0),
+        "all_graded_after_s": round(elapsed, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds over which uploads arrive")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="grader-serve-load-") as tmp:
+        figures = run_load(args.students, args.spread, args.workers, Path(tmp))
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    return 0 if figures["failed_requests"] == 0 and figures["graded"] == args.students else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
