@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BUGGY, CORRECT, ROOT, TEACHER_PASSWORD
+
+from .serve_helpers import BUGGY, CORRECT, ROOT, TEACHER_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -6,13 +6,14 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import CORRECT, HANGS, Server, Student, http_client, write_course
 from sqlalchemy import create_engine
 
 from grader.serve import jobs
 from grader.serve.db import Base, make_engine, session_factory
 from grader.serve.db import Student as StudentRow
 from grader.serve.migrations import upgrade
+
+from .serve_helpers import CORRECT, HANGS, Server, Student, http_client, write_course
 
 
 def _queue(tmp_path: Path):

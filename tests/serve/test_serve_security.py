@@ -13,10 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import BUGGY, CORRECT, Student, csrf_of, http_client, new_client, write_course
 from sqlalchemy import func, select
 
 from grader.serve.db import Grading, Submission
+
+from .serve_helpers import BUGGY, CORRECT, Student, csrf_of, http_client, new_client, write_course
 
 
 def _count(site: object, model: type) -> int:
