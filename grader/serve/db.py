@@ -4,10 +4,19 @@ The schema itself is made and changed only by the Alembic migrations in
 :mod:`grader.serve.migrations`; these models must match them (a test compares the two).
 SQLite runs in WAL mode with full sync: a server killed at any moment keeps every
 committed submission, and readers (the pages) never wait for the graders' writes.
+
+Reads and writes are separate kinds of session (:class:`Database`): on SQLite a write
+begins ``IMMEDIATE`` (it takes the one write lock at once, so two writers never both read
+and then fail to upgrade), while a read begins deferred and takes no lock at all. Were
+reads ``IMMEDIATE`` too, every page view, status poll and sign-in (argon2 included) would
+queue for the write lock; SQLite's busy handler is not first come, first served, so under a
+class's load a worker's or an upload's write could wait past the busy timeout and fail
+("database is locked", an HTTP 500: the load test's failures).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
@@ -141,9 +151,21 @@ def database_url(state: Path, url: str | None) -> str:
     return url or f"sqlite:///{Path(state) / 'site.db'}"
 
 
+WRITES = "grader_writes"
+"""The execution option that marks a write session's connection (see :class:`Database`)."""
+POOL_SIZE, POOL_OVERFLOW = 10, 50
+"""Connections kept and allowed beyond: more than Starlette's 40 threads and the workers, so
+no request waits for the pool (SQLite connections are cheap; PostgreSQL's default allows 100)."""
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection: object, record: object) -> None:
@@ -159,11 +181,42 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: object) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+            writes = connection.get_execution_options().get(WRITES, False)  # type: ignore[attr-defined]
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")  # type: ignore[attr-defined]
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
-def session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+class ReadOnly(RuntimeError):
+    """A read session was asked to write: use ``db.begin()``."""
+
+
+class Database:
+    """The site's sessions: ``with db() as s`` to read, ``with db.begin() as s`` to write.
+
+    A read session refuses to flush ORM changes, so a write made the usual way cannot slip
+    into a transaction that on SQLite began without the write lock (and could then fail to
+    take it under load).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(**{WRITES: True}), expire_on_commit=False)
+
+        @event.listens_for(self._read, "before_flush")
+        def _refuse(session: OrmSession, context: object, instances: object) -> None:
+            if session.new or session.dirty or session.deleted:
+                raise ReadOnly("a read session cannot write; use db.begin()")
+
+    def __call__(self) -> OrmSession:
+        return self._read()
+
+    def begin(self) -> AbstractContextManager[OrmSession]:
+        """A write transaction, committed when the ``with`` block ends (rolled back on an error)."""
+        return self._write.begin()
+
+
+def session_factory(engine: Engine) -> Database:
+    return Database(engine)
