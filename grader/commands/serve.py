@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from grader.commands.check import add_isolation_options
@@ -30,6 +31,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="URL",
         default=None,
         help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (default: SQLite in the course folder)",
+    )
+    p.add_argument(
+        "--lease",
+        type=float,
+        metavar="SECONDS",
+        default=60.0,
+        help="with --database and several servers: how long a grading held by a server that died "
+        "waits before another server takes it (default: 60; renewed while grading runs)",
     )
     p.add_argument(
         "--public-url",
@@ -68,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.course is None:
         raise UsageError("name a course folder (or write one with: grader serve --init DIR)")
+    if args.lease < 3:
+        raise UsageError("--lease must be 3 seconds or more")
     if args.workers < 0:
         raise UsageError("--workers must be 1 or more (0: one per core)")
     from grader.serve.config import load_course
@@ -84,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         isolation=args.isolation,
         python=args.python,
         public_url=public,
+        lease=timedelta(seconds=args.lease),
     )
     try:
         site.open()

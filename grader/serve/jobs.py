@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from grader.serve.db import Grading, Submission, now
+from grader.serve.db import Database, Grading, Submission, now
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"
 REGRADE_TURN = 1000
@@ -42,7 +42,7 @@ class Claimed:
 
 
 def enqueue(
-    db: sessionmaker,
+    db: Database,
     *,
     student_id: str,
     assignment_id: str,
@@ -120,7 +120,7 @@ def position(s: Session, submission_id: int) -> int | None:
     return 1 + (ahead or 0)
 
 
-def claim(db: sessionmaker, worker: str, lease: timedelta) -> Claimed | None:
+def claim(db: Database, worker: str, lease: timedelta) -> Claimed | None:
     """Take the next submission in fair order, or None when none waits."""
     token = secrets.token_hex(16)
     with db.begin() as s:
@@ -130,6 +130,7 @@ def claim(db: sessionmaker, worker: str, lease: timedelta) -> Claimed | None:
                 .where(Submission.state == QUEUED)
                 .order_by(Submission.turn, Submission.id)
                 .limit(1)
+                .with_for_update(skip_locked=True)  # PostgreSQL: servers pass each other's rows by
             )
             if next_id is None:
                 return None
@@ -154,7 +155,7 @@ def claim(db: sessionmaker, worker: str, lease: timedelta) -> Claimed | None:
 
 
 def finish(
-    db: sessionmaker,
+    db: Database,
     claimed: Claimed,
     *,
     result_json: str,
@@ -193,7 +194,19 @@ def finish(
     return True
 
 
-def recover(db: sessionmaker, *, every_running: bool) -> int:
+def renew(db: Database, claims: list[str], lease: timedelta) -> int:
+    """Extend the leases of the gradings these claims hold (a live server's heartbeat)."""
+    if not claims:
+        return 0
+    with db.begin() as s:
+        return s.execute(
+            update(Submission)
+            .where(Submission.claim.in_(claims), Submission.state == RUNNING)
+            .values(lease_until=now() + lease)
+        ).rowcount
+
+
+def recover(db: Database, *, every_running: bool) -> int:
     """Put back in the queue what a dead worker held: at start-up of the only server, every
     running submission; otherwise those whose lease ran out. Returns how many."""
     condition = Submission.state == RUNNING

@@ -46,7 +46,7 @@ from grader.serve.security import (
     same_password,
     token_hash,
 )
-from grader.serve.workers import Workers
+from grader.serve.workers import DEFAULT_LEASE, Workers
 
 log = logging.getLogger("grader.serve")
 SESSION_DAYS = 14
@@ -96,6 +96,8 @@ class Site:
     isolation: str = "auto"
     python: str | None = None
     public_url: str = "http://127.0.0.1:8000"
+    lease: timedelta = DEFAULT_LEASE
+    """How long a grading held by a server that stopped renewing it waits before another takes it."""
     signin_limit: RateLimiter = field(default_factory=lambda: RateLimiter(10, 600))
     """Failed sign-ins per account in ten minutes."""
     ip_limit: RateLimiter = field(default_factory=lambda: RateLimiter(50, 600))
@@ -127,7 +129,13 @@ class Site:
         self.grader.start()
         folders = {k: o.folder for k, o in self.folder.offered.items()}
         self.workers = Workers(
-            self.db, self.blobs, folders, self.grader, count=self.workers_count, on_change=self.changed
+            self.db,
+            self.blobs,
+            folders,
+            self.grader,
+            count=self.workers_count,
+            on_change=self.changed,
+            lease=self.lease,
         )
         self.workers.start()
 
@@ -259,8 +267,8 @@ class Site:
         self._check_limits(ip, account)
         with self.db() as s:
             st = s.get(Student, student_id)
-            ok = check_password(st.password_hash if st and st.active else None, password)
-        if not ok:
+            stored = st.password_hash if st and st.active else None
+        if not check_password(stored, password):  # argon2's time spent holding no connection
             self._failed(ip, account)
             raise Refused(401, "wrong student id or password")
         return self._new_session("student", student_id)

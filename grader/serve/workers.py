@@ -3,7 +3,9 @@
 A thread only waits: the grading itself runs in a worker process forked from the warm pool
 (or on a Dask cluster), inside the grader's sandbox, exactly as ``grader batch`` runs it.
 Threads sleep on an event that every upload sets; an idle one wakes now and then only to
-put back work whose lease ran out (another server on the same database died).
+put back work whose lease ran out (another server on the same database died). A heartbeat
+thread renews the leases of the gradings this server holds, so a lease can be short (a dead
+server's work is taken up within a minute) while a grading may take as long as it needs.
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import sessionmaker
-
 from grader.serve import grading, jobs
 from grader.serve.blobs import BlobStore
-from grader.serve.db import Submission, now
+from grader.serve.db import Database, Submission, now
 
 log = logging.getLogger("grader.serve")
 IDLE_RECHECK_SECONDS = 30.0
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 @dataclass
@@ -33,19 +34,21 @@ class WorkerState:
     student: str = ""
     since: datetime | None = None
     graded: int = 0
+    claim: str = ""
+    """The claim token held while grading (its lease is renewed by the heartbeat)."""
 
 
 class Workers:
     def __init__(
         self,
-        db: sessionmaker,
+        db: Database,
         blobs: BlobStore,
         folders: dict[str, Path],
         grader: grading.Grader,
         *,
         count: int,
         on_change: Callable[[], None] = lambda: None,
-        lease: timedelta = timedelta(minutes=15),
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.db, self.blobs, self.folders, self.grader = db, blobs, folders, grader
         self.on_change, self.lease = on_change, lease
@@ -59,6 +62,22 @@ class Workers:
             thread = threading.Thread(target=self._loop, args=(state,), name=state.name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        heartbeat = threading.Thread(target=self._heartbeat, name="lease-heartbeat", daemon=True)
+        heartbeat.start()
+        self._threads.append(heartbeat)
+
+    @property
+    def _recheck(self) -> float:
+        return min(IDLE_RECHECK_SECONDS, self.lease.total_seconds() / 2)
+
+    def _heartbeat(self) -> None:
+        """Renew the held leases three times a lease; a stalled server loses them, a dead one too."""
+        while not self._stopping.wait(self.lease.total_seconds() / 3):
+            claims = [s.claim for s in self.states if s.claim]
+            try:
+                jobs.renew(self.db, claims, self.lease)
+            except Exception:
+                log.exception("cannot renew the leases of running gradings")
 
     def wake(self) -> None:
         self._wake.set()
@@ -78,16 +97,19 @@ class Workers:
                 log.exception("cannot claim from the queue")
                 claimed = None
             if claimed is None:
-                self._wake.wait(IDLE_RECHECK_SECONDS)
+                self._wake.wait(self._recheck)
                 self._wake.clear()
                 if not self._wake.is_set():
-                    jobs.recover(self.db, every_running=False)
+                    try:
+                        jobs.recover(self.db, every_running=False)
+                    except Exception:  # a thread that died here would grade nothing more
+                        log.exception("cannot put back gradings whose lease ran out")
                 continue
             self._wake.set()  # more may wait: let an idle sibling look too
             self._grade(state, claimed)
 
     def _grade(self, state: WorkerState, claimed: jobs.Claimed) -> None:
-        state.student, state.since = claimed.student_id, now()
+        state.student, state.since, state.claim = claimed.student_id, now(), claimed.claim
         with self.db() as s:
             sub = s.get(Submission, claimed.id)
             state.submission = sub.public_id if sub else ""
@@ -101,7 +123,7 @@ class Workers:
         except Exception as exc:  # the site's fault, not the student's: say so in the result
             log.exception("grading submission %s failed", claimed.id)
             if folder is None:
-                state.submission = ""
+                state.submission, state.claim = "", ""
                 return
             why = f"the site could not grade it: {type(exc).__name__}: {exc}; this is not a zero"
             result_json, duration = (
@@ -120,5 +142,5 @@ class Workers:
         )
         if stored:
             state.graded += 1
-        state.submission, state.student, state.since = "", "", None
+        state.submission, state.student, state.since, state.claim = "", "", None, ""
         self.on_change()

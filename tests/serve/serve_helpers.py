@@ -6,6 +6,7 @@ sandbox), so every report a test reads was made by the grader from a real run.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -160,11 +161,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """One throwaway PostgreSQL server for the session (each test gets its own database)."""
+    from .pg_cluster import cluster
+
+    with cluster() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> str | None:
+    """The site's database for a test run on both: None (SQLite in the course folder) or a
+    fresh PostgreSQL database's URL (skipped where PostgreSQL is not installed)."""
+    if request.param == "sqlite":
+        return None
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"t{next(_databases)}_{os.getpid()}")
+
+
+_databases = itertools.count(1)
+
+
 class Server:
     """``grader serve`` as a real process on a loopback port."""
 
-    def __init__(self, course: Path, workers: int = 2) -> None:
-        self.course, self.workers = course, workers
+    def __init__(
+        self, course: Path, workers: int = 2, database: str | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
+        self.course, self.workers, self.database, self.extra = course, workers, database, extra
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -183,6 +208,8 @@ class Server:
                 str(self.port),
                 "--workers",
                 str(self.workers),
+                *(["--database", self.database] if self.database else []),
+                *self.extra,
             ],
             env=env,
             stdout=self.log.open("wb"),  # a file, not a pipe nobody reads (a full pipe stalls the server)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from grader.serve.db import Grading, Submission
 
-from .serve_helpers import BUGGY, CORRECT, Student, csrf_of, http_client, new_client, write_course
+from .serve_helpers import BUGGY, CORRECT, Server, Student, csrf_of, http_client, new_client, write_course
 
 
 def _count(site: object, model: type) -> int:
@@ -264,7 +264,15 @@ def test_the_per_hour_limit_and_closed_assignments(tmp_path: Path) -> None:
         assert r.status_code == 404
 
 
-def test_a_duplicate_submission_racing_itself_is_stored_once(server) -> None:
+def test_a_duplicate_submission_racing_itself_is_stored_once(course: Path, database: str | None) -> None:
+    server = Server(course, database=database).start()
+    try:
+        _race_a_duplicate(server)
+    finally:
+        server.stop()
+
+
+def _race_a_duplicate(server: Server) -> None:
     alice = Student(http_client(server.url))
     alice.sign_in("alice")
     results: list[int] = []
