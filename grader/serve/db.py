@@ -139,6 +139,17 @@ class Extension(Base):
     due: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SigninFailure(Base):
+    """One failed sign-in, counted by the rate limits (kept here, not in memory, so several
+    servers on one database and a restarted server count the same attempts)."""
+
+    __tablename__ = "signin_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    """What was guessed at: ``account:student:ID``, ``account:teacher`` or ``address:IP``."""
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class Setting(Base):
     """Small site-wide values: the teacher's password hash."""
 

@@ -15,9 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -66,36 +63,6 @@ def token_hash(token: str) -> str:
 
 def same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
-
-
-class RateLimiter:
-    """At most ``limit`` failed attempts per key in a sliding ``window`` of seconds.
-
-    Only failures count: a whole class signing in from one campus address (NAT) is never
-    held up, while guessing a password or a link is.
-    """
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, at: float) -> deque[float]:
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= at - self.window:
-            events.popleft()
-        return events
-
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.limit
-
-    def failed(self, key: str) -> None:
-        at = time.monotonic()
-        with self._lock:
-            self._recent(key, at).append(at)
-            if len(self._events) > 100_000:  # forget idle keys rather than grow without bound
-                self._events = {k: v for k, v in self._events.items() if v}
 
 
 SITE_CSP = (

@@ -38,7 +38,6 @@ from grader.serve.db import (
 )
 from grader.serve.migrations import upgrade
 from grader.serve.security import (
-    RateLimiter,
     check_password,
     hash_password,
     new_secret,
@@ -46,6 +45,7 @@ from grader.serve.security import (
     same_password,
     token_hash,
 )
+from grader.serve.signin_limits import SigninLimits
 from grader.serve.workers import DEFAULT_LEASE, Workers
 
 log = logging.getLogger("grader.serve")
@@ -98,10 +98,6 @@ class Site:
     public_url: str = "http://127.0.0.1:8000"
     lease: timedelta = DEFAULT_LEASE
     """How long a grading held by a server that stopped renewing it waits before another takes it."""
-    signin_limit: RateLimiter = field(default_factory=lambda: RateLimiter(10, 600))
-    """Failed sign-ins per account in ten minutes."""
-    ip_limit: RateLimiter = field(default_factory=lambda: RateLimiter(50, 600))
-    """Failed sign-ins (passwords, links) per address in ten minutes."""
     on_change: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -109,6 +105,8 @@ class Site:
         self.blobs = BlobStore(self.folder.state / "blobs")
         self.engine = make_engine(database_url(self.folder.state, self.db_url))
         self.db = session_factory(self.engine)
+        # Failed sign-ins per account (10) and per address (50, passwords and links) in ten minutes.
+        self.signin_limits = SigninLimits(self.db)
         self._lock_fd: int | None = None
         self.grader: grading.Grader | None = None
         self.workers: Workers | None = None
@@ -254,13 +252,11 @@ class Site:
         return token, csrf
 
     def _check_limits(self, ip: str, account: str | None) -> None:
-        if self.ip_limit.blocked(ip) or (account is not None and self.signin_limit.blocked(account)):
+        if self.signin_limits.blocked(ip, account):
             raise Refused(429, "too many failed sign-ins; wait ten minutes and try again")
 
     def _failed(self, ip: str, account: str | None) -> None:
-        self.ip_limit.failed(ip)
-        if account is not None:
-            self.signin_limit.failed(account)
+        self.signin_limits.failed(ip, account)
 
     def sign_in_student(self, student_id: str, password: str, ip: str) -> tuple[str, str]:
         account = f"student:{student_id}"
