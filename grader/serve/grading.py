@@ -8,9 +8,11 @@ it is and rendered again from it whenever a page is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -104,16 +106,45 @@ def unpack(data: bytes) -> dict[str, bytes]:
     return unbundle(data)
 
 
+class Unavailable(Exception):
+    """The Dask cluster cannot be reached: the submission is not the cause and must wait."""
+
+
 class Grader:
-    """Grades one submission at a time per calling thread: warm workers here, or a Dask cluster."""
+    """Grades one submission at a time per calling thread: warm workers here, or a Dask cluster.
+
+    A cluster that goes away (its scheduler restarted, the network down) must not turn every
+    upload into a "not graded" result: a grading that ends with the client cut off from the
+    scheduler raises :class:`Unavailable`, and the next grading connects again first.
+    """
 
     def __init__(self, dask: str | None = None, isolation: str = "auto", python: str | None = None) -> None:
         self.isolation, self.python = isolation, python
         self.dask: Any = None
+        self.address = dask
+        self._connecting = threading.Lock()
         if dask:
-            from grader.dask_executor import DaskExecutor
+            self.dask = self._connect()
 
-            self.dask = DaskExecutor(dask)
+    def _connect(self) -> Any:
+        from grader.dask_executor import DaskExecutor
+
+        assert self.address is not None
+        return DaskExecutor(self.address)
+
+    def _cluster(self) -> Any:
+        """The cluster's executor, connected again if the client lost its scheduler."""
+        with self._connecting:
+            if self.dask.client.status != "running":
+                old, self.dask = self.dask, None
+                with contextlib.suppress(Exception):
+                    old.close()
+                try:
+                    self.dask = self._connect()
+                except Exception as exc:
+                    self.dask = old  # closed: the next grading tries again
+                    raise Unavailable(f"the Dask cluster {self.address} cannot be reached: {exc}") from None
+            return self.dask
 
     def start(self) -> None:
         """Start the warm pool from the calling (main) thread: a pool dies with its thread."""
@@ -128,7 +159,16 @@ class Grader:
         "not graded" result)."""
         options = task_options(isolation=self.isolation, lang=lang, python=self.python)
         task = make_task(student, assignment_files(folder), unbundle(packed), options)
-        done = next(iter(self.dask.map_unordered([task]))) if self.dask is not None else run_task(task)
+        if self.dask is None:
+            done = run_task(task)
+            return done.results_json, done.duration
+        cluster = self._cluster()
+        try:
+            done = next(iter(cluster.map_unordered([task])))
+        except Exception as exc:  # the client could not even send it
+            raise Unavailable(f"the Dask cluster {self.address} failed: {type(exc).__name__}: {exc}") from exc
+        if cluster.client.status != "running":  # its "not graded" is the lost cluster's, not the student's
+            raise Unavailable(f"the Dask cluster {self.address} went away during the grading")
         return done.results_json, done.duration
 
     def close(self) -> None:
@@ -137,7 +177,7 @@ class Grader:
 
     @property
     def kind(self) -> str:
-        return f"dask {self.dask.address}" if self.dask is not None else "local"
+        return f"dask {self.address}" if self.address else "local"
 
 
 def _result(result_json: str) -> GradeResult:

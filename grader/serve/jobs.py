@@ -194,6 +194,19 @@ def finish(
     return True
 
 
+def release(db: Database, claimed: Claimed) -> bool:
+    """Give a claimed submission back to the queue, ungraded (the grader, not it, was at fault)."""
+    with db.begin() as s:
+        return (
+            s.execute(
+                update(Submission)
+                .where(Submission.id == claimed.id, Submission.claim == claimed.claim)
+                .values(state=QUEUED, claim=None, lease_until=None, worker="")
+            ).rowcount
+            == 1
+        )
+
+
 def renew(db: Database, claims: list[str], lease: timedelta) -> int:
     """Extend the leases of the gradings these claims hold (a live server's heartbeat)."""
     if not claims:

@@ -24,6 +24,8 @@ from grader.serve.db import Database, Submission, now
 log = logging.getLogger("grader.serve")
 IDLE_RECHECK_SECONDS = 30.0
 DEFAULT_LEASE = timedelta(seconds=60)
+UNAVAILABLE_RETRY_SECONDS = 5.0
+"""How long a worker waits before it tries an unreachable Dask cluster again."""
 
 
 @dataclass
@@ -120,6 +122,13 @@ class Workers:
                 raise LookupError(f"the assignment {claimed.assignment_id} is no longer in course.yaml")
             packed = self.blobs.get(claimed.digest)
             result_json, duration = self.grader.grade(claimed.student_id, folder, packed, claimed.lang)
+        except grading.Unavailable as exc:
+            log.warning("%s; submission %s waits in the queue", exc, claimed.id)
+            jobs.release(self.db, claimed)
+            state.submission, state.student, state.since, state.claim = "", "", None, ""
+            self.on_change()
+            self._stopping.wait(UNAVAILABLE_RETRY_SECONDS)  # then connect again (or stop)
+            return
         except Exception as exc:  # the site's fault, not the student's: say so in the result
             log.exception("grading submission %s failed", claimed.id)
             if folder is None:
