@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import cache, partial
@@ -539,12 +540,28 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
         response.headers["content-security-policy"] = grading.index_csp() + "; frame-ancestors 'self'"
         return response
 
-    def download(data: str, name: str, media: str) -> Response:
-        return Response(
-            data.encode("utf-8"),
-            media_type=media,
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
+    def download(data: str | bytes, name: str, media: str) -> Response:
+        """An attachment; the name (a student's file name, perhaps) only ever as a header value,
+        ASCII-safe, with the original in RFC 6266's ``filename*``."""
+        plain = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "download"
+        disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+        body = data.encode("utf-8") if isinstance(data, str) else data
+        return Response(body, media_type=media, headers={"content-disposition": disposition})
+
+    async def uploaded(public_id: str, owner: str | None) -> Response:
+        def read() -> tuple[str, bytes, str]:
+            return site.uploaded(site.submission(public_id, owner))
+
+        name, data, media = await run_in_threadpool(read)
+        return download(data, name, media)
+
+    @guarded("student")
+    async def upload(request: Request, who: Who) -> Response:
+        return await uploaded(request.path_params["public_id"], who.student_id)
+
+    @guarded("teacher")
+    async def teacher_upload(request: Request, who: Who) -> Response:
+        return await uploaded(request.path_params["public_id"], None)
 
     @guarded("teacher")
     async def grades_csv(request: Request, who: Who) -> Response:
@@ -665,6 +682,7 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
         Route("/s/{public_id}", submission),
         Route("/s/{public_id}/status", submission_status),
         Route("/s/{public_id}/report", report),
+        Route("/s/{public_id}/upload", upload),
         Route("/teacher/signin", teacher_signin_page),
         Route("/teacher/signin", teacher_signin, methods=["POST"]),
         Route("/teacher", teacher_home),
@@ -679,6 +697,7 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
         Route("/teacher/s/{public_id}", teacher_submission),
         Route("/teacher/s/{public_id}/status", teacher_submission_status),
         Route("/teacher/s/{public_id}/report", teacher_report),
+        Route("/teacher/s/{public_id}/upload", teacher_upload),
         Route("/teacher/s/{public_id}/regrade", regrade_one, methods=["POST"]),
         Route("/teacher/student/{student}", teacher_student),
         Route("/teacher/student/{student}/extend", extend, methods=["POST"]),

@@ -434,6 +434,16 @@ class Site:
         with self.db() as s:
             return now() > self.due_for(s, row.sub.student_id, offered)
 
+    def uploaded(self, row: Row) -> tuple[str, bytes, str]:
+        """The files graded for this submission as (file name, bytes, media type), to download:
+        one file as itself, several as the zip the site stored."""
+        packed = self.blobs.get(row.sub.digest)
+        files = grading.unpack(packed)
+        if len(files) == 1:
+            ((name, data),) = files.items()
+            return name.rsplit("/", 1)[-1], data, "application/octet-stream"
+        return f"{row.sub.assignment_id}-{row.sub.public_id[:8]}.zip", packed, "application/zip"
+
     def report_html(self, row: Row, lang: str, *, teacher: bool) -> str:
         if row.grading is None:
             raise Refused(404, "no such page")

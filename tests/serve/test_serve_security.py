@@ -11,6 +11,7 @@ import socket
 import threading
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -51,7 +52,9 @@ def test_another_student_gets_404_or_403_on_every_route(site_app) -> None:
         f"/s/{pid}",
         f"/s/{pid}/status",
         f"/s/{pid}/report",
+        f"/s/{pid}/upload",
         f"/teacher/s/{pid}",
+        f"/teacher/s/{pid}/upload",
         f"/teacher/s/{pid}/status",
         f"/teacher/s/{pid}/report",
         "/teacher",
@@ -80,6 +83,49 @@ def test_another_student_gets_404_or_403_on_every_route(site_app) -> None:
         )
         assert r.status_code in (403, 404), (path, r.status_code)
     assert _count(site_app.site, Grading) == 1  # nothing regraded
+
+
+def test_a_student_downloads_their_own_upload_and_no_one_elses(site_app) -> None:
+    alice = Student(site_app)
+    alice.sign_in("alice")
+    assert alice.submit(CORRECT, name="我的 client.py").status_code == 200
+    pid = alice.ids[0]
+    page = site_app.get(f"/s/{pid}").text
+    assert f'href="/s/{pid}/upload"' in page
+    mine = site_app.get(f"/s/{pid}/upload")
+    assert mine.status_code == 200 and mine.content == CORRECT
+    disposition = mine.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and "\n" not in disposition
+    assert 'filename="client.py"' in disposition  # an ASCII-safe name for old browsers
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == "我的 client.py"  # the name graded
+    bob = Student(new_client(site_app))
+    bob.sign_in("bob")
+    theirs = bob.http.get(f"/s/{pid}/upload")
+    assert theirs.status_code == 404 and CORRECT not in theirs.content
+    assert bob.http.get(f"/teacher/s/{pid}/upload").status_code == 403
+    nobody = new_client(site_app).get(f"/s/{pid}/upload", follow_redirects=False)
+    assert nobody.status_code == 303 and CORRECT not in nobody.content
+    teacher = Student(new_client(site_app))
+    teacher.teacher()
+    assert teacher.http.get(f"/teacher/s/{pid}/upload").content == CORRECT
+
+
+def test_a_folder_upload_downloads_as_the_zip_graded(site_app) -> None:
+    alice = Student(site_app)
+    alice.sign_in("alice")
+    r = site_app.post(
+        "/a/hello-client/submit",
+        data={"csrf": alice.csrf},
+        files=[("file", ("hw/client.py", CORRECT, "x")), ("file", ("hw/notes.md", b"# notes", "x"))],
+    )
+    assert r.status_code == 200
+    pid = str(r.url).rsplit("/", 1)[1]
+    got = site_app.get(f"/s/{pid}/upload")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    assert CORRECT in files.values() and b"# notes" in files.values()
+    assert all(not n.startswith("/") and ".." not in n for n in files)
 
 
 def test_a_wrong_csrf_token_is_refused_and_stores_nothing(site_app) -> None:
