@@ -114,8 +114,9 @@ class Site:
     # ------------------------------------------------------------------ life
 
     def open(self) -> None:
-        """Migrate, take the course's lock, load the roster, put back interrupted gradings."""
-        self._take_lock()
+        """Migrate, take the course's lock (SQLite), load the roster, put back interrupted gradings."""
+        if self.db_url is None:
+            self._take_lock()
         upgrade(self.engine)
         self.sync_roster()
         recovered = jobs.recover(self.db, every_running=self.db_url is None)
@@ -149,7 +150,8 @@ class Site:
 
     def _take_lock(self) -> None:
         """One server per course folder on SQLite: start-up recovery may then requeue every
-        running grading, since no other server can be holding it."""
+        running grading, since no other server can be holding it. (On PostgreSQL servers may
+        share the folder, and its blobs; recovery there goes by leases.)"""
         fd = os.open(self.folder.state / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from grader.serve import jobs
@@ -150,6 +151,24 @@ def test_the_same_upload_racing_itself_is_one_submission(tmp_path: Path, databas
         thread.join()
     assert len(made) == 8 and len({i for i, _c in made}) == 1
     assert [c for _i, c in made].count(True) == 1
+
+
+def test_a_second_server_on_a_sqlite_course_is_refused(tmp_path: Path) -> None:
+    from grader.serve.config import load_course
+    from grader.serve.site import Refused, Site
+
+    course = write_course(tmp_path / "course")
+    first = Site(load_course(course))
+    first.open()
+    try:
+        with pytest.raises(Refused) as refused:
+            Site(load_course(course)).open()
+        assert refused.value.status == 409
+    finally:
+        first.close()
+    again = Site(load_course(course))
+    again.open()  # the lock went with the first server
+    again.close()
 
 
 def test_the_migrations_make_the_models_schema(tmp_path: Path, database: str | None) -> None:
