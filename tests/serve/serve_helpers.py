@@ -216,7 +216,7 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a big roster is hashed (argon2) before it listens
         while True:
             if self.proc.poll() is not None:
                 out = self.log.read_text(encoding="utf-8", errors="replace")
@@ -226,7 +226,7 @@ class Server:
                     return self
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AssertionError("grader serve did not listen within 60 s") from None
+                    raise AssertionError("grader serve did not listen within 180 s") from None
                 time.sleep(0.05)
 
     def kill(self) -> None:

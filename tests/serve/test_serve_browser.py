@@ -92,6 +92,10 @@ def test_students_and_the_teacher_in_a_browser(browser: Any, server: Any, tmp_pa
     frame = alice.frame_locator("iframe.report")
     assert "10" in frame.locator("body").inner_text()
     alice.screenshot(path=str(ARTIFACTS / "student-report.png"), full_page=True)
+    with alice.expect_download() as download:
+        alice.click("#upload-link")  # what was graded, back to its author
+    assert Path(download.value.path()).read_bytes() == CORRECT
+    assert download.value.suggested_filename == "client.py"
     bad = _upload(alice, tmp_path, "client.py", BUGGY)
     score = alice.inner_text("#score")
     assert score != "10 / 10", score
@@ -127,6 +131,7 @@ def test_students_and_the_teacher_in_a_browser(browser: Any, server: Any, tmp_pa
             f"/s/{pid}",
             f"/s/{pid}/report",
             f"/s/{pid}/status",
+            f"/s/{pid}/upload",
             f"/teacher/s/{pid}",
             f"/teacher/s/{pid}/report",
         ):
