@@ -226,6 +226,7 @@ class Server:
                     return self
             except OSError:
                 if time.monotonic() > deadline:
+                    self.stop()  # no server left behind, still hashing a roster
                     raise AssertionError("grader serve did not listen within 180 s") from None
                 time.sleep(0.05)
 
