@@ -135,11 +135,13 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
 
         return label
 
-    argon2_slots = anyio.CapacityLimiter(os.cpu_count() or 1)
+    # Two per core: enough to keep the cores busy while a check waits for the database, few
+    # enough that a class signing in at once holds a bounded 64 MiB of argon2 memory each.
+    argon2_slots = anyio.CapacityLimiter(2 * (os.cpu_count() or 1))
 
     async def hashing(fn: Callable[..., Any], *args: Any) -> Any:
-        """A password check in a thread of its own pool, one per core: a class signing in at once
-        neither fills the pages' threads nor holds 64 MiB of argon2 memory per waiting request."""
+        """A password check in threads of its own, waiting in turn (first come, first served):
+        a class signing in at once neither fills the pages' threads nor the memory."""
         return await anyio.to_thread.run_sync(partial(fn, *args), limiter=argon2_slots)
 
     async def who_of(request: Request) -> Who | None:
