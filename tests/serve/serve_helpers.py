@@ -102,10 +102,14 @@ class Student:
         return r
 
     def submit(self, data: bytes, name: str = "client.py", assignment: str = "hello-client") -> Any:
+        return self.submit_files({name: data}, assignment)
+
+    def submit_files(self, files: dict[str, bytes], assignment: str = "hello-client") -> Any:
+        """Upload these files in one form (several: a folder, with its relative names)."""
         r = self.http.post(
             f"/a/{assignment}/submit",
             data={"csrf": self.csrf},
-            files=[("file", (name, data, "text/x-python"))],
+            files=[("file", (name, data, "text/x-python")) for name, data in files.items()],
         )
         if r.status_code == 200 and "/s/" in str(r.url):
             self.ids.append(str(r.url).rsplit("/", 1)[1])

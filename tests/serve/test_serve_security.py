@@ -113,14 +113,8 @@ def test_a_student_downloads_their_own_upload_and_no_one_elses(site_app) -> None
 def test_a_folder_upload_downloads_as_the_zip_graded(site_app) -> None:
     alice = Student(site_app)
     alice.sign_in("alice")
-    r = site_app.post(
-        "/a/hello-client/submit",
-        data={"csrf": alice.csrf},
-        files=[("file", ("hw/client.py", CORRECT, "x")), ("file", ("hw/notes.md", b"# notes", "x"))],
-    )
-    assert r.status_code == 200
-    pid = str(r.url).rsplit("/", 1)[1]
-    got = site_app.get(f"/s/{pid}/upload")
+    assert alice.submit_files({"hw/client.py": CORRECT, "hw/notes.md": b"# notes"}).status_code == 200
+    got = site_app.get(f"/s/{alice.ids[0]}/upload")
     assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
         files = {info.filename: archive.read(info) for info in archive.infolist()}
