@@ -1,4 +1,4 @@
-"""A bounded loopback load test: 200 students submit within a minute; all are graded.
+"""A bounded loopback load test: 200 students sign in and submit within a minute; all are graded.
 
 The figures of a run are in benchmarks/RESULTS.md (``python benchmarks/serve_load.py``).
 """
