@@ -28,8 +28,11 @@ from grader.discover import Discovery, Found, discover, safe_id
 from grader.errors import UsageError
 from grader.gradebook import write_gradebook
 from grader.i18n import gettext_for
+from grader.messages import Code, msg, verbatim
 from grader.progress import PlainProgress, Progress
+from grader.resident.pool import run_pooled_task, shared_pool
 from grader.results import GradeResult, read_json, write_atomic
+from grader.roster import Identity, Matched, identify, read_roster
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
 from grader.task import (
@@ -39,8 +42,8 @@ from grader.task import (
     make_task,
     not_graded_result,
     render_html,
-    run_task,
 )
+from grader.words import say
 
 KEY_FILE = ".grader-key"
 RESULTS_FILE = "results.json"
@@ -62,7 +65,7 @@ class LocalExecutor:
     and their half-done results are dropped, never yielded.
     """
 
-    def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_task) -> None:
+    def __init__(self, jobs: int = 0, run: Callable[..., TaskResult] = run_pooled_task) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._run = run
         self._running: set[subprocess.Popen[bytes]] = set()
@@ -82,7 +85,7 @@ class LocalExecutor:
         try:
             return self._run(task, on_start=started)
         except Exception as exc:  # a bug around one task must not cost the batch
-            return not_graded_result(task, f"the grader failed: {type(exc).__name__}: {exc}")
+            return not_graded_result(task, msg(Code.GRADER_FAILED, error=f"{type(exc).__name__}: {exc}"))
         finally:
             with self._lock:
                 self._running.difference_update(procs)
@@ -101,10 +104,8 @@ class LocalExecutor:
             t.join()
 
     def map_unordered(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
-        from grader.resident.pool import shared_pool
-
         self._cancelled.clear()
-        if self._run is run_task:
+        if self._run is run_pooled_task:
             # Started from this (the caller's) thread: a pool dies with the thread that made it.
             shared_pool()
         pending = iter(tasks)
@@ -142,6 +143,12 @@ class BatchSummary:
     durations: dict[str, float] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    """Roster students with no submission (学号 姓名)."""
+    retired: list[str] = field(default_factory=list)
+    """Output folders of students no longer among the submissions, removed."""
+    kept_stale: list[str] = field(default_factory=list)
+    """Such folders holding files the grader did not write: kept, and named in the summary."""
     interrupted: bool = False
     index_written: bool = False
     elapsed: float = 0.0
@@ -185,6 +192,44 @@ def write_result(out: Path, result: TaskResult) -> None:
         write_atomic(folder / KEY_FILE, result.key + "\n")
 
 
+GRADER_OUTPUTS = {KEY_FILE, RESULTS_FILE, REPORT_FILE}
+
+
+def retire_absent_students(out: Path, present: set[str]) -> tuple[list[str], list[str]]:
+    """Remove the outputs of students no longer in the submissions folder (renamed, withdrawn).
+
+    Only folders holding nothing but what the grader writes there are removed; a folder with
+    any other file (a teacher's notes) is kept and returned second, to be named in the summary.
+    """
+    removed: list[str] = []
+    kept: list[str] = []
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name in present or not (folder / RESULTS_FILE).is_file():
+            continue
+        names = {p.name for p in folder.iterdir()}
+        if {n for n in names if not n.startswith(".") or n == KEY_FILE} <= GRADER_OUTPUTS:
+            for child in folder.iterdir():
+                with contextlib.suppress(OSError):
+                    child.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            removed.append(folder.name)
+        else:
+            kept.append(folder.name)
+    return removed, kept
+
+
+def identities(discovery: Discovery, roster: Path | None, lang: str) -> Matched:
+    """学号 and 姓名 of every submission, joined to the roster when there is one."""
+    who = []
+    for f in discovery.submissions:
+        lms = f.layout in ("moodle", "canvas")
+        raw = f.student if lms or not f.sources else Path(f.sources[0]).stem
+        who.append((f.student, raw, f.student if lms else ""))
+    table = read_roster(roster, gettext_for(lang)) if roster is not None else None
+    return identify(who, table, gettext_for(lang))
+
+
 def clean_stale_temporaries(out: Path) -> None:
     """Half-written files left by a killed run (``write_atomic``'s ``.NAME.*.tmp``)."""
     for pattern in ("*/.*.tmp", ".*.tmp"):
@@ -224,11 +269,11 @@ def problem_result(assignment: Assignment, found: Found, options: dict[str, Any]
     """A submission discovery could not use: a not-graded result the driver writes itself."""
     from grader.grade import not_graded
 
-    result = not_graded(assignment, found.student, found.problem or "", options.get("lang", "en"))
+    result = not_graded(assignment, found.student, verbatim(found.problem or ""), options.get("lang", "en"))
     return TaskResult(
         found.student,
         "",
-        json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+        result.to_json(),
         render_html(result, options),
         0.0,
     )
@@ -262,6 +307,7 @@ def run_batch(
     force: bool = False,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    roster: Path | None = None,
 ) -> BatchSummary:
     """Grade every submission under ``submissions`` into ``out``; see the module docstring.
 
@@ -274,14 +320,21 @@ def run_batch(
     started = time.monotonic()
     progress = progress or PlainProgress(lang)
     assignment, spec_files, discovery = plan(assignment_path, submissions, lang=lang, exclude=[out])
+    who = identities(discovery, roster, lang)
     with locked(out, lang):
         clean_stale_temporaries(out)
+        retired, kept_stale = retire_absent_students(out, {f.student for f in discovery.submissions})
         summary = BatchSummary(
             out=out,
             results=[],
             ignored=discovery.ignored,
-            notes={f.student: f.notes for f in discovery.submissions if f.notes},
+            notes={f.student: list(f.notes) for f in discovery.submissions if f.notes},
+            absent=[" ".join(x for x in (a.number, a.name) if x) for a in who.absent],
+            retired=retired,
+            kept_stale=kept_stale,
         )
+        for student, note in who.notes.items():
+            summary.notes.setdefault(student, []).append(note)
         by_student: dict[str, GradeResult] = {}
         tasks: list[Task] = []
         for found in discovery.submissions:
@@ -324,8 +377,19 @@ def run_batch(
         for r in summary.results:
             summary.durations.setdefault(r.student, r.run.duration)
         notes = {s: "; ".join(n) for s, n in summary.notes.items()}
-        write_gradebook(out / "grades.csv", summary.results, [s.id for s in assignment.scenarios], notes)
-        summary.index_written = write_index(out, summary.results, assignment, lang)
+        write_gradebook(
+            out / "grades.csv",
+            summary.results,
+            [s.id for s in assignment.scenarios],
+            notes,
+            lang,
+            identities=who.identities,
+            absent=who.absent,
+            max_score=assignment.max_score,
+        )
+        summary.index_written = write_index(
+            out, summary.results, assignment, lang, identities=who.identities, absent=who.absent
+        )
         summary.elapsed = time.monotonic() - started
         return summary
 
@@ -339,18 +403,25 @@ def _checked(done: TaskResult, tasks: dict[str, Task]) -> TaskResult:
         task = tasks.get(done.student)
         if task is None:
             raise
-        return not_graded_result(
-            task, f"the grader returned an unreadable result: {type(exc).__name__}", done.duration
-        )
+        return not_graded_result(task, msg(Code.WORKER_UNREADABLE, why=type(exc).__name__), done.duration)
 
 
-def write_index(out: Path, results: list[GradeResult], assignment: Assignment, lang: str) -> bool:
+def write_index(
+    out: Path,
+    results: list[GradeResult],
+    assignment: Assignment,
+    lang: str,
+    *,
+    identities: dict[str, Identity] | None = None,
+    absent: list[Identity] | None = None,
+) -> bool:
     try:
         from grader.report import render_index
     except ImportError:
         return False
     links = {r.student: f"{quote(r.student)}/{REPORT_FILE}" for r in results}
-    html = render_index(results, links, title=localize(assignment.title, lang), lang=lang)
+    title = localize(assignment.title, lang)
+    html = render_index(results, links, title=title, lang=lang, identities=identities, absent=absent)
     write_atomic(out / "index.html", html)
     return True
 
@@ -436,7 +507,7 @@ def grade_one(manifest: dict[str, Any], index: int, out: Path, *, force: bool = 
         task = make_task(found.student, spec_files, found.files, options)
         if not force and stored_key(out, found.student) == task.key:
             return None
-        done = run_task(task)
+        done = run_pooled_task(task)
     write_result(out, done)
     return done
 
@@ -465,12 +536,28 @@ def summary_lines(summary: BatchSummary, lang: str, slowest: int = 3) -> list[st
     if timed:
         lines.append(_("slowest: {list}").format(list=", ".join(f"{s} {d:.1f} s" for d, s in timed)))
     for r in missing:
-        lines.append(_("not graded: {student}: {why}").format(student=r.student, why=r.not_graded_reason))
+        why = say(r.not_graded_reason, lang)
+        lines.append(_("not graded: {student}: {why}").format(student=r.student, why=why))
     for student, notes in sorted(summary.notes.items()):
         for note in notes:
             lines.append(_("note: {student}: {note}").format(student=student, note=note))
     if summary.ignored:
         lines.append(_("ignored (not a submission): {names}").format(names=", ".join(summary.ignored)))
+    if summary.absent:
+        lines.append(_("on the roster, no submission: {names}").format(names=", ".join(summary.absent)))
+    if summary.retired:
+        lines.append(
+            _("removed the outputs of students no longer among the submissions: {names}").format(
+                names=", ".join(summary.retired)
+            )
+        )
+    if summary.kept_stale:
+        lines.append(
+            _(
+                "kept the outputs of students no longer among the submissions "
+                "(they hold other files): {names}"
+            ).format(names=", ".join(summary.kept_stale))
+        )
     out = summary.out
     if summary.index_written:
         lines.append(_("class overview: {path}").format(path=out / "index.html"))

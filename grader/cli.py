@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 COMMANDS = [
     "check",
+    "report",
     "daemon",
     "schema",
     "batch",
@@ -119,7 +120,13 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (SpecError, UsageError) as exc:
+    except SpecError as exc:
+        from grader.i18n import default_lang
+
+        lines = exc.lines(getattr(args, "lang", None) or default_lang())
+        print("grader: error: " + "\n".join(lines), file=sys.stderr)
+        return 2
+    except UsageError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

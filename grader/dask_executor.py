@@ -21,7 +21,9 @@ from typing import Any
 
 from grader import __version__
 from grader.errors import UsageError
-from grader.task import Task, TaskResult, not_graded_result, run_task
+from grader.messages import Code, msg
+from grader.resident.pool import run_pooled_task
+from grader.task import Task, TaskResult, not_graded_result
 
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the scheduler and to see at least one worker."""
@@ -69,7 +71,7 @@ def worker_version() -> str:
 
 
 def run_checked(
-    task: Task, expected_version: str, run: Callable[[Task], TaskResult] = run_task
+    task: Task, expected_version: str, run: Callable[[Task], TaskResult] = run_pooled_task
 ) -> TaskResult:
     """Runs on a worker: grade, unless this worker's grader differs from the driver's.
 
@@ -79,9 +81,7 @@ def run_checked(
 
     if grader.__version__ != expected_version:
         return not_graded_result(
-            task,
-            f"a Dask worker runs grader {grader.__version__}, the driver "
-            f"{expected_version}; install the same version on every worker",
+            task, msg(Code.DASK_VERSION_MISMATCH, worker=grader.__version__, driver=expected_version)
         )
     return run(task)
 
@@ -95,7 +95,11 @@ class DaskExecutor:
     """
 
     def __init__(
-        self, address: str, *, run: Callable[[Task], TaskResult] = run_task, timeout: float = CONNECT_TIMEOUT
+        self,
+        address: str,
+        *,
+        run: Callable[[Task], TaskResult] = run_pooled_task,
+        timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         distributed = _import_distributed()
         self.address = address
@@ -180,10 +184,7 @@ class DaskExecutor:
                     result = future.result()
                 except Exception as exc:  # workers kept dying, or the task raised every time
                     result = not_graded_result(
-                        task,
-                        f"the Dask cluster could not grade it: "
-                        f"{type(exc).__name__}: {exc}; this is the "
-                        "grader's problem, not a zero",
+                        task, msg(Code.DASK_FAILED, error=f"{type(exc).__name__}: {exc}")
                     )
                 future.release()
                 yield result

@@ -1,36 +1,36 @@
 """A catalogue of common socket-programming mistakes, recognised from the facts of a run.
 
-Each rule is data: a code (stable, for class statistics), a test over the failed step and the
-outcome, and the explanation a student reads. Rules are tried in order; every one that
-matches is reported, so the list is the whole diagnosis, not the first guess.
+Each rule is data: a cause code (stable, for class statistics; its words are in
+:data:`grader.messages.TEMPLATES`), a test over the failed step and the outcome, and the
+arguments its message needs. The rules are ranked, most specific first: a program that does
+not start explains everything after it, a crash in the student's own line explains the bytes
+that never came, a wrong port explains "no data". Every rule that matches is kept, in rank
+order; the first is the cause a student is shown, the others are secondary facts.
+Rules read codes and bytes, never the grader's own words.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from grader.i18n import gettext_for
-from grader.outcome import Outcome, StepOutcome
-from grader.results import Diagnosis
-from grader.spec import Scenario
+from grader.encodings import names as encoding_names
+from grader.messages import Code, Message, msg
+from grader.outcome import Outcome, StepOutcome, step_has
+from grader.spec import AnyStepModel, Scenario
 from grader.textshow import show_bytes
 
 TRACEBACK = b"Traceback (most recent call last)"
-ROOT_CAUSES = frozenset({"python2", "syntax-error"})
-"""A program that cannot even start explains every later symptom: report only the cause."""
-
-
 LIMIT_MESSAGES = {
-    "memory": "Your program used more memory than it is allowed and was stopped. Does it keep "
-    "data it no longer needs, or read without end?",
-    "processes": "Your program started more processes than it is allowed. Does it call fork() in a loop?",
-    "cpu time": "Your program used up its CPU time and was stopped: is it stuck in a loop that "
-    "never ends (for example after recv() returned b'')?",
-    "file size": "Your program tried to write a file larger than it is allowed.",
-    "open files": "Your program opened more files or sockets than it is allowed: close the ones "
-    "you no longer need.",
+    "memory": Code.LIMIT_MEMORY,
+    "processes": Code.LIMIT_PROCESSES,
+    "cpu time": Code.LIMIT_CPU_TIME,
+    "file size": Code.LIMIT_FILE_SIZE,
+    "open files": Code.LIMIT_OPEN_FILES,
+    "disk": Code.LIMIT_DISK,
 }
 """What a student reads when the sandbox saw which limit (``ProcessEnd.limit``) was reached."""
 
@@ -39,7 +39,7 @@ LIMIT_MESSAGES = {
 class Facts:
     """What a rule may look at."""
 
-    step: object
+    step: AnyStepModel
     out: StepOutcome
     scenario: Scenario
     outcome: Outcome
@@ -103,7 +103,7 @@ def _gbk_mixup(f: Facts) -> bool:
     try:
         text = want.decode("utf-8")
     except UnicodeDecodeError:
-        return False  # binary data: not a text-encoding mix-up
+        return _utf8_for_gbk(f)  # else binary data: not a text-encoding mix-up
     if f.out.action == "expect":
         try:
             gbk = text.encode("gbk")
@@ -115,6 +115,28 @@ def _gbk_mixup(f: Facts) -> bool:
     except LookupError:
         return False
     return garbled in f.outcome.stdout or ("UnicodeDecodeError" in f.stderr and not _split_character(f))
+
+
+def _utf8_for_gbk(f: Facts) -> bool:
+    """GBK text was expected and the program sent the same text in UTF-8."""
+    if f.out.action != "expect" or _text_encoding(f) != "gbk":
+        return False
+    try:
+        text = f.expected.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    utf8 = text.encode("utf-8")
+    return bool(f.observed) and f.observed != f.expected and f.observed[:8] == utf8[:8]
+
+
+def _text_encoding(f: Facts) -> str:
+    """The encoding the assignment's text is in: the first one its steps name (else UTF-8)."""
+    for step in [f.step, *f.scenario.steps]:
+        for sub in [step, *getattr(step, "steps", [])]:
+            first = encoding_names(getattr(sub, "encoding", "utf-8"))[0]
+            if codecs.lookup(first).name != "utf-8":
+                return first
+    return "utf-8"
 
 
 def _split_character(f: Facts) -> bool:
@@ -132,9 +154,19 @@ def _split_character(f: Facts) -> bool:
 
 
 def _missing_newline(f: Facts) -> bool:
+    """The line came without its newline: alone, or run together with the next message."""
+    want = f.expected
+    run_together = (
+        want.endswith(b"\n")
+        and len(want) > 1
+        and f.observed.startswith(want[:-1])
+        and len(f.observed) >= len(want)
+        and f.observed[len(want) - 1 : len(want)] != b"\n"
+    )
     return bool(
-        (f.expected.endswith(b"\n") and f.observed == f.expected[:-1])
-        or (f.out.detail or "").startswith("no newline")
+        (want.endswith(b"\n") and f.observed == want[:-1])
+        or run_together
+        or step_has(f.out, Code.NO_NEWLINE_BEFORE_CLOSE)
     )
 
 
@@ -145,7 +177,8 @@ def _extra_newline(f: Facts) -> bool:
         or (f.expected and f.observed in (f.expected + b"\n", f.expected + b"\r\n"))
         or (
             f.expected
-            and f.out.detail == "different bytes"
+            and f.out.reason is not None
+            and f.out.reason.code is Code.DIFFERENT_BYTES
             and f.observed.startswith(f.expected)
             and f.observed[len(f.expected) :] in (b"\n", b"\r\n")
         )
@@ -179,233 +212,239 @@ def _decoded_binary(f: Facts) -> bool:
 
 
 def _closed_early(f: Facts) -> bool:
-    return f.out.action == "expect" and (f.out.detail or "").startswith("closed early")
+    return (f.out.action == "expect" and step_has(f.out, Code.CLOSED_EARLY)) or (
+        f.out.action == "send" and step_has(f.out, Code.STUDENT_CLOSED_DURING_SEND)
+    )
+
+
+def _closed_early_explanation(f: Facts) -> Message:
+    total = f.out.expected_size or len(f.expected)
+    if f.out.action == "send":
+        return msg(Code.CLOSED_WHILE_RECEIVING, total=total)
+    return msg(Code.CLOSED_AFTER_PART, n=f.out.observed_size or len(f.observed), total=total)
 
 
 def _crashed(f: Facts) -> bool:
     return TRACEBACK in f.outcome.stderr and "SyntaxError" not in f.stderr
 
 
-RULES: list[tuple[str, Callable[[Facts], bool], Callable[[Facts, Callable[[str], str]], str]]] = [
+def _where(f: Facts) -> str:
+    return traceback_location(f.stderr) or "?"
+
+
+def _refused(f: Facts) -> bool:
+    return "ConnectionRefusedError" in f.stderr or "Connection refused" in f.stderr
+
+
+def _wrong_port(f: Facts) -> Message | None:
+    """The fact that the server listens, but elsewhere (a connect step ends with it at once)."""
+    reason = f.out.reason
+    return reason if reason is not None and reason.code is Code.LISTENS_ON_WRONG_PORT else None
+
+
+def _wrong_port_args(f: Facts) -> dict[str, Any]:
+    """The diagnosis says both ports, as the fact gives them (``expected``, ``listening``)."""
+    found = _wrong_port(f)
+    return dict(found.args) if found is not None else {}
+
+
+NOT_A_FILE = (
+    Code.FILE_IS_FIFO,
+    Code.FILE_IS_SYMLINK,
+    Code.FILE_IS_FOLDER,
+    Code.FILE_IS_DEVICE,
+    Code.FILE_IS_SOCKET,
+)
+
+
+def _file_fact(f: Facts, *codes: Code) -> Message | None:
+    """The file step's fact, when it is one of ``codes``."""
+    reason = f.out.reason
+    return reason if f.out.action == "file" and reason is not None and reason.code in codes else None
+
+
+def _wrong_port_explanation(f: Facts) -> Message:
+    """The port came from the command line (say so), or the assignment fixes it."""
+    code = Code.WRONG_PORT_ARGV if str(f.outcome.port) in f.outcome.argv[2:] else Code.WRONG_PORT_FIXED
+    return msg(code, **_wrong_port_args(f))
+
+
+def _dialled(f: Facts) -> Message | None:
+    """The fact that a client dialled another port than the reference server's (``port: any``)."""
+    reason = f.out.reason
+    return reason if reason is not None and reason.code is Code.WRONG_PORT_DIALLED else None
+
+
+def _dialled_arg(f: Facts, name: str) -> Any:
+    found = _dialled(f)
+    return found.args[name] if found is not None else None
+
+
+def _server_exited(f: Facts) -> bool:
+    return step_has(f.out, Code.EXITED_BEFORE_LISTENING) or step_has(f.out, Code.REFUSED_SERVER_EXITED)
+
+
+Rule = tuple[Code, Callable[[Facts], bool], Callable[[Facts], dict[str, Any]]]
+NO_ARGS: Callable[[Facts], dict[str, Any]] = lambda f: {}  # noqa: E731
+
+
+RULES: list[Rule] = [
+    # A program that cannot start explains every later symptom.
     (
-        "python2",
+        Code.PYTHON2,
         lambda f: (
             "Missing parentheses in call to 'print'" in f.stderr
             or ("SyntaxError" in f.stderr and re.search(r"^\s*print [^(]", f.stderr, re.M) is not None)
         ),
-        lambda f, _: _('This is Python 2 code: in Python 3, print is a function: print("...").'),
+        NO_ARGS,
     ),
     (
-        "syntax-error",
+        Code.SYNTAX_ERROR,
         lambda f: "SyntaxError" in f.stderr and "Missing parentheses in call to 'print'" not in f.stderr,
-        lambda f, _: _("Your program does not start: {error} at {where}.").format(
-            error=last_traceback_line(f.stderr), where=traceback_location(f.stderr) or "?"
-        ),
+        lambda f: {"error": last_traceback_line(f.stderr), "where": _where(f)},
     ),
+    # Crashes whose exception names the mistake, at the student's own line.
+    (Code.ADDRESS_IN_USE, lambda f: f.outcome.bind_failed, NO_ARGS),
     (
-        "str-not-bytes",
+        Code.STR_NOT_BYTES,
         lambda f: "a bytes-like object is required, not 'str'" in f.stderr,
-        lambda f, _: _('send() was given a str. Sockets carry bytes: send text.encode("utf-8").'),
+        lambda f: {"where": _where(f)},
+    ),
+    # The wrong address or port explains the missing data.
+    (
+        Code.WRONG_PORT,
+        lambda f: _wrong_port(f) is not None,
+        lambda f: {"explanation": _wrong_port_explanation(f)},
     ),
     (
-        "connection-refused",
-        lambda f: (
-            f.scenario.server_running
-            and (
-                "ConnectionRefusedError" in f.stderr
-                or "Connection refused" in f.stderr
-                or b"Connection refused" in f.outcome.stdout
-            )
-        ),
-        lambda f, _: _(
-            "Your program's connection was refused: it connected to the wrong address or port. "
-            "The server was at {host}:{port}; take them from the command line (sys.argv)."
-        ).format(host=f.outcome.host, port=f.outcome.port),
+        Code.WRONG_PORT_DIALLED_CAUSE,
+        lambda f: _dialled(f) is not None,
+        lambda f: {"port": _dialled_arg(f, "port"), "expected": _dialled_arg(f, "expected")},
     ),
     (
-        "never-connected",
-        lambda f: (
-            f.out.action == "accept"
-            and "ConnectionRefusedError" not in f.stderr
-            and "Connection refused" not in f.stderr
-        ),
-        lambda f, _: _(
-            "Your program never connected to {host}:{port}. Did it call connect() with the host "
-            "and port given on the command line?"
-        ).format(host=f.outcome.host, port=f.outcome.port),
+        Code.CONNECTION_REFUSED_CAUSE,
+        lambda f: f.scenario.server_running and (_refused(f) or b"Connection refused" in f.outcome.stdout),
+        lambda f: {"host": f.outcome.host, "port": f.outcome.port},
     ),
+    # Limits the sandbox saw.
     (
-        "address-in-use",
-        lambda f: f.outcome.bind_failed,
-        lambda f, _: _(
-            "bind() failed: the address was in use. Set SO_REUSEADDR before bind(), and bind only once."
-        ),
-    ),
-    (
-        "not-listening",
-        lambda f: (
-            f.out.action in ("connect", "wait_listening")
-            and "exited" not in (f.out.detail or "")
-            and "listens on" not in (f.out.detail or "")
-        ),
-        lambda f, _: _(
-            "Nothing was listening on port {port}. Your server must bind() to that port (from the "
-            "command line) and call listen() before accept()."
-        ).format(port=f.outcome.port),
-    ),
-    (
-        "wrong-port",
-        lambda f: "listens on" in (f.out.detail or ""),
-        lambda f, _: _(
-            "Your server listened on the wrong port ({detail}); it must use port {port}, given on "
-            "the command line."
-        ).format(detail=(f.out.detail or "").split("; ")[-1], port=f.outcome.port),
-    ),
-    (
-        "server-exited",
-        lambda f: f.out.action in ("connect", "wait_listening") and "exited" in (f.out.detail or ""),
-        lambda f, _: _("Your server exited before it accepted a connection."),
-    ),
-    (
-        "single-recv",
-        _single_recv,
-        lambda f, _: _(
-            "Only the first part of the reply was printed. TCP is a byte stream: one recv() may "
-            'return just a piece. Call recv() in a loop until it returns b"" (the server closed).'
-        ),
-    ),
-    (
-        "split-character",
-        _split_character,
-        lambda f, _: _(
-            "A character was cut between two recv() calls, and decoding one piece on its own failed. "
-            "TCP does not keep characters (or lines) whole: collect the bytes, and decode only "
-            "complete lines or the whole message."
-        ),
-    ),
-    (
-        "gbk-utf8",
-        _gbk_mixup,
-        lambda f, _: _(
-            "The non-ASCII text was garbled: one side used GBK and the other UTF-8. Use "
-            'encode("utf-8") and decode("utf-8") on both sides.'
-        ),
-    ),
-    (
-        "closed-early",
-        _closed_early,
-        lambda f, _: _(
-            "Your program closed the connection after {n} of {total} bytes. One recv() returns only "
-            "what has arrived so far: keep calling recv() (and sendall()) until the other side "
-            "closes."
-        ).format(n=f.out.observed_size or len(f.observed), total=f.out.expected_size or len(f.expected)),
-    ),
-    (
-        "decoded-binary",
-        _decoded_binary,
-        lambda f, _: _(
-            "Bytes that are not valid UTF-8 came back changed. Echo the bytes you received as they "
-            "are: do not decode() and encode() them."
-        ),
-    ),
-    (
-        "missing-newline",
-        _missing_newline,
-        lambda f, _: _('The line ending "\\n" is missing: this protocol ends each message with a newline.'),
-    ),
-    (
-        "extra-newline",
-        _extra_newline,
-        lambda f, _: _('There is an extra newline: send exactly the bytes asked for, with no "\\n" added.'),
-    ),
-    (
-        "crlf",
-        lambda f: (f.out.detail or "").startswith("\\r\\n"),
-        lambda f, _: _('Lines must end with "\\n", not "\\r\\n".'),
-    ),
-    (
-        "printed-bytes",
-        _printed_bytes_repr,
-        lambda f, _: _(
-            "Your program printed a bytes object (b'...'). Decode it first: print(data.decode(\"utf-8\"))."
-        ),
-    ),
-    (
-        "never-closed",
-        lambda f: f.out.action == "expect_eof" and f.out.status == "timeout",
-        lambda f, _: _(
-            "Your program never closed the connection. Call close() on the socket when you are "
-            "done (or use it in a with block)."
-        ),
-    ),
-    (
-        "never-exited",
-        lambda f: (
-            f.out.action in ("exit", "stderr", "file")
-            and f.out.status == "timeout"
-            and not getattr(f.step, "stdin_open", False)
-        ),  # the message says stdin was closed
-        lambda f, _: _(
-            "Your program did not exit, even after its input was closed. Is it stuck in recv() "
-            "or in a loop that never ends?"
-        ),
-    ),
-    (
-        "reset",
-        lambda f: "reset" in (f.out.detail or "") or "ConnectionResetError" in f.stderr,
-        lambda f, _: _(
-            "The connection was reset: a socket was closed while unread data was still waiting in it."
-        ),
-    ),
-    (
-        "output-limit",
-        lambda f: f.outcome.process.killed_by_grader == "output limit",
-        lambda f, _: _("Your program printed too much and was stopped ({n} bytes kept).").format(
-            n=len(f.outcome.stdout)
-        ),
-    ),
-    (
-        "crash",
-        _crashed,
-        lambda f, _: _("Your program crashed at {where}: {error}").format(
-            where=traceback_location(f.stderr) or "?", error=last_traceback_line(f.stderr)
-        ),
-    ),
-    (
-        "resource-limit",
+        Code.RESOURCE_LIMIT,
         lambda f: f.outcome.process.limit in LIMIT_MESSAGES,
-        lambda f, _: _(LIMIT_MESSAGES[f.outcome.process.limit or ""]),
+        lambda f: {"explanation": msg(LIMIT_MESSAGES[f.outcome.process.limit or ""])},
     ),
     (
-        "killed",
+        Code.OUTPUT_LIMIT,
+        lambda f: f.outcome.process.killed_by_grader == Code.STOP_OUTPUT_LIMIT,
+        lambda f: {"n": len(f.outcome.stdout)},
+    ),
+    # Text-encoding mistakes (often a UnicodeDecodeError crash: the cause is the encoding).
+    (Code.SPLIT_CHARACTER, _split_character, NO_ARGS),
+    (Code.GBK_UTF8, _gbk_mixup, lambda f: {"encoding": _text_encoding(f)}),
+    (Code.DECODED_BINARY, _decoded_binary, NO_ARGS),
+    # Any other crash, at its line, beats the protocol symptoms it caused.
+    (
+        Code.CRASH,
+        _crashed,
+        lambda f: {"where": _where(f), "error": last_traceback_line(f.stderr)},
+    ),
+    (
+        Code.KILLED,
         lambda f: (
             bool(f.outcome.process.signal)
             and not f.outcome.process.killed_by_grader
             and f.outcome.process.limit is None
         ),
-        lambda f, _: _("Your program was killed by signal {sig} (a resource limit?).").format(
-            sig=f.outcome.process.signal
+        lambda f: {"sig": f.outcome.process.signal},
+    ),
+    # A file step that found something else than the file (the reason names the path).
+    (
+        Code.NOT_A_FILE,
+        lambda f: _file_fact(f, *NOT_A_FILE) is not None,
+        lambda f: {"path": _file_fact(f, *NOT_A_FILE).args["path"]},  # type: ignore[union-attr]
+    ),
+    (
+        Code.FILE_TOO_LARGE_CAUSE,
+        lambda f: _file_fact(f, Code.FILE_TOO_LARGE) is not None,
+        lambda f: dict(_file_fact(f, Code.FILE_TOO_LARGE).args),  # type: ignore[union-attr]
+    ),
+    # Servers that never served.
+    (
+        Code.SERVER_EXITED,
+        lambda f: f.out.action in ("connect", "wait_listening") and _server_exited(f),
+        NO_ARGS,
+    ),
+    (
+        Code.NEVER_CONNECTED,
+        lambda f: f.out.action == "accept" and not _refused(f) and _dialled(f) is None,
+        lambda f: {"host": f.outcome.host, "port": f.outcome.port},
+    ),
+    (
+        Code.NOT_LISTENING,
+        lambda f: (
+            f.out.action in ("connect", "wait_listening") and not _server_exited(f) and _wrong_port(f) is None
         ),
+        lambda f: {"port": f.outcome.port},
+    ),
+    # HTTP framing mistakes, named by what the reader saw.
+    (
+        Code.HTTP_NO_BLANK_LINE_CAUSE,
+        lambda f: step_has(f.out, Code.HTTP_NO_BLANK_LINE) or step_has(f.out, Code.HTTP_REQUEST_UNFINISHED),
+        NO_ARGS,
+    ),
+    (Code.HTTP_BARE_LF_CAUSE, lambda f: step_has(f.out, Code.HTTP_BARE_LF), NO_ARGS),
+    # Protocol symptoms: what the bytes show.
+    (Code.SINGLE_RECV, _single_recv, NO_ARGS),
+    # Closing early shows at the peer's send (bytes still in flight) or at the next expect.
+    (
+        Code.CLOSED_EARLY_CAUSE,
+        _closed_early,
+        lambda f: {"explanation": _closed_early_explanation(f)},
+    ),
+    (Code.MISSING_NEWLINE, _missing_newline, NO_ARGS),
+    (Code.EXTRA_NEWLINE, _extra_newline, NO_ARGS),
+    (Code.CRLF, lambda f: step_has(f.out, Code.CRLF_LINE_ENDING), NO_ARGS),
+    (Code.PRINTED_BYTES, _printed_bytes_repr, NO_ARGS),
+    (
+        Code.NEVER_CLOSED,
+        lambda f: f.out.action == "expect_eof" and f.out.status == "timeout",
+        NO_ARGS,
+    ),
+    (
+        Code.NEVER_EXITED,
+        lambda f: (
+            f.out.action in ("exit", "stderr", "file")
+            and f.out.status == "timeout"
+            and not getattr(f.step, "stdin_open", False)
+        ),  # the message says stdin was closed
+        NO_ARGS,
+    ),
+    (
+        Code.RESET,
+        lambda f: (
+            step_has(f.out, Code.CONNECTION_RESET)
+            or step_has(f.out, Code.RESET_BY_STUDENT)
+            or "ConnectionResetError" in f.stderr
+        ),
+        NO_ARGS,
     ),
 ]
+"""Ranked: most specific first. ``diagnoses[0]`` is the cause a student is shown."""
+DOES_NOT_START = frozenset({Code.PYTHON2, Code.SYNTAX_ERROR})
+"""A program that cannot start has no other symptoms worth keeping: everything follows from it."""
 
 
-def diagnose(
-    step: object, out: StepOutcome, scenario: Scenario, outcome: Outcome, lang: str = "en"
-) -> list[Diagnosis]:
-    """Every recognised mistake behind a failed step."""
+def diagnose(step: AnyStepModel, out: StepOutcome, scenario: Scenario, outcome: Outcome) -> list[Message]:
+    """Every recognised mistake behind a failed step, most specific first."""
     facts = Facts(step=step, out=out, scenario=scenario, outcome=outcome)
-    _ = gettext_for(lang)
-    found: list[Diagnosis] = []
-    for code, test, explain in RULES:
+    found: list[Message] = []
+    for code, test, arguments in RULES:
         try:
-            matched = test(facts)
+            if test(facts):
+                found.append(msg(code, **arguments(facts)))
         except Exception:  # a rule must never break judging
-            matched = False
-        if matched:
-            found.append(Diagnosis(code=code, message=explain(facts, _)))
-            if code in ROOT_CAUSES:
-                break
+            continue
+        if found and found[0].code in DOES_NOT_START:
+            break
     return found
 
 

@@ -16,26 +16,25 @@ raises for a student's fault.
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import stat
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
+from grader.archives import MAX_FILES, ArchiveProblem, archive_kind, read_archive, skipped
+from grader.entry_names import is_python_name, python_files
+from grader.file_names import fs_name
 from grader.i18n import gettext_for
 from grader.spec import Assignment
-from grader.submission import IGNORED, MAX_SUBMISSION_BYTES, choose_entry, python_files
+from grader.submission import IGNORED, MAX_SUBMISSION_BYTES, choose_entry
 
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
 CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_late)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<file>.+)$", re.IGNORECASE)
 GRADESCOPE_METADATA = "submission_metadata.yml"
-MAX_FILES = 500
 RESERVED = {"index.html", "grades.csv", "con", "nul", "prn", "aux"}
 """Ids that would clash with the batch's own outputs (or with Windows device names)."""
 _UNSAFE_CHARS = set('/\\:*?"<>|')
@@ -47,7 +46,7 @@ class Found:
 
     student: str
     layout: str
-    """folder, file, zip, moodle, canvas or gradescope."""
+    """folder, file, zip, rar, 7z, moodle, canvas or gradescope."""
     sources: tuple[str, ...]
     """Names of the entries of the submissions folder it was read from."""
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -64,8 +63,8 @@ class Discovery:
     """Entries that are not submissions (stray files), for the instructor to see."""
 
 
-class _Problem(Exception):
-    """A submission that cannot be graded; ``str()`` says why."""
+_Problem = ArchiveProblem
+"""A submission that cannot be graded; ``str()`` says why."""
 
 
 # ------------------------------------------------------------------------------ student ids
@@ -97,56 +96,6 @@ def safe_id(raw: str) -> tuple[str, bool]:
 # ------------------------------------------------------------------------------ reading files
 
 
-def _check_member_name(name: str, _: Callable[[str], str]) -> str:
-    """A zip member's path, made relative and checked: no absolute paths, ``..`` or drives."""
-    if (
-        "\\" in name
-        or name.startswith("/")
-        or re.match(r"^[A-Za-z]:", name)
-        or any(unicodedata.category(c).startswith("C") for c in name)
-    ):
-        raise _Problem(_("the zip holds an unsafe path: {name}").format(name=name))
-    parts = PurePosixPath(name).parts
-    if ".." in parts:
-        raise _Problem(_("the zip holds an unsafe path: {name}").format(name=name))
-    return str(PurePosixPath(*parts)) if parts else ""
-
-
-def _skipped(rel: str) -> bool:
-    return any(part in IGNORED or part.startswith(".") for part in PurePosixPath(rel).parts)
-
-
-def read_zip(data: bytes, _: Callable[[str], str]) -> dict[str, bytes]:
-    """The files of a zip, every path checked, sizes capped (a zip bomb stays a problem)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise _Problem(_("not a readable zip file")) from None
-    files: dict[str, bytes] = {}
-    total = 0
-    for info in members:
-        rel = _check_member_name(info.filename, _)
-        if not rel or info.is_dir() or _skipped(rel):
-            continue
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise _Problem(_("the zip holds a symbolic link: {name}").format(name=info.filename))
-        if info.flag_bits & 0x1:
-            raise _Problem(_("the zip is password-protected"))
-        total += info.file_size
-        if total > MAX_SUBMISSION_BYTES or len(files) >= MAX_FILES:
-            raise _Problem(_("the submission is too large"))
-        try:
-            with archive.open(info) as member:
-                content = member.read(MAX_SUBMISSION_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError):
-            raise _Problem(_("not a readable zip file")) from None
-        if len(content) > MAX_SUBMISSION_BYTES:
-            raise _Problem(_("the submission is too large"))
-        files[rel] = content
-    return files
-
-
 def read_folder(folder: Path, _: Callable[[str], str]) -> dict[str, bytes]:
     """Regular files under ``folder``; a symlink leading out of it is a problem, others are skipped."""
     base = folder.resolve()
@@ -157,8 +106,8 @@ def read_folder(folder: Path, _: Callable[[str], str]) -> dict[str, bytes]:
         dirnames.sort()
         for name in sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]:
             path = here / name
-            rel = path.relative_to(folder).as_posix()
-            if _skipped(rel):
+            rel = "/".join(fs_name(part) for part in path.relative_to(folder).parts)
+            if skipped(rel):
                 continue
             if path.is_symlink():
                 target = path.resolve()
@@ -191,10 +140,11 @@ def read_folder(folder: Path, _: Callable[[str], str]) -> dict[str, bytes]:
 
 
 def expand_zips(files: dict[str, bytes], _: Callable[[str], str]) -> dict[str, bytes]:
-    """A student who uploaded only a zip (Canvas, Moodle, Gradescope): grade what is inside it."""
+    """A student who uploaded only an archive (Canvas, Moodle, Gradescope): grade what is inside it."""
     top = [n for n in files if "/" not in n]
-    if len(top) == 1 and top[0].lower().endswith(".zip") and len(files) == 1:
-        return read_zip(files[top[0]], _)
+    kind = archive_kind(top[0]) if len(top) == 1 and len(files) == 1 else None
+    if kind is not None:
+        return read_archive(files[top[0]], kind, _)
     return files
 
 
@@ -291,13 +241,13 @@ def _folder_reader(path: Path, _: Callable[[str], str]) -> Callable[[], dict[str
     return lambda: unwrap(expand_zips(read_folder(path, _), _))
 
 
-def _zip_reader(path: Path, _: Callable[[str], str]) -> Callable[[], dict[str, bytes]]:
+def _archive_reader(path: Path, kind: str, _: Callable[[str], str]) -> Callable[[], dict[str, bytes]]:
     def read() -> dict[str, bytes]:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise _Problem(_("cannot read {name}: {why}").format(name=path.name, why=exc.strerror)) from None
-        return unwrap(read_zip(data, _))
+        return unwrap(read_archive(data, kind, _))
 
     return read
 
@@ -346,17 +296,17 @@ def _candidates(
     canvas: dict[str, tuple[str, list[tuple[Path, str]], list[str]]] = {}
     base = root.resolve()
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
-        name = entry.name
-        if name in used or name.startswith(".") or name in IGNORED:
+        name = fs_name(entry.name)
+        if entry.name in used or name.startswith(".") or name in IGNORED:
             continue
-        if only is not None and name not in only:
+        if only is not None and entry.name not in only and name not in only:
             continue
         if entry.resolve() in excluded:
             continue
         if entry.is_symlink():
             target = entry.resolve()
             if not target.is_relative_to(base) or not target.exists():
-                stem = name[:-3] if name.endswith((".py", ".zip")) else name
+                stem = Path(name).stem if is_python_name(name) or archive_kind(name) else name
                 found.append(
                     _Candidate(
                         stem.removesuffix("."),
@@ -385,10 +335,11 @@ def _candidates(
                 _person, parts, sources = canvas.setdefault(m["uid"], (m["name"], [], []))
                 parts.append((entry, m["file"]))
                 sources.append(name)
-            elif name.lower().endswith(".py"):
-                found.append(_Candidate(name[:-3], "file", [name], _file_reader(entry, name, _)))
-            elif name.lower().endswith(".zip"):
-                found.append(_Candidate(name[:-4], "zip", [name], _zip_reader(entry, _)))
+            elif is_python_name(name):
+                found.append(_Candidate(Path(name).stem, "file", [name], _file_reader(entry, name, _)))
+            elif archive_kind(name):
+                kind = archive_kind(name) or "zip"
+                found.append(_Candidate(Path(name).stem, kind, [name], _archive_reader(entry, kind, _)))
             else:
                 ignored.append(name)
         else:

@@ -16,7 +16,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -26,11 +25,15 @@ from typing import Any, Literal, TypeVar
 
 from grader import __version__
 from grader.judge import judge_scenario, skipped
+from grader.leftovers import sweep_once
+from grader.locks import open_lock
+from grader.messages import Code, Message, msg
 from grader.outcome import Outcome
 from grader.results import GradeResult, RunInfo, ScenarioResult
 from grader.run import RunContext, run_scenario
 from grader.sandbox import Mode, choose_mode
-from grader.spec import Assignment, Scenario, localize, spec_hash
+from grader.scratch import in_own_thread
+from grader.spec import Assignment, Scenario, spec_hash
 from grader.submission import NotGradable, prepare
 
 Isolation = Literal["auto", "namespace", "host"]
@@ -42,6 +45,7 @@ STUDENT_UID = 65534  # "nobody": a student process as root could change anything
 class GradeOptions:
     isolation: Isolation = "auto"
     lang: str = "en"
+    """The language the result is first shown in (it holds codes, so any renderer can pick another)."""
     python: str | None = None
     parallel: int = 0
     """Scenarios of one submission at once; 0: three per core (they mostly wait on the network)."""
@@ -84,11 +88,7 @@ def python_version(python: str) -> str:
 @contextlib.asynccontextmanager
 async def _port_lock(port: int) -> AsyncIterator[None]:
     """Host mode only: one scenario at a time on a fixed port, across processes too."""
-    path = Path(tempfile.gettempdir()) / f"socket-grader-port-{port}.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except PermissionError:  # made by another user (e.g. root's grader): flock needs no write access
-        fd = os.open(path, os.O_RDONLY)
+    fd = open_lock(f"port-{port}.lock")  # private to the grader's user: no stranger can hold it
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield
@@ -97,10 +97,10 @@ async def _port_lock(port: int) -> AsyncIterator[None]:
         os.close(fd)
 
 
-def not_graded(assignment: Assignment, student: str, why: str, lang: str = "en") -> GradeResult:
+def not_graded(assignment: Assignment, student: str, why: Message, lang: str = "en") -> GradeResult:
     return GradeResult(
         assignment=assignment.id,
-        assignment_title=localize(assignment.title, lang),
+        assignment_title=assignment.title,
         student=student,
         score=0,
         max_score=assignment.max_score,
@@ -121,12 +121,14 @@ async def grade_async(
     options = options or GradeOptions()
     started = time.monotonic()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    mode, mode_note = choose_mode(options.isolation)
+    mode, containment = choose_mode(options.isolation)
     try:
         prepared = await asyncio.to_thread(prepare, submission, assignment)
     except NotGradable as exc:
-        return not_graded(assignment, student, str(exc), options.lang)
+        return not_graded(assignment, student, exc.reason, options.lang)
     python = resolve_python(options.python)
+    # What graders killed mid-run left (their cgroups, scratch, orphans) goes, beside our runs.
+    swept = asyncio.ensure_future(in_own_thread(sweep_once))
     # Asking the interpreter its version costs a process start: do it while scenarios run.
     version = asyncio.ensure_future(asyncio.to_thread(python_version, python))
     uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
@@ -144,16 +146,17 @@ async def grade_async(
         prepared.cleanup()
     scenarios = [results[s.id] for s in assignment.scenarios]
     python_release = await version
+    await swept
     return GradeResult(
         assignment=assignment.id,
-        assignment_title=localize(assignment.title, options.lang),
+        assignment_title=assignment.title,
         student=student,
         score=round(sum(s.score for s in scenarios), 6),
         max_score=assignment.max_score,
         scenarios=scenarios,
         run=RunInfo(
             isolation=mode,
-            isolation_note=mode_note,
+            containment=containment,
             python=python_release,
             grader_version=__version__,
             spec_hash=spec_hash(assignment),
@@ -170,7 +173,8 @@ async def _run_all(
     results: dict[str, ScenarioResult] = {}
     done = {s.id: asyncio.Event() for s in assignment.scenarios}
     slots = asyncio.Semaphore(options.parallel or 3 * (os.cpu_count() or 2))
-    fixed = assignment.network.port if mode == "host" else None
+    port = assignment.network.port
+    fixed = port if mode == "host" and isinstance(port, int) else None
     # Every scenario runs its own copy of the program, so a dependency is only about what
     # to report: a scenario may start before its dependencies end, and is cancelled (and
     # reported as skipped) if one of them fails. A correct submission then takes as long as
@@ -198,10 +202,10 @@ async def _run_all(
                     early.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await early
-                results[scenario.id] = skipped(scenario, failed_dep, results[failed_dep].title, options.lang)
+                results[scenario.id] = skipped(scenario, failed_dep, results[failed_dep].title)
             else:
                 outcome = await (early if early is not None else outcome_of(scenario))
-                results[scenario.id] = _judge_safely(scenario, outcome, options.lang)
+                results[scenario.id] = _judge_safely(scenario, outcome)
             if options.on_scenario is not None:
                 options.on_scenario(results[scenario.id])
         finally:
@@ -228,13 +232,13 @@ def scripted_wait(scenario: Scenario) -> float:
     return total
 
 
-def _judge_safely(scenario: Scenario, outcome: Outcome, lang: str) -> ScenarioResult:
+def _judge_safely(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
     """Judge, and turn a bug of the judge into "not gradable" rather than a student's zero."""
     try:
-        return judge_scenario(scenario, outcome, lang)
+        return judge_scenario(scenario, outcome)
     except Exception as exc:  # a grader bug must never cost the student points or the batch
-        broken = outcome.model_copy(update={"grader_error": f"judging failed: {type(exc).__name__}: {exc}"})
-        return judge_scenario(scenario, broken, lang)
+        why = msg(Code.JUDGING_FAILED, error=f"{type(exc).__name__}: {exc}")
+        return judge_scenario(scenario, outcome.model_copy(update={"grader_error": why}))
 
 
 def grade(

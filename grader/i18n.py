@@ -1,11 +1,12 @@
 """Translations: every user-facing string goes through gettext, English and Simplified Chinese.
 
-English is the source language and needs no catalog. Chinese lives in plain ``.po`` files,
-``grader/locale/zh/LC_MESSAGES/*.po``, one per part of the grader (``grader.po`` for the
-engine and judge, ``report.po`` for the HTML reports, ``batch.po``, ...), so each part owns
-its own catalog. They are read with Babel when first needed and merged into one
-translation: nothing is compiled, so a fresh clone and an installed wheel behave alike and
-a ``.mo`` can never be stale.
+English is the source language and needs no catalog. Chinese is written in ``.po`` files,
+``grader/locale/zh/LC_MESSAGES/*.po``, one per part of the grader (``grader.po`` for the engine
+and judge, ``report.po`` for the HTML reports, ...), and compiled to the ``.mo`` files next to
+them, which the standard library's :mod:`gettext` reads here: no parsing at run time, no Babel
+at run time. The ``.mo`` files are committed, so a fresh clone and an installed wheel work with
+no build step; ``python -m grader.i18n_build`` recompiles them after a ``.po`` changes, and
+``tests/test_i18n.py`` fails while one is stale.
 """
 
 from __future__ import annotations
@@ -21,57 +22,25 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "zh")
 
 
-class CatalogTranslations(gettext.NullTranslations):
-    """A gettext translation built from Babel catalogs (``.po`` files) in memory."""
-
-    def __init__(self, messages: dict[str, str | tuple[str, ...]]) -> None:
-        super().__init__()
-        self._messages = messages
-
-    def gettext(self, message: str) -> str:
-        found = self._messages.get(message)
-        if isinstance(found, str) and found:
-            return found
-        return message
-
-    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        found = self._messages.get(msgid1)
-        if isinstance(found, tuple) and found:
-            # Chinese has one plural form; take the first non-empty one.
-            return next((form for form in found if form), msgid1 if n == 1 else msgid2)
-        if isinstance(found, str) and found:
-            return found
-        return msgid1 if n == 1 else msgid2
-
-    def pgettext(self, context: str, message: str) -> str:
-        return self.gettext(message)
-
-    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
-        return self.ngettext(msgid1, msgid2, n)
-
-
-def read_catalogs(lang: str) -> dict[str, str | tuple[str, ...]]:
-    """Every translated message of ``lang`` from all of its ``.po`` files."""
-    from babel.messages.pofile import read_po
-
-    messages: dict[str, str | tuple[str, ...]] = {}
-    for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=lang)
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            key = message.id[0] if isinstance(message.id, tuple | list) else message.id
-            value = message.string
-            messages[key] = tuple(value) if isinstance(value, tuple | list) else value
-    return messages
+def catalog_files(lang: str) -> list[Path]:
+    """The compiled catalogs of ``lang``, one per part of the grader."""
+    return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.mo"))
 
 
 @cache
 def translations(lang: str) -> gettext.NullTranslations:
+    """All of ``lang``'s catalogs as one translation (each falls back to the next)."""
     if lang not in LANGUAGES or lang == "en":
         return gettext.NullTranslations()
-    return CatalogTranslations(read_catalogs(lang))
+    merged: gettext.NullTranslations | None = None
+    for mo in catalog_files(lang):
+        with mo.open("rb") as f:
+            part = gettext.GNUTranslations(f)
+        if merged is None:
+            merged = part
+        else:
+            merged.add_fallback(part)
+    return merged or gettext.NullTranslations()
 
 
 def gettext_for(lang: str) -> Callable[[str], str]:

@@ -1,79 +1,59 @@
-"""Judging: Outcome (facts) -> ScenarioResult (points, verdicts, feedback). Pure: no I/O.
+"""Judging: Outcome (facts) -> ScenarioResult (points, verdicts, causes). Pure: no I/O, no words.
 
-A failed step gets a plain explanation (what was expected, what was observed, where they
-first differ) and the diagnoses of :mod:`grader.diagnose` that recognise a common socket
-mistake in the facts.
+A failed step gets a message saying what was expected, what was observed and where they first
+differ, and the ranked diagnoses of :mod:`grader.diagnose`; all of it is codes and arguments
+(:mod:`grader.messages`), turned into words only by a renderer, in its reader's language.
 """
 
 from __future__ import annotations
 
-from grader.detail_words import detail_words
 from grader.diagnose import diagnose
-from grader.i18n import gettext_for
+from grader.messages import SELF_EXPLAINING, Code, Message, facts, msg, own_words
 from grader.outcome import Outcome, StepOutcome
-from grader.results import Diagnosis, ScenarioResult, StepVerdict
-from grader.spec import Scenario, localize
-from grader.textshow import describe_size, show_around, show_bytes
+from grader.results import ScenarioResult, StepVerdict
+from grader.spec import AnyStepModel, Exit, Expect, LocalText, Parallel, Scenario, Stderr
+from grader.textshow import show_around, show_bytes
 
 
-def step_title(step: object, lang: str) -> str:
-    """A short description of a step in the user's language (the spec's own words first)."""
-    _ = gettext_for(lang)
-    own = localize(getattr(step, "description", None), lang)
-    if own:
-        return own
-    action = getattr(step, "action", "")
-    titles = {
-        "accept": _("the program connects to the reference server"),
-        "connect": _("the reference client connects to the program's server"),
-        "wait_listening": _("the program's server is listening"),
-        "send": _("the reference peer sends data"),
-        "expect": _("the program sends the expected bytes"),
-        "expect_eof": _("the program closes the connection"),
-        "shutdown": _("the reference peer half-closes (stops sending)"),
-        "close": _("the reference peer closes the connection"),
-        "reset": _("the reference peer resets the connection"),
-        "pause": _("a pause"),
-        "parallel": _("several clients at the same time"),
-        "prompt": _("the program asks for input"),
-        "output": _("the program prints the expected output"),
-        "type": _("a line is typed into the program"),
-        "close_stdin": _("the program's input is closed"),
-        "exit": _("the program exits"),
-        "stderr": _("the program's error output"),
-        "file": _("the program saves the expected file"),
-    }
-    return titles.get(action, action)
+def _shown(data: bytes, size: int | None, out: StepOutcome) -> Message:
+    return msg(
+        Code.SHOWN_BYTES,
+        text=show_around(data, _local_difference(out)),
+        size=msg(Code.BYTE_COUNT, n=size or len(data)),
+    )
 
 
-def _expectation(step: object, out: StepOutcome, lang: str) -> str:
-    _ = gettext_for(lang)
-    action = out.action
-    if action == "exit":
-        code = getattr(step, "code", 0)
-        if code == "nonzero":
-            return _("exit with a non-zero code")
-        if code == "any":
-            return _("exit")
-        return _("exit with code {code}").format(code=code)
-    if action == "expect_eof":
-        return _("the program closes its socket (nothing more to send)")
-    if action == "stderr":
-        if getattr(step, "no_traceback", False):
-            return _("no traceback on stderr")
-        return _("stderr contains “{text}”").format(text=getattr(step, "contains", ""))
+def _expectation(step: AnyStepModel, out: StepOutcome) -> Message:
+    match step:
+        case Exit(code="nonzero"):
+            return msg(Code.EXPECT_EXIT_NONZERO)
+        case Exit(code="any"):
+            return msg(Code.EXPECT_EXIT)
+        case Exit(code=code):
+            return msg(Code.EXPECT_EXIT_CODE, code=code)
+        case Stderr(no_traceback=True):
+            return msg(Code.EXPECT_NO_TRACEBACK)
+        case Stderr(contains=text):
+            return msg(Code.EXPECT_STDERR_CONTAINS, text=text or "")
+        case Expect(length=int(length)) if out.expected is None:
+            return msg(Code.BYTE_COUNT, n=length)
+    if out.action == "expect_eof":
+        return msg(Code.EXPECT_CLOSE)
     if out.pattern and out.expected is None:
-        return (
-            _("a line matching {pattern}").format(pattern=out.pattern)
-            if "bytes" not in out.pattern
-            else out.pattern
-        )
+        own = _pattern_words(step, out)
+        return own_words(own) if own else msg(Code.EXPECT_LINE_MATCHING, pattern=out.pattern)
     if out.expected is not None:
-        return (
-            f"“{show_around(out.expected, _local_difference(out))}” "
-            f"({describe_size(out.expected_size or len(out.expected))})"
-        )
-    return step_title(step, lang)
+        return _shown(out.expected, out.expected_size, out)
+    return step.title
+
+
+def _pattern_words(step: AnyStepModel, out: StepOutcome) -> LocalText | None:
+    """The step's own description in place of its regex: a student reads "the time, as
+    HH:MM:SS", not ``^\\d{2}:\\d{2}:\\d{2}$``. None when the step has no description."""
+    regex = getattr(step, "regex", None)
+    if not regex or out.pattern != regex:
+        return None
+    return step.description or None
 
 
 def _local_difference(out: StepOutcome) -> int | None:
@@ -83,151 +63,150 @@ def _local_difference(out: StepOutcome) -> int | None:
     return max(0, out.first_difference - out.window_start)
 
 
-def _observation(out: StepOutcome, outcome: Outcome, lang: str) -> str:
-    _ = gettext_for(lang)
-    detail = detail_words(out.detail, lang)
-    if out.action in ("exit", "expect_eof", "accept", "connect", "wait_listening") and detail:
-        seen = detail
+def _observation(out: StepOutcome) -> Message:
+    reason = out.reason
+    if out.action in ("exit", "expect_eof", "accept", "connect", "wait_listening") and reason:
         if out.observed:
-            seen += f"; “{show_bytes(out.observed)}”"
-        return seen
+            return facts(reason, msg(Code.VERBATIM, text=f"“{show_bytes(out.observed)}”"))
+        return reason
     if out.observed is None:
-        return detail or _("nothing")
+        return reason or msg(Code.NOTHING)
     if not out.observed:
-        return _("nothing") + (f" ({detail})" if detail else "")
-    shown = (
-        f"“{show_around(out.observed, _local_difference(out))}” "
-        f"({describe_size(out.observed_size or len(out.observed))})"
-    )
+        return msg(Code.NOTHING_BECAUSE, why=reason) if reason else msg(Code.NOTHING)
+    parts = [_shown(out.observed, out.observed_size, out)]
     if out.first_difference is not None and out.expected is not None:
         # Counted from 1, as people count; the report shows the exact offset too.
-        shown += "; " + _("first difference at byte {n}").format(n=out.first_difference + 1)
-    return f"{shown}; {detail}" if detail else shown
+        parts.append(msg(Code.FIRST_DIFFERENCE, n=out.first_difference + 1))
+    if reason:
+        parts.append(reason)
+    return facts(*parts)
 
 
-def _step_verdict(
-    step: object, out: StepOutcome, outcome: Outcome, scenario: Scenario, lang: str
-) -> StepVerdict:
-    _ = gettext_for(lang)
+def _size(data: bytes | None, size: int | None) -> int | None:
+    if size is not None:
+        return size
+    return len(data) if data is not None else None
+
+
+def _step_verdict(step: AnyStepModel, out: StepOutcome, outcome: Outcome, scenario: Scenario) -> StepVerdict:
     status = {"ok": "passed", "not_reached": "not_reached"}.get(out.status, "failed")
-    points = getattr(step, "points", 0)
     verdict = StepVerdict(
         index=out.index,
         action=out.action,
-        description=step_title(step, lang),
+        description=step.title,
         status=status,  # type: ignore[arg-type]
-        score=points if status == "passed" else 0,
-        max_score=points,
+        score=step.points if status == "passed" else 0,
+        max_score=step.points,
         expected_bytes=out.expected,
         observed_bytes=out.observed,
         expected=show_bytes(out.expected) if out.expected is not None else out.pattern,
-        observed=show_bytes(out.observed) if out.observed is not None else detail_words(out.detail, lang),
+        expected_words=_pattern_words(step, out) if out.expected is None else None,
+        observed=show_bytes(out.observed) if out.observed is not None else None,
+        reason=out.reason,
         waited=out.waited,
         window_start=out.window_start,
-        expected_size=out.expected_size
-        if out.expected_size is not None
-        else (len(out.expected) if out.expected is not None else None),
-        observed_size=out.observed_size
-        if out.observed_size is not None
-        else (len(out.observed) if out.observed is not None else None),
+        expected_size=_size(out.expected, out.expected_size),
+        observed_size=_size(out.observed, out.observed_size),
     )
     if status != "failed":
         return verdict
     verdict.first_difference = out.first_difference
     # For several clients at once, the first client that failed tells the story.
     bad = [c for c in out.children if c.status != "ok"]
-    shown_step, shown = step, out
-    if bad:
+    shown_step: AnyStepModel = step
+    shown = out
+    if bad and isinstance(step, Parallel):
         shown = bad[0]
-        shown_step = next((s for s in getattr(step, "steps", []) if s.action == shown.action), step)
-    expected = _expectation(shown_step, shown, lang)
-    observed = _observation(shown, outcome, lang)
-    if shown.status == "timeout":
-        verdict.message = _(
-            "Step {n} ({title}): waited {secs:g} s for {expected}; by then it had seen {observed}."
-        ).format(
-            n=out.index + 1,
-            title=verdict.description,
-            secs=shown.waited or out.waited or 0,
-            expected=expected,
-            observed=observed,
+        shown_step = next((s for s in step.steps if s.action == shown.action), step)
+    args = {
+        "n": out.index + 1,
+        "title": verdict.description,
+        "expected": _expectation(shown_step, shown),
+        "observed": _observation(shown),
+    }
+    says_all = shown.reason is not None and shown.reason.code in SELF_EXPLAINING
+    secs = shown.waited or out.waited or 0
+    if says_all and shown.status == "timeout":
+        verdict.message = msg(
+            Code.STEP_WAITED_BECAUSE, n=args["n"], title=args["title"], secs=secs, reason=shown.reason
         )
+    elif says_all:
+        verdict.message = msg(Code.STEP_FAILED_BECAUSE, n=args["n"], title=args["title"], reason=shown.reason)
+    elif shown.status == "timeout":
+        verdict.message = msg(Code.STEP_WAITED, secs=secs, **args)
     else:
-        verdict.message = _("Step {n} ({title}): expected {expected}; observed {observed}.").format(
-            n=out.index + 1, title=verdict.description, expected=expected, observed=observed
-        )
+        verdict.message = msg(Code.STEP_EXPECTED, **args)
     if bad:
-        verdict.message += " " + _("{bad} of {all} clients failed; the first was client {i}.").format(
-            bad=len(bad), all=len(out.children), i=bad[0].index
-        )  # numbered as {i} in the spec
-    verdict.diagnoses = diagnose(step, out, scenario, outcome, lang)
-    verdict.hint = localize(getattr(step, "hint", None), lang) or None
+        # numbered as {i} in the spec
+        clients = msg(Code.CLIENTS_FAILED, bad=len(bad), all=len(out.children), i=bad[0].index)
+        verdict.message = Message(code=Code.SENTENCES, args={"sentences": [verdict.message, clients]})
+    verdict.diagnoses = diagnose(step, out, scenario, outcome)
+    verdict.hint = step.hint or None
     return verdict
 
 
-def judge_scenario(scenario: Scenario, outcome: Outcome, lang: str = "en") -> ScenarioResult:
-    """Points and feedback for one scenario, from its facts alone."""
-    _ = gettext_for(lang)
-    title = localize(scenario.title, lang)
+def _with(message: Message | None, told: Message | None) -> Message | None:
+    """A scenario's message with the encoding note after it (when a step named several)."""
+    if told is None or message is None:
+        return message or told
+    return Message(code=Code.SENTENCES, args={"sentences": [message, told]})
+
+
+def judge_scenario(scenario: Scenario, outcome: Outcome) -> ScenarioResult:
+    """Points and verdicts for one scenario, from its facts alone."""
     base = ScenarioResult(
         id=scenario.id,
-        title=title,
-        description=localize(scenario.description, lang),
+        title=scenario.title,
+        description=scenario.description or "",
         status="passed",
         score=0,
         max_score=scenario.max_score,
         visibility=scenario.visibility,
         duration=outcome.duration,
         outcome=outcome,
-        hint=localize(scenario.hint, lang) or None,
+        hint=scenario.hint or None,
     )
     if outcome.grader_error:
         base.status = "not_gradable"
-        base.message = _("Not gradable (a problem of the grader, not of your program): {why}").format(
-            why=outcome.grader_error
-        )
+        base.message = msg(Code.NOT_GRADABLE, why=outcome.grader_error)
         return base
     verdicts = [
-        _step_verdict(step, out, outcome, scenario, lang)
+        _step_verdict(step, out, outcome, scenario)
         for step, out in zip(scenario.steps, outcome.steps, strict=False)
     ]
     base.steps = verdicts
     failed = next((v for v in verdicts if v.status == "failed"), None)
     step_points = sum(v.score for v in verdicts)
+    used = outcome.encodings_used()
+    told = msg(Code.ENCODING_USED, encoding=used) if used else None
     if failed is None and all(v.status == "passed" for v in verdicts):
         base.score = scenario.points + step_points
-        base.message = _("Passed.")
+        base.message = _with(msg(Code.PASSED), told)
         return base
     base.status = "failed"
     base.score = step_points
     if failed is None:  # cannot happen with a well-formed outcome; say so rather than guess
-        base.message = _("Not every step ran.")
+        base.message = msg(Code.NOT_EVERY_STEP_RAN)
         return base
     base.failed_step = failed.index
     base.diagnoses = failed.diagnoses
-    lines = [failed.message or ""]
-    lines += [_("Why: {message}").format(message=d.message) for d in failed.diagnoses]
-    hint = failed.hint or base.hint
-    if hint:
-        lines.append(_("Hint: {hint}").format(hint=hint))
-    base.message = "\n".join(lines)
+    base.message = _with(failed.message, told)
+    base.hint = failed.hint or base.hint
     return base
 
 
-def skipped(scenario: Scenario, because: str, because_title: str, lang: str = "en") -> ScenarioResult:
+def skipped(scenario: Scenario, because: str, because_title: LocalText) -> ScenarioResult:
     """A scenario not run because one it depends on failed: one root cause, not a cascade."""
-    _ = gettext_for(lang)
+    title = own_words(because_title)
     return ScenarioResult(
         id=scenario.id,
-        title=localize(scenario.title, lang),
-        description=localize(scenario.description, lang),
+        title=scenario.title,
+        description=scenario.description or "",
         status="skipped",
         score=0,
         max_score=scenario.max_score,
         visibility=scenario.visibility,
         skipped_because=because,
-        message=_("Skipped: it needs “{title}”, which did not pass. Fix that first.").format(
-            title=because_title
-        ),
-        diagnoses=[Diagnosis(code="skipped", message=because)],
+        message=msg(Code.SKIPPED, title=title),
+        diagnoses=[msg(Code.SKIPPED_CAUSE, title=title)],
     )

@@ -14,16 +14,19 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from grader.messages import CAUSES, Code, Invalid
 from grader.spec import Assignment, StrictModel
 from grader.spec_yaml import SpecError, load_yaml_model
 
 MANIFEST_FILE = "manifest.yaml"
+UNRECOGNISED = "unrecognised"
+"""A manifest's ``cause`` when the grader must name no cause (none of its rules fits)."""
 
 
 def _existing_path(value: str, info: ValidationInfo) -> str:
     base: Path | None = (info.context or {}).get("base")
     if base is not None and not (base / value).exists():
-        raise ValueError(f"no such file or folder: {value} (paths are relative to the manifest)")
+        raise Invalid(Code.NO_SUCH_PATH, path=value)
     return value
 
 
@@ -41,8 +44,19 @@ class BuggySubmission(ManifestModel):
     """Scenario ids that must not get full points (failed or skipped); all others must pass."""
     why: Annotated[str, Field(min_length=1)]
     """The mistake, in a few words, for the validation report."""
+    cause: str | None = None
+    """The cause the grader must name for the first scenario it fails (a diagnosis code such as
+    ``str-not-bytes``), or ``unrecognised`` when it names none; checked when given."""
 
     _submission_exists = field_validator("submission")(_existing_path)
+
+    @field_validator("cause")
+    @classmethod
+    def _known_cause(cls, value: str | None) -> str | None:
+        known = sorted(c.value for c in CAUSES)
+        if value is not None and value != UNRECOGNISED and value not in known:
+            raise Invalid(Code.UNKNOWN_CAUSE, cause=repr(value), known=[*known, UNRECOGNISED])
+        return value
 
     @field_validator("loses")
     @classmethod
@@ -51,11 +65,9 @@ class BuggySubmission(ManifestModel):
         if known is not None:
             unknown = [s for s in value if s not in known]
             if unknown:
-                raise ValueError(
-                    f"unknown scenario {', '.join(map(repr, unknown))}; the scenarios are: {', '.join(known)}"
-                )
+                raise Invalid(Code.UNKNOWN_SCENARIO, ids=[repr(s) for s in unknown], known=known)
         if len(set(value)) != len(value):
-            raise ValueError("a scenario is listed twice")
+            raise Invalid(Code.SCENARIO_LISTED_TWICE)
         return value
 
 
@@ -81,8 +93,8 @@ def load_manifest(folder: Path, assignment: Assignment | None = None) -> Manifes
         file,
         Manifest,
         context=context,
-        missing="it lists the reference solution and buggy submissions; `grader new` writes one",
-        fields="the manifest must be a mapping of fields (reference, reference_runs, buggy)",
+        missing=Code.MANIFEST_FILE_EXPECTED,
+        fields=Code.MANIFEST_NOT_A_MAPPING,
     )
 
 

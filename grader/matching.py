@@ -8,9 +8,12 @@ byte arrives, so a wrong answer costs no timeout.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from grader.encodings import distinguishes
+from grader.encodings import names as encoding_names
+from grader.messages import Code
 from grader.spec import Expect
 
 Verdict = Literal["match", "mismatch", "need_more"]
@@ -21,44 +24,69 @@ class Match:
     verdict: Verdict
     consumed: int = 0
     """Bytes of the buffer the step used up (on ``match`` or ``mismatch``)."""
-    detail: str | None = None
+    reason: Code | None = None
+    encoding: str | None = None
+    """On a match of a step naming several encodings: the one the bytes were in, when the
+    expected text differs between them (ASCII is the same in all)."""
+
+
+def _text_of(step: Expect) -> str | None:
+    return step.text if step.text is not None else step.line if step.line is not None else step.regex
 
 
 def match_expect(step: Expect, buffer: bytes, eof: bool) -> Match:
-    """Decide whether ``buffer`` (unread bytes so far; ``eof`` if the student closed) fits."""
+    """Decide whether ``buffer`` (unread bytes so far; ``eof`` if the student closed) fits.
+
+    A step naming several encodings matches text in any of them: the first that matches wins;
+    while one could still match, wait; when none can, the first encoding's mismatch is told.
+    """
+    listed = encoding_names(step.encoding)
+    text = _text_of(step)
+    if len(listed) == 1 or text is None:
+        return _match_in(step, listed[0], buffer, eof)
+    tried = [(name, _match_in(step, name, buffer, eof)) for name in listed]
+    for name, result in tried:
+        if result.verdict == "match":
+            told = name if distinguishes(step.encoding, text) else None
+            return replace(result, encoding=told)
+    waiting = next((result for _, result in tried if result.verdict == "need_more"), None)
+    return waiting or tried[0][1]
+
+
+def _match_in(step: Expect, encoding: str, buffer: bytes, eof: bool) -> Match:
     if step.until_eof:
         if not eof:
             return Match("need_more")
-        exact = step.exact_bytes()
+        exact = step.exact_bytes(encoding)
         if exact is None:
             return Match("match", len(buffer))
         if buffer == exact:
             return Match("match", len(buffer))
-        return Match("mismatch", len(buffer), "different bytes before close")
-    exact = step.exact_bytes()
+        return Match("mismatch", len(buffer), Code.DIFFERENT_BYTES_BEFORE_CLOSE)
+    exact = step.exact_bytes(encoding)
     if exact is not None:
         return _match_exact(exact, buffer, eof)
     if step.anything:
         if buffer:
             return Match("match", len(buffer))
-        return Match("mismatch", 0, "closed without sending") if eof else Match("need_more")
+        return Match("mismatch", 0, Code.CLOSED_WITHOUT_SENDING) if eof else Match("need_more")
     if step.length is not None:
         if len(buffer) >= step.length:
             return Match("match", step.length)
-        return Match("mismatch", len(buffer), "closed early") if eof else Match("need_more")
+        return Match("mismatch", len(buffer), Code.CLOSED_EARLY) if eof else Match("need_more")
     if step.line is not None:
-        return _match_line(step.line.encode(step.encoding), buffer, eof)
+        return _match_line(step.line.encode(encoding), buffer, eof)
     assert step.regex is not None
-    return _match_regex_line(step.regex.encode(step.encoding), buffer, eof)
+    return _match_regex_line(step.regex.encode(encoding), buffer, eof)
 
 
 def _match_exact(exact: bytes, buffer: bytes, eof: bool) -> Match:
     n = min(len(exact), len(buffer))
     if buffer[:n] != exact[:n]:
-        return Match("mismatch", len(buffer), "different bytes")
+        return Match("mismatch", len(buffer), Code.DIFFERENT_BYTES)
     if len(buffer) >= len(exact):
         return Match("match", len(exact))
-    return Match("mismatch", len(buffer), "closed early") if eof else Match("need_more")
+    return Match("mismatch", len(buffer), Code.CLOSED_EARLY) if eof else Match("need_more")
 
 
 def _match_line(line: bytes, buffer: bytes, eof: bool) -> Match:
@@ -66,23 +94,23 @@ def _match_line(line: bytes, buffer: bytes, eof: bool) -> Match:
     if end < 0:
         wanted = line + b"\n"
         if not wanted.startswith(buffer):
-            return Match("mismatch", len(buffer), "different bytes")
-        return Match("mismatch", len(buffer), "no newline before close") if eof else Match("need_more")
+            return Match("mismatch", len(buffer), Code.DIFFERENT_BYTES)
+        return Match("mismatch", len(buffer), Code.NO_NEWLINE_BEFORE_CLOSE) if eof else Match("need_more")
     got = buffer[:end]
     if got == line:
         return Match("match", end + 1)
     if got.rstrip(b"\r") == line:
-        return Match("mismatch", end + 1, "\\r\\n line ending")
-    return Match("mismatch", end + 1, "different line")
+        return Match("mismatch", end + 1, Code.CRLF_LINE_ENDING)
+    return Match("mismatch", end + 1, Code.DIFFERENT_LINE)
 
 
 def _match_regex_line(pattern: bytes, buffer: bytes, eof: bool) -> Match:
     end = buffer.find(b"\n")
     if end < 0:
-        return Match("mismatch", len(buffer), "no newline before close") if eof else Match("need_more")
+        return Match("mismatch", len(buffer), Code.NO_NEWLINE_BEFORE_CLOSE) if eof else Match("need_more")
     if re.fullmatch(pattern, buffer[:end]):
         return Match("match", end + 1)
-    return Match("mismatch", end + 1, "line does not match")
+    return Match("mismatch", end + 1, Code.LINE_DOES_NOT_MATCH)
 
 
 def first_difference(expected: bytes, observed: bytes) -> int | None:

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from grader.messages import Code, Message
+
 Direction = Literal["to_student", "from_student"]
 ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
 Stream = Literal["stdout", "stderr", "stdin", "prompt"]
@@ -52,6 +54,22 @@ class TerminalEvent(Fact):
     data: bytes
 
 
+class HttpExchange(Fact):
+    """One HTTP request and response as they went over the wire, for the report."""
+
+    request: bytes | None = None
+    response_head: bytes | None = None
+    """Status line and headers as received, blank line included."""
+    body: bytes | None = None
+    """The body as received (the first ``HTTP_BODY_KEPT`` bytes of it)."""
+    body_size: int | None = None
+    framing: str | None = None
+    fixture: str | None = None
+    """The fixture file the body was compared with."""
+    fixture_body: bytes | None = None
+    """Its first ``HTTP_BODY_KEPT`` bytes, shown beside the body received."""
+
+
 class StepOutcome(Fact):
     """What one step waited for, what it saw, and whether the expectation was met."""
 
@@ -67,8 +85,11 @@ class StepOutcome(Fact):
     """A regex, a length or a description, when the expectation is not one fixed string."""
     observed: bytes | None = None
     """What arrived during the step (or everything unread, on failure)."""
-    detail: str | None = None
-    """A short machine-made fact, e.g. ``eof``, ``rst``, ``refused``, ``exit 1``, ``extra bytes``."""
+    reason: Message | None = None
+    """What the run saw, as a code and its arguments (``connection_refused {n: 3}``,
+    ``exit_code {code: 1}``, ``listens_on_wrong_port {expected, listening}``: a connect step
+    ends with it at once, as soon as the server is seen listening elsewhere); several facts
+    together are one ``facts`` message."""
     first_difference: int | None = None
     """Offset of the first byte where ``observed`` differs from ``expected`` (whole payloads)."""
     window_start: int = 0
@@ -78,19 +99,65 @@ class StepOutcome(Fact):
     waited: float | None = None
     children: list[StepOutcome] = []
     """For ``parallel``: one outcome per copy (its first failing or its last step)."""
+    encoding: str | None = None
+    """The encoding the program's text was in, where the step accepted several and they differ."""
+    http: HttpExchange | None = None
+
+
+class GraderProblem(Exception):
+    """The grader (not the student) cannot run the scenario; ``reason`` says how, as a code.
+
+    Raised where set-up fails (the peer cannot listen, ``any`` asked of the host network, no
+    browser); the run records it as :attr:`Outcome.grader_error`: not gradable, not a zero.
+    """
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class ProcessEnd(Fact):
     exit_code: int | None = None
     signal: int | None = None
-    killed_by_grader: str | None = None
-    """Why the grader ended it, if it did: ``scenario timeout``, ``scenario over``, ``output limit``."""
+    killed_by_grader: (
+        Literal[
+            Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT, Code.STOP_DISK_LIMIT
+        ]
+        | None
+    ) = None
+    """Why the grader ended it, if it did (the values are ``output limit``, ``scenario over``, ...)."""
     cpu_seconds: float | None = None
     limit: str | None = None
     """The resource limit the program ran into, when the sandbox can tell: ``memory``,
-    ``processes``, ``cpu time``, ``file size``, ``open files``."""
+    ``processes``, ``cpu time``, ``file size``, ``disk``, ``open files``."""
     started: bool = True
     start_error: str | None = None
+
+
+class Containment(Fact):
+    """How the runs of one grading were contained, as flags (``grader.words`` says them).
+
+    Facts of the machine the grader found (:func:`grader.sandbox.choose_mode`), not words: a
+    result graded in English states them in Chinese too.
+    """
+
+    host_requested: bool = False
+    """``--isolation host``: the host's loopback, as asked."""
+    no_namespaces: Message | None = None
+    """Why the host's loopback was used although not asked for (``ns_refused {error}``)."""
+    pid_namespaces: bool = False
+    user_namespace: bool = False
+    """Namespaces without root: the grader entered a private user namespace first."""
+    landlock_abi: int = 0
+    uid_per_run: bool = False
+    ipc_namespace: bool = False
+    private_scratch: bool = False
+    """A size-limited tmpfs over each scratch folder (else the disk watchdog)."""
+    private_proc: bool = False
+    no_private_mounts: Message | None = None
+    """Why no tmpfs could be mounted (the disk watchdog guards the scratch folder instead)."""
+    one_at_a_time: bool = False
+    """Scenarios ran one after another (a platform's container, on its own loopback)."""
 
 
 class Outcome(Fact):
@@ -114,9 +181,19 @@ class Outcome(Fact):
     """Byte ranges of stdout that were ``input()`` prompts, not the program's answer."""
     files: dict[str, bytes | None] = {}
     """Files the scenario checked, as found after the run (``None``: missing)."""
+    fixtures: list[str] = []
+    """Files of the assignment's ``files/`` folder copied next to the program."""
+    names_looked_up: list[str] = []
+    """Host names the program resolved (``host: any``: each one answered with the grader's address)."""
+    address_used: str | None = None
+    """``host:port`` the program listened on or dialled, when the spec let it choose (``any``)."""
     duration: float = 0.0
-    grader_error: str | None = None
+    grader_error: Message | None = None
     """A failure of the grader itself (e.g. the peer could not bind): not the student's fault."""
+
+    def has(self, code: Code) -> bool:
+        """Whether any step's reason is (or includes) ``code``."""
+        return any(step_has(s, code) for s in self.steps)
 
     @property
     def bind_failed(self) -> bool:
@@ -130,3 +207,27 @@ class Outcome(Fact):
         return b"".join(
             e.data for e in self.wire if e.direction == "from_student" and (conn is None or e.conn == conn)
         )
+
+    def encodings_used(self) -> list[str]:
+        """The text encodings the program was seen to use, where a step accepted several."""
+        found: list[str] = []
+        for out in self.steps:
+            for seen in (out, *out.children):
+                if seen.encoding and seen.encoding not in found:
+                    found.append(seen.encoding)
+        return found
+
+
+def reason_codes(reason: Message | None) -> list[Code]:
+    """The codes of a reason, with those of the facts it joins."""
+    if reason is None:
+        return []
+    if reason.code is Code.FACTS:
+        parts = reason.args["facts"]
+        return [c for part in parts if isinstance(part, Message) for c in reason_codes(part)]  # type: ignore[union-attr]
+    return [reason.code]
+
+
+def step_has(out: StepOutcome, code: Code) -> bool:
+    """Whether the step's reason is (or includes) ``code``: how the judge reads a reason."""
+    return code in reason_codes(out.reason)

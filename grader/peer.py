@@ -15,6 +15,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 
+from grader.hostports import LISTEN, tcp_table
 from grader.outcome import ConnectionEnd, ConnectionRecord, Direction, WireEvent
 
 READ_SIZE = 65536
@@ -153,30 +154,17 @@ def try_accept_now(listener: socket.socket) -> socket.socket | None:
     return sock
 
 
-TCP_LISTEN = "0A"
-"""The kernel's code for LISTEN in ``/proc/net/tcp``'s ``st`` column."""
-
-
 def tcp_sockets(net: str = "/proc/net") -> Iterator[tuple[int, str]]:
     """(local port, state code) of every TCP socket in ``net``/tcp and tcp6.
 
     ``net`` is ``/proc/net`` (this network namespace) or ``/proc/<pid>/net`` (that process's).
     """
-    for table in ("tcp", "tcp6"):
-        try:
-            with open(f"{net}/{table}") as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > 3:
-                yield int(fields[1].rsplit(":", 1)[1], 16), fields[3]
+    return ((s.local_port, s.state) for s in tcp_table(net))
 
 
 def listening_ports(pid: int) -> set[int]:
     """TCP ports in LISTEN state as seen from ``pid``'s network namespace (no connection made)."""
-    return {port for port, state in tcp_sockets(f"/proc/{pid}/net") if state == TCP_LISTEN}
+    return {port for port, state in tcp_sockets(f"/proc/{pid}/net") if state == LISTEN}
 
 
 def now_clock() -> Callable[[], float]:

@@ -12,6 +12,7 @@ from typing import Protocol, TextIO
 
 from grader.i18n import gettext_for
 from grader.results import GradeResult
+from grader.words import say, total_not_graded
 
 
 class Progress(Protocol):
@@ -27,7 +28,10 @@ def _fmt(x: float) -> str:
 def describe(result: GradeResult, lang: str) -> str:
     _ = gettext_for(lang)
     if result.status == "not_graded":
-        return _("not graded: {why}").format(why=result.not_graded_reason or "")
+        return _("not graded: {why}").format(why=say(result.not_graded_reason, lang))
+    ungraded = total_not_graded(result)
+    if ungraded is not None:
+        return say(ungraded, lang)
     return f"{_fmt(result.score)}/{_fmt(result.max_score)}"
 
 

@@ -1,8 +1,12 @@
 """Results: what the judge decided, as data every renderer reads (terminal, JSON, HTML, CSV).
 
-The native JSON is Gradescope's ``results.json`` shape with our own facts under
-``extra_data``, so a result file drops straight into Gradescope and still carries the
-transcripts our reports need.
+This is the grader's own format: ``results.json`` as :func:`write_json` writes it is a
+:class:`GradeResult` with a ``format`` and a ``version``, and the batch worker, the driver and
+the batch store all speak it. It holds no words of the grader's: every explanation is a
+:class:`~grader.messages.Message` (a code and its arguments) and every text from the spec is
+kept in all the languages the spec gives, so one file renders in English and in Chinese
+(``grader report results.json --lang zh``). Gradescope's and PrairieLearn's files are
+renderers of it (:mod:`grader.platforms`).
 """
 
 from __future__ import annotations
@@ -13,35 +17,38 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from grader.outcome import IsolationMode, Outcome
+from grader.messages import Message
+from grader.outcome import Containment, IsolationMode, Outcome
+from grader.spec import LocalText
 
 ScenarioStatus = Literal["passed", "failed", "skipped", "not_gradable"]
 StepVerdictStatus = Literal["passed", "failed", "not_reached"]
 Visibility = Literal["visible", "after_due_date", "after_published", "hidden"]
+RESULT_FORMAT: Literal["grader-result"] = "grader-result"
+RESULT_VERSION: Literal[2] = 2
+"""Version 1 was Gradescope's ``results.json`` with our facts under ``extra_data.grader`` and
+the feedback already in words; version 2 keeps codes (so it is read in any language)."""
 
 
 class Result(BaseModel):
     model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
 
-class Diagnosis(Result):
-    """A recognised mistake: a stable code (for statistics) and a plain explanation."""
-
-    code: str
-    message: str
-
-
 class StepVerdict(Result):
     index: int
     action: str
-    description: str
+    description: Message
+    """The step's title: the spec's own words, or the step kind's title."""
     status: StepVerdictStatus
     score: float = 0
     max_score: float = 0
     expected: str | None = None
-    """Expected bytes shown as text with invisible characters made visible."""
+    """Expected bytes shown as text with invisible characters made visible (or the pattern)."""
+    expected_words: LocalText | None = None
+    """The step's own description of what it expects, shown in place of its pattern (a student
+    reads "the time, as HH:MM:SS", not ``^\\d{2}:\\d{2}:\\d{2}$``)."""
     observed: str | None = None
     expected_bytes: bytes | None = None
     observed_bytes: bytes | None = None
@@ -51,17 +58,20 @@ class StepVerdict(Result):
     """``expected_bytes``/``observed_bytes`` are windows of large payloads starting here."""
     expected_size: int | None = None
     observed_size: int | None = None
-    message: str | None = None
-    """One plain sentence: what was expected and what happened."""
-    diagnoses: list[Diagnosis] = []
-    hint: str | None = None
+    reason: Message | None = None
+    """The run's fact about this step (``connection_refused {n: 3}``), when it recorded one."""
+    message: Message | None = None
+    """What was expected and what happened (``step_expected {...}``)."""
+    diagnoses: list[Message] = []
+    """Recognised causes, most specific first: the first one is *the* cause."""
+    hint: LocalText | None = None
     waited: float | None = None
 
 
 class ScenarioResult(Result):
     id: str
-    title: str
-    description: str = ""
+    title: LocalText
+    description: LocalText = ""
     status: ScenarioStatus
     score: float
     max_score: float
@@ -69,36 +79,46 @@ class ScenarioResult(Result):
     steps: list[StepVerdict] = []
     skipped_because: str | None = None
     failed_step: int | None = None
-    message: str = ""
-    """The feedback as plain text (what Gradescope's ``output`` shows)."""
-    diagnoses: list[Diagnosis] = []
-    hint: str | None = None
+    message: Message | None = None
+    """The verdict: passed, skipped because of, not gradable, or the failed step's message."""
+    diagnoses: list[Message] = []
+    """Recognised causes, ranked: ``diagnoses[0]`` is the one shown; the rest are secondary facts."""
+    hint: LocalText | None = None
     duration: float = 0.0
     outcome: Outcome | None = None
     """The facts behind the verdict (transcripts), for reports; absent for skipped scenarios."""
 
+    @property
+    def cause(self) -> Message | None:
+        """The root cause shown to the student (the most specific diagnosis), if any."""
+        return self.diagnoses[0] if self.diagnoses else None
+
 
 class RunInfo(Result):
     isolation: IsolationMode | None = None
-    isolation_note: str = ""
+    containment: Containment = Containment()
+    """How the runs were contained (namespaces, Landlock, uids, IPC, scratch), as flags."""
     python: str = ""
     grader_version: str = ""
     spec_hash: str = ""
     started_at: str = ""
     duration: float = 0.0
     lang: str = "en"
+    """The language asked for when grading: what renderers use unless told another."""
 
 
 class GradeResult(Result):
-    """One submission, graded."""
+    """One submission, graded: the grader's native result."""
 
+    format: Literal["grader-result"] = "grader-result"
+    version: Literal[2] = 2
     assignment: str
-    assignment_title: str
+    assignment_title: LocalText
     student: str
     score: float
     max_score: float
     status: Literal["graded", "not_graded"] = "graded"
-    not_graded_reason: str | None = None
+    not_graded_reason: Message | None = None
     """Why the submission could not be graded at all (no entry file, grader failure, ...)."""
     scenarios: list[ScenarioResult] = []
     run: RunInfo = RunInfo()
@@ -107,42 +127,44 @@ class GradeResult(Result):
     def passed(self) -> int:
         return sum(s.status == "passed" for s in self.scenarios)
 
-    def to_gradescope(self) -> dict[str, Any]:
-        """Gradescope's ``results.json``; our facts ride along under ``extra_data``."""
-        tests = [
-            {
-                "name": s.title,
-                "score": round(s.score, 4),
-                "max_score": round(s.max_score, 4),
-                "status": "passed" if s.status == "passed" else "failed",
-                "output": s.message,
-                "visibility": s.visibility,
-                "tags": [s.id],
-            }
-            for s in self.scenarios
-        ]
-        summary = (
-            f"Not graded: {self.not_graded_reason}"
-            if self.status == "not_graded"
-            else f"{self.assignment_title}: {_fmt(self.score)}/{_fmt(self.max_score)} points, "
-            f"{self.passed}/{len(self.scenarios)} scenarios passed."
-        )
-        return {
-            "score": round(self.score, 4),
-            "max_score": round(self.max_score, 4),
-            "output": summary,
-            "execution_time": round(self.run.duration, 3),
-            "tests": tests,
-            "extra_data": {"grader": json.loads(self.model_dump_json())},
-        }
+    def to_json(self, indent: int | None = 1) -> str:
+        return self.model_dump_json(indent=indent)
 
     @classmethod
-    def from_gradescope(cls, data: dict[str, Any]) -> GradeResult:
-        return cls.model_validate(data["extra_data"]["grader"])
+    def from_json(cls, text: str | bytes) -> GradeResult:
+        """Read a result file; :class:`ResultFormatError` says plainly when it cannot be read."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ResultFormatError(f"not JSON: {exc}") from exc
+        return cls.from_data(data)
+
+    @classmethod
+    def from_data(cls, data: Any) -> GradeResult:
+        if not isinstance(data, dict):
+            raise ResultFormatError("not a grader result (a JSON object was expected)")
+        if data.get("format") != RESULT_FORMAT:
+            if isinstance(data.get("extra_data"), dict) and "grader" in data["extra_data"]:
+                raise ResultFormatError(
+                    "written by an older grader (result format 1: Gradescope's shape, with the "
+                    "feedback already in words); it cannot be re-rendered: grade the submission again"
+                )
+            raise ResultFormatError('not a grader result (no "format": "grader-result")')
+        if data.get("version") != RESULT_VERSION:
+            raise ResultFormatError(
+                f"result format version {data.get('version')!r}; this grader reads version {RESULT_VERSION}"
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            where = ".".join(map(str, exc.errors()[0]["loc"]))
+            raise ResultFormatError(
+                f"not a valid grader result: {exc.error_count()} problems, the first at {where}"
+            ) from exc
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+class ResultFormatError(ValueError):
+    """A file that is not a result this grader can read, with the reason in one line."""
 
 
 def _read_umask() -> int:
@@ -172,8 +194,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def write_json(result: GradeResult, path: Path) -> None:
-    write_atomic(path, json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1))
+    write_atomic(path, result.to_json())
 
 
 def read_json(path: Path) -> GradeResult:
-    return GradeResult.from_gradescope(json.loads(path.read_text(encoding="utf-8")))
+    """A result file written by :func:`write_json`; :class:`ResultFormatError` if it is not one."""
+    try:
+        return GradeResult.from_json(path.read_bytes())
+    except ResultFormatError as exc:
+        raise ResultFormatError(f"{path}: {exc}") from exc

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import socket
+import struct
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from grader import browser_client, hostports, http_steps, mounts, netns_any, scratch
+from grader.any_name import NameAnswerer, open_answerer
+from grader.encodings import choose, distinguishes
+from grader.fixtures import place_fixtures
+from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
-from grader.outcome import Outcome, ProcessEnd, StepOutcome
+from grader.messages import Code, Message, facts, msg
+from grader.outcome import GraderProblem, HttpExchange, Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -31,9 +40,11 @@ from grader.peer import (
     try_accept_now,
 )
 from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
+from grader.scratch import FileProblem, folder_usage, open_folder, read_student_file, remove_tree
 from grader.spec import (
     Accept,
     Assignment,
+    BrowserVisit,
     CloseStdin,
     Connect,
     Exit,
@@ -44,6 +55,8 @@ from grader.spec import (
     Parallel,
     Pause,
     Prompt,
+    Request,
+    Response,
     Scenario,
     Send,
     Stderr,
@@ -51,10 +64,18 @@ from grader.spec import (
     WaitListening,
 )
 from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
+from grader.time_wait import leave_time_wait
+from grader.uids import UidLease, lease_uid
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
+WRONG_PORT_SCAN = 0.02
+"""Seconds of refused connects between two looks at where the student's server listens."""
 MAX_FILE_CHECK = 64 << 20
+DISK_WATCH_INTERVAL = 0.1
+"""Seconds between two looks at a scratch folder's size where no private tmpfs bounds it."""
+BROWSER_START_SECONDS = 30.0
+"""Added to a browser step's time: the first one in a process starts Chromium."""
 
 
 @dataclass
@@ -75,6 +96,11 @@ class RunContext:
 
 class StepFailed(Exception):
     """A step's expectation was not met; its outcome already says how."""
+
+
+StopReason = Literal[
+    Code.STOP_OUTPUT_LIMIT, Code.STOP_SCENARIO_OVER, Code.STOP_SCENARIO_TIMEOUT, Code.STOP_DISK_LIMIT
+]
 
 
 def _student_env(home: Path) -> dict[str, str]:
@@ -114,19 +140,36 @@ class ScenarioRun:
         self.cursor = 0
         self.scratch: Path | None = None
         host = self.spec.network.host
+        self.any_host = host == "any"
+        self.any_port = self.spec.network.port == "any"
         self.outcome = Outcome(
             scenario=scenario.id,
             isolation=ctx.mode,
-            host="127.0.0.1" if host == "localhost" else host,
+            host="127.0.0.1" if host in ("localhost", "any") else host,
             port=0,
         )
+        self.encoding_used: str | None = None
+        """The text encoding the program was last seen to use (a step allowing several)."""
+        self.dialled: dict[str, tuple[str, int]] = {}
+        """Per connection the grader opened: the address it connected to (for ``Host``)."""
+        self.last_request: dict[str, tuple[str, bytes]] = {}
+        """Per connection: the method and bytes of the last HTTP request sent on it."""
         self._pidfd: int | None = None
+        self._uid: UidLease | None = None
+        self._scratch_fd: int | None = None
+        """The private tmpfs's root, which only the student's mount namespace shows by path."""
+        self._disk_watch: asyncio.Task[None] | None = None
+        self._disk_full = False
+        self.port_taken: hostports.PortTaken | None = None
+        """Host mode: another program answered on the student's port (the run is not scored)."""
+        self.names_sock: socket.socket | None = None
+        self.names: NameAnswerer | None = None
 
     # -- setup and teardown ---------------------------------------------------
 
     def _choose_port(self) -> int:
         fixed = self.spec.network.port
-        if fixed is not None:
+        if isinstance(fixed, int):
             return fixed
         if self.ctx.mode == "namespace":
             return NAMESPACE_DEFAULT_PORT
@@ -135,39 +178,84 @@ class ScenarioRun:
     def _peer_listens(self) -> bool:
         return self.spec.role == "client" and self.scenario.server_running
 
-    def _make_scratch(self) -> Path:
+    def _make_scratch(self) -> mounts.PrivateView | None:
+        """The run's scratch folder; filled now, or by the starting thread over a private tmpfs."""
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
-        shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
-        if self.ctx.student_uid is not None:
-            for path in [scratch, *scratch.rglob("*")]:
-                with contextlib.suppress(OSError):
-                    os.lchown(path, self.ctx.student_uid, self.ctx.student_uid)
-        return scratch
+        self.scratch = scratch
+        uid = self.sandbox.student_uid
+
+        def fill() -> None:
+            shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+            given = self.spec.fixtures
+            if self.spec.role == "client":  # the pages the reference server answers with stay its own
+                served = self.spec.served_files()
+                given = {name: data for name, data in given.items() if name not in served}
+            self.outcome.fixtures = place_fixtures(given, scratch, uid)
+            if uid is not None:
+                for path in [scratch, *scratch.rglob("*")]:
+                    with contextlib.suppress(OSError):
+                        os.lchown(path, uid, uid)
+
+        support = mounts.probe()
+        if support.scratch:
+            size = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+            owner = uid if uid is not None else os.geteuid()
+            return mounts.PrivateView(str(scratch), size, owner, fill, proc=support.proc)
+        fill()
+        return None
+
+    def _lease_uid(self) -> None:
+        """As root: a uid no other running student has (see :mod:`grader.uids`)."""
+        if self.ctx.student_uid is None:
+            return
+        self._uid = lease_uid()
+        if self._uid is not None:
+            self.sandbox.student_uid = self._uid.uid
 
     def start(self) -> None:
         """Synchronous: namespace, listener and process are set up with no ``await`` between."""
-        self.scratch = self._make_scratch()
+        if self.ctx.mode == "host" and (self.any_host or self.any_port):
+            raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
+        if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
+            raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
+        self._lease_uid()
+        view = self._make_scratch()
+        assert self.scratch is not None
         port = self._choose_port()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
         (in_r, in_w), (out_master, out_slave), (err_r, err_w) = open_terminal_fds()
         try:
             with self.sandbox.inside():
+                if self.any_host or self.any_port:
+                    netns_any.make_every_address_local()
+                if self.any_host and self.spec.role == "client":
+                    self.names_sock = open_answerer()  # every name is the reference server's
                 if self._peer_listens():
                     listener = socket.socket(family, socket.SOCK_STREAM)
                     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     try:
-                        listener.bind((self.outcome.host, port))
+                        listener.bind(
+                            ("0.0.0.0" if self.any_host or self.any_port else self.outcome.host, port)
+                        )
                     except OSError as exc:
                         listener.close()
-                        raise SandboxError(
-                            f"the reference server could not listen on {self.outcome.host}:{port}: "
-                            f"{exc.strerror}"
+                        raise GraderProblem(
+                            msg(
+                                Code.PEER_CANNOT_LISTEN,
+                                host=self.outcome.host,
+                                port=port,
+                                error=exc.strerror or str(exc),
+                            )
                         ) from exc
                     listener.listen(64)
                     listener.setblocking(False)
                     self.listener = listener
                     port = listener.getsockname()[1]
+                    if self.any_host or self.any_port:
+                        netns_any.redirect_all_tcp(port)
                 self.outcome.port = port
+                if self.scenario.port_in_time_wait and not leave_time_wait(self.outcome.host, port):
+                    raise GraderProblem(msg(Code.TIME_WAIT_NOT_LEFT))
                 args = self.scenario.args if self.scenario.args is not None else self.spec.student.args
                 argv = [
                     self.ctx.python,
@@ -184,22 +272,55 @@ class ScenarioRun:
                         stdin=in_r,
                         stdout=out_slave,
                         stderr=err_w,
+                        view=view,
                     )
                 except OSError as exc:
-                    raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+                    raise GraderProblem(
+                        msg(Code.CANNOT_START_PROGRAM, program=argv[0], error=str(exc))
+                    ) from exc
         finally:
             for fd in (in_r, out_slave, err_w):
                 os.close(fd)
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
         self.stdout = StreamCapture(
-            "stdout", out_master, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+            "stdout",
+            out_master,
+            cap,
+            self.clock,
+            self.outcome.terminal,
+            lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stderr = StreamCapture(
-            "stderr", err_r, cap, self.clock, self.outcome.terminal, lambda: self._kill("output limit")
+            "stderr",
+            err_r,
+            cap,
+            self.clock,
+            self.outcome.terminal,
+            lambda: self._kill(Code.STOP_OUTPUT_LIMIT),
         )
         self.stdin = StdinWriter(in_w, self.clock, self.outcome.terminal)
+        if self.names_sock is not None:
+            self.names = NameAnswerer(self.names_sock)
         self._watch_exit(proc.pid)
+        if view is not None:
+            self._scratch_fd = view.folder_fd
+        else:
+            self._disk_watch = asyncio.get_running_loop().create_task(self._watch_disk())
+
+    async def _watch_disk(self) -> None:
+        """No private tmpfs: end the run if its scratch folder grows past the disk limit."""
+        assert self.scratch is not None
+        limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
+        folder = self.scratch
+        while not self.exited.is_set():
+            if await scratch.in_own_thread(functools.partial(folder_usage, folder, limit)) > limit:
+                self._disk_full = True
+                self._kill(Code.STOP_DISK_LIMIT)
+                return
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DISK_WATCH_INTERVAL):
+                    await self.exited.wait()
 
     def _watch_exit(self, pid: int) -> None:
         loop = asyncio.get_running_loop()
@@ -230,7 +351,7 @@ class ScenarioRun:
             self.sandbox.process.returncode = end.exit_code
         self.exited.set()
 
-    def _kill(self, why: str) -> None:
+    def _kill(self, why: StopReason) -> None:
         if not self.exited.is_set() and self.process_end.killed_by_grader is None:
             self.process_end.killed_by_grader = why
         self.sandbox.kill_all()
@@ -238,7 +359,7 @@ class ScenarioRun:
     async def finish(self) -> None:
         """End everything the scenario started, then record what was left over."""
         if self.process_end.started and not self.exited.is_set():
-            self._kill("scenario over")
+            self._kill(Code.STOP_SCENARIO_OVER)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await self.exited.wait()
@@ -257,7 +378,16 @@ class ScenarioRun:
         self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)
+        if self.names is not None:
+            self.names.close()
+            self.outcome.names_looked_up = self.names.names
+        elif self.names_sock is not None:
+            self.names_sock.close()
         self.sandbox.close()
+        if self._disk_watch is not None:
+            self._disk_watch.cancel()
+        if self._uid is not None:
+            self._uid.release()  # every process of the run is gone: the uid may serve another
         if self.stdout is not None and self.stderr is not None:
             self.outcome.stdout = bytes(self.stdout.data)
             self.outcome.stderr = bytes(self.stderr.data)
@@ -265,14 +395,23 @@ class ScenarioRun:
             self.outcome.stderr_truncated = self.stderr.truncated
         end = self.process_end
         end.limit = self.sandbox.limit_reached(end.signal, end.cpu_seconds, self.outcome.stderr)
+        if self._disk_full:
+            end.limit = "disk"
         self.outcome.process = self.process_end
+        if self._scratch_fd is not None:
+            os.close(self._scratch_fd)  # the tmpfs goes with it (its processes are gone)
+            self._scratch_fd = None
         if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            folder = self.scratch
+            await scratch.in_own_thread(lambda: remove_tree(folder))
 
     # -- steps ----------------------------------------------------------------
 
     def _timeout(self, step: object) -> float:
         own = getattr(step, "timeout", None)
+        own_or_step = own or self.spec.timeouts.step
+        if getattr(step, "action", None) == "browser":
+            return own_or_step + BROWSER_START_SECONDS  # the first one starts Chromium
         if own:
             return own
         if getattr(step, "action", None) == "parallel":
@@ -307,7 +446,7 @@ class ScenarioRun:
                 out.status = "failed"
         except (ConnectionError, BrokenPipeError, OSError) as exc:
             out.status = "failed"
-            out.detail = out.detail or _os_error_detail(exc)
+            out.reason = out.reason or _os_error_reason(exc)
         finally:
             out.ended = self.clock()
             if out.waited is None and out.started is not None:
@@ -321,6 +460,10 @@ class ScenarioRun:
         conn = self._conn_name(step, None) if hasattr(step, "conn") else None
         if conn and conn in self.conns:
             out.observed = bytes(self.conns[conn].buffer)
+            if out.action == "response" and self.spec.role == "server":
+                out.reason = http_steps.unfinished_response(out.observed)
+            elif out.action == "request" and self.spec.role == "client":
+                out.reason = http_steps.unfinished_request(out.observed)
         elif out.action in ("prompt", "output") and self.stdout is not None:
             out.observed = bytes(self.stdout.data[self.cursor :])
 
@@ -336,6 +479,9 @@ class ScenarioRun:
             "close": self._close,
             "reset": self._reset,
             "pause": self._pause,
+            "request": self._request,
+            "response": self._response,
+            "browser": self._browser,
             "parallel": self._parallel,
             "prompt": self._prompt,
             "output": self._output,
@@ -355,7 +501,7 @@ class ScenarioRun:
         name = self._conn_name(step, copy)
         out.conn = name
         if name not in self.conns:
-            out.detail = "no such connection"
+            out.reason = msg(Code.NO_SUCH_CONNECTION)
             raise StepFailed
         return self.conns[name]
 
@@ -385,6 +531,22 @@ class ScenarioRun:
         name = self._conn_name(step, copy)
         out.conn = name
         assert self.listener is not None, "accept needs the reference server to listen"
+        while True:
+            sock = await self._accept_one()
+            if sock is None:
+                out.reason = msg(Code.EXITED_WITHOUT_CONNECTING, code=self.process_end.exit_code)
+                raise StepFailed
+            if self._from_student(sock):
+                break
+            # Host mode: another program (another student) connected first; it is not graded.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            close_socket(sock)
+        self._open(name, sock)
+        if self.any_host or self.any_port:
+            self._check_dialled(sock, out)
+
+    async def _accept_one(self) -> socket.socket | None:
+        assert self.listener is not None
         sock = try_accept_now(self.listener)
         if sock is None:
             accepting = asyncio.ensure_future(accept(self.listener))
@@ -392,40 +554,125 @@ class ScenarioRun:
                 sock = accepting.result()
             else:
                 sock = try_accept_now(self.listener)
-        if sock is None:
-            out.detail = f"program exited ({self.process_end.exit_code}) without connecting"
+        return sock
+
+    def _identity(self) -> hostports.RunIdentity:
+        """How this run's sockets are told from other programs' on the host network."""
+        if self.sandbox.student_uid is not None:
+            return hostports.RunIdentity(self.sandbox.student_uid)
+        return hostports.RunIdentity(None, tuple(self.sandbox.members()))
+
+    def _from_student(self, sock: socket.socket) -> bool:
+        """Whether the client at the other end of ``sock`` is this run's program (host mode)."""
+        if self.ctx.mode != "host":
+            return True  # a scenario's own network holds nobody else
+        try:
+            peer_port, own_port = sock.getpeername()[1], sock.getsockname()[1]
+        except OSError:
+            return True  # already gone: reading it will say so
+        end = hostports.connection_end(peer_port, own_port)
+        return end is None or self._identity().owns(end)
+
+    def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
+        """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
+        dialled = netns_any.original_destination(sock)
+        if dialled is None:
+            return
+        host, port = dialled
+        self.outcome.address_used = f"{host}:{port}"
+        wanted = self.spec.network.port
+        if isinstance(wanted, int) and port != wanted:
+            out.reason = msg(Code.WRONG_PORT_DIALLED, host=host, port=port, expected=wanted)
             raise StepFailed
-        self._open(name, sock)
+
+    def _conn_used_later(self, step: object) -> bool:
+        """Whether a later step of the scenario uses the connection this ``connect`` opens."""
+        steps = self.scenario.steps
+        index = next((i for i, s in enumerate(steps) if s is step), None)
+        if index is None:
+            return True  # inside ``parallel``: its clients always talk
+        name = getattr(step, "conn", "c1")
+        rest = steps[index + 1 :]
+        return any(getattr(s, "conn", None) == name and s.action not in ("close", "reset") for s in rest)
+
+    def _student_listening(self) -> list[Listening] | None:
+        """The student's listening sockets, from the socket table; None where it cannot tell.
+
+        In a namespace every listener is the student's; on the host network, only those its
+        processes hold (None if the grader may not read their descriptors).
+        """
+        proc = self.sandbox.process
+        assert proc is not None
+        table = listening(proc.pid)
+        return table if self.ctx.mode == "namespace" else owned_by(proc.pid, table)
+
+    async def _listener_in_table(self, out: StepOutcome) -> Listening | None:
+        """Wait until the student listens (on its port, or any with ``port: any``), making no
+        connection; None where the table cannot tell, so the caller connects instead."""
+        delay = 0.001
+        while True:
+            if self.exited.is_set():
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
+                raise StepFailed
+            table = self._student_listening()
+            if table is None:
+                return None
+            found = [entry for entry in table if self.any_port or entry.port == self.outcome.port]
+            if found:
+                return found[0]
+            if table:  # listening, but elsewhere: known now, waiting longer cannot change it
+                ports = sorted({entry.port for entry in table})
+                out.reason = msg(Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=ports)
+                raise StepFailed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.005)  # each look is one small read of /proc
 
     async def _connect(self, step: Connect, out: StepOutcome, copy: int | None) -> None:
         name = self._conn_name(step, copy)
         out.conn = name
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        probe = not self._conn_used_later(step)
+        if self.any_host or self.any_port or probe:
+            # A probe costs nothing: a one-shot server keeps its only accept, and no server is
+            # fed an empty connection. With ``any``, the table also says where to connect.
+            entry = await self._listener_in_table(out)
+            if entry is not None and (self.any_host or self.any_port):
+                target = (entry.connect_to, entry.port)
+                family = entry.family
+                self.outcome.address_used = f"{entry.address}:{entry.port}"
+            if entry is not None and probe:
+                return
         delay = 0.001
         attempts = 0
-        other: list[int] = []
-        # Reading /proc/net/tcp walks the kernel's whole socket table (ms each on a busy
-        # machine): look for a wrong port only once the server is late, not on every refusal.
+        # Reading /proc/net/tcp walks the kernel's socket table: look where the server listens
+        # every WRONG_PORT_SCAN seconds of refusals, not on every one.
         scanned_at = loop.time()
         while True:
             sock = self.sandbox.socket(family)
             attempts += 1
             try:
-                await loop.sock_connect(sock, (self.outcome.host, self.outcome.port))
+                await loop.sock_connect(sock, target)
                 break
             except (ConnectionRefusedError, ConnectionResetError):
                 # reset during the handshake: the server closed its listener with this
                 # connection still queued (it is exiting); the same as refused
                 close_socket(sock)
-                if loop.time() - scanned_at > 0.25:
-                    other, scanned_at = self._other_listening_ports(), loop.time()
-                out.detail = f"connection refused ({attempts} attempts)"
-                if other:
-                    out.detail += f"; the program listens on port {', '.join(map(str, other))}"
+                out.reason = msg(Code.CONNECTION_REFUSED, n=attempts)
                 if self.exited.is_set():
-                    out.detail = f"refused; the server had exited ({self.process_end.exit_code})"
+                    out.reason = msg(Code.REFUSED_SERVER_EXITED, code=self.process_end.exit_code)
                     raise StepFailed from None
+                if loop.time() - scanned_at > WRONG_PORT_SCAN:
+                    scanned_at = loop.time()
+                    elsewhere = self._listening_elsewhere()
+                    if elsewhere:  # known now: waiting longer cannot change it
+                        out.reason = msg(
+                            Code.LISTENS_ON_WRONG_PORT, expected=self.outcome.port, listening=elsewhere
+                        )
+                        raise StepFailed from None
                 # Back off (1 ms doubling to 4 ms), woken early if the server exits. A refused
                 # connect on loopback costs microseconds; a longer step would only add latency
                 # to every server scenario (a server is ready ~30 ms after it starts).
@@ -436,23 +683,36 @@ class ScenarioRun:
             except BaseException:
                 close_socket(sock)
                 raise
-        out.detail = None
+        out.reason = None
         self._open(name, sock)
+        self.dialled[name] = target
+        if self.ctx.mode == "host":
+            # Host network: the port may be answered by a program that is not this run's
+            # (the student's old server still running in another terminal).
+            taken = hostports.taken_by_other(self.outcome.port, self._identity())
+            if taken is not None:
+                self.port_taken = taken
+                out.reason = taken.reason()
+                raise StepFailed
 
-    def _other_listening_ports(self) -> list[int]:
-        """Ports the student listens on instead (namespace mode: only its own are visible)."""
+    def _listening_elsewhere(self) -> list[int]:
+        """Ports the student listens on while not on the scenario's (namespace mode: only its
+        own sockets are visible there); empty when it listens on the right one too."""
         proc = self.sandbox.process
         if self.ctx.mode != "namespace" or proc is None or self.exited.is_set():
             return []
-        return sorted(p for p in listening_ports(proc.pid) if p != self.outcome.port)
+        ports = listening_ports(proc.pid)
+        return [] if self.outcome.port in ports else sorted(ports)
 
     async def _wait_listening(self, step: WaitListening, out: StepOutcome, copy: int | None) -> None:
+        if await self._listener_in_table(out) is not None:
+            return
         proc = self.sandbox.process
         assert proc is not None
         delay = 0.001
         while self.outcome.port not in listening_ports(proc.pid):
             if self.exited.is_set():
-                out.detail = f"the server exited ({self.process_end.exit_code}) before listening"
+                out.reason = msg(Code.EXITED_BEFORE_LISTENING, code=self.process_end.exit_code)
                 raise StepFailed
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
@@ -465,7 +725,7 @@ class ScenarioRun:
             text = _fill(step.text, self.outcome.host, self.outcome.port, copy)
             step = step.model_copy(update={"text": text})
         # Generating megabytes takes a while: not on the event loop other scenarios share.
-        data = await asyncio.to_thread(step.render) if step.generate else step.render()
+        data = await asyncio.to_thread(step.render) if step.generate else step.render(self.encoding_used)
         out.expected = data
         pieces = _split(data, step.chunks)
         for n, piece in enumerate(pieces):
@@ -474,36 +734,171 @@ class ScenarioRun:
             try:
                 await conn.send(piece)
             except (BrokenPipeError, ConnectionResetError) as exc:
-                out.detail = "the student closed the connection before all bytes were sent"
+                out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
                 raise StepFailed from exc
 
     async def _expect(self, step: Expect, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)
         if copy is not None:
             step = _with_copy(step, copy)
-        out.expected = step.exact_bytes() if step.line is None else (step.line + "\n").encode(step.encoding)
-        out.pattern = step.regex or (f"{step.length} bytes" if step.length else None)
+        encoding = choose(step.encoding, self.encoding_used)
+        out.expected = (
+            step.exact_bytes(encoding) if step.line is None else (step.line + "\n").encode(encoding)
+        )
+        out.pattern = step.regex
         while True:
             result = match_expect(step, bytes(conn.buffer), conn.eof)
             if result.verdict == "match":
                 out.observed = conn.take(result.consumed)
+                if result.encoding is not None:  # show the text as the program's encoding has it
+                    self._note_encoding(out, result.encoding)
+                    line = step.line
+                    out.expected = (
+                        step.exact_bytes(result.encoding)
+                        if line is None
+                        else f"{line}\n".encode(result.encoding)
+                    )
                 return
             if result.verdict == "mismatch":
                 out.observed = conn.take(result.consumed)
-                out.detail = result.detail
+                assert result.reason is not None
+                out.reason = msg(result.reason)
                 if conn.reset:
-                    out.detail = f"{result.detail}; connection reset"
+                    out.reason = facts(out.reason, msg(Code.CONNECTION_RESET))
                 raise StepFailed
             await conn.changed()
+
+    def _note_encoding(self, out: StepOutcome, encoding: str | None) -> None:
+        if encoding is not None:
+            out.encoding = encoding
+            self.encoding_used = encoding
+
+    async def _request(self, step: Request, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            await self._student_request(step, out, conn)
+            return
+        host, port = self.dialled.get(conn.name, (self.outcome.host, self.outcome.port))
+        data = http_steps.request_bytes(step, f"{host}:{port}")
+        out.expected = data
+        self.last_request[conn.name] = (step.method, data)
+        try:
+            await conn.send(data)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
+            raise StepFailed from exc
+
+    async def _student_request(self, step: Request, out: StepOutcome, conn: PeerConnection) -> None:
+        """A student's client sends a request: read it whole, then check it."""
+        while True:
+            message = http_steps.read_message(bytes(conn.buffer), conn.eof, is_response=False)
+            if message is not None:
+                break
+            await conn.changed()
+        out.observed = conn.take(message.consumed)
+        out.http = http_steps.HttpExchange(request=out.observed)
+        out.reason = http_steps.judge_request(step, message)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _response(self, step: Response, out: StepOutcome, copy: int | None) -> None:
+        conn = self._conn(step, out, copy)
+        if self.spec.role == "client":
+            data = http_steps.response_bytes(step, self.spec.fixtures)
+            out.expected = data
+            await conn.send(data)
+            return
+        method, request = self.last_request.get(conn.name, ("GET", None))
+        while True:
+            message = http_steps.read_response(bytes(conn.buffer), conn.eof, method)
+            if message is not None and (step.framing != "close" or conn.eof):
+                break
+            await conn.changed()
+        raw = conn.take(message.consumed)
+        fixture_name = step.body.file if step.body is not None else None
+        fixture = self.spec.fixtures.get(fixture_name) if fixture_name else None
+        out.http = http_steps.exchange(request, message, fixture_name)
+        out.http.response_head = raw[: message.head_size]
+        if fixture is not None:
+            out.http.fixture_body = fixture[: http_steps.HTTP_BODY_KEPT]
+        used = http_steps.body_encoding(step.body, message.body) if step.body is not None else None
+        shown_text = step.body.text or step.body.regex if step.body is not None else None
+        if step.body is not None and shown_text and distinguishes(step.body.encoding, shown_text):
+            self._note_encoding(out, used)
+        if step.body is not None and step.body.regex is None and step.body.length is None:
+            out.expected = (
+                fixture
+                if fixture is not None
+                else (step.body.text or "").encode(used or choose(step.body.encoding))
+            )
+        out.observed = message.body
+        out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
+        if out.reason is not None:
+            raise StepFailed
+
+    async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], socket.AddressFamily]:
+        """Where a reference client reaches the student's server, and the address family."""
+        family = socket.AF_INET6 if ":" in self.outcome.host else socket.AF_INET
+        target = (self.outcome.host, self.outcome.port)
+        entry = await self._listener_in_table(out)
+        if entry is not None and (self.any_host or self.any_port):
+            target, family = (entry.connect_to, entry.port), entry.family
+            self.outcome.address_used = f"{entry.address}:{entry.port}"
+        return target, family
+
+    async def _browser(self, step: BrowserVisit, out: StepOutcome, copy: int | None) -> None:
+        """Chromium opens the page; each request it makes goes to the student over this run's
+        network, recorded like any connection (:mod:`grader.browser_client`)."""
+        loop = asyncio.get_running_loop()
+        target, family = await self._server_address(out)
+        step_time = self.spec.timeouts.step if step.timeout is None else step.timeout
+        exchanges: list[HttpExchange] = []
+        sent_types: list[str] = []
+
+        async def fetch(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            sock = self.sandbox.socket(family)
+            try:
+                await loop.sock_connect(sock, target)
+            except OSError:
+                close_socket(sock)
+                return None
+            conn = self._open(f"browser-{len(exchanges) + 1}", sock)
+            method = raw.split(b" ", 1)[0].decode("latin-1")
+            await conn.send(raw)
+            while (message := http_steps.read_response(bytes(conn.buffer), conn.eof, method)) is None:
+                await conn.changed()
+            received = conn.take(message.consumed)
+            conn.close()
+            seen = http_steps.exchange(raw, message)
+            seen.response_head = received[: message.head_size]
+            exchanges.append(seen)
+            sent_types.append(message.header("Content-Type") or "-")
+            return (message.status or 0, message.headers, message.body) if message.status else None
+
+        def fetch_for_browser(raw: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+            running = asyncio.run_coroutine_threadsafe(asyncio.wait_for(fetch(raw), step_time), loop)
+            try:
+                return running.result()
+            except Exception:  # no answer in time, or the student reset the connection
+                return None
+
+        seen = await browser_client.open_page(step.path, step.selector, fetch_for_browser, step_time)
+        out.http = exchanges[0] if exchanges else None
+        sent_type = sent_types[0] if sent_types else "-"
+        out.observed = (seen.text or "").encode()[:4096] if seen.text is not None else None
+        out.expected = step.text.encode() if step.text is not None else None
+        out.reason = browser_client.judge_page(step, seen, sent_type)
+        if out.reason is not None:
+            raise StepFailed
 
     async def _expect_eof(self, step: ExpectEof, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)
         while not conn.eof:
             await conn.changed()
         out.observed = conn.take(len(conn.buffer))
-        out.detail = "rst" if conn.reset else "fin"
+        out.reason = msg(Code.CLOSED_RST if conn.reset else Code.CLOSED_FIN)
         if out.observed:
-            out.detail = "extra bytes"
+            out.reason = msg(Code.EXTRA_BYTES)
             raise StepFailed
 
     async def _shutdown(self, step: object, out: StepOutcome, copy: int | None) -> None:
@@ -556,10 +951,10 @@ class ScenarioRun:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await self.exited.wait()
-                out.detail = (
-                    f"program ended ({_exit_text(self.process_end)}) without printing it"
+                out.reason = (
+                    msg(Code.ENDED_WITHOUT_PRINTING, how=exit_reason(self.process_end))
                     if self.exited.is_set()
-                    else "program closed its output without printing it"
+                    else msg(Code.OUTPUT_CLOSED_WITHOUT_PRINTING)
                 )
                 raise StepFailed
             await self.stdout.wait_change()
@@ -568,29 +963,50 @@ class ScenarioRun:
         out.expected = step.text.encode() if step.text is not None else None
         out.pattern = step.regex
         begin, end = await self._wait_for_output(out, text=step.text, regex=step.regex)
-        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None  # type: ignore[union-attr]
+        out.observed = bytes(self.stdout.data[begin:end]) if self.stdout else None
         self.outcome.prompt_spans.append((begin, end))
         self.cursor = end
 
     async def _output(self, step: Output, out: StepOutcome, copy: int | None) -> None:
         out.expected = (step.text or step.line or "").encode() if step.regex is None else None
         out.pattern = step.regex
+        if step.stream != "stdout":
+            await self._output_at_end(step, out)
+            return
         _, end = await self._wait_for_output(out, text=step.text, regex=step.regex, line=step.line)
         assert self.stdout is not None
         out.observed = bytes(self.stdout.data[self.cursor : end])
         self.cursor = end
+
+    async def _output_at_end(self, step: Output, out: StepOutcome) -> None:
+        """Output on stderr (or either stream), looked for in all the program wrote."""
+        await self._await_exit(out)
+        assert self.stdout is not None and self.stderr is not None
+        self.stdout.drain()
+        self.stderr.drain()
+        streams = [bytes(self.stderr.data)]
+        if step.stream == "either":
+            streams.insert(0, bytes(self.stdout.data[self.cursor :]))
+        for data in streams:
+            found = find_output(data, 0, text=step.text, regex=step.regex, line=step.line)
+            if found is not None:
+                out.observed = data[found[0] : found[1]]
+                return
+        out.observed = b"\n".join(d for d in streams if d)[-4000:]
+        out.reason = msg(Code.MISSING_TEXT)
+        raise StepFailed
 
     async def _type(self, step: Type, out: StepOutcome, copy: int | None) -> None:
         assert self.stdin is not None
         data = (step.text + ("\n" if step.newline else "")).encode("utf-8")
         out.expected = data
         if self.stdin.closed or self.exited.is_set():
-            out.detail = f"program had already ended ({_exit_text(self.process_end)})"
+            out.reason = msg(Code.ALREADY_ENDED, how=exit_reason(self.process_end))
             raise StepFailed
         try:
             await self.stdin.write(data)
         except BrokenPipeError as exc:
-            out.detail = "program had stopped reading its input"
+            out.reason = msg(Code.STOPPED_READING_INPUT)
             raise StepFailed from exc
 
     async def _close_stdin(self, step: CloseStdin, out: StepOutcome, copy: int | None) -> None:
@@ -604,14 +1020,13 @@ class ScenarioRun:
         try:
             await self.exited.wait()
         except asyncio.CancelledError:
-            out.detail = "still running"
+            out.reason = msg(Code.STILL_RUNNING)
             raise
 
     async def _exit(self, step: Exit, out: StepOutcome, copy: int | None) -> None:
-        out.pattern = f"exit code {step.code}"
         await self._await_exit(out, close_stdin=not step.stdin_open)
         code = self.process_end.exit_code
-        out.detail = _exit_text(self.process_end)
+        out.reason = exit_reason(self.process_end)
         ok = step.code == "any" or (step.code == "nonzero" and code not in (0, None)) or code == step.code
         if not ok:
             raise StepFailed
@@ -623,41 +1038,46 @@ class ScenarioRun:
         err = bytes(self.stderr.data)
         out.observed = err[-4000:]
         if step.no_traceback and b"Traceback (most recent call last)" in err:
-            out.detail = "traceback"
+            out.reason = msg(Code.TRACEBACK_ON_STDERR)
             raise StepFailed
         if step.contains is not None:
             out.expected = step.contains.encode()
             if step.contains.encode() not in err:
-                out.detail = "missing text"
+                out.reason = msg(Code.MISSING_TEXT)
                 raise StepFailed
+
+    def _read_scratch_file(self, relative: str) -> bytes | FileProblem:
+        """A file the student left, read without following, blocking on or trusting it."""
+        assert self.scratch is not None
+        try:
+            folder = os.dup(self._scratch_fd) if self._scratch_fd is not None else open_folder(self.scratch)
+        except OSError:
+            return FileProblem("missing", relative)
+        try:
+            return read_student_file(folder, relative, MAX_FILE_CHECK)
+        finally:
+            os.close(folder)
 
     async def _file(self, step: FileCheck, out: StepOutcome, copy: int | None) -> None:
         await self._await_exit(out)
         assert self.scratch is not None
-        path = self.scratch / step.path
-        data: bytes | None
-        try:
-            if path.is_symlink() or not path.resolve().is_relative_to(self.scratch.resolve()):
-                data = None
-            else:
-                with open(path, "rb") as f:
-                    data = f.read(MAX_FILE_CHECK + 1)
-        except OSError:
-            data = None
+        found = self._read_scratch_file(step.path)
+        problem = found if isinstance(found, FileProblem) else None
+        data = found if isinstance(found, bytes) else None
         self.outcome.files[step.path] = data
         expected = await asyncio.to_thread(step.expected_bytes) if step.generate else step.expected_bytes()
         out.expected = expected
         out.observed = data[:4096] if data is not None else None
         if step.absent:
-            if data is not None:
-                out.detail = "file exists"
+            if problem is None or problem.code != "missing":
+                out.reason = msg(Code.FILE_EXISTS)
                 raise StepFailed
             return
-        if data is None:
-            out.detail = "file missing"
+        if problem is not None or data is None:
+            out.reason = problem.reason() if problem is not None else msg(Code.FILE_MISSING)
             raise StepFailed
         if data != expected:
-            out.detail = f"file differs ({len(data)} bytes, expected {len(expected or b'')})"
+            out.reason = msg(Code.FILE_DIFFERS, got=len(data), want=len(expected or b""))
             raise StepFailed
 
 
@@ -708,22 +1128,23 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
     return pieces
 
 
-def _exit_text(end: ProcessEnd) -> str:
+def exit_reason(end: ProcessEnd) -> Message:
+    """How the program ended, as a fact."""
     if end.killed_by_grader:
-        return f"stopped by the grader: {end.killed_by_grader}"
+        return msg(Code.STOPPED_BY_GRADER, why=msg(end.killed_by_grader))
     if end.signal:
-        return f"killed by signal {end.signal}"
+        return msg(Code.KILLED_BY_SIGNAL, sig=end.signal)
     if end.exit_code is None:
-        return "still running"
-    return f"exit code {end.exit_code}"
+        return msg(Code.STILL_RUNNING)
+    return msg(Code.EXIT_CODE, code=end.exit_code)
 
 
-def _os_error_detail(exc: BaseException) -> str:
+def _os_error_reason(exc: BaseException) -> Message:
     if isinstance(exc, ConnectionResetError):
-        return "connection reset by the student"
+        return msg(Code.RESET_BY_STUDENT)
     if isinstance(exc, BrokenPipeError):
-        return "the student had closed the connection"
-    return f"{type(exc).__name__}: {exc}"
+        return msg(Code.STUDENT_HAD_CLOSED)
+    return msg(Code.OS_ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
 TCP_STATES = {
@@ -750,11 +1171,27 @@ def _port_held(ctx: RunContext) -> list[str]:
     return [TCP_STATES.get(state, state) for local, state in tcp_sockets() if local == port]
 
 
+def _port_taken_before(ctx: RunContext) -> hostports.PortTaken | None:
+    """Host mode, student server on a fixed port: a program already listening there.
+
+    The grader would talk to it instead of the student's program (and score it): the run is
+    not graded, and the message names the program to stop.
+    """
+    port = ctx.assignment.network.port
+    if ctx.mode != "host" or ctx.assignment.role != "server" or not isinstance(port, int):
+        return None  # ``port: any`` is never graded on the host network
+    return hostports.taken_by_other(port)
+
+
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     """Run one scenario to its end and return the facts; never raises for student behaviour."""
     run = ScenarioRun(ctx, scenario)
     started = time.monotonic()
     held = _port_held(ctx)
+    taken = _port_taken_before(ctx)
+    if taken is not None:
+        run.outcome.grader_error = taken.reason()
+        return run.outcome
     deadline = scenario.timeout or ctx.assignment.timeouts.scenario
     try:
         run.start()
@@ -765,19 +1202,21 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
             current = next((s for s in run.outcome.steps if s.started is not None and s.ended is None), None)
             if current is not None:
                 current.status = "timeout"
-                current.detail = f"scenario time limit ({deadline:g} s)"
+                current.reason = msg(Code.SCENARIO_TIME_LIMIT, secs=f"{deadline:g}")
                 current.ended = run.clock()
+    except GraderProblem as exc:
+        run.outcome.grader_error = exc.reason
     except SandboxError as exc:
-        run.outcome.grader_error = str(exc)
+        run.outcome.grader_error = msg(Code.SANDBOX_FAILED, error=str(exc))
     except Exception as exc:  # a bug in the grader: say so, never blame the student
-        run.outcome.grader_error = f"internal error: {type(exc).__name__}: {exc}"
+        run.outcome.grader_error = msg(Code.INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}")
     finally:
         await run.finish()
         run.outcome.duration = round(time.monotonic() - started, 4)
+    if run.port_taken is not None and not run.outcome.grader_error:
+        run.outcome.grader_error = run.port_taken.reason()
     if held and not run.outcome.grader_error and run.outcome.bind_failed:
-        run.outcome.grader_error = (
-            f"port {ctx.assignment.network.port} was still in use on this machine "
-            f"({', '.join(sorted(set(held)))}) when the program started, so its bind() failed; "
-            "this is not the program's fault"
+        run.outcome.grader_error = msg(
+            Code.PORT_HELD, port=ctx.assignment.network.port, states=", ".join(sorted(set(held)))
         )
     return run.outcome

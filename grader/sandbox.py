@@ -60,11 +60,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader import landlock
+from grader import landlock, mounts
 from grader.errors import UsageError
+from grader.hostports import descendants
+from grader.messages import Code, Message, msg
+from grader.outcome import Containment
+from grader.scratch import remove_tree
 from grader.spec import Limits
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWUSER = 0x10000000
@@ -80,6 +85,11 @@ EXIT_SANDBOX_FAILED = 121
 PR_SET_NO_NEW_PRIVS = 38
 THREAD_CREDENTIAL_SYSCALLS = {"x86_64": (116, 119, 117), "aarch64": (159, 149, 147)}
 """``setgroups``, ``setresgid``, ``setresuid`` by number: called raw, they change one thread."""
+KEYCTL_SYSCALL = {"x86_64": 250, "aarch64": 219}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+KEYCTL_CLEAR = 7
+KEY_SPEC_USER_KEYRING = -4
+KEY_SPEC_USER_SESSION_KEYRING = -5
 
 Mode = Literal["namespace", "host"]
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -157,10 +167,10 @@ def pid_namespaces() -> bool:
 
 
 _probe_lock = threading.Lock()
-_probe_result: tuple[bool, str] | None = None
+_probe_result: tuple[bool, Message | None] | None = None
 
 
-def probe_namespaces() -> tuple[bool, str]:
+def probe_namespaces() -> tuple[bool, Message | None]:
     """Whether this process may create network+PID namespaces; the reason if not. Cached."""
     global _probe_result
     with _probe_lock:
@@ -169,21 +179,42 @@ def probe_namespaces() -> tuple[bool, str]:
         return _probe_result
 
 
-def _probe() -> tuple[bool, str]:
+def _probe() -> tuple[bool, Message | None]:
     if not os.path.exists("/proc/thread-self/ns/net"):
-        return False, "this OS has no Linux namespaces"
-    result: list[tuple[bool, str]] = []
+        return False, msg(Code.NS_NONE_ON_OS)
+    result: list[tuple[bool, Message | None]] = []
 
     def attempt() -> None:
         try:
             # A throwaway thread: whatever happens, the grader's own threads stay untouched.
             _unshare(scenario_namespaces())
             _loopback_up()
-            result.append((True, "namespaces available"))
+            result.append((True, None))
         except OSError as exc:
-            result.append((False, f"namespaces refused ({exc.strerror or exc}); using host loopback"))
+            result.append((False, msg(Code.NS_REFUSED, error=exc.strerror or str(exc))))
 
     thread = threading.Thread(target=attempt, name="grader-ns-probe")
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+@functools.cache
+def ipc_namespaces() -> bool:
+    """Whether each student may get a System V IPC namespace of its own (root, or a private
+    user namespace): shared memory, message queues and semaphores then die with the run."""
+    if not os.path.exists("/proc/thread-self/ns/ipc"):
+        return False
+    result: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            _unshare(CLONE_NEWIPC)
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=attempt, name="grader-ipc-probe")
     thread.start()
     thread.join()
     return result[0]
@@ -193,22 +224,21 @@ class IsolationUnavailable(UsageError):
     """``--isolation namespace`` was demanded where the OS refuses namespaces."""
 
 
-def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, str]:
-    """Resolve ``--isolation``; raise if ``namespace`` was demanded but is unavailable."""
-    files = "; " + files_note()
+def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, Containment]:
+    """Resolve ``--isolation``; raise if ``namespace`` was demanded but is unavailable.
+
+    Also returns how runs will be contained, as flags for the result (said by ``grader.words``).
+    """
     if requested == "host":
-        return "host", "host loopback (requested)" + files
+        return "host", contained(host_requested=True)
     ok, why = probe_namespaces()
     if ok:
-        owner = " (in a private user namespace, not root)" if _private_user_namespace else ""
-        what = "own network and PID namespace" if pid_namespaces() else "own network namespace"
-        return "namespace", what + " per scenario" + owner + files
+        return "namespace", contained(pid_namespaces=pid_namespaces(), user_namespace=_private_user_namespace)
     if requested == "namespace":
         raise IsolationUnavailable(
-            f"--isolation namespace is not possible here ({why.split(';')[0]}): "
-            "run as root, or use --isolation host"
+            f"--isolation namespace is not possible here ({why}): run as root, or use --isolation host"
         )
-    return "host", why + files
+    return "host", contained(no_namespaces=why)
 
 
 @functools.cache
@@ -219,15 +249,18 @@ def landlock_abi() -> int:
     return landlock.abi_version()
 
 
-def files_note() -> str:
-    """How the student is kept away from files that are not its own, for the report."""
-    abi = landlock_abi()
-    if abi:
-        scope = ", signals scoped" if abi >= 6 else ""
-        return f"files: Landlock ABI {abi} (scratch copy only{scope})"
-    if os.geteuid() == 0:
-        return "files: uid 65534 and private scratch folders (no Landlock)"
-    return "files: NOT confined (no Landlock, not root)"
+def contained(**network: bool | Message | None) -> Containment:
+    """How a student is kept away from what is not its own (files, IPC, disk, ``/proc``)."""
+    view = mounts.probe()
+    return Containment(
+        landlock_abi=landlock_abi(),
+        uid_per_run=os.geteuid() == 0,
+        ipc_namespace=ipc_namespaces(),
+        private_scratch=view.scratch,
+        private_proc=view.proc,
+        no_private_mounts=view.refused,
+        **network,  # type: ignore[arg-type]
+    )
 
 
 _scratch_lock = threading.Lock()
@@ -236,7 +269,7 @@ _scratch_lock = threading.Lock()
 def _remove_if_mine(folder: str, pid: int) -> None:
     """At exit, in the process that made ``folder`` only (a forked child must not remove it)."""
     if os.getpid() == pid:
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
 
 
 _scratch_folder: Path | None = None
@@ -251,7 +284,9 @@ def scratch_parent() -> Path:
     global _scratch_folder
     with _scratch_lock:
         if _scratch_folder is None or not _scratch_folder.is_dir():
-            folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+            # Named by its grading process: if that is killed, the next grader removes it
+            # (grader.leftovers).
+            folder = Path(tempfile.mkdtemp(prefix=f"grader-scratch-{os.getpid()}-"))
             os.chmod(folder, 0o711)
             atexit.register(_remove_if_mine, str(folder), os.getpid())
             _scratch_folder = folder
@@ -274,6 +309,8 @@ def adopt_environment() -> None:
             _probe_result = None
     tempfile.tempdir = None
     landlock_abi.cache_clear()
+    ipc_namespaces.cache_clear()
+    mounts.forget()
     if hide_grader_memory.cache_info().currsize:
         with contextlib.suppress(OSError, AttributeError):
             _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
@@ -298,7 +335,8 @@ def hide_grader_memory() -> None:
 # --------------------------------------------------------------------------- cgroups
 
 
-def _own_cgroup_v1(controller: str) -> Path | None:
+def own_cgroup_v1(controller: str) -> Path | None:
+    """This process's cgroup of a v1 ``controller``, where its runs' cgroups are made."""
     root = Path("/sys/fs/cgroup") / controller
     if not (root / "tasks").exists():
         return None
@@ -325,6 +363,9 @@ class Cgroup:
     """Per-run cgroup: process count and memory limits, and a reliable list of members."""
 
     dirs: list[Path] = field(default_factory=list)
+    _way_back: list[int] = field(default_factory=list)
+    """Descriptors of the grader's own ``tasks`` files, opened before the thread confined itself
+    (Landlock checks at open): how a starting thread that lives on leaves the run's cgroup."""
 
     @classmethod
     def create(cls, limits: Limits, name: str) -> Cgroup | None:
@@ -332,8 +373,8 @@ class Cgroup:
             return None
         made: list[Path] = []
         try:
-            pids_parent = _own_cgroup_v1("pids")
-            mem_parent = _own_cgroup_v1("memory")
+            pids_parent = own_cgroup_v1("pids")
+            mem_parent = own_cgroup_v1("memory")
             if pids_parent is None:
                 return None
             pids = pids_parent / name
@@ -356,9 +397,11 @@ class Cgroup:
         if not self.dirs:
             return []
         try:
-            return [int(p) for p in (self.dirs[0] / "cgroup.procs").read_text().split()]
+            listed = [int(p) for p in (self.dirs[0] / "cgroup.procs").read_text().split()]
         except OSError:
             return []
+        # A starting thread still inside (ending, or failed to leave) lists the grader itself.
+        return [pid for pid in listed if pid != os.getpid()]
 
     def limit_hit(self) -> str | None:
         """``memory`` or ``processes`` if the kernel enforced that limit during the run."""
@@ -376,15 +419,30 @@ class Cgroup:
         (``tasks``), and what the thread starts is born inside, before its first instruction."""
         tid = str(threading.get_native_id())
         try:
+            self._way_back = [os.open(d.parent / "tasks", os.O_WRONLY | os.O_CLOEXEC) for d in self.dirs]
             for d in self.dirs:
                 (d / "tasks").write_text(tid)
         except OSError as exc:
             raise SandboxError(f"could not join the run's cgroup: {exc}") from exc
 
+    def leave_this_thread(self) -> None:
+        """Move the calling thread back to the grader's own cgroups (each one's parent)."""
+        tid = str(threading.get_native_id()).encode()
+        try:
+            for fd in self._way_back:
+                os.write(fd, tid)
+        finally:
+            for fd in self._way_back:
+                os.close(fd)
+            self._way_back = []
+
     def kill_all(self) -> None:
         kill_until_gone(self.pids)
 
     def remove(self) -> None:
+        for fd in self._way_back:
+            os.close(fd)
+        self._way_back = []
         for d in self.dirs:
             with contextlib.suppress(OSError):
                 d.rmdir()
@@ -443,11 +501,68 @@ def thread_credentials() -> bool:
 
 
 def _become_user_in_this_thread(uid: int) -> None:
-    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only."""
+    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only.
+
+    The saved ids stay root's, so the thread can become the grader again once the student is
+    started (:func:`_become_grader_again`); the student's ``execve`` makes them ``uid`` too
+    (and drops every capability: no id of it is 0 then, and it runs no set-id file).
+    """
     set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
     _check(_libc.syscall(set_groups, 0, None), "setgroups")
-    _check(_libc.syscall(set_resgid, uid, uid, uid), "setresgid")
-    _check(_libc.syscall(set_resuid, uid, uid, uid), "setresuid")
+    _check(_libc.syscall(set_resgid, uid, uid, 0), "setresgid")
+    _check(_libc.syscall(set_resuid, uid, uid, 0), "setresuid")
+
+
+def _become_grader_again(groups: list[int]) -> None:
+    """Root again, for a starting thread that lives on: a student must not signal it."""
+    set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
+    _check(_libc.syscall(set_resuid, 0, 0, 0), "setresuid")
+    _check(_libc.syscall(set_resgid, 0, 0, 0), "setresgid")
+    array = (ctypes.c_uint * max(1, len(groups)))(*groups)
+    _check(_libc.syscall(set_groups, len(groups), array), "setgroups")
+
+
+@functools.cache
+def death_signal_prefix() -> tuple[str, ...]:
+    """``setpriv --pdeathsig KILL``, where util-linux's ``setpriv`` knows that option (2.33+).
+
+    Exec'd first in a student's launch chain: the student's first process then gets SIGKILL
+    when the thread that started it ends, which lives as long as the run and dies with the
+    grader (:func:`start_confined`). Python's ``subprocess`` can only set it in a
+    ``preexec_fn``, which forces a real ``fork`` of the grader (5 ms); this ``exec`` costs
+    about one (see benchmarks/RESULTS.md). Found by the option's name in the binary, so that
+    no process is started to ask.
+    """
+    path = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    if path is None or os.environ.get("GRADER_NO_PDEATHSIG") == "1":
+        return ()
+    try:
+        with open(path, "rb") as f:
+            knows = b"pdeathsig" in f.read(4 << 20)
+    except OSError:
+        return ()
+    return (path, "--pdeathsig", "KILL") if knows else ()
+
+
+@dataclass
+class RunLifetime:
+    """Keeps the thread that started a student alive until the run is over.
+
+    The kernel sends a child's parent-death signal when the *thread* that forked it ends, so
+    that thread, blocked here, is what ties the student's life to the grader's: if the grader
+    is killed, so is the thread, and the student (pid 1 of its namespace, which takes every
+    other process of it along) gets SIGKILL.
+    """
+
+    over: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def end(self) -> None:
+        """The run is over (its processes are gone): let the thread finish, and wait for it."""
+        self.over.set()
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
 
 
 def start_confined(
@@ -458,6 +573,8 @@ def start_confined(
     writable: list[str],
     cgroup: Cgroup | None = None,
     uid: int | None = None,
+    view: mounts.PrivateView | None = None,
+    lifetime: RunLifetime | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
@@ -468,15 +585,52 @@ def start_confined(
     vanishes with the thread, never touching the grader's other threads. A thread rather
     than the caller, also because a thread whose children go to another PID namespace cannot
     start threads. If confinement fails, nothing is started: the run is not gradable.
+
+    It also leaves the grader's System V IPC namespace (where allowed), mounts the student's
+    private ``view`` (:mod:`grader.mounts`) and gives it a session keyring of its own; with a
+    leased ``uid`` it first clears what an earlier lease left in that uid's user keyrings.
+
+    With a ``lifetime``, the thread then becomes the grader again (root, out of the run's
+    cgroup) and waits until the run is over: it is the student's parent, whose end is the
+    student's death signal (:class:`RunLifetime`). Without one it ends at once.
     """
     outcome: list[subprocess.Popen[bytes] | BaseException] = []
+    started = threading.Event()
+    groups = os.getgroups()
 
     def confine_and_start() -> None:
         try:
-            if own_pids:
-                _unshare(CLONE_NEWPID)
+            _confine_and_start()
+        finally:
+            started.set()
+        if lifetime is not None and isinstance(outcome[0], subprocess.Popen):
+            lifetime.over.wait()
+
+    def step_out(process: subprocess.Popen[bytes]) -> None:
+        """Back to the grader's uid and cgroup; if that fails, the student must not run on."""
+        try:
+            if uid is not None:
+                _become_grader_again(groups)
             if cgroup is not None:
-                cgroup.join_this_thread()
+                cgroup.leave_this_thread()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+
+    def _confine_and_start() -> None:
+        try:
+            flags = (CLONE_NEWPID if own_pids else 0) | (CLONE_NEWIPC if ipc_namespaces() else 0)
+            if flags:
+                _unshare(flags)
+            if cgroup is not None:
+                cgroup.join_this_thread()  # first: the scratch tmpfs's pages count as the run's memory
+            if view is not None:
+                try:
+                    view.enter()
+                except OSError as exc:
+                    raise SandboxError(f"could not give the program a private scratch folder: {exc}") from exc
             with contextlib.suppress(AttributeError):  # not Linux: no such flag
                 _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
             if landlock_abi():
@@ -490,16 +644,46 @@ def start_confined(
                     raise SandboxError(f"could not confine the program with Landlock: {exc}") from exc
             if uid is not None:
                 _become_user_in_this_thread(uid)
-            outcome.append(start())
+                _clear_user_keyrings()
+            _join_new_session_keyring()
+            process = start()
+            if lifetime is not None:
+                step_out(process)
+            outcome.append(process)
         except BaseException as exc:  # handed to the caller's thread
             outcome.append(exc)
 
-    thread = threading.Thread(target=confine_and_start, name="grader-start-student")
+    # A daemon: a grader that exits while a run is on must not wait for it (the student dies).
+    thread = threading.Thread(target=confine_and_start, name="grader-start-student", daemon=True)
     thread.start()
-    thread.join()
+    started.wait()
+    if lifetime is not None:
+        lifetime.thread = thread
+    else:
+        thread.join()
     if isinstance(outcome[0], BaseException):
+        if lifetime is not None:
+            lifetime.end()
         raise outcome[0]
     return outcome[0]
+
+
+def _keyctl(*args: int) -> int:
+    number = KEYCTL_SYSCALL.get(os.uname().machine)
+    if number is None:
+        return -1
+    return _libc.syscall(ctypes.c_long(number), *(ctypes.c_long(a) for a in args))
+
+
+def _clear_user_keyrings() -> None:
+    """Empty the (leased) uid's user keyrings: a key a previous student left is gone."""
+    for keyring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+        _keyctl(KEYCTL_CLEAR, keyring)
+
+
+def _join_new_session_keyring() -> None:
+    """A fresh, empty session keyring for the student (best effort: a seccomp filter may refuse)."""
+    _keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0)
 
 
 class SandboxError(Exception):
@@ -522,6 +706,7 @@ class Sandbox:
         """The resource limit the kernel enforced (``memory``, ``processes``), read at close."""
         self._marker: bytes | None = None
         """Without a PID namespace or a cgroup: the environment entry every descendant inherits."""
+        self.lifetime = RunLifetime()
 
     # -- namespaces ------------------------------------------------------------
 
@@ -573,6 +758,7 @@ class Sandbox:
         stdin: int,
         stdout: int,
         stderr: int,
+        view: mounts.PrivateView | None = None,
     ) -> subprocess.Popen[bytes]:
         """Start the student's program (call inside :meth:`inside` in namespace mode).
 
@@ -587,7 +773,7 @@ class Sandbox:
             # Nothing in the kernel lists this run's processes: find them by an environment
             # entry unique to the run (the scratch folder), which a double fork keeps.
             self._marker = f"TMPDIR={cwd}".encode()
-        chain = [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
+        chain = [*death_signal_prefix(), *launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
         uid = self.student_uid
         in_thread = uid is not None and thread_credentials()
         # Where one thread's user cannot be changed, Popen changes it (forking the grader).
@@ -611,6 +797,8 @@ class Sandbox:
             writable=[str(cwd)],
             cgroup=self.cgroup,
             uid=uid if in_thread else None,
+            view=view,
+            lifetime=self.lifetime,
         )
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
@@ -632,12 +820,23 @@ class Sandbox:
         for marker, name in (
             (b"MemoryError", "memory"),
             (b"[Errno 27] File too large", "file size"),
+            (b"[Errno 28] No space left on device", "disk"),
             (b"[Errno 24] Too many open files", "open files"),
             (b"BlockingIOError: [Errno 11] Resource temporarily unavailable", "processes"),
         ):
             if marker in tail:
                 return name
         return None
+
+    def members(self) -> list[int]:
+        """The run's processes as the kernel lists them (cgroup), else found by marker or tree."""
+        if self.cgroup is not None:
+            return self.cgroup.pids()
+        if self._marker is not None:
+            return _marked_processes(self._marker)
+        if self.process is None:
+            return []
+        return descendants(self.process.pid)
 
     def kill_all(self) -> None:
         """End the student's whole process tree, whatever it did to escape."""
@@ -663,6 +862,7 @@ class Sandbox:
         if self.process is not None:
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=5)
+        self.lifetime.end()
         if self.cgroup is not None:
             self.cgroup.kill_all()
             self.limit = self.cgroup.limit_hit()
@@ -674,7 +874,8 @@ class Sandbox:
 
 def _marked_processes(marker: bytes) -> list[int]:
     """Processes of our uid whose environment holds ``marker`` as a whole entry."""
-    me, uid, found = os.getpid(), os.geteuid(), []
+    me, uid = os.getpid(), os.geteuid()
+    found: list[int] = []
     if not os.path.isdir("/proc"):
         return found
     for entry in os.scandir("/proc"):

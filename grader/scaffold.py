@@ -14,6 +14,8 @@ from pathlib import Path
 from string import Template
 from typing import Literal
 
+from grader.spec_yaml import SCHEMA_FILE, schema_text
+
 TEMPLATES = Path(__file__).parent / "scaffold_templates"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 Role = Literal["client", "server"]
@@ -54,6 +56,7 @@ def create(assignment_id: str, role: Role, root: Path = Path(".")) -> Scaffold:
     values = {"id": assignment_id, "entry": entry, "usage": usage, "first_scenario": first}
     outputs = {
         folder / "assignment.yaml": _render(f"{role}.assignment.yaml", **values),
+        folder / SCHEMA_FILE: schema_text(),  # the spec's first line names it: editors check as you type
         folder / "manifest.yaml": _render("manifest.yaml", **values),
         folder / "README.md": _render("README.md", **values),
         reference / entry: _render(f"{entry}.tmpl", **values),

@@ -8,8 +8,8 @@ field, in one line, with no traceback.
 from __future__ import annotations
 
 import copy
+import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +18,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from grader.errors import SpecError
+from grader.messages import Code, Invalid, Message, msg
 from grader.spec import SHORTHAND, STEP_ACTIONS, Assignment, Generated, json_schema
+from grader.spec_hints import did_you_mean, pydantic_words, spec_field_names, validator_words, yaml_words
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml where PyYAML was built with it (parsing a spec in ~1 ms instead of ~30)."""
@@ -31,8 +33,8 @@ def spec_path(path: Path) -> Path:
     return path / SPEC_FILE if path.is_dir() else path
 
 
-SPEC_MISSING = f"an assignment folder holds {SPEC_FILE}"
-SPEC_FIELDS = "the spec must be a mapping of fields (id, title, role, ...)"
+SPEC_MISSING = Code.SPEC_FILE_EXPECTED
+SPEC_FIELDS = Code.SPEC_NOT_A_MAPPING
 
 
 def load_assignment(path: Path) -> Assignment:
@@ -41,8 +43,21 @@ def load_assignment(path: Path) -> Assignment:
     text = read_yaml_text(file, missing=SPEC_MISSING)
     known = _preloaded.get(os.path.realpath(file)) if _preloaded else None  # only a resident child has any
     if known is not None and known[0] == text:
-        return known[1]
-    return yaml_model(file, text, Assignment, fields=SPEC_FIELDS)
+        return attach_fixtures(file, known[1])  # the files may have changed since
+    return attach_fixtures(file, yaml_model(file, text, Assignment, fields=SPEC_FIELDS))
+
+
+def attach_fixtures(file: Path, assignment: Assignment) -> Assignment:
+    """The spec with the files of its folder's ``files/``; a problem with them is a spec error."""
+    from grader.fixtures import FixtureError, read_fixtures
+
+    try:
+        return assignment.with_fixtures(read_fixtures(file.parent))
+    except Invalid as exc:
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in exc.at).lstrip(".")
+        raise SpecError([msg(Code.SPEC_AT, where=f"{file}: {where}", problem=exc.message)]) from None
+    except (FixtureError, OSError, ValueError) as exc:
+        raise SpecError([f"{file}: {exc}"]) from None
 
 
 PRELOADED_SPECS = 8
@@ -95,7 +110,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_yaml_model(
-    file: Path, model: type[M], *, missing: str, fields: str, context: dict[str, Any] | None = None
+    file: Path, model: type[M], *, missing: Code, fields: Code, context: dict[str, Any] | None = None
 ) -> M:
     """Read a YAML file into ``model`` (any pydantic model); errors name file, line and field.
 
@@ -105,18 +120,18 @@ def load_yaml_model(
     return yaml_model(file, read_yaml_text(file, missing=missing), model, fields=fields, context=context)
 
 
-def read_yaml_text(file: Path, *, missing: str) -> str:
+def read_yaml_text(file: Path, *, missing: Code) -> str:
     """The file's text; a :class:`SpecError` naming it if it is absent or unreadable."""
     try:
         return file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([f"{file}: no such file ({missing})"]) from None
+        raise SpecError([msg(Code.SPEC_NO_SUCH_FILE, file=str(file), missing=msg(missing))]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([f"{file}: cannot read: {exc}"]) from None
+        raise SpecError([msg(Code.SPEC_CANNOT_READ, file=str(file), error=str(exc))]) from None
 
 
 def yaml_model(
-    file: Path, text: str, model: type[M], *, fields: str, context: dict[str, Any] | None = None
+    file: Path, text: str, model: type[M], *, fields: Code, context: dict[str, Any] | None = None
 ) -> M:
     """``text``, read from ``file``, validated into ``model``; errors name ``file``, line and field."""
     try:
@@ -125,9 +140,12 @@ def yaml_model(
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark else str(file)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([f"{where}: YAML syntax error: {problem}"]) from None
+        lines = text.splitlines()
+        line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        worded = yaml_words(problem, getattr(exc, "context", None), line)
+        raise SpecError([msg(Code.SPEC_AT, where=where, problem=worded)]) from None
     if not isinstance(data, dict):
-        raise SpecError([f"{file}:1: {fields}"])
+        raise SpecError([msg(Code.SPEC_AT, where=f"{file}:1", problem=msg(fields))])
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
@@ -136,35 +154,36 @@ def yaml_model(
         raise SpecError(list(_describe_errors(file, node, exc))) from None
 
 
-def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -> Iterable[str]:
+def _describe_errors(file: Path, root: yaml.Node | None, exc: ValidationError) -> Iterable[Message]:
     seen: set[str] = set()
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        # Checks across fields (in model validators) name their own path: "scenarios[2].steps[0]: ..."
-        own_path = re.match(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): ", message)
-        if own_path:
-            loc = loc + _parse_path(own_path.group(1))
-            message = message[own_path.end() :]
-        line, path = _locate(root, loc)
+        steps = ", ".join(STEP_ACTIONS)
+        worded: Message
         if error["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling)"
+            field = str(loc[-1]) if loc else ""
+            guess = did_you_mean(field, spec_field_names()) or msg(Code.CHECK_SPELLING)
+            worded = msg(Code.UNKNOWN_FIELD, guess=guess)
         elif error["type"] == "union_tag_invalid":
-            message = f"unknown step; steps are: {', '.join(STEP_ACTIONS)}"
-        text = f"{file}:{line}: {path or '(top)'}: {message}"
-        if text not in seen:
-            seen.add(text)
+            tag = str((error.get("ctx") or {}).get("tag", "")).strip("'")
+            worded = msg(
+                Code.UNKNOWN_STEP, tag=repr(tag), guess=did_you_mean(tag, STEP_ACTIONS) or "", steps=steps
+            )
+        elif error["type"] == "union_tag_not_found":
+            keys = list(error["input"]) if isinstance(error.get("input"), dict) else []
+            close = next((g for g in (did_you_mean(str(k), STEP_ACTIONS) for k in keys) if g), None)
+            worded = msg(Code.STEP_MUST_BE, steps=steps, guess=close or "")
+        elif error["type"] == "value_error":
+            # Checks across fields (in model validators) say which field below the model they mean.
+            worded, below = validator_words(error)
+            loc = loc + below
+        else:
+            worded = pydantic_words(error)
+        line, path = _locate(root, loc)
+        text = msg(Code.SPEC_AT, where=f"{file}:{line}: {path or '(top)'}", problem=worded)
+        if str(text) not in seen:
+            seen.add(str(text))
             yield text
-
-
-def _parse_path(path: str) -> tuple[Any, ...]:
-    """``scenarios[2].steps[0]`` -> ``("scenarios", 2, "steps", 0)``."""
-    parts: list[Any] = []
-    for name, index in re.findall(r"([a-z_]+)(?:\[(\d+)\])?", path):
-        parts.append(name)
-        if index:
-            parts.append(int(index))
-    return tuple(parts)
 
 
 def _locate(root: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int, str]:
@@ -205,6 +224,15 @@ def _child(node: yaml.Node | None, part: Any) -> tuple[int, yaml.Node] | None:
                 if found is not None:
                     return found
     return None
+
+
+SCHEMA_FILE = "assignment.schema.json"
+"""The schema's file beside a spec, named by the spec's first line (``$schema=assignment.schema.json``)."""
+
+
+def schema_text() -> str:
+    """The JSON Schema of ``assignment.yaml`` as the text ``grader schema`` prints and writes."""
+    return json.dumps(yaml_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def yaml_json_schema() -> dict[str, Any]:

@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import entry_names
+from grader.entry_names import python_files
+from grader.messages import Code, Message, msg
 from grader.spec import Assignment
 
 IGNORED = {"__pycache__", ".git", ".venv", "venv", ".idea", ".vscode", "__MACOSX", ".DS_Store"}
@@ -22,7 +25,11 @@ MAX_SUBMISSION_BYTES = 20 << 20
 
 
 class NotGradable(Exception):
-    """The submission cannot be graded at all; ``str()`` says why, for the student."""
+    """The submission cannot be graded at all; ``reason`` says why (``str()``: in English)."""
+
+    def __init__(self, code: Code, /, **args: object) -> None:
+        self.reason: Message = msg(code, **args)
+        super().__init__(str(self.reason))
 
 
 @dataclass
@@ -37,23 +44,8 @@ class Prepared:
 
 
 def choose_entry(names: Iterable[str], assignment: Assignment) -> str | None:
-    """Which of these file names is the entry: its exact name, an alias, the same ignoring
-    case, or else the only ``.py`` file; ``None`` when none (or several) could be."""
-    names = list(names)
-    wanted = [assignment.student.entry, *assignment.student.aliases]
-    for name in wanted:
-        if name in names:
-            return name
-    for name in wanted:
-        for candidate in names:
-            if candidate.lower() == name.lower():
-                return candidate
-    py = python_files(names)
-    return py[0] if len(py) == 1 else None
-
-
-def python_files(names: Iterable[str]) -> list[str]:
-    return sorted(n for n in names if Path(n).suffix == ".py")
+    """Which of these file names is the entry (the one rule: :mod:`grader.entry_names`)."""
+    return entry_names.choose_entry(names, [assignment.student.entry, *assignment.student.aliases])
 
 
 def find_entry(folder: Path, assignment: Assignment) -> Path:
@@ -64,24 +56,22 @@ def find_entry(folder: Path, assignment: Assignment) -> Path:
         return files[chosen]
     py = python_files(files)
     if not py:
-        raise NotGradable(f"no {assignment.student.entry} found in {folder.name}/")
-    raise NotGradable(
-        f"{len(py)} Python files and none named {assignment.student.entry} ({', '.join(py)}): rename yours"
-    )
+        raise NotGradable(Code.NO_ENTRY_FILE, entry=assignment.student.entry, folder=folder.name)
+    raise NotGradable(Code.WRONG_ENTRY_NAME, count=len(py), entry=assignment.student.entry, files=py)
 
 
 def prepare(path: Path, assignment: Assignment, staging_root: Path | None = None) -> Prepared:
     """Copy the submission (a file, or a folder holding the entry file) to a private folder."""
     path = Path(path)
     if not path.exists():
-        raise NotGradable(f"{path} does not exist")
+        raise NotGradable(Code.NO_SUCH_SUBMISSION, path=str(path))
     if path.is_symlink():
-        raise NotGradable(f"{path.name} is a symbolic link; submit the file itself")
+        raise NotGradable(Code.SUBMISSION_IS_SYMLINK, name=path.name)
     staging = Path(tempfile.mkdtemp(prefix="grader-sub-", dir=staging_root))
     try:
         if path.is_file():
-            if path.suffix != ".py":
-                raise NotGradable(f"{path.name} is not a Python file")
+            if not entry_names.is_python_name(path.name):
+                raise NotGradable(Code.NOT_A_PYTHON_FILE, name=path.name)
             entry_src, files = path, [path]
             base = path.parent
         else:
@@ -90,7 +80,7 @@ def prepare(path: Path, assignment: Assignment, staging_root: Path | None = None
             files = _files(path)
         total = sum(f.stat().st_size for f in files)
         if total > MAX_SUBMISSION_BYTES:
-            raise NotGradable(f"the submission is too large ({total >> 20} MiB)")
+            raise NotGradable(Code.SUBMISSION_TOO_LARGE, mib=total >> 20)
         digest = hashlib.sha256()
         for f in sorted(files):
             rel = f.relative_to(base) if f != entry_src else Path(assignment.student.entry)
@@ -105,7 +95,7 @@ def prepare(path: Path, assignment: Assignment, staging_root: Path | None = None
         raise
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise NotGradable(f"cannot read the submission: {exc.strerror or exc}") from exc
+        raise NotGradable(Code.CANNOT_READ_SUBMISSION, error=exc.strerror or str(exc)) from exc
 
 
 def _files(folder: Path) -> list[Path]:

@@ -28,11 +28,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader import __version__
+from grader.fixtures import FIXTURE_FOLDER
+from grader.messages import Code, Message, msg
 from grader.results import GradeResult
 from grader.spec import Assignment
 from grader.submission import IGNORED
 
-TASK_FORMAT = "grader-task/1"
+TASK_FORMAT = "grader-task/2"
+"""Part of every key: version 2 results hold codes, not words (results of version 1 are regraded)."""
 PARENT_ENV = "GRADER_TASK_PARENT"
 """The pid a worker must die with (it checks, then asks the kernel to tell it)."""
 GRACE_SECONDS = 5.0
@@ -59,11 +62,12 @@ class TaskResult:
     key: str
     """The task's key; empty when the result must not be reused (the grader failed, not the student)."""
     results_json: str
+    """The :class:`GradeResult` as JSON (the grader's own format)."""
     report_html: str
     duration: float
 
     def result(self) -> GradeResult:
-        return GradeResult.from_gradescope(json.loads(self.results_json))
+        return GradeResult.from_json(self.results_json)
 
 
 # ------------------------------------------------------------------------------ bundles and keys
@@ -99,7 +103,8 @@ def extract(data: bytes, folder: Path) -> None:
 
 def assignment_files(path: Path) -> dict[str, bytes]:
     """The assignment folder's files that grading may read: not ``manifest.yaml`` (for ``validate``)
-    nor documentation, so editing a README does not make a whole class be graded again."""
+    nor documentation, so editing a README does not make a whole class be graded again; the
+    fixture files under ``files/`` all, ``.md`` ones too (a server may be asked to serve one)."""
     path = Path(path)
     if path.is_file():
         return {"assignment.yaml": path.read_bytes()}
@@ -108,8 +113,9 @@ def assignment_files(path: Path) -> dict[str, bytes]:
         rel = p.relative_to(path)
         if any(part in IGNORED or part.startswith(".") for part in rel.parts) or p.is_symlink():
             continue
-        if p.is_file() and rel.as_posix() != "manifest.yaml" and p.suffix.lower() != ".md":
-            files[rel.as_posix()] = p.read_bytes()
+        documentation = p.suffix.lower() == ".md" and rel.parts[0] != FIXTURE_FOLDER
+        if p.is_file() and rel.as_posix() != "manifest.yaml" and not documentation:
+            files[rel.as_posix()] = p.read_bytes()  # a fixture is served, whatever its name
     return files
 
 
@@ -166,37 +172,30 @@ def wall_limit(assignment: Assignment) -> float:
 # ------------------------------------------------------------------------------ the driver's side
 
 
-def not_graded_result(task: Task, why: str, duration: float = 0.0, *, reusable: bool = False) -> TaskResult:
+def not_graded_result(
+    task: Task, why: Message, duration: float = 0.0, *, reusable: bool = False
+) -> TaskResult:
     """A result saying the grader (not the student) failed; not reused by later runs."""
     from grader.grade import not_graded
 
-    lang = task.options.get("lang", "en")
     try:
         assignment = load_bundled_assignment(task.assignment_bundle)
     except Exception:  # an unreadable spec bundle is reported, not raised
-        data = {
-            "score": 0,
-            "max_score": 0,
-            "output": f"Not graded: {why}",
-            "tests": [],
-            "extra_data": {
-                "grader": {
-                    "assignment": "?",
-                    "assignment_title": "?",
-                    "student": task.student,
-                    "score": 0,
-                    "max_score": 0,
-                    "status": "not_graded",
-                    "not_graded_reason": why,
-                }
-            },
-        }
-        return TaskResult(task.student, task.key if reusable else "", json.dumps(data), "", duration)
-    result = not_graded(assignment, task.student, why, lang)
+        result = GradeResult(
+            assignment="?",
+            assignment_title="?",
+            student=task.student,
+            score=0,
+            max_score=0,
+            status="not_graded",
+            not_graded_reason=why,
+        )
+        return TaskResult(task.student, task.key if reusable else "", result.to_json(), "", duration)
+    result = not_graded(assignment, task.student, why, task.options.get("lang", "en"))
     return TaskResult(
         task.student,
         task.key if reusable else "",
-        json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1),
+        result.to_json(),
         render_html(result, task.options),
         duration,
     )
@@ -243,12 +242,10 @@ def stop(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
         proc.wait()
 
 
-def worker_command() -> list[str]:
-    """A warm worker forked by this process's pool (:mod:`grader.resident.pool`), else a fresh one."""
-    from grader.resident.pool import shared_pool
-
-    pool = shared_pool()
-    return pool.worker_command() if pool is not None else [sys.executable, "-m", "grader.task"]
+def fresh_worker_command() -> list[str]:
+    """A new interpreter running :func:`main`; a warm pool (:mod:`grader.resident.pool`) offers
+    a faster command, passed in by the executor that owns the pool."""
+    return [sys.executable, "-m", "grader.task"]
 
 
 def run_task(
@@ -264,9 +261,6 @@ def run_task(
     ``limit`` overrides the wall-clock limit derived from the spec; ``command`` replaces the
     worker command (tests use it to stand in for a worker that crashes or hangs).
     """
-    from grader.i18n import gettext_for
-
-    _ = gettext_for(task.options.get("lang", "en"))
     started = time.monotonic()
     if limit is None:
         try:
@@ -276,7 +270,7 @@ def run_task(
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     try:
         proc = subprocess.Popen(
-            list(command or worker_command()),
+            list(command or fresh_worker_command()),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -284,21 +278,14 @@ def run_task(
             env=env,
         )
     except OSError as exc:
-        return not_graded_result(task, _("the grader could not start a worker: {why}").format(why=exc))
+        return not_graded_result(task, msg(Code.WORKER_DID_NOT_START, why=str(exc)))
     if on_start is not None:
         on_start(proc)
     try:
         out, err = proc.communicate(pickle.dumps(task), timeout=limit)
     except subprocess.TimeoutExpired:
         stop(proc)
-        return not_graded_result(
-            task,
-            _(
-                "grading took longer than {limit:.0f} s and the grader stopped it; "
-                "this is the grader's problem, not a zero"
-            ).format(limit=limit),
-            time.monotonic() - started,
-        )
+        return not_graded_result(task, msg(Code.WORKER_TOO_SLOW, limit=limit), time.monotonic() - started)
     except BaseException:
         stop(proc)
         raise
@@ -309,30 +296,19 @@ def run_task(
             done = TaskResult(**{**data, "duration": duration})
             return with_report(done, task.options)
         except (ValueError, TypeError) as exc:
-            return not_graded_result(
-                task,
-                _(
-                    "the grader's worker returned an unreadable result ({why}); "
-                    "this is the grader's problem, not a zero"
-                ).format(why=type(exc).__name__),
-                duration,
-            )
+            return not_graded_result(task, msg(Code.WORKER_UNREADABLE, why=type(exc).__name__), duration)
     tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     how = (
-        _("killed by signal {n}").format(n=-proc.returncode)
+        msg(Code.KILLED_BY_SIGNAL, sig=-proc.returncode)
         if proc.returncode < 0
-        else _("exit code {n}").format(n=proc.returncode)
+        else msg(Code.EXIT_CODE, code=proc.returncode)
     )
-    return not_graded_result(
-        task,
-        _(
-            "the grader's worker process ended unexpectedly ({how}) {tail}; "
-            "this is the grader's problem, not a zero"
-        )
-        .format(how=how, tail=tail[0][:200])
-        .replace(" ;", ";"),
-        duration,
+    why = (
+        msg(Code.WORKER_DIED_SAYING, how=how, tail=tail[0][:200])
+        if tail[0]
+        else msg(Code.WORKER_DIED, how=how)
     )
+    return not_graded_result(task, why, duration)
 
 
 # ------------------------------------------------------------------------------ the worker's side
@@ -346,7 +322,6 @@ def grade_task(task: Task) -> TaskResult:
     than rendering a hundred reports in a warm process.
     """
     from grader.grade import GradeOptions, grade, not_graded
-    from grader.i18n import gettext_for
 
     started = time.monotonic()
     opts = task.options
@@ -367,24 +342,15 @@ def grade_task(task: Task) -> TaskResult:
                 ),
             )
         except Exception as exc:  # a grader bug: the student gets "not graded", the batch goes on
-            why = gettext_for(opts.get("lang", "en"))("the grader failed: {error}").format(
-                error=f"{type(exc).__name__}: {exc}"
-            )
+            why = msg(Code.GRADER_FAILED, error=f"{type(exc).__name__}: {exc}")
             result = not_graded(assignment, task.student, why, opts.get("lang", "en"))
-            return TaskResult(
-                task.student,
-                "",
-                json.dumps(result.to_gradescope(), ensure_ascii=False),
-                "",
-                time.monotonic() - started,
-            )
-    text = json.dumps(result.to_gradescope(), ensure_ascii=False, indent=1)
-    return TaskResult(task.student, task.key, text, "", time.monotonic() - started)
+            return TaskResult(task.student, "", result.to_json(), "", time.monotonic() - started)
+    return TaskResult(task.student, task.key, result.to_json(), "", time.monotonic() - started)
 
 
 def _die_with_parent() -> None:
     """If the driver is killed, this worker is told to stop (SIGINT) and cleans up its students."""
-    from grader.resident.child import die_with_parent
+    from grader.process import die_with_parent
 
     parent = os.environ.get(PARENT_ENV)
     die_with_parent(int(parent) if parent else None, signal.SIGINT)

@@ -7,7 +7,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.i18n import gettext_for
+from grader.messages import Code, msg
 from grader.results import GradeResult
+from grader.words import feedback_text, localize, say, total_not_graded
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gradable": "magenta"}
 
@@ -26,9 +28,14 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
     console = console or Console(highlight=False)
     _ = gettext_for(lang)
     if result.status == "not_graded":
-        console.print(f"[bold magenta]{escape(_('Not graded'))}:[/] {escape(result.not_graded_reason or '')}")
+        console.print(
+            f"[bold magenta]{escape(_('Not graded'))}:[/] {escape(say(result.not_graded_reason, lang))}"
+        )
         return
-    table = Table(title=f"{escape(result.assignment_title)} — {escape(result.student)}", title_justify="left")
+    table = Table(
+        title=f"{escape(localize(result.assignment_title, lang))} — {escape(result.student)}",
+        title_justify="left",
+    )
     table.add_column(_("Scenario"))
     table.add_column(_("Result"))
     table.add_column(_("Points"), justify="right")
@@ -36,7 +43,7 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
     for s in result.scenarios:
         style = STATUS_STYLE.get(s.status, "")
         table.add_row(
-            escape(s.title),
+            escape(localize(s.title, lang)),
             f"[{style}]{escape(status_label(s.status, lang))}[/]",
             f"{s.score:g}/{s.max_score:g}",
             f"{s.duration:.2f}s",
@@ -46,10 +53,18 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         if s.status == "passed":
             continue
         style = STATUS_STYLE.get(s.status, "")
-        console.print(f"\n[bold {style}]✗ {escape(s.title)}[/]")
-        console.print(escape(s.message))
+        console.print(f"\n[bold {style}]✗ {escape(localize(s.title, lang))}[/]")
+        console.print(escape(feedback_text(s, lang)))
+    used = [e for s in result.scenarios if s.outcome is not None for e in s.outcome.encodings_used()]
+    if used:
+        told = msg(Code.ENCODING_USED, encoding=list(dict.fromkeys(used)))
+        console.print("\n" + escape(say(told, lang)))
     run = result.run
-    score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
+    ungraded = total_not_graded(result)
+    if ungraded is not None:  # 0 points that say nothing about the program: no score
+        score = say(ungraded, lang)
+    else:
+        score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
     details = _("({passed}/{total} scenarios passed; {secs:.2f} s; isolation: {mode}; Python {py})").format(
         passed=result.passed,
         total=len(result.scenarios),

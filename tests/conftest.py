@@ -27,7 +27,8 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 def _namespaces_available() -> tuple[bool, str]:
     from grader.sandbox import probe_namespaces
 
-    return probe_namespaces()
+    ok, why = probe_namespaces()
+    return ok, str(why or "")
 
 
 def require_root() -> None:

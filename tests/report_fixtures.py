@@ -4,8 +4,17 @@ submission can put text."""
 
 from __future__ import annotations
 
-from grader.outcome import ConnectionRecord, Outcome, ProcessEnd, StepOutcome, TerminalEvent, WireEvent
-from grader.results import Diagnosis, GradeResult, RunInfo, ScenarioResult, StepVerdict
+from grader.messages import Code, msg, verbatim
+from grader.outcome import (
+    ConnectionRecord,
+    Containment,
+    Outcome,
+    ProcessEnd,
+    StepOutcome,
+    TerminalEvent,
+    WireEvent,
+)
+from grader.results import GradeResult, RunInfo, ScenarioResult, StepVerdict
 from grader.spec import STEP_ACTIONS
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
@@ -29,7 +38,7 @@ def outcome(scenario: str, **kw: object) -> Outcome:
 
 def verdict(index: int, action: str, status: str = "passed", **kw: object) -> StepVerdict:
     return StepVerdict.model_validate(
-        dict(index=index, action=action, description=f"step doing {action}", status=status, **kw)
+        dict(index=index, action=action, description=verbatim(f"step doing {action}"), status=status, **kw)
     )
 
 
@@ -54,7 +63,7 @@ def passed_scenario() -> ScenarioResult:
         status="passed",
         score=2,
         max_score=2,
-        message="Passed.",
+        message=msg(Code.PASSED),
         duration=0.05,
         outcome=o,
         steps=[
@@ -80,7 +89,7 @@ def every_step_scenario() -> ScenarioResult:
         "failed",
         expected="ok",
         observed="no",
-        message="Step: expected ok; observed no.",
+        message=verbatim("Step: expected ok; observed no."),
     )
     o = outcome(
         "every-step",
@@ -112,7 +121,7 @@ def every_step_scenario() -> ScenarioResult:
         max_score=2,
         steps=steps,
         failed_step=failed,
-        message="Step: expected ok; observed no.",
+        message=verbatim("Step: expected ok; observed no."),
         outcome=o,
         duration=0.05,
     )
@@ -138,8 +147,8 @@ def diff_scenario() -> ScenarioResult:
         first_difference=0,
         expected_size=len(expected),
         observed_size=len(observed),
-        message="Step 1 (prints): expected “你好, hello!”; observed “浣犲ソ, hello!\\n”.",
-        diagnoses=[Diagnosis(code="gbk-utf8", message="One side used GBK and the other UTF-8.")],
+        message=verbatim("Step 1 (prints): expected “你好, hello!”; observed “浣犲ソ, hello!\\n”."),
+        diagnoses=[msg(Code.GBK_UTF8, encoding="utf-8")],
         hint="Decode with UTF-8.",
     )
     return ScenarioResult(
@@ -152,7 +161,7 @@ def diff_scenario() -> ScenarioResult:
         failed_step=0,
         diagnoses=step.diagnoses,
         hint="Scenario hint.",
-        message=step.message or "",
+        message=step.message,
         outcome=o,
         duration=0.02,
     )
@@ -189,7 +198,7 @@ def binary_scenario() -> ScenarioResult:
         expected_bytes=sent,
         observed_bytes=back,
         first_difference=3,
-        message="Step 2: expected other bytes.",
+        message=verbatim("Step 2: expected other bytes."),
     )
     return ScenarioResult(
         id="binary",
@@ -199,7 +208,7 @@ def binary_scenario() -> ScenarioResult:
         max_score=1,
         steps=[verdict(0, "send"), step],
         failed_step=1,
-        message="Step 2: expected other bytes.",
+        message=verbatim("Step 2: expected other bytes."),
         outcome=o,
     )
 
@@ -224,8 +233,8 @@ def hostile_scenario() -> ScenarioResult:
         expected_bytes=b"hello",
         observed_bytes=HOSTILE_B,
         first_difference=0,
-        message=f"observed {HOSTILE} {unbroken}",
-        diagnoses=[Diagnosis(code="x", message=HOSTILE)],
+        message=verbatim(f"observed {HOSTILE} {unbroken}"),
+        diagnoses=[verbatim(HOSTILE)],
         hint=HOSTILE,
     )
     return ScenarioResult(
@@ -237,7 +246,7 @@ def hostile_scenario() -> ScenarioResult:
         max_score=1,
         steps=[step],
         failed_step=0,
-        message="observed " + HOSTILE,
+        message=verbatim("observed " + HOSTILE),
         outcome=o,
     )
 
@@ -266,7 +275,7 @@ def huge_scenario(size: int = 256 * 1024) -> ScenarioResult:
         max_score=1,
         steps=[verdict(0, "send"), verdict(1, "expect")],
         outcome=o,
-        message="Passed.",
+        message=msg(Code.PASSED),
     )
 
 
@@ -283,9 +292,9 @@ def empty_scenario() -> ScenarioResult:
         status="failed",
         score=0,
         max_score=1,
-        steps=[verdict(0, "accept", "failed", message="Step 1: never connected.")],
+        steps=[verdict(0, "accept", "failed", message=verbatim("Step 1: never connected."))],
         failed_step=0,
-        message="Step 1: never connected.",
+        message=verbatim("Step 1: never connected."),
         outcome=o,
     )
 
@@ -298,20 +307,20 @@ def skipped_scenario() -> ScenarioResult:
         score=0,
         max_score=1,
         skipped_because="garbled",
-        message="Skipped: it needs “Prints the reply”, which did not pass. Fix that first.",
-        diagnoses=[Diagnosis(code="skipped", message="garbled")],
+        message=msg(Code.SKIPPED, title="Prints the reply"),
+        diagnoses=[msg(Code.SKIPPED_CAUSE, title="Prints the reply")],
     )
 
 
 def not_gradable_scenario() -> ScenarioResult:
-    o = outcome("broken", grader_error="the peer could not bind 127.0.0.1:5000")
+    o = outcome("broken", grader_error=verbatim("the peer could not bind 127.0.0.1:5000"))
     return ScenarioResult(
         id="broken",
         title="Grader trouble",
         status="not_gradable",
         score=0,
         max_score=1,
-        message="Not gradable (a problem of the grader, not of your program): bind failed",
+        message=msg(Code.NOT_GRADABLE, why=verbatim("bind failed")),
         outcome=o,
     )
 
@@ -336,11 +345,11 @@ def hidden_scenario(visibility: str = "hidden") -> ScenarioResult:
                 "failed",
                 expected=f"{SECRET} expected",
                 observed="nope",
-                message=f"{SECRET} message",
+                message=verbatim(f"{SECRET} message"),
             )
         ],
         failed_step=0,
-        message=f"{SECRET} message",
+        message=verbatim(f"{SECRET} message"),
         hint=f"{SECRET} hint",
         outcome=o,
     )
@@ -356,7 +365,7 @@ def result(scenarios: list[ScenarioResult], student: str = "alice", **kw: object
         scenarios=scenarios,
         run=RunInfo(
             isolation="namespace",
-            isolation_note="own namespaces",
+            containment=Containment(pid_namespaces=True, landlock_abi=4, ipc_namespace=True),
             python="3.11.2",
             grader_version="0.1.0",
             started_at="2026-11-26T01:14:34+00:00",
@@ -394,5 +403,5 @@ def not_graded_result(student: str = "bob") -> GradeResult:
         score=0,
         max_score=10,
         status="not_graded",
-        not_graded_reason=f"no client.py in the submission (found: {HOSTILE})",
+        not_graded_reason=verbatim(f"no client.py in the submission (found: {HOSTILE})"),
     )

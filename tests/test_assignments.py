@@ -46,6 +46,19 @@ def test_every_scenario_is_lost_by_some_buggy_submission(
     assert report.untested == [], f"untested checks: {', '.join(report.untested)}"
 
 
+@pytest.mark.parametrize("name", [f.name for f in FOLDERS])
+def test_every_buggy_submission_gets_the_cause_its_manifest_names(
+    reports: dict[str, AssignmentReport], name: str
+) -> None:
+    """By code, not by English text: the one cause a student is shown for the first failure."""
+    report = reports[name]
+    assert report.buggy and all(check.cause is not None for check in report.buggy), (
+        "a buggy entry names no cause"
+    )
+    wrong = {check.label: (check.cause, check.named_cause) for check in report.buggy if check.wrong_cause}
+    assert not wrong, f"(manifest, named): {wrong}"
+
+
 def test_there_are_assignments_to_prove() -> None:
     assert len(FOLDERS) >= 5
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch import LocalExecutor, run_batch, task_options
+from grader.messages import verbatim
 from grader.progress import PlainProgress
 from grader.results import GradeResult
 from grader.task import make_task, run_task
@@ -105,7 +106,7 @@ def expected_score(lost: list[str]) -> float:
 def outcome_table(out: Path) -> dict[str, tuple[str, float, tuple[tuple[str, str], ...]]]:
     table = {}
     for results in sorted(out.glob("*/results.json")):
-        r = GradeResult.from_gradescope(json.loads(results.read_text(encoding="utf-8")))
+        r = GradeResult.from_json(results.read_text(encoding="utf-8"))
         table[r.student] = (r.status, r.score, tuple((s.id, s.status) for s in r.scenarios))
     return table
 
@@ -141,19 +142,19 @@ def test_every_student_gets_results_json_and_a_report(parallel_run) -> None:
     _root, out, _done = parallel_run
     for student, (_layout, expect) in CLASS.items():
         data = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
-        assert {"score", "max_score", "output", "execution_time", "tests", "extra_data"} <= set(data)
-        result = GradeResult.from_gradescope(data)
+        assert {"format", "version", "score", "max_score", "scenarios"} <= set(data)
+        result = GradeResult.from_data(data)
         assert result.student == student
         if isinstance(expect, str):
             assert result.status == "not_graded"
-            assert expect in (result.not_graded_reason or "")
-            assert "Not graded" in data["output"]
+            assert expect in str(result.not_graded_reason)
+            assert data["not_graded_reason"]["code"]  # a code, not words
         else:
             assert result.status == "graded"
             lost = [s.id for s in result.scenarios if s.status != "passed"]
             assert lost == expect, student
             assert data["score"] == expected_score(expect)
-            assert [t["tags"] for t in data["tests"]] == [[s] for s in SCENARIOS]
+            assert [t["id"] for t in data["scenarios"]] == SCENARIOS
         html = (out / student / "report.html").read_text(encoding="utf-8")
         assert html.startswith("<!DOCTYPE html>") or html.lstrip().lower().startswith("<!doctype html>")
         assert student in html
@@ -173,7 +174,7 @@ def test_results_json_has_the_shape_of_grader_check(parallel_run, quick_spec: Pa
     from_check = json.loads(single.read_text(encoding="utf-8"))
     from_batch = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))
     assert set(from_check) == set(from_batch)
-    assert [set(t) for t in from_check["tests"]] == [set(t) for t in from_batch["tests"]]
+    assert [set(t) for t in from_check["scenarios"]] == [set(t) for t in from_batch["scenarios"]]
     assert from_check["score"] == from_batch["score"]
 
 
@@ -181,7 +182,7 @@ def test_gradebook_csv(parallel_run) -> None:
     _root, out, _done = parallel_run
     with (out / "grades.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["student", "score", "max_score", *SCENARIOS, "status", "note"]
+    assert list(rows[0]) == ["student", "number", "name", "score", "max_score", *SCENARIOS, "status", "note"]
     by_student = {r["student"]: r for r in rows}
     assert set(by_student) == set(CLASS)
     for student, (_layout, expect) in CLASS.items():
@@ -274,8 +275,8 @@ def test_a_crashing_or_hanging_worker_costs_one_result_not_the_batch(tmp_path: P
     by = {r.student: r for r in summary.results}
     assert by["s0"].status == "graded" and by["s0"].score == 10
     assert by["s1"].status == "not_graded"
-    assert "ended unexpectedly (killed by signal 9)" in by["s1"].not_graded_reason
-    assert by["s2"].status == "not_graded" and "longer than 1 s" in by["s2"].not_graded_reason
+    assert "ended unexpectedly (killed by signal 9)" in str(by["s1"].not_graded_reason)
+    assert by["s2"].status == "not_graded" and "longer than 1 s" in str(by["s2"].not_graded_reason)
     # The grader's failures are not kept as final: the next run grades them again.
     assert not (out / "s1" / ".grader-key").exists() and (out / "s0" / ".grader-key").exists()
     again = run_batch(
@@ -397,14 +398,14 @@ def test_gradebook_cells_never_run_as_spreadsheet_formulas() -> None:
         score=0,
         max_score=4,
         status="not_graded",
-        not_graded_reason="-x.py is not a Python file",
+        not_graded_reason=verbatim("-x.py is not a Python file"),
     )
 
     rows = gradebook_rows([ok, missing], ["s1"], notes={"bo": "renamed"})
 
-    assert rows[0] == ["student", "score", "max_score", "s1", "status", "note"]
-    assert rows[1] == ["'=HYPERLINK(1)", "3", "4", "", "graded", ""]
-    assert rows[2] == ["bo", "", "4", "", "not_graded", "'-x.py is not a Python file; renamed"]
+    assert rows[0] == ["student", "number", "name", "score", "max_score", "s1", "status", "note"]
+    assert rows[1] == ["'=HYPERLINK(1)", "", "", "3", "4", "", "graded", ""]
+    assert rows[2] == ["bo", "", "", "", "4", "", "not_graded", "'-x.py is not a Python file; renamed"]
 
 
 def test_a_terminal_gets_a_live_progress_bar(tmp_path: Path) -> None:

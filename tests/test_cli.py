@@ -59,16 +59,18 @@ def grader(*args: str | Path, env: dict | None = None) -> subprocess.CompletedPr
 
 
 def test_check_reference_prints_table_and_full_score(tmp_path: Path) -> None:
-    out = tmp_path / "results.json"
-    run = grader("check", HELLO, HELLO_REF, "--json", out, "--lang", "en")
+    out, gradescope = tmp_path / "results.json", tmp_path / "gradescope.json"
+    run = grader("check", HELLO, HELLO_REF, "--json", out, "--gradescope", gradescope, "--lang", "en")
     assert run.returncode == 0, run.stderr
     assert "Score: 10/10" in run.stdout
     assert "Sends exactly" in run.stdout  # the per-scenario table names each scenario
-    data = json.loads(out.read_text())
-    jsonschema.validate(data, GRADESCOPE_SCHEMA)
-    assert data["score"] == data["max_score"] == 10
-    assert {t["status"] for t in data["tests"]} == {"passed"}
-    facts = data["extra_data"]["grader"]
+    shown = json.loads(gradescope.read_text())
+    jsonschema.validate(shown, GRADESCOPE_SCHEMA)
+    assert shown["score"] == shown["max_score"] == 10
+    assert {t["status"] for t in shown["tests"]} == {"passed"}
+    facts = json.loads(out.read_text())  # the grader's own result format
+    assert (facts["format"], facts["version"]) == ("grader-result", 2)
+    assert facts["score"] == facts["max_score"] == 10
     assert facts["run"]["isolation"] in {"namespace", "host"}
     steps = [v for s in facts["scenarios"] for v in s["steps"]]
     assert steps and all(v["status"] == "passed" for v in steps)
@@ -83,8 +85,36 @@ def test_check_buggy_explains_and_still_exits_zero(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr  # grading happened, whatever the score
     assert "Score: 6/10" in run.stdout
     assert "GBK" in run.stdout
-    failed = [t for t in json.loads(out.read_text())["tests"] if t["status"] == "failed"]
-    assert failed and all("Why:" in t["output"] for t in failed)
+    failed = [s for s in json.loads(out.read_text())["scenarios"] if s["status"] == "failed"]
+    assert failed and all(s["diagnoses"][0]["code"] == "gbk-utf8" for s in failed)
+
+
+def test_a_result_graded_in_english_reports_in_chinese_and_back(tmp_path: Path) -> None:
+    """One results.json, no regrading: words are made by the renderer, in the language asked."""
+    out = tmp_path / "results.json"
+    buggy = SUBMISSIONS / "hello-client" / "gbk-decode.py"
+    assert grader("check", HELLO, buggy, "--json", out, "--lang", "en").returncode == 0
+    before = out.read_bytes()
+    zh_html, en_html, gs = tmp_path / "zh.html", tmp_path / "en.html", tmp_path / "gs.json"
+    zh = grader("report", out, "--lang", "zh", "--html", zh_html, "--gradescope", gs)
+    assert zh.returncode == 0, zh.stderr
+    assert "总分：6/10" in zh.stdout and "乱码" in zh.stdout and "Why" not in zh.stdout
+    assert "原因" in zh_html.read_text() and 'lang="zh-Hans"' in zh_html.read_text()
+    assert any("原因" in t["output"] for t in json.loads(gs.read_text())["tests"])
+    en = grader("report", out, "--lang", "en", "--html", en_html)
+    assert en.returncode == 0, en.stderr
+    assert "Score: 6/10" in en.stdout and "GBK" in en.stdout and "乱码" not in en.stdout
+    assert "Why" in en_html.read_text()
+    assert out.read_bytes() == before  # rendering never rewrites the result
+
+
+def test_report_says_plainly_why_an_old_results_json_cannot_be_read(tmp_path: Path) -> None:
+    old = tmp_path / "results.json"
+    old.write_text(json.dumps({"score": 1, "max_score": 2, "tests": [], "extra_data": {"grader": {}}}))
+    run = grader("report", old)
+    assert run.returncode == 2
+    assert "older grader" in run.stderr and "grade the submission again" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_check_in_chinese() -> None:

@@ -17,6 +17,8 @@ from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, require_root
 from grader.grade import GradeOptions, grade, grade_async
 from grader.results import GradeResult
 from grader.spec_yaml import load_assignment
+from grader.validate import first_cause
+from grader.words import feedback_text
 
 # (assignment, submission, expected score, diagnosis codes that must be among the feedback)
 TABLE = [
@@ -42,6 +44,11 @@ TABLE = [
 def manifest_losses(assignment_id: str) -> dict[str, set[str]]:
     data = yaml.safe_load((ASSIGNMENTS / assignment_id / "manifest.yaml").read_text())
     return {Path(b["submission"]).name: set(b["loses"]) for b in data["buggy"]}
+
+
+def manifest_cause(assignment_id: str, submission: str) -> str:
+    data = yaml.safe_load((ASSIGNMENTS / assignment_id / "manifest.yaml").read_text())
+    return next(b["cause"] for b in data["buggy"] if Path(b["submission"]).name == submission)
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +81,23 @@ def test_buggy_submission(
     assert result.score == score
     found = {d.code for s in result.scenarios for d in s.diagnoses}
     assert codes <= found, f"expected diagnoses {codes}, got {found}"
+    assert first_cause(result) == manifest_cause(assignment, submission)
     for scenario in result.scenarios:
         if scenario.status == "failed":
             assert scenario.message, f"{scenario.id} failed without an explanation"
-        assert scenario.status != "not_gradable", scenario.message
+            assert feedback_text(scenario).count("Why:") <= 1, "one cause, not a list of guesses"
+        assert scenario.status != "not_gradable", feedback_text(scenario)
+
+
+def test_a_crash_on_send_str_shows_one_why_the_crash_and_its_line(graded: dict) -> None:
+    result = graded[("hello-client", "str-send.py")]
+    failed = next(s for s in result.scenarios if s.status == "failed")
+    for lang, why in (("en", "Why:"), ("zh", "原因：")):
+        text = feedback_text(failed, lang)
+        assert text.count(why) == 1, text
+        assert "client.py:11" in text, text
+    assert "keep calling recv()" not in feedback_text(failed, "en")
+    assert {d.code for d in failed.diagnoses} >= {"str-not-bytes", "crash"}  # kept, as secondary facts
 
 
 def test_every_scenario_is_lost_by_some_buggy_submission(graded: dict) -> None:
@@ -96,7 +116,7 @@ def test_reference_gets_full_marks(assignment: str, entry: str, isolation: str) 
         require_root()
     spec = load_assignment(ASSIGNMENTS / assignment)
     result = grade(spec, REFERENCE / assignment / entry, "reference", GradeOptions(isolation=isolation))
-    assert result.score == result.max_score == 10, [s.message for s in result.scenarios]
+    assert result.score == result.max_score == 10, [feedback_text(s) for s in result.scenarios]
     assert result.run.isolation == isolation
     connections = [c for s in result.scenarios for c in (s.outcome.connections if s.outcome else [])]
     assert connections, "no transcript was recorded"
@@ -110,8 +130,8 @@ def test_timeout_says_which_step_how_long_and_what_arrived(graded: dict) -> None
     failed = next(s for s in result.scenarios if s.status == "failed")
     step = failed.steps[failed.failed_step]
     assert step.waited and step.waited >= 1
-    assert f"Step {failed.failed_step + 1}" in failed.message
-    assert "waited" in failed.message
+    assert f"Step {failed.failed_step + 1}" in feedback_text(failed)
+    assert "waited" in feedback_text(failed)
 
 
 def test_skipped_scenarios_name_their_root_cause(graded: dict) -> None:

@@ -59,7 +59,7 @@ def test_a_job_array_then_batch_collects(small_class: Path, tmp_path: Path, caps
     assert jobs[2][1].startswith("ivan: not graded: the submission is empty")
     for student in ("alice", "bob", "ivan"):
         assert (out / student / "report.html").is_file()
-        GradeResult.from_gradescope(json.loads((out / student / "results.json").read_text()))
+        GradeResult.from_json((out / student / "results.json").read_text())
 
     code, collected, err = grader(
         capsys, "batch", str(ASSIGNMENT), str(small_class), "--out", str(out), "--lang", "en"

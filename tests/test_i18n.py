@@ -1,4 +1,4 @@
-"""Every user-facing string has a Chinese translation, and the catalogs load without a build step."""
+"""Every user-facing string has a Chinese translation; the committed .mo catalogs match the .po."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from grader.i18n import gettext_for, read_catalogs, translations
+from grader.i18n import gettext_for, translations
+from grader.i18n_build import read_catalogs, stale
 
 PACKAGE = Path(__file__).resolve().parents[1] / "grader"
 METHODS = [("**.py", "python"), ("**/templates/**.j2", "jinja2.ext:babel_extract")]
@@ -63,3 +64,20 @@ def test_gettext_for_returns_text(lang: str) -> None:
     text = gettext_for(lang)("Passed.")
     assert text == ("Passed." if lang == "en" else "通过。")
     assert translations(lang) is translations(lang)  # read once, then cached
+
+
+def test_compiled_catalogs_are_not_stale() -> None:
+    """gettext reads the committed .mo files; a .po edited without recompiling fails here."""
+    assert not stale(), "stale .mo files: run python -m grader.i18n_build"
+
+
+def test_run_time_reads_compiled_catalogs_without_babel() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from grader.i18n import translations; "
+        "print(translations('zh').gettext('Passed.')); print('babel' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["通过。", "False"]

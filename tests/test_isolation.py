@@ -18,6 +18,7 @@ from conftest import ASSIGNMENTS, REFERENCE, ROOT
 from grader.grade import GradeOptions, grade, grade_async
 from grader.sandbox import choose_mode, probe_namespaces
 from grader.spec_yaml import load_assignment
+from grader.words import containment_text, feedback_text
 
 FIXED = ROOT / "tests" / "fixed_port"
 HOSTILE = ROOT / "tests" / "hostile"
@@ -51,8 +52,10 @@ def test_host_mode_says_which_mode() -> None:
     spec = load_assignment(ASSIGNMENTS / "hello-client")
     result = grade(spec, REFERENCE / "hello-client" / "client.py", "ref", GradeOptions(isolation="host"))
     assert result.run.isolation == "host"
-    assert "host loopback" in (result.run.isolation_note or "")
-    assert "files:" in (result.run.isolation_note or "")
+    assert result.run.containment.host_requested
+    note = containment_text(result.run, "en")
+    assert "host loopback" in note and "files:" in note
+    assert "主机回环网络" in containment_text(result.run, "zh")
     assert result.score == spec.max_score
 
 
@@ -80,9 +83,9 @@ def test_cli_prints_the_mode(tmp_path: Path) -> None:
 
 
 def test_auto_picks_namespace_where_possible() -> None:
-    mode, note = choose_mode("auto")
+    mode, contained = choose_mode("auto")
     assert mode == ("namespace" if probe_namespaces()[0] else "host")
-    assert note
+    assert (contained.no_namespaces is None) == (mode == "namespace")
 
 
 def test_fixed_port_in_host_mode_is_serialised() -> None:
@@ -99,7 +102,7 @@ def test_fixed_port_in_host_mode_is_serialised() -> None:
 
     results = asyncio.run(three())
     assert [r.score for r in results] == [spec.max_score] * 3, [
-        [(s.id, s.status, s.message) for s in r.scenarios] for r in results
+        [(s.id, s.status, feedback_text(s)) for s in r.scenarios] for r in results
     ]
     assert {r.run.isolation for r in results} == {"host"}
 
@@ -159,11 +162,17 @@ def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch:
     """Where the OS refuses namespaces, ``auto`` falls back to host and ``namespace`` says why."""
     import grader.sandbox as sandbox
     from grader.errors import UsageError
+    from grader.messages import Code, msg
+    from grader.results import RunInfo
 
-    monkeypatch.setattr(sandbox, "_probe_result", (False, "namespaces refused (no permission); using host"))
-    mode, note = sandbox.choose_mode("auto")
-    assert mode == "host" and note.startswith("namespaces refused")
-    with pytest.raises(UsageError, match="--isolation host"):
+    refused = msg(Code.NS_REFUSED, error="no permission")
+    monkeypatch.setattr(sandbox, "_probe_result", (False, refused))
+    mode, contained = sandbox.choose_mode("auto")
+    assert mode == "host" and contained.no_namespaces == refused
+    run = RunInfo(isolation=mode, containment=contained)
+    assert containment_text(run, "en").startswith("host loopback: namespaces refused (no permission)")
+    assert containment_text(run, "zh").startswith("主机回环网络：命名空间被拒绝（no permission）")
+    with pytest.raises(UsageError, match=r"refused \(no permission\).*--isolation host"):
         sandbox.choose_mode("namespace")
 
 
@@ -316,16 +325,24 @@ def run_grader_as_nobody(
     import sysconfig
     import tempfile
 
-    if sys.prefix != sys.base_prefix:
-        pytest.skip("runs the base interpreter; this one is a virtual environment")
     mount = Path(tempfile.mkdtemp(prefix="grader-python-"))
     mount.chmod(0o755)
     site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
-    python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
     extra = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
+    if sys.prefix != sys.base_prefix:
+        # A virtual environment: its ``python``, called by its bound path, finds pyvenv.cfg
+        # beside it and so the environment's packages (the base interpreter is readable).
+        python = Path(sys.executable).relative_to(sys.prefix)
+        home = ""
+        base = Path(sys.executable).resolve()
+        if any(not (d.stat().st_mode & 0o001) for d in base.parents) or not base.stat().st_mode & 0o001:
+            pytest.skip(f"this virtual environment's interpreter {base} is out of uid 65534's reach")
+    else:
+        python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
+        home = f"PYTHONHOME={mount} "
     grader = (
         f"setpriv --reuid 65534 --regid 65534 --clear-groups env HOME={workdir} {extra} "
-        f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader"
+        f"{home}PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader"
     )
     steps = " && ".join(f"{grader} {shlex.join(args)}" for args in commands)
     script = f"mount --bind {sys.prefix} {mount} && cd {workdir} && {steps}"
@@ -371,6 +388,6 @@ def test_a_grader_without_root_still_gets_namespaces() -> None:
         shutil.rmtree(work, ignore_errors=True)
     assert run.returncode == 0, run.stderr + run.stdout
     assert "Score: 10/10" in run.stdout
-    facts = json.loads(report)["extra_data"]["grader"]["run"]
+    facts = json.loads(report)["run"]
     assert facts["isolation"] == "namespace"
-    assert "private user namespace" in facts["isolation_note"]
+    assert facts["containment"]["user_namespace"] is True

@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 
 from grader.judge import judge_scenario, skipped
+from grader.messages import Code, facts, msg
 from grader.outcome import Outcome, ProcessEnd, StepOutcome, WireEvent
 from grader.spec import Scenario
+from grader.words import feedback_text, say
 
 
 def scenario(steps: list, points: float = 2, **extra: object) -> Scenario:
@@ -42,7 +44,7 @@ def test_step_points_are_kept_when_a_later_step_fails() -> None:
     result = judge_scenario(spec, facts)
     assert (result.status, result.score, result.failed_step) == ("failed", 1, 2)
     assert [d.code for d in result.diagnoses] == ["never-closed"]
-    assert "waited 5 s" in result.message
+    assert "waited 5 s" in feedback_text(result)
 
 
 def test_mismatch_shows_expected_observed_and_first_difference() -> None:
@@ -57,7 +59,7 @@ def test_mismatch_shows_expected_observed_and_first_difference() -> None:
                 expected=b"hello",
                 observed=b"hello\n",
                 first_difference=5,
-                detail="different bytes",
+                reason=msg(Code.DIFFERENT_BYTES),
             ),
         ]
     )
@@ -65,20 +67,22 @@ def test_mismatch_shows_expected_observed_and_first_difference() -> None:
     step = result.steps[1]
     assert step.status == "failed" and step.first_difference == 5
     assert step.expected == "hello" and step.observed == "hello\\n"
-    assert "“hello” (5 bytes)" in result.message and "“hello\\n” (6 bytes)" in result.message
+    text = feedback_text(result)
+    assert "“hello” (5 bytes)" in text and "“hello\\n” (6 bytes)" in text
     assert "extra-newline" in [d.code for d in result.diagnoses]
 
 
 def test_grader_error_is_not_gradable_not_zero_blame() -> None:
-    result = judge_scenario(scenario(["accept"]), outcome([], grader_error="peer could not bind"))
+    why = msg(Code.PEER_CANNOT_LISTEN, host="127.0.0.1", port=5000, error="Address already in use")
+    result = judge_scenario(scenario(["accept"]), outcome([], grader_error=why))
     assert result.status == "not_gradable"
-    assert "not of your program" in result.message
+    assert "not of your program" in feedback_text(result)
 
 
 def test_skipped_names_its_root_cause() -> None:
     result = skipped(scenario(["accept"]), "connects", "Connects")
     assert result.status == "skipped" and result.skipped_because == "connects"
-    assert "Connects" in result.message
+    assert "Connects" in feedback_text(result)
 
 
 TRACEBACK = (
@@ -88,31 +92,36 @@ TRACEBACK = (
 )
 
 DIAGNOSES = [
-    # (name, steps spec, failed step outcome, extra facts, expected diagnosis codes)
+    # (name, steps spec, failed step outcome, extra facts, expected diagnoses, most specific first)
     (
         "str passed to send",
         ["accept", {"expect": {"text": "hello"}}],
         StepOutcome(
-            index=1, action="expect", status="failed", expected=b"hello", observed=b"", detail="closed early"
+            index=1,
+            action="expect",
+            status="failed",
+            expected=b"hello",
+            observed=b"",
+            reason=msg(Code.CLOSED_EARLY),
         ),
         {"stderr": TRACEBACK.encode(), "process": ProcessEnd(exit_code=1)},
-        {"str-not-bytes", "crash", "closed-early"},
+        ["str-not-bytes", "crash", "closed-early"],
     ),
     (
         "connection refused",
         ["accept"],
         StepOutcome(
-            index=0, action="accept", status="failed", detail="program exited (1) without connecting"
+            index=0, action="accept", status="failed", reason=msg(Code.EXITED_WITHOUT_CONNECTING, code=1)
         ),
         {"stderr": b"ConnectionRefusedError: [Errno 111] Connection refused\n"},
-        {"connection-refused"},
+        ["connection-refused"],
     ),
     (
         "never connected",
         ["accept"],
         StepOutcome(index=0, action="accept", status="timeout", waited=5),
         {},
-        {"never-connected"},
+        ["never-connected"],
     ),
     (
         "python 2",
@@ -122,14 +131,14 @@ DIAGNOSES = [
             "stderr": b'  File "client.py", line 3\n    print "hi"\n'
             b"SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?\n"
         },
-        {"python2"},
+        ["python2"],
     ),
     (
         "gbk instead of utf-8",
         ["accept", {"output": {"text": "你好"}}],
         StepOutcome(index=1, action="output", status="failed", expected="你好".encode(), observed=b""),
         {"stdout": "你好".encode().decode("gbk", errors="replace").encode() + b"\n"},
-        {"gbk-utf8"},
+        ["gbk-utf8"],
     ),
     (
         "a character cut between two recv() calls",
@@ -143,14 +152,14 @@ DIAGNOSES = [
             "stderr": b"UnicodeDecodeError: 'utf-8' codec can't decode bytes in position 3-3: "
             b"unexpected end of data\n",
         },
-        {"split-character"},
+        ["split-character"],
     ),
     (
         "printed bytes repr",
         ["accept", {"output": {"text": "hi"}}],
         StepOutcome(index=1, action="output", status="failed", expected=b"hi", observed=b"b'hi'\n"),
         {"stdout": b"b'hi'\n"},
-        {"printed-bytes"},
+        ["printed-bytes"],
     ),
     (
         "missing newline",
@@ -161,10 +170,10 @@ DIAGNOSES = [
             status="failed",
             expected=b"OK\n",
             observed=b"OK",
-            detail="no newline before close",
+            reason=msg(Code.NO_NEWLINE_BEFORE_CLOSE),
         ),
         {},
-        {"missing-newline"},
+        ["missing-newline"],
     ),
     (
         "single recv",
@@ -177,24 +186,24 @@ DIAGNOSES = [
                 WireEvent(t=0.3, conn="c1", direction="to_student", data=b"def"),
             ],
         },
-        {"single-recv"},
+        ["single-recv"],
     ),
     (
         "never exits",
         ["exit"],
         StepOutcome(index=0, action="exit", status="timeout", waited=5),
         {},
-        {"never-exited"},
+        ["never-exited"],
     ),
     (
         "crash with traceback",
         ["exit"],
-        StepOutcome(index=0, action="exit", status="failed", detail="exit code 1"),
+        StepOutcome(index=0, action="exit", status="failed", reason=msg(Code.EXIT_CODE, code=1)),
         {
             "stderr": b'Traceback (most recent call last):\n  File "/x/client.py", line 4, in <module>\n'
             b"ZeroDivisionError: division by zero\n"
         },
-        {"crash"},
+        ["crash"],
     ),
 ]
 
@@ -202,12 +211,31 @@ DIAGNOSES = [
 @pytest.mark.parametrize(
     ("name", "steps", "failed", "facts", "codes"), DIAGNOSES, ids=[d[0] for d in DIAGNOSES]
 )
-def test_diagnoses(name: str, steps: list, failed: StepOutcome, facts: dict, codes: set[str]) -> None:
+def test_diagnoses(name: str, steps: list, failed: StepOutcome, facts: dict, codes: list[str]) -> None:
     spec = scenario(steps)
     before = [ok(i, s if isinstance(s, str) else next(iter(s))) for i, s in enumerate(steps[: failed.index])]
     result = judge_scenario(spec, outcome([*before, failed], **facts))
     assert result.status == "failed"
-    assert {d.code for d in result.diagnoses} == codes, result.message
+    assert [d.code for d in result.diagnoses] == codes, feedback_text(result)
+    assert result.cause is not None and result.cause.code == codes[0]
+
+
+def test_the_crash_on_send_str_is_the_one_why() -> None:
+    """The crash at the student's own line explains the bytes that never came: one "Why"."""
+    spec = scenario(["accept", {"expect": {"text": "hello"}}])
+    closed = StepOutcome(
+        index=1,
+        action="expect",
+        status="failed",
+        expected=b"hello",
+        observed=b"",
+        reason=msg(Code.CLOSED_EARLY),
+    )
+    result = judge_scenario(spec, outcome([ok(0, "accept"), closed], stderr=TRACEBACK.encode()))
+    text = feedback_text(result)
+    assert text.count("Why:") == 1
+    assert "client.py:9" in text and "send() was given a str" in text
+    assert "keep calling recv()" not in text
 
 
 def test_crash_points_at_the_students_line_not_the_library() -> None:
@@ -220,36 +248,38 @@ def test_crash_points_at_the_students_line_not_the_library() -> None:
         stderr=TRACEBACK.encode(),
     )
     crash = next(d for d in judge_scenario(spec, facts).diagnoses if d.code == "crash")
-    assert "client.py:9" in crash.message
+    assert "client.py:9" in say(crash)
 
 
-def test_feedback_in_chinese() -> None:
+def test_feedback_in_chinese_from_the_same_result() -> None:
     spec = scenario(["exit"])
-    facts = outcome([StepOutcome(index=0, action="exit", status="timeout", waited=5)])
-    english = judge_scenario(spec, facts, lang="en").message
-    chinese = judge_scenario(spec, facts, lang="zh").message
+    result = judge_scenario(spec, outcome([StepOutcome(index=0, action="exit", status="timeout", waited=5)]))
+    english, chinese = feedback_text(result, "en"), feedback_text(result, "zh")
     assert english != chinese
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
+    assert feedback_text(result, "en") == english  # and back
 
 
 @pytest.mark.parametrize(
-    ("fact", "english", "chinese"),
+    ("reason", "english", "chinese"),
     [
         (
-            "program ended (exit code 1) without printing it",
+            msg(Code.ENDED_WITHOUT_PRINTING, how=msg(Code.EXIT_CODE, code=1)),
             "the program ended (exit code 1) without printing it",
             "程序已结束（退出码 1），但没有打印这些内容",
         ),
         (
-            "connection refused (3 attempts); the program listens on port 8080",
-            "connection refused (3 attempts); the program listens on port 8080",
-            "连接被拒绝（尝试了 3 次）；程序监听的端口是 8080",
+            facts(msg(Code.CONNECTION_REFUSED, n=3), msg(Code.CONNECTION_RESET)),
+            "connection refused (3 attempts); the connection was reset",
+            "连接被拒绝（尝试了 3 次）；连接被重置",
         ),
-        ("something new", "something new", "something new"),
+        (
+            msg(Code.LISTENS_ON_WRONG_PORT, expected=5000, listening=[8080, 9090]),
+            "listening on port 8080, 9090, expected port 5000",
+            "在端口 8080, 9090 上监听，应为端口 5000",
+        ),
     ],
 )
-def test_runner_facts_read_in_the_students_language(fact: str, english: str, chinese: str) -> None:
-    from grader.detail_words import detail_words
-
-    assert detail_words(fact, "en") == english
-    assert detail_words(fact, "zh") == chinese
+def test_runner_facts_read_in_the_students_language(reason, english: str, chinese: str) -> None:
+    assert say(reason, "en") == english
+    assert say(reason, "zh") == chinese

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.matching import find_output, first_difference, match_expect
+from grader.messages import Code
 from grader.spec import Expect
 
 
@@ -13,36 +14,36 @@ def expect(**fields: object) -> Expect:
 
 
 CASES = [
-    # (expectation, buffer, eof, verdict, consumed, detail)
+    # (expectation, buffer, eof, verdict, consumed, reason)
     ({"text": "hello"}, b"hel", False, "need_more", 0, None),
     ({"text": "hello"}, b"hello", False, "match", 5, None),
     ({"text": "hello"}, b"hello\n", False, "match", 5, None),
-    ({"text": "hello"}, b"help", False, "mismatch", 4, "different bytes"),
-    ({"text": "hello"}, b"hel", True, "mismatch", 3, "closed early"),
+    ({"text": "hello"}, b"help", False, "mismatch", 4, Code.DIFFERENT_BYTES),
+    ({"text": "hello"}, b"hel", True, "mismatch", 3, Code.CLOSED_EARLY),
     ({"line": "OK 5"}, b"OK 5\nrest", False, "match", 5, None),
     ({"line": "OK 5"}, b"OK 5", False, "need_more", 0, None),
-    ({"line": "OK 5"}, b"OK 5", True, "mismatch", 4, "no newline before close"),
-    ({"line": "OK 5"}, b"OK 5\r\n", False, "mismatch", 6, "\\r\\n line ending"),
-    ({"line": "OK 5"}, b"NO", False, "mismatch", 2, "different bytes"),
+    ({"line": "OK 5"}, b"OK 5", True, "mismatch", 4, Code.NO_NEWLINE_BEFORE_CLOSE),
+    ({"line": "OK 5"}, b"OK 5\r\n", False, "mismatch", 6, Code.CRLF_LINE_ENDING),
+    ({"line": "OK 5"}, b"NO", False, "mismatch", 2, Code.DIFFERENT_BYTES),
     ({"regex": r"\d\d:\d\d"}, b"12:30\n", False, "match", 6, None),
-    ({"regex": r"\d\d:\d\d"}, b"12:3x\n", False, "mismatch", 6, "line does not match"),
+    ({"regex": r"\d\d:\d\d"}, b"12:3x\n", False, "mismatch", 6, Code.LINE_DOES_NOT_MATCH),
     ({"length": 3}, b"ab", False, "need_more", 0, None),
     ({"length": 3}, b"abcd", False, "match", 3, None),
     ({"anything": True}, b"", False, "need_more", 0, None),
     ({"anything": True}, b"xyz", False, "match", 3, None),
     ({"until_eof": True}, b"all", False, "need_more", 0, None),
     ({"until_eof": True, "text": "all"}, b"all", True, "match", 3, None),
-    ({"until_eof": True, "text": "all"}, b"al", True, "mismatch", 2, "different bytes before close"),
+    ({"until_eof": True, "text": "all"}, b"al", True, "mismatch", 2, Code.DIFFERENT_BYTES_BEFORE_CLOSE),
     ({"hex": "00ff"}, b"\x00\xff", False, "match", 2, None),
 ]
 
 
-@pytest.mark.parametrize(("fields", "buffer", "eof", "verdict", "consumed", "detail"), CASES)
+@pytest.mark.parametrize(("fields", "buffer", "eof", "verdict", "consumed", "reason"), CASES)
 def test_match_expect(
-    fields: dict, buffer: bytes, eof: bool, verdict: str, consumed: int, detail: str | None
+    fields: dict, buffer: bytes, eof: bool, verdict: str, consumed: int, reason: Code | None
 ) -> None:
     result = match_expect(expect(**fields), buffer, eof)
-    assert (result.verdict, result.consumed, result.detail) == (verdict, consumed, detail)
+    assert (result.verdict, result.consumed, result.reason) == (verdict, consumed, reason)
 
 
 @pytest.mark.parametrize(

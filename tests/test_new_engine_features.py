@@ -16,6 +16,7 @@ import pytest
 from dialogue import run_dialogue
 
 from grader.spec import TEXT_LETTERS, Generated
+from grader.words import feedback_text
 
 # ------------------------------------------------------------------ exit with stdin left open
 
@@ -27,7 +28,7 @@ WAITS_FOR_INPUT = """\
 
 def test_exit_closes_stdin_by_default(tmp_path: Path) -> None:
     result = run_dialogue(tmp_path, WAITS_FOR_INPUT, "- exit: 0\n", server=False)
-    assert result.scenarios[0].status == "passed", result.scenarios[0].message
+    assert result.scenarios[0].status == "passed", feedback_text(result.scenarios[0])
 
 
 def test_exit_without_closing_stdin_fails_a_program_waiting_for_input(tmp_path: Path) -> None:
@@ -37,7 +38,7 @@ def test_exit_without_closing_stdin_fails_a_program_waiting_for_input(tmp_path: 
     scenario = result.scenarios[0]
     assert scenario.status == "failed"
     assert scenario.steps[0].status == "failed"
-    assert "still running" in (scenario.message or "")
+    assert "still running" in feedback_text(scenario)
     # The usual explanation ("even after its input was closed") would be false here.
     assert "never-exited" not in {d.code for d in scenario.diagnoses}
 
@@ -51,7 +52,7 @@ def test_exit_without_closing_stdin_passes_a_program_that_ends_by_itself(tmp_pat
     result = run_dialogue(
         tmp_path, program, "- output: bye\n- exit: {code: 3, stdin_open: true}\n", server=False
     )
-    assert result.scenarios[0].status == "passed", result.scenarios[0].message
+    assert result.scenarios[0].status == "passed", feedback_text(result.scenarios[0])
 
 
 # ------------------------------------------------------------------ generated text payloads
@@ -94,7 +95,7 @@ def test_saved_file_is_compared_with_a_generated_payload(tmp_path: Path, keep: i
     """
     result = run_dialogue(tmp_path, SAVES_WHAT_IT_GETS.format(size=600_000, keep=keep), steps)
     scenario = result.scenarios[0]
-    assert (scenario.status == "passed") is passes, scenario.message
+    assert (scenario.status == "passed") is passes, feedback_text(scenario)
     if not passes:
         assert scenario.failed_step == 3
-        assert "599999 bytes, expected 600000" in (scenario.message or "")
+        assert "599999 bytes, expected 600000" in feedback_text(scenario)

@@ -24,10 +24,12 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
 
 from grader.grade import GradeOptions, grade
+from grader.messages import verbatim
 from grader.platforms import gradescope, prairielearn
 from grader.results import GradeResult, ScenarioResult
 from grader.sandbox import probe_namespaces
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 SECCOMP = Path(__file__).with_name("seccomp_deny_unshare.py")
 HELLO = ASSIGNMENTS / "hello-client"
@@ -121,16 +123,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             capture_output=True,
             cwd=ROOT,
         )
-    venv = base / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True
-    )
-    source = base / "setup-source"
+    setup_root = base / "autograder-built"
+    source = setup_root / "source"
     _unzip(zip_path, source)
-    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
-    # The export's own setup.sh installs the exported wheel (into the venv: its python3 is first).
-    subprocess.run(["bash", str(source / "setup.sh")], check=True, capture_output=True, env=env, cwd=base)
-    return {"wheel": wheel, "zip": zip_path, "pl": pl_dir, "venv": venv}
+    # The export's own setup.sh, as Gradescope runs it when it builds the image: it finds a
+    # Python >= 3.11 and installs the exported wheel into a virtual environment of its own.
+    subprocess.run(
+        ["bash", str(source / "setup.sh")],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "AUTOGRADER_ROOT": str(setup_root)},
+        cwd=base,
+    )
+    return {"wheel": wheel, "zip": zip_path, "pl": pl_dir, "venv": setup_root / "grader-venv"}
 
 
 def _unzip(zip_path: Path, target: Path) -> None:
@@ -156,6 +161,7 @@ def _gradescope_layout(built: dict[str, Path], tmp: Path, submission: Path) -> P
     (root / "results").mkdir()
     shutil.copy2(submission, root / "submission" / "client.py")
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "grader-venv").symlink_to(built["venv"])  # what setup.sh left in the image
     return root
 
 
@@ -291,10 +297,10 @@ def test_gradescope_without_namespaces_runs_serially_with_the_same_scores(
     buggy = SUBMISSIONS / "hello-client" / "gbk-decode.py"
     free = run_gradescope(built, tmp_path / "free", buggy)
     denied = run_gradescope(built, tmp_path / "denied", buggy, deny_unshare=True)
-    assert denied["extra_data"]["isolation"].startswith("host: namespaces refused")
+    assert denied["extra_data"]["isolation"].startswith("host loopback: namespaces refused")
     assert "one after another" in denied["extra_data"]["isolation"]
     if probe_namespaces()[0]:
-        assert free["extra_data"]["isolation"].startswith("namespace")
+        assert free["extra_data"]["isolation"].startswith("own network")
     assert _scores(denied) == _scores(free)
     assert denied["score"] == free["score"] == 6  # loses prints-reply and reply-in-pieces
 
@@ -311,7 +317,9 @@ def test_gradescope_a_flood_of_output_stays_under_the_limit(tmp_path: Path, buil
 
 
 def test_gradescope_output_is_cut_with_a_note() -> None:
-    long = ScenarioResult(id="s", title="S", status="failed", score=0, max_score=1, message="z" * 300_000)
+    long = ScenarioResult(
+        id="s", title="S", status="failed", score=0, max_score=1, message=verbatim("z" * 300_000)
+    )
     result = GradeResult(
         assignment="a", assignment_title="A", student="x", score=0, max_score=1, scenarios=[long]
     )
@@ -396,7 +404,7 @@ def test_prairielearn_scores(
     assert doc["score"] == pytest.approx(score)
     assert sum(t["points"] for t in doc["tests"]) == pytest.approx(score * 10)
     if deny:
-        assert doc["grader"]["isolation"].startswith("host: namespaces refused")
+        assert doc["grader"]["isolation"].startswith("host loopback: namespaces refused")
 
 
 def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict[str, Path]) -> None:
@@ -408,7 +416,7 @@ def test_prairielearn_grader_failure_is_not_gradable(tmp_path: Path, built: dict
 def test_prairielearn_results_stay_under_one_megabyte() -> None:
     many = [
         ScenarioResult(
-            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message="q" * 200_000
+            id=f"s{i}", title=f"S{i}", status="failed", score=0, max_score=1, message=verbatim("q" * 200_000)
         )
         for i in range(20)
     ]
@@ -498,7 +506,7 @@ def test_a_port_held_before_the_student_started_is_not_the_students_fault(
         client.close()
     result = grade(load_assignment(spec), server, "s", GradeOptions(isolation="host", parallel=1))
     assert {s.status for s in result.scenarios} == {"not_gradable"}
-    assert "TIME_WAIT" in result.scenarios[0].message
+    assert "TIME_WAIT" in feedback_text(result.scenarios[0])
 
 
 def test_chinese_feedback_and_catalogs_in_the_wheel(built: dict[str, Path]) -> None:
@@ -511,3 +519,92 @@ def test_chinese_feedback_and_catalogs_in_the_wheel(built: dict[str, Path]) -> N
     assert "得分 1/1" in doc["output"]
     with zipfile.ZipFile(built["wheel"]) as zf:
         assert "grader/locale/zh/LC_MESSAGES/platforms.po" in zf.namelist()
+
+
+# --------------------------------------------------------------------------- on the platforms' terms
+
+
+def test_gradescope_setup_gives_the_grader_a_python_it_supports(built: dict[str, Path]) -> None:
+    from grader.platforms.export import MIN_PYTHON
+
+    version = subprocess.run(
+        [str(built["venv"] / "bin" / "python"), "-c", "import sys; print(*sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tuple(map(int, version)) >= MIN_PYTHON
+    setup = (built["pl"].parent / "autograder-built" / "source" / "setup.sh").read_text()
+    assert "apt-get install -y -q python3.11 python3.11-venv" in setup
+
+
+def test_every_prairielearn_export_has_its_own_uuid(tmp_path: Path, built: dict[str, Path]) -> None:
+    import uuid
+
+    from grader.platforms.export import export_prairielearn
+
+    other = export_prairielearn(HELLO, tmp_path / "q2", wheel=built["wheel"], vendor=False)
+    first = json.loads((built["pl"] / "info.json").read_text())["uuid"]
+    second = json.loads((other / "info.json").read_text())["uuid"]
+    assert first != second and uuid.UUID(first).version == 4 and uuid.UUID(second).version == 4
+
+
+@pytest.mark.root
+@pytest.mark.parametrize(
+    ("submission", "score"),
+    [(REFERENCE / "hello-client" / "client.py", 1.0), (SUBMISSIONS / "hello-client" / "gbk-decode.py", 0.6)],
+)
+def test_prairielearn_grades_offline_as_another_user_from_the_vendored_wheels(
+    built: dict[str, Path], submission: Path, score: float
+) -> None:
+    """PrairieLearn's /grade layout, no network (a new network namespace), uid 65534, and an
+    interpreter that has none of the grader's dependencies (Debian's own python3)."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="grader-pl-"))
+    try:
+        root = work / "grade"
+        shutil.copytree(built["pl"] / "tests", root / "tests")
+        (root / "student").mkdir()
+        shutil.copy2(submission, root / "student" / "client.py")
+        for path in [work, *work.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o755)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "GRADE_ROOT": str(root),
+            "HOME": str(work),
+            "LANG": "C.UTF-8",
+            "PIP_NO_CACHE_DIR": "1",
+            "TMPDIR": str(work),
+        }
+        proc = subprocess.run(
+            [
+                "unshare",
+                "-n",
+                "setpriv",
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                "env",
+                "-i",
+                *[f"{k}={v}" for k, v in env.items()],
+                "bash",
+                str(root / "tests" / "run.sh"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    jsonschema.validate(doc, PRAIRIELEARN_SCHEMA)
+    assert doc["gradable"] is True, doc.get("message")
+    assert doc["score"] == pytest.approx(score)
+    if score < 1:
+        failed = [t for t in doc["tests"] if t["points"] < t["max_points"]]
+        assert failed and all("GBK" in t["output"] or "gbk" in t["output"] for t in failed), failed

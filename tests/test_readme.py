@@ -41,3 +41,12 @@ def test_every_assignment_has_a_bilingual_task_statement() -> None:
         assert readme.is_file(), f"{spec.parent.name} has no README.md"
         text = readme.read_text(encoding="utf-8")
         assert re.search(r"[\u4e00-\u9fff]", text), f"{readme} has no Chinese section"
+
+
+def test_ci_runs_both_readme_commands_in_a_fresh_virtual_environment() -> None:
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    commands = readme_commands()
+    venv = next(i for i, line in enumerate(lines) if line.startswith("python3 -m venv "))
+    activate = next(i for i, line in enumerate(lines) if "/bin/activate" in line)
+    first, second = lines.index(commands[0]), lines.index(commands[1])
+    assert venv < activate < first < second

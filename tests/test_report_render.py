@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import report_fixtures as fx  # tests/ is on sys.path under pytest's default import mode
 
-from grader.i18n import read_catalogs
+from grader.i18n_build import read_catalogs
 from grader.report import render_index, render_report
 from grader.report.visible import byte_diff, char_start, visible_html
+from grader.roster import Identity
 from grader.spec import STEP_ACTIONS
 
 VOID = {"meta", "br", "img", "input", "link", "hr", "wbr", "source", "col", "area", "base", "embed"}
@@ -108,11 +109,21 @@ def test_hostile_student_name_and_reason_are_escaped() -> None:
 
 
 def test_header_shows_score_run_and_time(full: fx.GradeResult) -> None:
-    text = page(render_report(full, reveal_hidden=True)).plain
+    scored = full.model_copy(update={"scenarios": [s for s in full.scenarios if s.status != "not_gradable"]})
+    text = page(render_report(scored, reveal_hidden=True)).plain
     assert "Hello, TCP client" in text and "alice" in text
-    assert f"{full.score:g} / {full.max_score:g} points" in " ".join(text.split())
+    assert f"{scored.score:g} / {scored.max_score:g} points" in " ".join(text.split())
     for fact in ("2026-11-26 01:14 UTC", "own network namespace per scenario", "3.11.2", "0.53 s"):
         assert fact in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_scenario_the_grader_could_not_run_leaves_no_score(full: fx.GradeResult, lang: str) -> None:
+    """A 0 the grader gave because it could not run a scenario is no score: the header says why."""
+    text = " ".join(page(render_report(full, lang=lang, reveal_hidden=True)).plain.split())
+    assert f"{full.score:g} / {full.max_score:g}" not in text
+    assert ("Not graded" if lang == "en" else "未评分") in text
+    assert "bind failed" in text
 
 
 @pytest.mark.parametrize(
@@ -148,7 +159,7 @@ def test_failure_shows_step_expected_observed_why_and_hint(full: fx.GradeResult)
     html = render_report(full)
     section = html[html.index("3. Prints the reply") : html.index("4. Echoes bytes")]
     assert "Failed at step 1: step doing output" in section
-    assert "One side used GBK and the other UTF-8." in section
+    assert "one side used GBK and the other UTF-8." in section
     assert "Decode with UTF-8." in section
     # The first differing character is marked on both sides: 你 against 浣.
     assert "<mark>你</mark>" in section and "<mark>浣</mark>" in section
@@ -281,7 +292,7 @@ def test_instructor_view_reveals_everything(full: fx.GradeResult) -> None:
     for detail in ("output", "expected", "message", "hint", "hidden"):
         assert f"{fx.SECRET} {detail}" in text
     assert "Instructor view" in text and "hidden from students" in text
-    assert f"{full.score:g} / {full.max_score:g} points" in text
+    assert "Why this submission was not graded bind failed" in text  # its not-gradable scenario
 
 
 # --------------------------------------------------------------------------- languages
@@ -339,6 +350,23 @@ def index_html(lang: str = "en") -> str:
     return render_index(results, links, title=f"Hello {fx.HOSTILE}", lang=lang)
 
 
+def test_index_has_number_and_name_columns_only_where_known() -> None:
+    results = [
+        fx.result([fx.passed_scenario()], student="alice_2023001"),
+        fx.not_graded_result(student="bob"),
+    ]
+    who = {"alice_2023001": Identity(number="2023001", name="Alice")}
+    absent = [Identity(number="2023009", name="Zoe")]
+    p = page(render_index(results, {}, title="Hello", lang="en", identities=who, absent=absent))
+    assert "Student number" in p.plain and "Name" in p.plain
+    assert "2023001" in p.plain and "Alice" in p.plain
+    assert "on the roster, no submission: 2023009 Zoe" in p.plain
+    zh = page(render_index(results, {}, title="Hello", lang="zh", identities=who, absent=absent)).plain
+    assert "学号" in zh and "姓名" in zh and "名单上未提交的学生：2023009 Zoe" in zh
+    plain = page(render_index(results, {}, title="Hello", lang="en")).plain
+    assert "Student number" not in plain and "no submission" not in plain
+
+
 def test_index_lists_students_links_reasons_and_rates() -> None:
     html = index_html()
     p = page(html)
@@ -350,7 +378,9 @@ def test_index_lists_students_links_reasons_and_rates() -> None:
     rows = [re.sub(r"\s+", " ", r) for r in re.findall(r"<tr><td>\d+</td><td>(.*?)</tr>", html, re.S)]
     assert any("Says hello" in r and "3/3" in r for r in rows), rows
     assert p.all("svg") and len(p.all("rect")) == 10
-    assert re.search(r"<dt>Students</dt><dd>4</dd>", html) and re.search(r"<dt>Graded</dt><dd>3</dd>", html)
+    # carol's total is no score: one of her scenarios could not be run (the reason is shown)
+    assert re.search(r"<dt>Students</dt><dd>4</dd>", html) and re.search(r"<dt>Graded</dt><dd>2</dd>", html)
+    assert "bind failed" in text
 
 
 def test_index_has_one_script_allowed_by_its_hash_only() -> None:

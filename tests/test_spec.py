@@ -77,8 +77,8 @@ BAD = [
     ("negative timeout", "    points: 1\n", "    points: 1\n    timeout: -3\n", 11, "scenarios[0].timeout"),
     ("unknown step", "      - close\n", "      - clsoe\n", 15, "unknown step"),
     ("step field typo", "chunks: 2", "chunkz: 2", 14, "send.chunkz: unknown field"),
-    ("missing entry", "  entry: client.py\n", "", 4, "student.entry: Field required"),
-    ("bad role", "role: client", "role: clinet", 3, "role: Input should be 'client' or 'server'"),
+    ("missing entry", "  entry: client.py\n", "", 4, "student.entry: a required field is missing"),
+    ("bad role", "role: client", "role: clinet", 3, "role: must be 'client' or 'server'"),
     ("yaml syntax", "title: Tiny", "title: [Tiny", 3, "YAML syntax error"),
     ("step misfit", "      - accept\n", "      - connect\n", 12, "steps[0]: step 'connect' does not fit"),
 ]

@@ -17,6 +17,7 @@ from conftest import ROOT
 
 from grader.grade import GradeOptions, grade_async
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 FIXED = ROOT / "tests" / "fixed_port"
 EXPECTED = {"good_server.py": 6.0, "upper_server.py": 1.0}
@@ -53,7 +54,9 @@ def stress(workers: int, runs: int, isolation: str) -> StressReport:
             report.scenarios += len(result.scenarios)
             report.scores[(name, result.score)] += 1
             if result.status != "graded" or result.score != EXPECTED[name]:
-                lost = [(s.id, s.status, s.message[:200]) for s in result.scenarios if s.status != "passed"]
+                lost = [
+                    (s.id, s.status, feedback_text(s)[:200]) for s in result.scenarios if s.status != "passed"
+                ]
                 report.failures.append(f"{name} w{w} r{r}: {result.score} {lost}")
 
     async def all_workers() -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from dialogue import run_dialogue
 
+from grader.words import feedback_text
+
 UPPER = """\
     sentence = input("Sentence: ")
     print(sentence.upper())
@@ -24,7 +26,7 @@ def test_prompt_type_output_exit(tmp_path: Path) -> None:
         - exit: 0
     """,
     )
-    assert result.score == 1, result.scenarios[0].message
+    assert result.score == 1, feedback_text(result.scenarios[0])
     terminal = result.scenarios[0].outcome.terminal
     typed = b"".join(e.data for e in terminal if e.stream == "stdin")
     assert typed == "héllo, 世界\n".encode()
@@ -59,8 +61,8 @@ def test_blocked_input_gets_eof_instead_of_hanging(tmp_path: Path) -> None:
     step = scenario.steps[0]
     assert step.status == "failed"
     # EOFError from input(), seen at once: not a timeout after the step's 20 s.
-    assert "EOFError" in scenario.message
-    assert "waited" not in scenario.message
+    assert "EOFError" in feedback_text(scenario)
+    assert "waited" not in feedback_text(scenario)
 
 
 def test_stdout_and_stderr_are_kept_apart(tmp_path: Path) -> None:
@@ -74,7 +76,7 @@ def test_stdout_and_stderr_are_kept_apart(tmp_path: Path) -> None:
         - exit: 0
     """,
     )
-    assert result.score == 1, result.scenarios[0].message
+    assert result.score == 1, feedback_text(result.scenarios[0])
     outcome = result.scenarios[0].outcome
     assert b"to stderr" not in b"".join(e.data for e in outcome.terminal if e.stream == "stdout")
 
@@ -88,4 +90,4 @@ def test_exit_codes(tmp_path: Path, code: str, passes: bool) -> None:
         - exit: {code}
     """,
     )
-    assert (result.score == 1) is passes, result.scenarios[0].message
+    assert (result.score == 1) is passes, feedback_text(result.scenarios[0])

@@ -7,8 +7,11 @@ teacher would, in-process through ``grader.cli.main``.
 
 from __future__ import annotations
 
+import itertools
 import shutil
+import socketserver
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -138,7 +141,7 @@ def test_a_bad_manifest_is_a_clear_error_with_file_and_line(tmp_path, capsys):
     [
         ("reference: ok.py\nbuggy: [1, 2\n", "manifest.yaml:3: YAML syntax error"),
         ("- reference.py\n", "manifest.yaml:1: the manifest must be a mapping of fields"),
-        ("buggy: []\n", "manifest.yaml:1: reference: Field required"),
+        ("buggy: []\n", "manifest.yaml:1: reference: a required field is missing"),
     ],
 )
 def test_manifest_syntax_and_shape_errors(tmp_path, text, message):
@@ -146,6 +149,59 @@ def test_manifest_syntax_and_shape_errors(tmp_path, text, message):
     with pytest.raises(SpecError) as caught:
         load_manifest(folder, load_assignment(folder))
     assert message in str(caught.value)
+
+
+CRASHING_REFERENCE = """\
+import sys
+print("starting", flush=True)
+raise RuntimeError("boom in the reference")
+"""
+
+
+@pytest.mark.parametrize(("lang", "stopped", "heading"), [
+    ("en", "stopped after the reference's first failed run: 2 more runs not made",
+     "the reference's error output (scenario connects):"),
+    ("zh", "参考答案第一次运行失败后即停止：其余 2 次未运行", "参考答案的错误输出（场景 connects）："),
+])  # fmt: skip
+def test_a_failing_reference_runs_once_and_shows_its_traceback_once(tmp_path, capsys, lang, stopped, heading):
+    folder = hello_folder(tmp_path, RIGHT)
+    (folder / "reference.py").write_text(CRASHING_REFERENCE, encoding="utf-8")
+    code, out = run_cli(capsys, "validate", "--runs", "3", "--lang", lang, str(folder))
+    assert code == 1, out
+    assert out.count("RuntimeError: boom in the reference") == 1, out
+    assert out.count("Traceback (most recent call last):\n") == 1, out  # the judge's excerpt is escaped
+    assert stopped in out and heading in out
+    assert "run 2" not in out and "第 2 次" not in out
+
+
+def test_a_reference_failing_a_later_run_stops_the_others_and_says_why_once(tmp_path, capsys, request):
+    """Flaky: the first run passes, every later one fails; the error output is shown once."""
+    folder = hello_folder(tmp_path, RIGHT)
+    good = (REFERENCE / "hello-client" / "client.py").read_text(encoding="utf-8")
+    scenarios = len(load_assignment(folder).scenarios)  # the processes the first run starts
+    starts = itertools.count()
+
+    class Counter(socketserver.BaseRequestHandler):
+        """Tells each start of the reference whether it is one of the first run's."""
+
+        def handle(self) -> None:
+            self.request.sendall(b"y" if next(starts) < scenarios else b"n")
+
+    counter = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Counter)
+    threading.Thread(target=counter.serve_forever, daemon=True).start()
+    request.addfinalizer(counter.shutdown)
+    (folder / "reference.py").write_text(
+        "import socket\n"
+        f"with socket.create_connection(('127.0.0.1', {counter.server_address[1]})) as counter:\n"
+        "    if counter.recv(1) != b'y':\n"
+        "        raise RuntimeError('only the first run passes')\n" + good,
+        encoding="utf-8",
+    )
+    code, out = run_cli(capsys, "validate", "--isolation", "host", "--runs", "4", str(folder))
+    assert code == 1, out
+    assert "(reference, run 1)" in out
+    assert out.count("RuntimeError: only the first run passes") == 1, out
+    assert out.count("the reference's error output") == 1, out
 
 
 def test_a_missing_manifest_or_a_broken_spec_is_exit_2_and_others_still_run(tmp_path, capsys):

@@ -15,7 +15,9 @@ from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 from grader.batch import LocalExecutor, task_options
 from grader.resident import pool as pools
 from grader.resident.client import status_of
-from grader.task import assignment_files, make_task, run_task, worker_command
+from grader.resident.pool import run_pooled_task as run_task
+from grader.resident.pool import worker_command
+from grader.task import assignment_files, make_task
 
 SPEC = assignment_files(ASSIGNMENTS / "hello-client")
 REF = (REFERENCE / "hello-client" / "client.py").read_bytes()
@@ -83,7 +85,7 @@ def test_a_worker_whose_pool_dies_mid_task_is_not_graded_not_zero(fresh_pool: No
     assert started
     graded = result.result()
     assert graded.status == "not_graded" and result.key == ""
-    assert "not a zero" in (graded.not_graded_reason or "")
+    assert "not a zero" in str(graded.not_graded_reason)
 
 
 def test_the_pool_dies_with_the_process_that_started_it(tmp_path: Path) -> None:

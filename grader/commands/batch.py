@@ -37,6 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="plain lines even on a terminal")
     p.add_argument(
+        "--roster",
+        type=Path,
+        metavar="CSV",
+        default=None,
+        help="the class list (columns 学号 and 姓名, or student_id and name; UTF-8 or GBK): "
+        "the gradebook takes names from it and lists who submitted nothing",
+    )
+    p.add_argument(
         "--write-manifest",
         type=Path,
         metavar="FILE",
@@ -100,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             progress=progress,
             executor=executor,
+            roster=args.roster,
         )
     except KeyboardInterrupt:
         print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -29,7 +30,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="grade one submission and explain the result")
     p.add_argument("assignment", type=Path, help="assignment folder (holding assignment.yaml)")
     p.add_argument("submission", type=Path, help="the entry file, or a folder holding it")
-    p.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope results.json here")
+    p.add_argument(
+        "--json", type=Path, metavar="FILE", help="write the result here (re-render it with grader report)"
+    )
+    p.add_argument("--gradescope", type=Path, metavar="FILE", help="write Gradescope's results.json here")
     p.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
     p.add_argument("--student", default=None, help="name shown in reports (default: from the path)")
     add_isolation_options(p)
@@ -61,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
     print_result(result, lang=lang)
     if args.json:
         write_json(result, args.json)
+    if args.gradescope:
+        from grader.commands.report import platform_document
+
+        doc = platform_document("gradescope", result, lang)
+        write_atomic(args.gradescope, json.dumps(doc, ensure_ascii=False, indent=1))
     if args.html:
         from grader.report import render_report
 

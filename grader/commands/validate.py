@@ -20,6 +20,7 @@ from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
 from grader.sandbox import enter_private_user_namespace
 from grader.validate import AssignmentReport, RunCheck, ValidateOptions, exit_code, find_assignments, validate
+from grader.words import say
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -116,14 +117,44 @@ def print_report(report: AssignmentReport, console: Console, lang: str, strict: 
         table.add_row(name, score, escape(must), _verdict(check, lang))
     console.print()
     console.print(table)
+    failed_reference = next((check for check in report.reference if not check.ok), None)
     for check in [*report.reference, *report.buggy]:
+        if check.reference_run and check is not failed_reference:
+            continue  # passed, or failed like the first failure (the table shows it): said once
         for line in explain(check, lang):
             console.print(line)
+        if check is failed_reference:
+            for line in reference_failure(report, lang):
+                console.print(line)
     untested = report.untested
     if untested:
         style = "bold red" if strict else "yellow"
         text = _("untested check: no buggy submission loses {ids}").format(ids=", ".join(untested))
         console.print(f"[{style}]{escape(text)}[/]")
+
+
+STDERR_LINES = 40
+"""The last lines of the reference's error output shown (a traceback ends with its cause)."""
+
+
+def reference_failure(report: AssignmentReport, lang: str) -> list[str]:
+    """After the reference's failed run: the runs not made, and its error output, in full, once."""
+    _ = gettext_for(lang)
+    lines = []
+    if report.reference_stopped:
+        text = _("stopped after the reference's first failed run: {n} more runs not made")
+        lines.append(f"  [yellow]{escape(text.format(n=report.reference_stopped))}[/]")
+    shown = report.reference_stderr()
+    if shown is not None:
+        scenario_id, stderr = shown
+        heading = _("the reference's error output (scenario {id}):").format(id=scenario_id)
+        lines.append(f"  [bold]{escape(heading)}[/]")
+        rows = stderr.rstrip().splitlines()
+        if len(rows) > STDERR_LINES:
+            skipped = _("… {n} earlier lines").format(n=len(rows) - STDERR_LINES)
+            rows = [skipped, *rows[-STDERR_LINES:]]
+        lines += [f"    {escape(row)}" for row in rows]
+    return lines
 
 
 def explain(check: RunCheck, lang: str) -> list[str]:
@@ -150,11 +181,20 @@ def explain(check: RunCheck, lang: str) -> list[str]:
                 )
             )
         )
+    if check.wrong_cause:
+        lines.append(
+            "  "
+            + escape(
+                _("the manifest says the cause is {cause}; the grader named {named}").format(
+                    cause=check.cause, named=check.named_cause
+                )
+            )
+        )
     for sid in check.unexpectedly_passed:
         lines.append("  " + escape(_("{id}: passed, but the manifest says it must be lost").format(id=sid)))
     for sid in check.unexpectedly_lost:
         scenario = check.scenario(sid)
-        why = scenario.message.strip().splitlines()[0] if scenario and scenario.message.strip() else ""
+        why = say(scenario.message, lang) if scenario else ""
         text = (
             _("{id}: lost") if check.reference_run else _("{id}: lost, but the manifest says it must pass")
         ).format(id=sid)

@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import grader
+from grader.messages import Code, Message, msg
 from grader.platforms.layout import ASSIGNMENT_DIR
 from grader.results import write_atomic
 from grader.spec import Assignment, localize
@@ -31,15 +33,28 @@ ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 class ExportError(Exception):
-    """The export could not be made; the message says what to fix."""
+    """The export could not be made; the message says what to fix, in the teacher's language."""
+
+    def __init__(self, code: Code, /, **args: object):
+        self.message: Message = msg(code, **args)
+        super().__init__(str(self.message))
+
+    def render(self, lang: str = "en") -> str:
+        from grader.words import say
+
+        return say(self.message, lang)
 
 
 def project_root() -> Path:
     """The source tree this grader runs from (an installed wheel has none)."""
     root = Path(grader.__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():
-        raise ExportError("this grader was installed without its source; pass --wheel FILE")
+        raise ExportError(Code.EXPORT_NO_SOURCE)
     return root
+
+
+def _pip(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, check=False)
 
 
 def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
@@ -58,29 +73,13 @@ def build_wheel(out_dir: Path, source: Path | None = None) -> Path:
         # Offline first, with the build tools already installed; where those are missing
         # (no ``wheel`` package), let pip fetch them into an isolated build environment.
         for isolation in (["--no-build-isolation"], []):
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "wheel",
-                    "--no-deps",
-                    *isolation,
-                    "-q",
-                    "-w",
-                    str(built),
-                    str(copy),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            proc = _pip("wheel", "--no-deps", *isolation, "-q", "-w", str(built), str(copy))
             if proc.returncode == 0:
                 break
         wheels = sorted(built.glob("*.whl"))
         if proc.returncode != 0 or not wheels:
             last = (proc.stderr.strip().splitlines() or ["pip wheel failed"])[-1]
-            raise ExportError(f"could not build the grader's wheel: {last}")
+            raise ExportError(Code.EXPORT_WHEEL_FAILED, error=last)
         target = out_dir / wheels[0].name
         shutil.copy2(wheels[0], target)
         return target
@@ -100,25 +99,48 @@ def _options(lang: str | None, isolation: str) -> str:
     return extra + (f" --lang {lang}" if lang else "")
 
 
+MIN_PYTHON = (3, 11)
+"""The grader needs asyncio.TaskGroup (Python 3.11)."""
+
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Gradescope runs this once, when the autograder image is built.
+# Gradescope runs this once, when the autograder image is built. Its default base image,
+# gradescope/autograder-base:ubuntu-22.04, has Python 3.10; the grader needs 3.11, which
+# Ubuntu 22.04 ships as the python3.11 package: use a python3 >= 3.11 when there is one,
+# else install python3.11 from the distribution (network is available at this stage).
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! python3 -m pip --version >/dev/null 2>&1; then
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+PY=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null \\
+        && "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        PY="$(command -v "$candidate")"
+        break
+    fi
+done
+if [ -z "$PY" ]; then
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3.11 python3.11-venv
+    PY=/usr/bin/python3.11
 fi
-# The grader that exported this autograder, and its dependencies.
-python3 -m pip install -q ./{wheel} || python3 -m pip install -q --break-system-packages ./{wheel}
-python3 -I -m grader --version
+# The grader that exported this autograder, and its dependencies, in a virtual environment
+# of its own (no clash with the image's packages; Debian and Ubuntu refuse system installs).
+# An image's own grader (same version, so pip would call it "already satisfied") must not
+# stand in for the exported one: the wheel itself is always put into the venv.
+"$PY" -m venv --system-site-packages "$ROOT/grader-venv"
+"$ROOT/grader-venv/bin/python" -m pip install -q ./{wheel}
+"$ROOT/grader-venv/bin/python" -m pip install -q --force-reinstall --no-deps ./{wheel}
+"$ROOT/grader-venv/bin/python" -I -m grader --version
 """
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this for every submission. It always leaves results/results.json.
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
-python3 -I -m grader platform-run --format gradescope --root "$ROOT"{options}
+PY="$ROOT/grader-venv/bin/python"
+[ -x "$PY" ] || PY=python3
+"$PY" -I -m grader platform-run --format gradescope --root "$ROOT"{options}
 code=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"
@@ -140,10 +162,11 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 
 
 @contextlib.contextmanager
-def _wheel(wheel: Path | None) -> Iterator[Path]:
+def wheel_for(wheel: Path | None) -> Iterator[Path]:
+    """The wheel given, checked, or one built from this source for the time of the export."""
     if wheel is not None:
         if not wheel.is_file() or wheel.suffix != ".whl":
-            raise ExportError(f"{wheel}: not a wheel file")
+            raise ExportError(Code.EXPORT_NOT_A_WHEEL, path=str(wheel))
         yield wheel
         return
     with tempfile.TemporaryDirectory(prefix="grader-export-") as tmp:
@@ -160,7 +183,7 @@ def export_gradescope(
 ) -> Path:
     """Write Gradescope's autograder zip: ``setup.sh`` and ``run_autograder`` at its root."""
     load_assignment(assignment_dir)  # refuse to export a spec that does not load
-    with _wheel(wheel) as whl:
+    with wheel_for(wheel) as whl:
         buffer = out.with_name(f".{out.name}.tmp")
         try:
             with zipfile.ZipFile(buffer, "w") as zf:
@@ -183,12 +206,19 @@ def export_gradescope(
 RUN_SH = """\
 #!/usr/bin/env bash
 # PrairieLearn's entry point for this question. It always leaves /grade/results/results.json.
+# Grading has no network: the grader and every dependency come from tests/wheels, installed
+# into a throwaway virtual environment, unless the image already holds the grader.
 ROOT="${{GRADE_ROOT:-/grade}}"
+PY=python3
 if ! python3 -I -c 'import grader' 2>/dev/null; then
-    python3 -m pip install -q --no-index --find-links "$ROOT/tests/wheels" socket-grader 2>/dev/null \\
-        || python3 -m pip install -q "$ROOT"/tests/wheels/{wheel}
+    VENV="$(mktemp -d)/venv"
+    if python3 -m venv "$VENV" \\
+        && "$VENV/bin/python" -m pip install -q --no-index --find-links "$ROOT/tests/wheels" \\
+            "$ROOT/tests/wheels/{wheel}"; then
+        PY="$VENV/bin/python"
+    fi
 fi
-python3 -I -m grader platform-run --format prairielearn --root "$ROOT"{options}
+"$PY" -I -m grader platform-run --format prairielearn --root "$ROOT"{options}
 code=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     mkdir -p "$ROOT/results"
@@ -200,9 +230,25 @@ fi
 """
 
 
+def vendor_dependencies(wheel: Path, target: Path, python_version: str | None = None) -> None:
+    """Download the wheels of the grader's dependencies into ``target`` (needs the network now,
+    not at grading time). Binary wheels only, for ``python_version`` (default: this one) on
+    x86-64 Linux, so they install in the grading image with ``pip --no-index``."""
+    version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
+    platforms = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "linux_x86_64")
+    proc = _pip(
+        "download", "-q", "--only-binary=:all:", "--python-version", version,
+        *(arg for name in platforms for arg in ("--platform", name)),
+        "--implementation", "cp", "-d", str(target), str(wheel),
+    )  # fmt: skip
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["pip download failed"])[-1]
+        raise ExportError(Code.EXPORT_VENDOR_FAILED, version=version, error=last)
+
+
 def question_info(assignment: Assignment, lang: str | None, image: str, timeout: int) -> dict[str, object]:
     return {
-        "uuid": "00000000-0000-0000-0000-000000000000",
+        "uuid": str(uuid.uuid4()),  # PrairieLearn refuses two questions with one UUID
         "title": localize(assignment.title, lang or "en"),
         "topic": "Socket programming",
         "tags": ["socket-grader", assignment.id],
@@ -242,6 +288,8 @@ def export_prairielearn(
     lang: str | None = None,
     isolation: str = "auto",
     image: str = "prairielearn/grader-python",
+    vendor: bool = True,
+    python_version: str | None = None,
 ) -> Path:
     """Write a PrairieLearn question folder: ``info.json``, ``question.html`` and ``tests/``.
 
@@ -251,14 +299,16 @@ def export_prairielearn(
     """
     assignment = load_assignment(assignment_dir)
     if out.exists() and any(out.iterdir()):
-        raise ExportError(f"{out}: already exists and is not empty; choose a new folder")
+        raise ExportError(Code.EXPORT_NOT_EMPTY, path=str(out))
     timeout = int(
         min(600, max(30, sum((s.timeout or assignment.timeouts.scenario) for s in assignment.scenarios) + 30))
     )
-    with _wheel(wheel) as whl:
+    with wheel_for(wheel) as whl:
         tests = out / "tests"
         (tests / "wheels").mkdir(parents=True, exist_ok=True)
         shutil.copy2(whl, tests / "wheels" / whl.name)
+        if vendor:
+            vendor_dependencies(whl, tests / "wheels", python_version)
         for path, rel in assignment_files(assignment_dir):
             target = tests / ASSIGNMENT_DIR / rel
             target.parent.mkdir(parents=True, exist_ok=True)

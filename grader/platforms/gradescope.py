@@ -15,6 +15,7 @@ from grader import __version__
 from grader.i18n import gettext_for
 from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
 from grader.results import GradeResult
+from grader.words import localize
 
 MAX_OUTPUT = 100_000
 """Gradescope's limit on one ``output``; ours stay below it, note included."""
@@ -38,20 +39,20 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
     labels = status_labels(lang)
     tests = [
         {
-            "name": s.title,
+            "name": localize(s.title, lang),
             "number": str(i),
             "score": round(s.score, 4),
             "max_score": round(s.max_score, 4),
             "status": "passed" if s.status == "passed" else "failed",
             "visibility": s.visibility,
-            "output": clip(scenario_markdown(s, labels), OUTPUT_BUDGET, note),
+            "output": clip(scenario_markdown(s, labels, lang), OUTPUT_BUDGET, note),
             "output_format": "md",
             "tags": [s.id],
         }
         for i, s in enumerate(result.scenarios, start=1)
     ]
     summary = summary_line(result, lang)
-    not_gradable = [s.title for s in result.scenarios if s.status == "not_gradable"]
+    not_gradable = [localize(s.title, lang) for s in result.scenarios if s.status == "not_gradable"]
     if not_gradable:
         summary += "\n\n" + _(
             "Some scenarios could not be run because of a problem of the grader, not of your "
@@ -68,7 +69,7 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
         "extra_data": {
             "assignment": result.assignment,
             "status": result.status,
-            "isolation": isolation_words(result),
+            "isolation": isolation_words(result, lang),
             "spec_hash": result.run.spec_hash,
             "grader_version": result.run.grader_version or __version__,
             "python": result.run.python,

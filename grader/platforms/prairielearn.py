@@ -15,6 +15,7 @@ from grader.i18n import gettext_for
 from grader.platforms.gradescope import status_labels
 from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
 from grader.results import GradeResult
+from grader.words import localize
 
 MAX_BYTES = 1_000_000
 """PrairieLearn's limit on ``results.json``."""
@@ -33,17 +34,17 @@ def results(result: GradeResult, lang: str = "en") -> dict[str, Any]:
         "output": "",
         "tests": [
             {
-                "name": s.title,
-                "description": s.description,
+                "name": localize(s.title, lang),
+                "description": localize(s.description, lang),
                 "points": round(s.score, 4),
                 "max_points": round(s.max_score, 4),
                 "message": labels[s.status],
-                "output": scenario_markdown(s, labels),
+                "output": scenario_markdown(s, labels, lang),
             }
             for s in result.scenarios
         ],
         "grader": {
-            "isolation": isolation_words(result),
+            "isolation": isolation_words(result, lang),
             "spec_hash": result.run.spec_hash,
             "grader_version": result.run.grader_version or __version__,
         },

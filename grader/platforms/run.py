@@ -50,7 +50,7 @@ def grade_in_platform(
     options = GradeOptions(isolation=isolation, lang=lang, python=python, parallel=1 if mode == "host" else 0)
     result = grade(assignment, where.submission, student_name(where, platform), options)
     if result.run.isolation == "host":
-        result.run.isolation_note += "; scenarios one after another"
+        result.run.containment.one_at_a_time = True
     return result
 
 

@@ -6,6 +6,7 @@ import re
 
 from grader.i18n import gettext_for
 from grader.results import GradeResult, ScenarioResult
+from grader.words import containment_text, feedback_text, localize, say, total_not_graded
 
 
 def fence(text: str, info: str = "text") -> str:
@@ -35,9 +36,12 @@ def summary_line(result: GradeResult, lang: str) -> str:
     """The one-line verdict both platforms show above the tests."""
     _ = gettext_for(lang)
     if result.status == "not_graded":
-        return _("Not graded: {why}").format(why=result.not_graded_reason or "")
+        return _("Not graded: {why}").format(why=say(result.not_graded_reason, lang))
+    ungraded = total_not_graded(result)
+    if ungraded is not None:
+        return say(ungraded, lang)
     return _("{title}: {score}/{max} points, {passed}/{n} scenarios passed.").format(
-        title=result.assignment_title,
+        title=localize(result.assignment_title, lang),
         score=f"{result.score:g}",
         max=f"{result.max_score:g}",
         passed=result.passed,
@@ -45,19 +49,19 @@ def summary_line(result: GradeResult, lang: str) -> str:
     )
 
 
-def scenario_markdown(scenario: ScenarioResult, labels: dict[str, str]) -> str:
-    """One scenario's feedback: its status, the judge's words (verbatim), the hint."""
+def scenario_markdown(scenario: ScenarioResult, labels: dict[str, str], lang: str) -> str:
+    """One scenario's feedback: its status, the verdict and its cause (shown literally), the hint."""
     parts = [f"**{labels[scenario.status]}**"]
     if scenario.description:
-        parts.append(scenario.description)
+        parts.append(localize(scenario.description, lang))
     if scenario.message and scenario.status != "passed":
-        parts.append(fence(scenario.message))
+        verdict = feedback_text(scenario.model_copy(update={"hint": None}), lang)
+        parts.append(fence(verdict))
     if scenario.hint and scenario.status == "failed":
-        parts.append("> " + scenario.hint.replace("\n", "\n> "))
+        parts.append("> " + localize(scenario.hint, lang).replace("\n", "\n> "))
     return "\n\n".join(parts)
 
 
-def isolation_words(result: GradeResult) -> str:
+def isolation_words(result: GradeResult, lang: str) -> str:
     run = result.run
-    mode = run.isolation or "unknown"
-    return f"{mode}: {run.isolation_note}" if run.isolation_note else mode
+    return containment_text(run, lang) or run.isolation or "unknown"

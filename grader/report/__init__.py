@@ -10,6 +10,7 @@ from grader.report.env import environment
 from grader.report.index_view import index_view
 from grader.report.report_view import report_view
 from grader.results import GradeResult
+from grader.roster import Identity
 
 
 def render_report(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = False) -> str:
@@ -20,9 +21,18 @@ def render_report(result: GradeResult, lang: str = "en", *, reveal_hidden: bool 
     return environment(lang).get_template("report.html.j2").render(r=view, html_lang=view.html_lang)
 
 
-def render_index(results: list[GradeResult], links: dict[str, str], *, title: str, lang: str = "en") -> str:
-    """The class overview; ``links`` maps a student to the relative href of their report."""
-    view = index_view(results, links, title=title, lang=lang)
+def render_index(
+    results: list[GradeResult],
+    links: dict[str, str],
+    *,
+    title: str,
+    lang: str = "en",
+    identities: dict[str, Identity] | None = None,
+    absent: list[Identity] | None = None,
+) -> str:
+    """The class overview; ``links`` maps a student to the relative href of their report,
+    ``identities`` to their 学号 and 姓名; ``absent`` are the roster's students who sent nothing."""
+    view = index_view(results, links, title=title, lang=lang, identities=identities, absent=absent)
     return environment(lang).get_template("index.html.j2").render(v=view, html_lang=view.html_lang)
 
 

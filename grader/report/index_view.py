@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from grader.i18n import gettext_for
 from grader.report.report_view import ICONS, points, status_label
 from grader.results import GradeResult
+from grader.roster import Identity
+from grader.words import localize, not_scored_because, say
 
 BINS = 10
 
@@ -26,6 +28,10 @@ class Cell:
 @dataclass
 class IndexRow:
     student: str
+    number: str
+    """学号, from the file name or the roster ("" when unknown)."""
+    name: str
+    """姓名 ("" when unknown)."""
     href: str | None
     graded: bool
     reason: str
@@ -79,6 +85,10 @@ class IndexView:
     lang: str
     html_lang: str
     rows: list[IndexRow]
+    identities: bool
+    """Whether any row has a 学号 or 姓名 (the columns are shown only then)."""
+    absent: str
+    """The roster's students who handed in nothing, as one sentence ("" when none)."""
     scenarios: list[ScenarioStat]
     histogram: Histogram
     students: int
@@ -98,7 +108,7 @@ def histogram(percents: list[float], lang: str) -> Histogram:
     for p in percents:
         counts[min(BINS - 1, int(p // (100 / BINS)))] += 1
     width, height, left, base = 600, 220, 36, 180.0
-    top = max(counts) if counts and max(counts) else 1
+    top = max(counts, default=0) or 1
     slot = (width - left - 24) / BINS
     bars = []
     for i, count in enumerate(counts):
@@ -119,16 +129,25 @@ def histogram(percents: list[float], lang: str) -> Histogram:
 
 
 def index_view(
-    results: list[GradeResult], links: dict[str, str], *, title: str, lang: str = "en"
+    results: list[GradeResult],
+    links: dict[str, str],
+    *,
+    title: str,
+    lang: str = "en",
+    identities: dict[str, Identity] | None = None,
+    absent: list[Identity] | None = None,
 ) -> IndexView:
+    """``identities`` maps a student to the 学号 and 姓名 known of them; ``absent`` lists the
+    roster's students without a submission."""
     _ = gettext_for(lang)
+    identities = identities or {}
     order: list[str] = []
     titles: dict[str, str] = {}
     for r in results:
-        for s in r.scenarios:
-            if s.id not in titles:
-                order.append(s.id)
-                titles[s.id] = s.title
+        for seen in r.scenarios:
+            if seen.id not in titles:
+                order.append(seen.id)
+                titles[seen.id] = localize(seen.title, lang)
     stats = {
         sid: ScenarioStat(n=i + 1, id=sid, title=titles[sid], passed=0, failed=0, skipped=0, total=0)
         for i, sid in enumerate(order)
@@ -154,14 +173,18 @@ def index_view(
                 stat.passed += s.status == "passed"
                 stat.failed += s.status in ("failed", "not_gradable")
                 stat.skipped += s.status == "skipped"
+        ungraded = not_scored_because(r)
         percent = round(100 * r.score / r.max_score, 1) if r.max_score else 0.0
         percent = int(percent) if percent == int(percent) else percent
+        who = identities.get(r.student, Identity())
         rows.append(
             IndexRow(
                 student=r.student,
+                number=who.number,
+                name=who.name,
                 href=links.get(r.student),
-                graded=r.status == "graded",
-                reason=r.not_graded_reason or "",
+                graded=ungraded is None,  # a scenario the grader could not run: no score
+                reason=say(ungraded, lang),
                 score=points(round(r.score, 4)),
                 max_score=points(r.max_score),
                 percent=percent,
@@ -179,6 +202,12 @@ def index_view(
         lang=lang,
         html_lang="zh-Hans" if lang == "zh" else "en",
         rows=rows,
+        identities=any(row.number or row.name for row in rows),
+        absent=_("on the roster, no submission: {names}").format(
+            names=", ".join(" ".join(x for x in (a.number, a.name) if x) for a in absent)
+        )
+        if absent
+        else "",
         scenarios=list(stats.values()),
         histogram=histogram([row.percent for row in graded], lang),
         students=len(rows),

@@ -10,11 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from grader.i18n import gettext_for
+from grader.messages import Message
+from grader.report.http_view import HttpView, http_views
 from grader.report.stderr_view import StderrView, stderr_view
 from grader.report.timeline import Timeline, build_timeline, process_end
 from grader.report.visible import ByteDiff, byte_diff, visible_html
-from grader.results import Diagnosis, GradeResult, ScenarioResult, StepVerdict
+from grader.results import GradeResult, ScenarioResult, StepVerdict
 from grader.spec import TERMINAL_ACTIONS
+from grader.words import containment_text, localize, not_scored_because, say
 
 ICONS = {"passed": "✓", "failed": "✗", "skipped": "↷", "not_gradable": "!", "not_reached": "·"}
 
@@ -83,7 +86,10 @@ class Failure:
     expected: str | None
     observed: str | None
     diff: ByteDiff | None
-    diagnoses: list[Diagnosis]
+    cause: str | None
+    """The one cause shown: the most specific diagnosis."""
+    also: list[str]
+    """The other diagnoses that fit, shown folded."""
     hint: str | None
 
 
@@ -114,6 +120,11 @@ class ScenarioView:
     process: str = ""
     argv: str = ""
     grader_error: str | None = None
+    http: list[HttpView] = field(default_factory=list)
+    fixtures: list[str] = field(default_factory=list)
+    address_used: str | None = None
+    names_looked_up: list[str] = field(default_factory=list)
+    encodings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -152,13 +163,18 @@ def guess_role(result: GradeResult) -> str:
     return "client"
 
 
+def _causes(diagnoses: list[Message], lang: str) -> tuple[str | None, list[str]]:
+    words = [say(d, lang) for d in diagnoses]
+    return (words[0] if words else None), words[1:]
+
+
 def step_view(v: StepVerdict, lang: str) -> StepView:
     channel = "terminal" if v.action in TERMINAL_ACTIONS else "network"
     return StepView(
         n=v.index + 1,
         action=v.action,
         channel=channel,
-        description=v.description,
+        description=say(v.description, lang),
         status=v.status,
         label=status_label(v.status, lang),
         icon=ICONS.get(v.status, "?"),
@@ -171,14 +187,16 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
         return None
     verdict = next((v for v in s.steps if v.index == s.failed_step), None)
     if verdict is None:
+        cause, also = _causes(s.diagnoses, lang)
         return Failure(
             step=None,
-            message=s.message,
+            message=say(s.message, lang),
             expected=None,
             observed=None,
             diff=None,
-            diagnoses=s.diagnoses,
-            hint=s.hint,
+            cause=cause,
+            also=also,
+            hint=localize(s.hint, lang) or None,
         )
     diff = None
     if verdict.expected_bytes is not None and verdict.observed_bytes is not None:
@@ -190,14 +208,16 @@ def failure_view(s: ScenarioResult, lang: str) -> Failure | None:
             verdict.expected_size,
             verdict.observed_size,
         )
+    cause, also = _causes(verdict.diagnoses or s.diagnoses, lang)
     return Failure(
         step=step_view(verdict, lang),
-        message=verdict.message or s.message,
-        expected=verdict.expected,
-        observed=verdict.observed,
+        message=say(verdict.message or s.message, lang),
+        expected=localize(verdict.expected_words, lang) or verdict.expected,
+        observed=verdict.observed if verdict.observed is not None else say(verdict.reason, lang) or None,
         diff=diff,
-        diagnoses=verdict.diagnoses or s.diagnoses,
-        hint=verdict.hint or s.hint,
+        cause=cause,
+        also=also,
+        hint=localize(verdict.hint or s.hint, lang) or None,
     )
 
 
@@ -226,8 +246,8 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
     view = ScenarioView(
         id=s.id,
         anchor=f"s{n}",
-        title=s.title,
-        description=s.description,
+        title=localize(s.title, lang),
+        description=localize(s.description, lang),
         status=s.status,
         label=status_label(s.status, lang),
         icon=ICONS.get(s.status, "?"),
@@ -240,8 +260,8 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
     )
     if level != "full":
         return view
-    view.message = s.message
-    view.hint = s.hint
+    view.message = say(s.message, lang)
+    view.hint = localize(s.hint, lang) or None
     view.steps = [step_view(v, lang) for v in s.steps]
     view.failure = failure_view(s, lang)
     o = s.outcome
@@ -254,7 +274,12 @@ def scenario_view(s: ScenarioResult, n: int, lang: str, reveal_hidden: bool, rol
         view.stdout_truncated = o.stdout_truncated
         view.process = process_end(o, lang)
         view.argv = " ".join(o.argv)
-        view.grader_error = o.grader_error
+        view.grader_error = say(o.grader_error, lang) or None
+        view.http = http_views(o, lang)
+        view.fixtures = o.fixtures
+        view.address_used = o.address_used
+        view.names_looked_up = o.names_looked_up
+        view.encodings = o.encodings_used()
         _ = gettext_for(lang)
         view.files = [
             (name, _("missing") if data is None else _("{n} bytes").format(n=len(data)))
@@ -274,6 +299,7 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
     if not result.scenarios:
         score, max_score = result.score, result.max_score
     run = result.run
+    ungraded = not_scored_because(result)
     isolation = {
         "namespace": _("own network namespace per scenario"),
         "host": _("shared host network (free ports)"),
@@ -283,9 +309,9 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
         html_lang="zh-Hans" if lang == "zh" else "en",
         student=result.student,
         assignment=result.assignment,
-        assignment_title=result.assignment_title,
-        graded=result.status == "graded",
-        not_graded_reason=result.not_graded_reason,
+        assignment_title=localize(result.assignment_title, lang),
+        graded=ungraded is None,
+        not_graded_reason=say(ungraded, lang) if ungraded is not None else None,
         score=points(round(score, 4)),
         max_score=points(round(max_score, 4)),
         percent=round(100 * score / max_score, 1) if max_score else 0.0,
@@ -295,7 +321,7 @@ def report_view(result: GradeResult, lang: str = "en", *, reveal_hidden: bool = 
         instructor=reveal_hidden,
         graded_at=when(run.started_at),
         isolation=isolation,
-        isolation_note=run.isolation_note,
+        isolation_note=containment_text(run, lang),
         python=run.python,
         duration=seconds(run.duration),
         grader_version=run.grader_version,

@@ -224,6 +224,7 @@ def process_end(outcome: Outcome, lang: str) -> str:
             "scenario over": _("the scenario was over"),
             "scenario timeout": _("the scenario ran out of time"),
             "output limit": _("it printed more than the output limit"),
+            "disk limit": _("disk limit reached"),
         }.get(p.killed_by_grader, p.killed_by_grader)
         end = _("the grader stopped your program: {why}").format(why=why)
     elif p.signal:
@@ -238,6 +239,7 @@ def process_end(outcome: Outcome, lang: str) -> str:
             "processes": _("number of processes"),
             "cpu time": _("CPU time"),
             "file size": _("file size"),
+            "disk": _("disk space"),
             "open files": _("open files"),
         }.get(p.limit, p.limit)
         end += _(" (it ran into the {limit} limit)").format(limit=name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import os
 import signal
 import sys
@@ -18,16 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int | None, signum: int = signal.SIGTERM) -> None:
-    """``signum`` when the parent ends (a child then stops its students); exit if ``parent``
-    (its pid, when known) has already ended before the kernel was asked to tell."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: nothing to ask
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum)
-    if parent is not None and os.getppid() != parent:
-        raise SystemExit(3)
+from grader.process import die_with_parent
 
 
 def run_child(request: dict[str, Any], fds: list[int], parent: int) -> NoReturn:

@@ -25,8 +25,12 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from grader.resident.launch import ResidentUnavailable, start_resident
+
+if TYPE_CHECKING:
+    from grader.task import Task, TaskResult
 
 DISABLE_ENV = "GRADER_WARM_WORKERS"
 
@@ -98,3 +102,18 @@ def _close_at_exit() -> None:
             with contextlib.suppress(Exception):
                 _pool.close()
             _pool = None
+
+
+def worker_command() -> list[str]:
+    """A warm worker forked by this process's pool, else a fresh interpreter."""
+    from grader.task import fresh_worker_command
+
+    pool = shared_pool()
+    return pool.worker_command() if pool is not None else fresh_worker_command()
+
+
+def run_pooled_task(task: Task, **options: Any) -> TaskResult:
+    """:func:`grader.task.run_task` in a worker forked from this process's warm pool."""
+    from grader.task import run_task
+
+    return run_task(task, command=options.pop("command", None) or worker_command(), **options)

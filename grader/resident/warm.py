@@ -40,7 +40,6 @@ def warm_up() -> None:
     """
     import importlib
     import io
-    import json
     import tempfile
 
     from rich.console import Console
@@ -49,9 +48,10 @@ def warm_up() -> None:
     for module in ("grader.cli", "grader.commands.check", "grader.report", "grader.task"):
         importlib.import_module(module)
     from grader.cli import build_parser
-    from grader.grade import GradeOptions, grade, python_version, resolve_python
+    from grader.grade import GradeOptions, Isolation, grade, python_version, resolve_python
     from grader.i18n import LANGUAGES, translations
     from grader.report import render_report
+    from grader.results import GradeResult
     from grader.spec_yaml import load_assignment
     from grader.terminal_render import print_result
 
@@ -63,15 +63,15 @@ def warm_up() -> None:
         (Path(folder) / "assignment.yaml").write_text(WARM_UP_SPEC)
         client = Path(folder) / "client.py"
         client.write_text(WARM_UP_CLIENT)
-        isolation = "auto" if os.geteuid() == 0 else "host"
+        isolation: Isolation = "auto" if os.geteuid() == 0 else "host"
         result = grade(load_assignment(Path(folder)), client, "warm-up", GradeOptions(isolation=isolation))
     if result.score != result.max_score:  # harmless (only slower), but worth a line in the log
         print(
             f"warm-up grading scored {result.score}/{result.max_score}: "
-            f"{[s.message for s in result.scenarios]}",
+            f"{[str(s.message) for s in result.scenarios]}",
             file=sys.stderr,
         )
-    json.dumps(result.to_gradescope())
+    GradeResult.from_json(result.to_json())
     for lang in LANGUAGES:
         translations(lang)
         print_result(result, lang=lang, console=Console(file=io.StringIO(), force_terminal=True, width=100))

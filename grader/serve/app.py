@@ -130,7 +130,8 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
             if row.grading is None:
                 return _("waiting")
             if row.grading.status != "graded":
-                return _("not graded: {why}").format(why=grading.not_graded_reason(row.grading.result_json))
+                why = grading.not_graded_reason(row.grading.result_json, lang)
+                return _("not graded: {why}").format(why=why)
             return _("graded")
 
         return label
@@ -272,9 +273,9 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
         def items() -> list[dict[str, Any]]:
             out = []
             with site.db() as s:
-                dues = {o.id: site.due_for(s, who.student_id, o) for o in site.open_assignments()}
+                dues = {o.id: site.due_for(s, who.sid, o) for o in site.open_assignments()}
             for o in site.open_assignments():
-                rows = site.rows(who.student_id, o.id)
+                rows = site.rows(who.sid, o.id)
                 counting = next((r for r in rows if r.counts), None)
                 out.append(
                     {
@@ -372,7 +373,7 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
         _ = gettext_for(lang)
         o = site.offered(assignment_id)
         with site.db() as s:
-            due = site.due_for(s, who.student_id, o)
+            due = site.due_for(s, who.sid, o)
         return {
             "id": o.id,
             "title": grading.title(o.folder, lang),
@@ -382,7 +383,7 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
             "closed": now() > o.last_accepted(due),
             "rule": _("the best score") if site.folder.course.counts == "best" else _("the last one graded"),
             "per_hour": site.folder.course.submissions_per_hour,
-            "rows": site.rows(who.student_id, o.id),
+            "rows": site.rows(who.sid, o.id),
             "prefix": "",
         }
 
@@ -406,7 +407,7 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
             for item in form.getlist("file"):
                 if isinstance(item, UploadFile) and item.filename:
                     parts.append((item.filename, await item.read()))
-            sub, _created = await run_in_threadpool(site.submit, who.student_id, aid, parts, lang)
+            sub, _created = await run_in_threadpool(site.submit, who.sid, aid, parts, lang)
         except Refused as refused:
             context = await run_in_threadpool(assignment_context, who, aid, lang)
             return page(
@@ -568,13 +569,13 @@ def create_app(site: Site, *, secure_cookies: bool = False, start_workers: bool 
     @guarded("teacher")
     async def grades_csv(request: Request, who: Who) -> Response:
         aid = request.path_params["assignment"]
-        data = await run_in_threadpool(site.grades_csv, aid)
+        data = await run_in_threadpool(site.grades_csv, aid, lang_of(request))
         return download(data, f"{aid}-grades.csv", "text/csv; charset=utf-8")
 
     @guarded("teacher")
     async def gradescope(request: Request, who: Who) -> Response:
         aid = request.path_params["assignment"]
-        data = await run_in_threadpool(site.gradescope_json, aid)
+        data = await run_in_threadpool(site.gradescope_json, aid, lang_of(request))
         return download(data, f"{aid}-gradescope.json", "application/json")
 
     @guarded("teacher")

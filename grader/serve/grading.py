@@ -2,15 +2,17 @@
 
 Every other module of :mod:`grader.serve` goes through these functions and never imports the
 grader's batch, task, discovery, result or report modules itself, so when those move the
-site changes here only. Results cross this door as the grader's own JSON text, stored as
-it is and rendered again from it whenever a page is asked for.
+site changes here only. Results cross this door as the grader's native result JSON
+(:class:`~grader.results.GradeResult`: facts as codes, no words), stored as it is and rendered
+again from it whenever a page or a download is asked for, in the language of whoever asks: a
+report graded for a student who chose Chinese reads in English for a teacher who chose English,
+without grading again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import tempfile
 import threading
 import zipfile
@@ -22,8 +24,10 @@ from typing import Any
 
 from grader.batch import task_options
 from grader.discover import discover
-from grader.gradebook import gradebook_rows
+from grader.gradebook import gradebook_csv, gradebook_rows
+from grader.messages import Code, msg
 from grader.results import GradeResult
+from grader.roster import Identity
 from grader.spec import Assignment, localize
 from grader.spec_yaml import load_assignment
 from grader.task import assignment_files, bundle, make_task, run_task, unbundle
@@ -181,7 +185,7 @@ class Grader:
 
 
 def _result(result_json: str) -> GradeResult:
-    return GradeResult.from_gradescope(json.loads(result_json))
+    return GradeResult.from_json(result_json)
 
 
 def summary(result_json: str) -> Summary:
@@ -189,8 +193,11 @@ def summary(result_json: str) -> Summary:
     return Summary(r.status, r.score, r.max_score)
 
 
-def not_graded_reason(result_json: str) -> str:
-    return _result(result_json).not_graded_reason or ""
+def not_graded_reason(result_json: str, lang: str) -> str:
+    """Why a stored result is not a grade, in the reader's language ("" when it is one)."""
+    from grader.words import say
+
+    return say(_result(result_json).not_graded_reason, lang)
 
 
 def render_report(result_json: str, lang: str, *, reveal_hidden: bool) -> str:
@@ -206,14 +213,25 @@ def render_index(results: dict[str, str], links: dict[str, str], *, title: str, 
     return render([_result(j) for j in results.values()], links, title=title, lang=lang)
 
 
-def gradescope_json(result_json: str) -> dict[str, Any]:
-    """Gradescope's ``results.json`` shape of one stored result."""
-    return _result(result_json).to_gradescope()
+def gradescope_json(result_json: str, lang: str) -> dict[str, Any]:
+    """Gradescope's ``results.json`` of one stored result, its words in ``lang``."""
+    from grader.platforms.gradescope import results
+
+    return results(_result(result_json), lang)
 
 
-def gradebook_table(results: dict[str, str], ids: list[str]) -> list[list[str]]:
-    """The rows of ``grader batch``'s ``grades.csv`` for these results (student -> JSON)."""
-    return gradebook_rows([_result(j) for j in results.values()], ids)
+def gradebook_table(
+    results: dict[str, str], ids: list[str], lang: str, names: dict[str, str]
+) -> list[list[str]]:
+    """The rows of ``grader batch``'s ``grades.csv`` for these results (student -> JSON), its
+    headers, statuses and notes in ``lang``, each student's name (the site's roster) in its column."""
+    identities = {sid: Identity(name=names.get(sid, "")) for sid in results}
+    return gradebook_rows([_result(j) for j in results.values()], ids, lang=lang, identities=identities)
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    """Rows as ``grader batch`` writes ``grades.csv`` (UTF-8 with BOM, CRLF, for Excel)."""
+    return gradebook_csv(rows)
 
 
 def report_csp() -> str:
@@ -228,12 +246,12 @@ def index_csp() -> str:
     return CSP_INDEX
 
 
-def not_graded_json(folder: Path, student: str, why: str, lang: str) -> str:
-    """A "not graded: why" result, as the grader writes one for a submission it could not grade."""
+def not_graded_json(folder: Path, student: str, error: str, lang: str) -> str:
+    """A "not graded: the grader failed: error" result, as the grader writes one for a
+    submission it could not grade (the site's fault, so never a zero)."""
     from grader.grade import not_graded
 
-    result = not_graded(spec(folder), student, why, lang)
-    return json.dumps(result.to_gradescope(), ensure_ascii=False)
+    return not_graded(spec(folder), student, msg(Code.GRADER_FAILED, error=error), lang).to_json()
 
 
 def new_assignment(assignment_id: str, role: str, root: Path) -> Path:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,11 @@ from grader.serve.db import Database, Grading, Submission, now
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"
 REGRADE_TURN = 1000
+
+
+def changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a cursor's; the type says less)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 @dataclass(frozen=True)
@@ -134,17 +140,19 @@ def claim(db: Database, worker: str, lease: timedelta) -> Claimed | None:
             )
             if next_id is None:
                 return None
-            taken = s.execute(
-                update(Submission)
-                .where(Submission.id == next_id, Submission.state == QUEUED)
-                .values(
-                    state=RUNNING,
-                    claim=token,
-                    lease_until=now() + lease,
-                    worker=worker,
-                    attempts=Submission.attempts + 1,
+            taken = changed(
+                s.execute(
+                    update(Submission)
+                    .where(Submission.id == next_id, Submission.state == QUEUED)
+                    .values(
+                        state=RUNNING,
+                        claim=token,
+                        lease_until=now() + lease,
+                        worker=worker,
+                        attempts=Submission.attempts + 1,
+                    )
                 )
-            ).rowcount
+            )
             if taken == 1:
                 sub = s.get(Submission, next_id)
                 assert sub is not None
@@ -167,16 +175,18 @@ def finish(
     """Store the result if the claim still holds (True); a claim lost to a regrade or to
     recovery stores nothing (False)."""
     with db.begin() as s:
-        done = s.execute(
-            update(Submission)
-            .where(
-                Submission.id == claimed.id,
-                Submission.claim == claimed.claim,
-                Submission.job == claimed.job,
-                Submission.state == RUNNING,
+        done = changed(
+            s.execute(
+                update(Submission)
+                .where(
+                    Submission.id == claimed.id,
+                    Submission.claim == claimed.claim,
+                    Submission.job == claimed.job,
+                    Submission.state == RUNNING,
+                )
+                .values(state=DONE, claim=None, lease_until=None)
             )
-            .values(state=DONE, claim=None, lease_until=None)
-        ).rowcount
+        )
         if done != 1:
             return False
         s.add(
@@ -198,11 +208,13 @@ def release(db: Database, claimed: Claimed) -> bool:
     """Give a claimed submission back to the queue, ungraded (the grader, not it, was at fault)."""
     with db.begin() as s:
         return (
-            s.execute(
-                update(Submission)
-                .where(Submission.id == claimed.id, Submission.claim == claimed.claim)
-                .values(state=QUEUED, claim=None, lease_until=None, worker="")
-            ).rowcount
+            changed(
+                s.execute(
+                    update(Submission)
+                    .where(Submission.id == claimed.id, Submission.claim == claimed.claim)
+                    .values(state=QUEUED, claim=None, lease_until=None, worker="")
+                )
+            )
             == 1
         )
 
@@ -212,11 +224,13 @@ def renew(db: Database, claims: list[str], lease: timedelta) -> int:
     if not claims:
         return 0
     with db.begin() as s:
-        return s.execute(
-            update(Submission)
-            .where(Submission.claim.in_(claims), Submission.state == RUNNING)
-            .values(lease_until=now() + lease)
-        ).rowcount
+        return changed(
+            s.execute(
+                update(Submission)
+                .where(Submission.claim.in_(claims), Submission.state == RUNNING)
+                .values(lease_until=now() + lease)
+            )
+        )
 
 
 def recover(db: Database, *, every_running: bool) -> int:
@@ -226,18 +240,20 @@ def recover(db: Database, *, every_running: bool) -> int:
     if not every_running:
         condition = condition & (Submission.lease_until < now())
     with db.begin() as s:
-        return s.execute(update(Submission).where(condition).values(state=QUEUED, claim=None)).rowcount
+        return changed(s.execute(update(Submission).where(condition).values(state=QUEUED, claim=None)))
 
 
 def regrade(s: Session, submission_ids: list[int]) -> int:
     """Grade these again (a new job each); a running grading's result will be dropped."""
     if not submission_ids:
         return 0
-    return s.execute(
-        update(Submission)
-        .where(Submission.id.in_(submission_ids), Submission.state != QUEUED)
-        .values(state=QUEUED, job=Submission.job + 1, turn=REGRADE_TURN, claim=None, lease_until=None)
-    ).rowcount
+    return changed(
+        s.execute(
+            update(Submission)
+            .where(Submission.id.in_(submission_ids), Submission.state != QUEUED)
+            .values(state=QUEUED, job=Submission.job + 1, turn=REGRADE_TURN, claim=None, lease_until=None)
+        )
+    )
 
 
 def latest_grading(s: Session, submission_id: int) -> Grading | None:

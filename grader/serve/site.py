@@ -69,6 +69,13 @@ class Who:
     csrf: str
     name: str = ""
 
+    @property
+    def sid(self) -> str:
+        """The student's id; only pages guarded for students ask, and a student always has one."""
+        if self.student_id is None:
+            raise LookupError("a teacher has no student id")
+        return self.student_id
+
 
 @dataclass
 class Row:
@@ -487,16 +494,16 @@ class Site:
         links = {sid: f"/teacher/s/{r.sub.public_id}" for sid, r in rows.items()}
         return grading.render_index(results, links, title=grading.title(offered.folder, lang), lang=lang)
 
-    def grades_csv(self, assignment_id: str) -> str:
-        """``grader batch``'s grades.csv with the site's columns after it: name, late days,
-        the score after the late penalty, and which submission counted."""
+    def grades_csv(self, assignment_id: str, lang: str = "en") -> str:
+        """``grader batch``'s grades.csv in ``lang`` (names from the roster) with the site's
+        columns after it: late days, the score after the late penalty, which submission counted."""
         offered = self.offered(assignment_id, for_teacher=True)
         rows = self.class_rows(assignment_id)
         results = {sid: r.grading.result_json for sid, r in rows.items() if r.grading is not None}
-        table = grading.gradebook_table(results, grading.scenario_ids(offered.folder))
         names = {st.id: st.name for st in self.students()}
+        table = grading.gradebook_table(results, grading.scenario_ids(offered.folder), lang, names)
         by_student = {r.sub.student_id: r for r in rows.values()}
-        out = [table[0] + ["name", "days_late", "final_score", "submitted_at", "submission"]]
+        out = [table[0] + ["days_late", "final_score", "submitted_at", "submission"]]
         for line in table[1:]:
             sid = line[0].removeprefix("'")
             row = by_student.get(sid)
@@ -506,22 +513,21 @@ class Site:
             out.append(
                 [
                     *line,
-                    names.get(sid, ""),
                     str(row.sub.days_late),
                     final,
                     row.sub.created_at.isoformat(timespec="seconds"),
                     row.sub.public_id,
                 ]
             )
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerows(out)
-        return "\ufeff" + buf.getvalue()
+        return grading.csv_text(out)
 
-    def gradescope_json(self, assignment_id: str) -> str:
+    def gradescope_json(self, assignment_id: str, lang: str = "en") -> str:
         """One Gradescope ``results.json`` per student (their counting submission), keyed by id."""
         self.offered(assignment_id, for_teacher=True)
         rows = self.class_rows(assignment_id)
-        data = {sid: grading.gradescope_json(r.grading.result_json) for sid, r in rows.items() if r.grading}
+        data = {
+            sid: grading.gradescope_json(r.grading.result_json, lang) for sid, r in rows.items() if r.grading
+        }
         return json.dumps(data, ensure_ascii=False, indent=1)
 
     def regrade(self, *, assignment_id: str | None = None, public_id: str | None = None) -> int:

@@ -134,9 +134,9 @@ class Workers:
             if folder is None:
                 state.submission, state.claim = "", ""
                 return
-            why = f"the site could not grade it: {type(exc).__name__}: {exc}; this is not a zero"
+            error = f"{type(exc).__name__}: {exc}"
             result_json, duration = (
-                grading.not_graded_json(folder, claimed.student_id, why, claimed.lang),
+                grading.not_graded_json(folder, claimed.student_id, error, claimed.lang),
                 0.0,
             )
         got = grading.summary(result_json)

@@ -31,7 +31,12 @@ CASES = [
     ("unknown-action", "      - close\n", "      - slam\n", "scenarios[0].steps[3]"),
     ("bad-entry-name", "entry: client.py\n", "entry: ../client.py\n", "student.entry"),
     # no entry file named at all: the error points at the ``student:`` mapping that lacks it
-    ("missing-entry", "student:\n  entry: client.py\n", "student:\n", "student.entry: Field required"),
+    (
+        "missing-entry",
+        "student:\n  entry: client.py\n",
+        "student:\n",
+        "student.entry: a required field is missing",
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ from grader.results import GradeResult
 from grader.sandbox import landlock_abi, probe_namespaces, scratch_parent
 from grader.spec import Assignment
 from grader.spec_yaml import load_assignment
+from grader.words import feedback_text
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent
@@ -144,7 +145,7 @@ def test_graded_normally(mode: str, name: str) -> None:
     assert g.result.status == "graded"
     assert g.result.run.isolation == mode
     assert all(s.status in ("passed", "failed") for s in g.result.scenarios), [
-        (s.id, s.status, s.message) for s in g.result.scenarios
+        (s.id, s.status, feedback_text(s)) for s in g.result.scenarios
     ]
     if name == "well_behaved":
         assert g.result.score == g.result.max_score

@@ -350,3 +350,31 @@ def test_security_headers_on_every_page(site_app) -> None:
     assert h["cache-control"] == "no-store"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_a_report_reads_in_the_viewers_language_without_grading_again(site_app) -> None:
+    """Results are stored as facts, not words: a submission graded for a student who reads
+    Chinese is read by an English-reading teacher in English, and its downloads follow the
+    teacher's language too, all from the one stored result."""
+    zh = {"accept-language": "zh-CN,zh;q=0.9"}
+    alice = Student(site_app)
+    alice.sign_in("alice")
+    alice.http.headers.update(zh)  # graded in Chinese: the language of the upload
+    alice.submit(BUGGY)
+    pid = alice.ids[0]
+    alice.wait_done(pid)
+    job = alice.status(pid)
+    student_page = site_app.get(f"/s/{pid}/report", headers=zh)
+    assert student_page.status_code == 200 and 'lang="zh' in student_page.text
+    teacher = Student(new_client(site_app))
+    teacher.teacher()
+    english = teacher.http.get(f"/teacher/s/{pid}/report", headers={"accept-language": "en"})
+    assert english.status_code == 200 and 'lang="en"' in english.text
+    assert english.text != student_page.text
+    chinese_csv = teacher.http.get("/teacher/a/hello-client/grades.csv", headers=zh)
+    assert chinese_csv.text.lstrip("\ufeff").startswith("学生,学号,姓名,得分,满分")
+    english_csv = teacher.http.get("/teacher/a/hello-client/grades.csv", headers={"accept-language": "en"})
+    assert english_csv.text.lstrip("\ufeff").startswith("student,number,name,score,max_score")
+    gradescope = teacher.http.get("/teacher/a/hello-client/gradescope.json", headers=zh).json()
+    assert gradescope["alice"]["max_score"] == 10 and gradescope["alice"]["score"] < 10
+    assert alice.status(pid) == job  # read four ways, graded once
