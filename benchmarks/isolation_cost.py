@@ -9,10 +9,7 @@ Prints medians in milliseconds (run it as root: the layers need it):
   namespace, hidepid ``/proc``, tmpfs scratch, the submission copied in), reading the checked
   file safely, removing a scratch folder without recursion;
 * one hello-client scenario end to end, per mode, with every layer on and with all of them
-  turned off (the isolation of before: uid 65534, shared IPC, disk scratch);
-* what tying a student's life to the grader's costs: the launch chain with and without
-  ``setpriv --pdeathsig KILL`` in front, a scenario end to end with and without it, and a
-  sweep of dead graders' leftovers that finds nothing.
+  turned off (the isolation of before: uid 65534, shared IPC, disk scratch).
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.namespace_cost import median_ms  # noqa: E402
-from grader import leftovers, mounts, run, sandbox, scratch  # noqa: E402
+from grader import mounts, run, sandbox, scratch  # noqa: E402
 from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
 from grader.run import RunContext, run_scenario  # noqa: E402
 from grader.spec_yaml import load_assignment  # noqa: E402
@@ -126,23 +122,6 @@ def without_new_isolation() -> Iterator[None]:
         del os.environ["GRADER_NO_PRIVATE_MOUNTS"]
 
 
-def launch(prefix: tuple[str, ...]) -> Callable[[], None]:
-    """Start and wait for the launch chain (its shell, ``exec`` of ``true``), as the sandbox would."""
-    chain = [*prefix, "/bin/sh", "-c", 'exec "$@"', "grader-sandbox", "/bin/true"]
-    return lambda: subprocess.Popen(chain, close_fds=True, start_new_session=True).wait()
-
-
-@contextlib.contextmanager
-def without_death_signal() -> Iterator[None]:
-    os.environ["GRADER_NO_PDEATHSIG"] = "1"
-    sandbox.death_signal_prefix.cache_clear()
-    try:
-        yield
-    finally:
-        del os.environ["GRADER_NO_PDEATHSIG"]
-        sandbox.death_signal_prefix.cache_clear()
-
-
 def whole_scenario(mode: str, runs: int, folder: Path, entry: str) -> float:
     spec = load_assignment(ROOT / "assignments" / "hello-client")
     ctx = RunContext(
@@ -193,27 +172,6 @@ def main() -> None:
         ]
         for folder in made:
             os.rmdir(folder)
-        prefix = sandbox.death_signal_prefix()
-        rows.append(("launch chain: sh, exec true", median_ms(launch(()), runs * 4)))
-        rows.append(
-            (
-                f"launch chain: {' '.join(prefix) or '(no setpriv)'}, sh, exec true",
-                median_ms(launch(prefix), runs * 4),
-            )
-        )
-        parents = [p for p in map(sandbox.own_cgroup_v1, leftovers.CGROUP_CONTROLLERS) if p is not None]
-        leftovers.sweep(parents)
-        rows.append(
-            (
-                "sweep of dead graders' leftovers, none found",
-                median_ms(lambda: leftovers.sweep(parents), runs),
-            )
-        )
-        on = whole_scenario("namespace", runs, prepared.folder, prepared.entry)
-        with without_death_signal():
-            off = whole_scenario("namespace", runs, prepared.folder, prepared.entry)
-        rows.append(("whole scenario, namespace mode, students die with the grader", on))
-        rows.append(("whole scenario, namespace mode, no death signal (before)", off))
         for mode in ("namespace", "host"):
             on = whole_scenario(mode, runs, prepared.folder, prepared.entry)
             with without_new_isolation():

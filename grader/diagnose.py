@@ -284,6 +284,11 @@ def _server_exited(f: Facts) -> bool:
     return step_has(f.out, Code.EXITED_BEFORE_LISTENING) or step_has(f.out, Code.REFUSED_SERVER_EXITED)
 
 
+def _listener_gone(f: Facts) -> bool:
+    """A connection was cut while the server no longer listened: it had stopped serving."""
+    return f.out.action in ("send", "expect") and step_has(f.out, Code.STOPPED_LISTENING)
+
+
 Rule = tuple[Code, Callable[[Facts], bool], Callable[[Facts], dict[str, Any]]]
 NO_ARGS: Callable[[Facts], dict[str, Any]] = lambda f: {}  # noqa: E731
 
@@ -370,7 +375,7 @@ RULES: list[Rule] = [
     # Servers that never served.
     (
         Code.SERVER_EXITED,
-        lambda f: f.out.action in ("connect", "wait_listening") and _server_exited(f),
+        lambda f: (f.out.action in ("connect", "wait_listening") and _server_exited(f)) or _listener_gone(f),
         NO_ARGS,
     ),
     (

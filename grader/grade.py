@@ -25,14 +25,12 @@ from typing import Any, Literal, TypeVar
 
 from grader import __version__
 from grader.judge import judge_scenario, skipped
-from grader.leftovers import sweep_once
 from grader.locks import open_lock
 from grader.messages import Code, Message, msg
 from grader.outcome import Outcome
 from grader.results import GradeResult, RunInfo, ScenarioResult
 from grader.run import RunContext, run_scenario
 from grader.sandbox import Mode, choose_mode
-from grader.scratch import in_own_thread
 from grader.spec import Assignment, Scenario, spec_hash
 from grader.submission import NotGradable, prepare
 
@@ -127,8 +125,6 @@ async def grade_async(
     except NotGradable as exc:
         return not_graded(assignment, student, exc.reason, options.lang)
     python = resolve_python(options.python)
-    # What graders killed mid-run left (their cgroups, scratch, orphans) goes, beside our runs.
-    swept = asyncio.ensure_future(in_own_thread(sweep_once))
     # Asking the interpreter its version costs a process start: do it while scenarios run.
     version = asyncio.ensure_future(asyncio.to_thread(python_version, python))
     uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
@@ -146,7 +142,6 @@ async def grade_async(
         prepared.cleanup()
     scenarios = [results[s.id] for s in assignment.scenarios]
     python_release = await version
-    await swept
     return GradeResult(
         assignment=assignment.id,
         assignment_title=assignment.title,

@@ -57,6 +57,7 @@ class Code(StrEnum):
     CONNECTION_REFUSED = "connection_refused"
     LISTENS_ON_WRONG_PORT = "listens_on_wrong_port"
     REFUSED_SERVER_EXITED = "refused_server_exited"
+    STOPPED_LISTENING = "stopped_listening"
     EXITED_BEFORE_LISTENING = "exited_before_listening"
     STUDENT_CLOSED_DURING_SEND = "student_closed_during_send"
     RESET_BY_STUDENT = "reset_by_student"
@@ -489,6 +490,7 @@ TEMPLATES: dict[Code, Template] = {
     Code.CONNECTION_REFUSED: _t(N_("connection refused ({n} attempts)")),
     Code.LISTENS_ON_WRONG_PORT: _t(N_("listening on port {listening}, expected port {expected}")),
     Code.REFUSED_SERVER_EXITED: _t(N_("refused: the server had exited ({code})")),
+    Code.STOPPED_LISTENING: _t(N_("the server no longer listened on port {port}")),
     Code.EXITED_BEFORE_LISTENING: _t(N_("the server exited ({code}) before listening")),
     Code.STUDENT_CLOSED_DURING_SEND: _t(
         N_("your program closed the connection before all the bytes were sent")

@@ -734,8 +734,25 @@ class ScenarioRun:
             try:
                 await conn.send(piece)
             except (BrokenPipeError, ConnectionResetError) as exc:
-                out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
+                out.reason = self._with_listener_gone(msg(Code.STUDENT_CLOSED_DURING_SEND))
                 raise StepFailed from exc
+
+    def _with_listener_gone(self, reason: Message) -> Message:
+        """Add that a server no longer listens, read from the socket table when its peer
+        connection was cut.
+
+        A server that closes its listener (it is exiting: one client, then done) resets the
+        connections still queued for ``accept``; by the time the reset arrives the listener is
+        already gone, so this fact does not depend on how busy the machine is, while whether
+        the process has finished exiting yet does.
+        """
+        if self.spec.role != "server" or self.sandbox.process is None:
+            return reason
+        if not self.exited.is_set():
+            table = self._student_listening()
+            if table is None or any(self.any_port or entry.port == self.outcome.port for entry in table):
+                return reason
+        return facts(reason, msg(Code.STOPPED_LISTENING, port=self.outcome.port))
 
     async def _expect(self, step: Expect, out: StepOutcome, copy: int | None) -> None:
         conn = self._conn(step, out, copy)
@@ -764,7 +781,7 @@ class ScenarioRun:
                 assert result.reason is not None
                 out.reason = msg(result.reason)
                 if conn.reset:
-                    out.reason = facts(out.reason, msg(Code.CONNECTION_RESET))
+                    out.reason = self._with_listener_gone(facts(out.reason, msg(Code.CONNECTION_RESET)))
                 raise StepFailed
             await conn.changed()
 

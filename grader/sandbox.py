@@ -47,7 +47,6 @@ import fcntl
 import functools
 import itertools
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -284,9 +283,7 @@ def scratch_parent() -> Path:
     global _scratch_folder
     with _scratch_lock:
         if _scratch_folder is None or not _scratch_folder.is_dir():
-            # Named by its grading process: if that is killed, the next grader removes it
-            # (grader.leftovers).
-            folder = Path(tempfile.mkdtemp(prefix=f"grader-scratch-{os.getpid()}-"))
+            folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
             os.chmod(folder, 0o711)
             atexit.register(_remove_if_mine, str(folder), os.getpid())
             _scratch_folder = folder
@@ -335,8 +332,7 @@ def hide_grader_memory() -> None:
 # --------------------------------------------------------------------------- cgroups
 
 
-def own_cgroup_v1(controller: str) -> Path | None:
-    """This process's cgroup of a v1 ``controller``, where its runs' cgroups are made."""
+def _own_cgroup_v1(controller: str) -> Path | None:
     root = Path("/sys/fs/cgroup") / controller
     if not (root / "tasks").exists():
         return None
@@ -363,9 +359,6 @@ class Cgroup:
     """Per-run cgroup: process count and memory limits, and a reliable list of members."""
 
     dirs: list[Path] = field(default_factory=list)
-    _way_back: list[int] = field(default_factory=list)
-    """Descriptors of the grader's own ``tasks`` files, opened before the thread confined itself
-    (Landlock checks at open): how a starting thread that lives on leaves the run's cgroup."""
 
     @classmethod
     def create(cls, limits: Limits, name: str) -> Cgroup | None:
@@ -373,8 +366,8 @@ class Cgroup:
             return None
         made: list[Path] = []
         try:
-            pids_parent = own_cgroup_v1("pids")
-            mem_parent = own_cgroup_v1("memory")
+            pids_parent = _own_cgroup_v1("pids")
+            mem_parent = _own_cgroup_v1("memory")
             if pids_parent is None:
                 return None
             pids = pids_parent / name
@@ -397,11 +390,9 @@ class Cgroup:
         if not self.dirs:
             return []
         try:
-            listed = [int(p) for p in (self.dirs[0] / "cgroup.procs").read_text().split()]
+            return [int(p) for p in (self.dirs[0] / "cgroup.procs").read_text().split()]
         except OSError:
             return []
-        # A starting thread still inside (ending, or failed to leave) lists the grader itself.
-        return [pid for pid in listed if pid != os.getpid()]
 
     def limit_hit(self) -> str | None:
         """``memory`` or ``processes`` if the kernel enforced that limit during the run."""
@@ -419,30 +410,15 @@ class Cgroup:
         (``tasks``), and what the thread starts is born inside, before its first instruction."""
         tid = str(threading.get_native_id())
         try:
-            self._way_back = [os.open(d.parent / "tasks", os.O_WRONLY | os.O_CLOEXEC) for d in self.dirs]
             for d in self.dirs:
                 (d / "tasks").write_text(tid)
         except OSError as exc:
             raise SandboxError(f"could not join the run's cgroup: {exc}") from exc
 
-    def leave_this_thread(self) -> None:
-        """Move the calling thread back to the grader's own cgroups (each one's parent)."""
-        tid = str(threading.get_native_id()).encode()
-        try:
-            for fd in self._way_back:
-                os.write(fd, tid)
-        finally:
-            for fd in self._way_back:
-                os.close(fd)
-            self._way_back = []
-
     def kill_all(self) -> None:
         kill_until_gone(self.pids)
 
     def remove(self) -> None:
-        for fd in self._way_back:
-            os.close(fd)
-        self._way_back = []
         for d in self.dirs:
             with contextlib.suppress(OSError):
                 d.rmdir()
@@ -501,68 +477,11 @@ def thread_credentials() -> bool:
 
 
 def _become_user_in_this_thread(uid: int) -> None:
-    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only.
-
-    The saved ids stay root's, so the thread can become the grader again once the student is
-    started (:func:`_become_grader_again`); the student's ``execve`` makes them ``uid`` too
-    (and drops every capability: no id of it is 0 then, and it runs no set-id file).
-    """
+    """uid and gid ``uid``, no supplementary groups: for the calling thread and its children only."""
     set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
     _check(_libc.syscall(set_groups, 0, None), "setgroups")
-    _check(_libc.syscall(set_resgid, uid, uid, 0), "setresgid")
-    _check(_libc.syscall(set_resuid, uid, uid, 0), "setresuid")
-
-
-def _become_grader_again(groups: list[int]) -> None:
-    """Root again, for a starting thread that lives on: a student must not signal it."""
-    set_groups, set_resgid, set_resuid = THREAD_CREDENTIAL_SYSCALLS[os.uname().machine]
-    _check(_libc.syscall(set_resuid, 0, 0, 0), "setresuid")
-    _check(_libc.syscall(set_resgid, 0, 0, 0), "setresgid")
-    array = (ctypes.c_uint * max(1, len(groups)))(*groups)
-    _check(_libc.syscall(set_groups, len(groups), array), "setgroups")
-
-
-@functools.cache
-def death_signal_prefix() -> tuple[str, ...]:
-    """``setpriv --pdeathsig KILL``, where util-linux's ``setpriv`` knows that option (2.33+).
-
-    Exec'd first in a student's launch chain: the student's first process then gets SIGKILL
-    when the thread that started it ends, which lives as long as the run and dies with the
-    grader (:func:`start_confined`). Python's ``subprocess`` can only set it in a
-    ``preexec_fn``, which forces a real ``fork`` of the grader (5 ms); this ``exec`` costs
-    about one (see benchmarks/RESULTS.md). Found by the option's name in the binary, so that
-    no process is started to ask.
-    """
-    path = shutil.which("setpriv") if sys.platform.startswith("linux") else None
-    if path is None or os.environ.get("GRADER_NO_PDEATHSIG") == "1":
-        return ()
-    try:
-        with open(path, "rb") as f:
-            knows = b"pdeathsig" in f.read(4 << 20)
-    except OSError:
-        return ()
-    return (path, "--pdeathsig", "KILL") if knows else ()
-
-
-@dataclass
-class RunLifetime:
-    """Keeps the thread that started a student alive until the run is over.
-
-    The kernel sends a child's parent-death signal when the *thread* that forked it ends, so
-    that thread, blocked here, is what ties the student's life to the grader's: if the grader
-    is killed, so is the thread, and the student (pid 1 of its namespace, which takes every
-    other process of it along) gets SIGKILL.
-    """
-
-    over: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-
-    def end(self) -> None:
-        """The run is over (its processes are gone): let the thread finish, and wait for it."""
-        self.over.set()
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
+    _check(_libc.syscall(set_resgid, uid, uid, uid), "setresgid")
+    _check(_libc.syscall(set_resuid, uid, uid, uid), "setresuid")
 
 
 def start_confined(
@@ -574,7 +493,6 @@ def start_confined(
     cgroup: Cgroup | None = None,
     uid: int | None = None,
     view: mounts.PrivateView | None = None,
-    lifetime: RunLifetime | None = None,
 ) -> subprocess.Popen[bytes]:
     """Run ``start`` in a throwaway thread that first confines itself; what it starts stays so.
 
@@ -589,37 +507,10 @@ def start_confined(
     It also leaves the grader's System V IPC namespace (where allowed), mounts the student's
     private ``view`` (:mod:`grader.mounts`) and gives it a session keyring of its own; with a
     leased ``uid`` it first clears what an earlier lease left in that uid's user keyrings.
-
-    With a ``lifetime``, the thread then becomes the grader again (root, out of the run's
-    cgroup) and waits until the run is over: it is the student's parent, whose end is the
-    student's death signal (:class:`RunLifetime`). Without one it ends at once.
     """
     outcome: list[subprocess.Popen[bytes] | BaseException] = []
-    started = threading.Event()
-    groups = os.getgroups()
 
     def confine_and_start() -> None:
-        try:
-            _confine_and_start()
-        finally:
-            started.set()
-        if lifetime is not None and isinstance(outcome[0], subprocess.Popen):
-            lifetime.over.wait()
-
-    def step_out(process: subprocess.Popen[bytes]) -> None:
-        """Back to the grader's uid and cgroup; if that fails, the student must not run on."""
-        try:
-            if uid is not None:
-                _become_grader_again(groups)
-            if cgroup is not None:
-                cgroup.leave_this_thread()
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-            raise
-
-    def _confine_and_start() -> None:
         try:
             flags = (CLONE_NEWPID if own_pids else 0) | (CLONE_NEWIPC if ipc_namespaces() else 0)
             if flags:
@@ -646,24 +537,14 @@ def start_confined(
                 _become_user_in_this_thread(uid)
                 _clear_user_keyrings()
             _join_new_session_keyring()
-            process = start()
-            if lifetime is not None:
-                step_out(process)
-            outcome.append(process)
+            outcome.append(start())
         except BaseException as exc:  # handed to the caller's thread
             outcome.append(exc)
 
-    # A daemon: a grader that exits while a run is on must not wait for it (the student dies).
-    thread = threading.Thread(target=confine_and_start, name="grader-start-student", daemon=True)
+    thread = threading.Thread(target=confine_and_start, name="grader-start-student")
     thread.start()
-    started.wait()
-    if lifetime is not None:
-        lifetime.thread = thread
-    else:
-        thread.join()
+    thread.join()
     if isinstance(outcome[0], BaseException):
-        if lifetime is not None:
-            lifetime.end()
         raise outcome[0]
     return outcome[0]
 
@@ -706,7 +587,6 @@ class Sandbox:
         """The resource limit the kernel enforced (``memory``, ``processes``), read at close."""
         self._marker: bytes | None = None
         """Without a PID namespace or a cgroup: the environment entry every descendant inherits."""
-        self.lifetime = RunLifetime()
 
     # -- namespaces ------------------------------------------------------------
 
@@ -773,7 +653,7 @@ class Sandbox:
             # Nothing in the kernel lists this run's processes: find them by an environment
             # entry unique to the run (the scratch folder), which a double fork keeps.
             self._marker = f"TMPDIR={cwd}".encode()
-        chain = [*death_signal_prefix(), *launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
+        chain = [*launch_chain(self.limits, self.cgroup, self.student_uid), *argv]
         uid = self.student_uid
         in_thread = uid is not None and thread_credentials()
         # Where one thread's user cannot be changed, Popen changes it (forking the grader).
@@ -798,7 +678,6 @@ class Sandbox:
             cgroup=self.cgroup,
             uid=uid if in_thread else None,
             view=view,
-            lifetime=self.lifetime,
         )
         # Below the grader: a student spinning on every core must not slow the peer and the
         # clocks that judge it (children inherit this; ``setpriority`` is only a priority, so
@@ -862,7 +741,6 @@ class Sandbox:
         if self.process is not None:
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=5)
-        self.lifetime.end()
         if self.cgroup is not None:
             self.cgroup.kill_all()
             self.limit = self.cgroup.limit_hit()

@@ -148,29 +148,40 @@ T = TypeVar("T")
 
 
 async def in_own_thread(work: Callable[[], T]) -> T:
-    """``work()`` on a thread of its own, which has ended when this returns.
+    """``work()`` on a thread of its own, which has ended when this returns a result.
 
     Not the event loop's default executor: scenarios waiting there for a port lock may hold
     every one of its threads, and the lock's holder could then never finish its clean-up. Not
-    a pool either: a resident checker forks only while it runs no thread.
+    a pool either: a resident checker forks only while it runs no thread. When the caller is
+    cancelled the thread is left to finish alone: joining it would stall the event loop, and
+    with it every other scenario the loop serves, for as long as the work takes.
     """
     loop = asyncio.get_running_loop()
     done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, exc: BaseException | None) -> None:
+        if done.done():  # the caller was cancelled meanwhile
+            return
+        if exc is not None:
+            done.set_exception(exc)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
 
     def run() -> None:
         try:
             result = work()
         except BaseException as exc:  # handed to the awaiting task
-            loop.call_soon_threadsafe(done.set_exception, exc)
+            loop.call_soon_threadsafe(settle, None, exc)
         else:
-            loop.call_soon_threadsafe(done.set_result, result)
+            loop.call_soon_threadsafe(settle, result, None)
 
     thread = threading.Thread(target=run, name="grader-scratch", daemon=True)
     thread.start()
     try:
         return await done
     finally:
-        thread.join()
+        if done.done() and not done.cancelled():
+            thread.join()  # it has handed over its result: it ends at once
 
 
 _names = itertools.count()

@@ -39,17 +39,12 @@ class UidLease:
             self._fd = -1
 
 
-def uid_lock_name(uid: int) -> str:
-    """The lock file whose holder leases ``uid``."""
-    return f"uid-{uid - FIRST_STUDENT_UID}.lock"
-
-
 def lease_uid() -> UidLease | None:
     """A uid of the range that no running student holds; None if every one is taken."""
     start = os.getpid() * 61 + next(_next)  # forked workers start apart
     for offset in range(STUDENT_UIDS):
         slot = (start + offset) % STUDENT_UIDS
-        fd = open_lock(uid_lock_name(FIRST_STUDENT_UID + slot))
+        fd = open_lock(f"uid-{slot}.lock")
         if try_lock(fd):
             return UidLease(FIRST_STUDENT_UID + slot, fd)
         os.close(fd)

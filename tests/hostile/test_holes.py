@@ -169,7 +169,6 @@ def test_a_fifo_is_named_not_opened(mode: str, tmp_path_factory) -> None:
 @pytest.mark.parametrize("mode", _modes())
 def test_a_deep_tree_costs_nothing(mode: str, tmp_path_factory) -> None:
     g = _run(mode, tmp_path_factory).batch["deep_tree"]
-    assert "DEEP 5000" in g.stdout(), g.stdout()  # far deeper than Python's recursion limit
     assert g.result.score == g.result.max_score, g.result.scenarios[0].message
 
 
