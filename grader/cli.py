@@ -28,6 +28,7 @@ COMMANDS = [
     "platform_run",
     "grade_one",
     "doctor",
+    "serve",
 ]
 """Modules in grader.commands; each has ``add_parser(subparsers)`` setting ``func``."""
 
