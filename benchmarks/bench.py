@@ -158,7 +158,7 @@ def overhead(runs: int) -> dict[str, float]:
 def in_process(assignment: str, submission: Path, runs: int) -> float:
     """``grade()`` in a process that has already imported the grader (a batch worker's view)."""
     from grader.grade import GradeOptions, grade
-    from grader.spec_yaml import load_assignment
+    from grader.spec.load import load_assignment
 
     spec = load_assignment(ROOT / "assignments" / assignment)
     grade(spec, submission, "warm-up", GradeOptions(lang="en"))

@@ -28,7 +28,7 @@ def cluster_start() -> float:
     """Seconds to start and stop a LocalCluster of two workers, with nothing to do."""
     code = (
         "import time; t=time.perf_counter()\n"
-        "from grader.dask_executor import DaskExecutor\n"
+        "from grader.batch.dask_executor import DaskExecutor\n"
         "with DaskExecutor('local:2'): pass\n"
         "print(time.perf_counter()-t)\n"
     )

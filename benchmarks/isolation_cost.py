@@ -29,12 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.namespace_cost import median_ms  # noqa: E402
-from grader import mounts, run, sandbox, scratch  # noqa: E402
 from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
-from grader.run import RunContext, run_scenario  # noqa: E402
-from grader.spec_yaml import load_assignment  # noqa: E402
-from grader.submission import prepare  # noqa: E402
-from grader.uids import lease_uid  # noqa: E402
+from grader.run import scenario as run  # noqa: E402
+from grader.run.scenario import RunContext, run_scenario  # noqa: E402
+from grader.sandbox import box as sandbox  # noqa: E402
+from grader.sandbox import mounts, scratch  # noqa: E402
+from grader.sandbox.uids import lease_uid  # noqa: E402
+from grader.spec.load import load_assignment  # noqa: E402
+from grader.submission.files import prepare  # noqa: E402
 
 
 def in_thread(fn: Callable[[], None]) -> Callable[[], None]:

@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
-from grader.run import RunContext, run_scenario  # noqa: E402
-from grader.sandbox import Cgroup, Sandbox, probe_namespaces  # noqa: E402
-from grader.spec import Limits  # noqa: E402
-from grader.spec_yaml import load_assignment  # noqa: E402
-from grader.submission import prepare  # noqa: E402
+from grader.run.scenario import RunContext, run_scenario  # noqa: E402
+from grader.sandbox.box import Cgroup, Sandbox, probe_namespaces  # noqa: E402
+from grader.spec.load import load_assignment  # noqa: E402
+from grader.spec.models import Limits  # noqa: E402
+from grader.submission.files import prepare  # noqa: E402
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:

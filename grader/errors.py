@@ -16,7 +16,7 @@ class SpecError(Exception):
 
     Each problem is a :class:`~grader.messages.Message` (a code and its arguments), raised where
     the problem is found, long before anyone knows who reads it: ``problems`` are the lines in
-    English, :meth:`lines` words them in the reader's language (:func:`grader.words.say`).
+    English, :meth:`lines` words them in the reader's language (:func:`grader.render.words.say`).
     """
 
     def __init__(self, problems: Sequence[Message | str]):
@@ -25,7 +25,7 @@ class SpecError(Exception):
         super().__init__("\n".join(self.problems))
 
     def lines(self, lang: str = "en") -> list[str]:
-        from grader.words import say
+        from grader.render.words import say
 
         return [say(m, lang) for m in self.messages]
 

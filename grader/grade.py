@@ -24,16 +24,16 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from grader import __version__
-from grader.bounded import bound_scenarios
-from grader.judge import judge_scenario, skipped
-from grader.locks import open_lock
+from grader.judge.scenario import judge_scenario, skipped
 from grader.messages import Code, Message, msg
 from grader.outcome import Outcome
-from grader.results import GradeResult, RunInfo, ScenarioResult
-from grader.run import RunContext, run_scenario
-from grader.sandbox import Mode, choose_mode
-from grader.spec import Assignment, Scenario, spec_hash
-from grader.submission import NotGradable, prepare
+from grader.results.bounded import bound_scenarios
+from grader.results.models import GradeResult, RunInfo, ScenarioResult
+from grader.run.scenario import RunContext, run_scenario
+from grader.sandbox.box import Mode, choose_mode
+from grader.sandbox.locks import open_lock
+from grader.spec.models import Assignment, Scenario, spec_hash
+from grader.submission.files import NotGradable, prepare
 
 Isolation = Literal["auto", "namespace", "host"]
 T = TypeVar("T")

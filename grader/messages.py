@@ -3,7 +3,7 @@
 A run records *what happened* as a :class:`Message` (``connection_refused {attempts: 3}``), the
 judge builds its verdicts and diagnoses from such messages, and results keep them as they are.
 Only a renderer turns one into words, in the language of the reader it serves
-(:func:`grader.words.say`), so one result reads in English and in Chinese without grading again.
+(:func:`grader.render.words.say`), so one result reads in English and in Chinese without grading again.
 
 There is one closed set of codes, :class:`Code`, and one table, :data:`TEMPLATES`, mapping each
 code to its English template (which is also the gettext message id its translations use).
@@ -153,7 +153,7 @@ class Code(StrEnum):
     TIME_WAIT_NOT_LEFT = "time_wait_not_left"
     BROWSER_UNAVAILABLE = "browser_unavailable"
 
-    # -- diagnoses: recognised mistakes, most specific first (see grader.diagnose) --------
+    # -- diagnoses: recognised mistakes, most specific first (see grader.judge.diagnose) --------
     PYTHON2 = "python2"
     SOURCE_NOT_UTF8 = "source-not-utf8"
     SYNTAX_ERROR = "syntax-error"
@@ -238,7 +238,7 @@ class Code(StrEnum):
     """Text that is not ours to translate (an exception's own message, a result written by an
     older grader)."""
 
-    # -- step titles (each step class names its own: grader.spec.StepBase.title) ----------
+    # -- step titles (each step class names its own: grader.spec.models.StepBase.title) ----------
     TITLE_ACCEPT = "title_accept"
     TITLE_CONNECT = "title_connect"
     TITLE_WAIT_LISTENING = "title_wait_listening"
@@ -261,7 +261,7 @@ class Code(StrEnum):
     TITLE_STDERR = "title_stderr"
     TITLE_FILE = "title_file"
 
-    # -- how a run was contained (RunInfo.containment, put in words by grader.words) -------
+    # -- how a run was contained (RunInfo.containment, put in words by grader.render.words) -------
     ISO_HOST_REQUESTED = "iso_host_requested"
     ISO_HOST_FALLBACK = "iso_host_fallback"
     ISO_NET_PID_NAMESPACES = "iso_net_pid_namespaces"
@@ -304,7 +304,7 @@ class Code(StrEnum):
     DASK_VERSION_MISMATCH = "dask_version_mismatch"
     DASK_FAILED = "dask_failed"
 
-    # -- grader doctor: what this machine gives the grader (grader.doctor) ----------------
+    # -- grader doctor: what this machine gives the grader (grader.commands.doctor_checks) ----------------
     DOCTOR_TITLE = "doctor_title"
     DOCTOR_NETWORK_NS = "doctor_network_ns"
     DOCTOR_PID_NS = "doctor_pid_ns"
@@ -453,7 +453,7 @@ CAUSES: frozenset[Code] = frozenset(
         Code.HTTP_BARE_LF_CAUSE,
     }
 )
-"""The diagnosis codes: recognised mistakes a failure can be blamed on (see :mod:`grader.diagnose`)."""
+"""The diagnosis codes: recognised mistakes a failure can be blamed on (see :mod:`grader.judge.diagnose`)."""
 
 SELF_EXPLAINING: frozenset[Code] = frozenset(
     {
@@ -1165,7 +1165,7 @@ class Message(BaseModel):
         return self
 
     def __str__(self) -> str:
-        """English words, for logs and exceptions; renderers use :func:`grader.words.say`."""
+        """English words, for logs and exceptions; renderers use :func:`grader.render.words.say`."""
         return fill(self)
 
 

@@ -56,7 +56,7 @@ class TerminalEvent(Fact):
     data: bytes = b""
     at: int | None = None
     """Stored results keep output once: an stdout/stderr event then holds no ``data`` but its
-    offset in :attr:`Outcome.stdout` (or ``stderr``) and its ``size`` (see :mod:`grader.bounded`)."""
+    offset in :attr:`Outcome.stdout` (or ``stderr``) and its ``size`` (see :mod:`grader.results.bounded`)."""
     size: int | None = None
 
 
@@ -157,9 +157,9 @@ class ProcessEnd(Fact):
 
 
 class Containment(Fact):
-    """How the runs of one grading were contained, as flags (``grader.words`` says them).
+    """How the runs of one grading were contained, as flags (``grader.render.words`` says them).
 
-    Facts of the machine the grader found (:func:`grader.sandbox.choose_mode`), not words: a
+    Facts of the machine the grader found (:func:`grader.sandbox.box.choose_mode`), not words: a
     result graded in English states them in Chinese too.
     """
 
@@ -207,7 +207,7 @@ class Outcome(Fact):
     """How many bytes the program wrote to stdout (``stdout`` holds at most the output limit)."""
     stderr_size: int | None = None
     cuts: list[Cut] = []
-    """What the stored result left out (:mod:`grader.bounded`); empty: everything is here."""
+    """What the stored result left out (:mod:`grader.results.bounded`); empty: everything is here."""
     fixtures: list[str] = []
     """Files of the assignment's ``files/`` folder copied next to the program."""
     names_looked_up: list[str] = []

@@ -25,7 +25,7 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 
 
 def _namespaces_available() -> tuple[bool, str]:
-    from grader.sandbox import probe_namespaces
+    from grader.sandbox.box import probe_namespaces
 
     ok, why = probe_namespaces()
     return ok, str(why or "")
@@ -55,14 +55,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def hello_client():
-    from grader.spec_yaml import load_assignment
+    from grader.spec.load import load_assignment
 
     return load_assignment(ASSIGNMENTS / "hello-client")
 
 
 @pytest.fixture(scope="session")
 def echo_server():
-    from grader.spec_yaml import load_assignment
+    from grader.spec.load import load_assignment
 
     return load_assignment(ASSIGNMENTS / "echo-server")
 

@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 
 from grader.grade import GradeOptions, grade
-from grader.results import GradeResult
-from grader.spec_yaml import load_assignment
+from grader.results.models import GradeResult
+from grader.spec.load import load_assignment
 
 SPEC = """\
 id: dialogue

@@ -14,8 +14,8 @@ from grader.outcome import (
     TerminalEvent,
     WireEvent,
 )
-from grader.results import GradeResult, RunInfo, ScenarioResult, StepVerdict
-from grader.spec import STEP_ACTIONS
+from grader.results.models import GradeResult, RunInfo, ScenarioResult, StepVerdict
+from grader.spec.models import STEP_ACTIONS
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 """What a hostile student prints, sends and names itself: it must show as text, never run."""

@@ -14,7 +14,7 @@ import pytest
 from conftest import ASSIGNMENTS
 
 from grader.commands.validate import explain
-from grader.validate import AssignmentReport, ValidateOptions, find_assignments, validate
+from grader.commands.validate_checks import AssignmentReport, ValidateOptions, find_assignments, validate
 
 FOLDERS = find_assignments(ASSIGNMENTS)
 
@@ -100,8 +100,8 @@ def _chinese_outputs(report: AssignmentReport) -> dict[str, tuple[str, list[str]
     from rich.console import Console
 
     from grader.platforms.gradescope import results as gradescope_document
-    from grader.report import render_report
-    from grader.terminal_render import print_result
+    from grader.render.html import render_report
+    from grader.render.terminal import print_result
 
     theirs = spec_texts(yaml.safe_load((report.folder / "assignment.yaml").read_text(encoding="utf-8")))
     shown: dict[str, tuple[str, list[str]]] = {}

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import LocalExecutor, run_batch, task_options
+from grader.batch.driver import LocalExecutor, run_batch, task_options
 from grader.messages import verbatim
-from grader.progress import PlainProgress
-from grader.results import GradeResult
-from grader.task import make_task, run_task
+from grader.render.progress import PlainProgress
+from grader.results.models import GradeResult
+from grader.task.job import make_task, run_task
 from tests.conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 
 ASSIGNMENT = ASSIGNMENTS / "hello-client"
@@ -295,7 +295,7 @@ def test_a_crashing_or_hanging_worker_costs_one_result_not_the_batch(tmp_path: P
 
 
 def test_run_task_is_a_pure_function_of_bytes(tmp_path: Path) -> None:
-    from grader.task import assignment_files
+    from grader.task.job import assignment_files
 
     spec, zh = assignment_files(ASSIGNMENT), task_options(lang="zh")
     task = make_task("zoe", spec, {"client.py": REF}, zh)
@@ -377,8 +377,8 @@ def test_a_second_batch_on_the_same_output_is_refused(tmp_path: Path, capsys) ->
 
 def test_the_bundled_sample_class_is_complete(tmp_path: Path) -> None:
     """The README's first command grades a class in every layout, with something odd in each."""
-    from grader.discover import discover
-    from grader.spec_yaml import load_assignment
+    from grader.spec.load import load_assignment
+    from grader.submission.discover import discover
 
     sample = Path(__file__).resolve().parent.parent / "examples" / "sample-class" / "hello-client"
     found = discover(sample, load_assignment(ASSIGNMENT)).submissions
@@ -391,7 +391,7 @@ def test_the_bundled_sample_class_is_complete(tmp_path: Path) -> None:
 
 
 def test_gradebook_cells_never_run_as_spreadsheet_formulas() -> None:
-    from grader.gradebook import gradebook_rows
+    from grader.render.gradebook import gradebook_rows
 
     ok = GradeResult(assignment="a", assignment_title="A", student="=HYPERLINK(1)", score=3, max_score=4)
     missing = GradeResult(

@@ -1,18 +1,18 @@
-"""One size limit for a submission's whole result, every cut said (grader.bounded)."""
+"""One size limit for a submission's whole result, every cut said (grader.results.bounded)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from grader.bounded import bound_scenarios, fair_shares, stored_size
 from grader.grade import GradeOptions, grade
 from grader.messages import Code
 from grader.outcome import Outcome, TerminalEvent, WireEvent
-from grader.report import render_report
-from grader.results import GradeResult, ScenarioResult, read_json, write_json
-from grader.spec_yaml import load_assignment
-from grader.words import say
+from grader.render.html import render_report
+from grader.render.words import say
+from grader.results.bounded import bound_scenarios, fair_shares, stored_size
+from grader.results.models import GradeResult, ScenarioResult, read_json, write_json
+from grader.spec.load import load_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOD = ROOT / "tests" / "hostile" / "programs" / "stdout_flood.py"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import browser_client
 from grader.grade import GradeOptions, grade
 from grader.messages import Code
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.run import browser_client
+from grader.spec.load import load_assignment
 
 PAGE = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><h1>你好，浏览器</h1></body></html>\n'
 SPEC = """

@@ -1,4 +1,4 @@
-"""cgroup v2 (grader.cgroup2) on a cgroup2 hierarchy mounted beside this machine's v1 ones.
+"""cgroup v2 (grader.sandbox.cgroup2) on a cgroup2 hierarchy mounted beside this machine's v1 ones.
 
 ``GRADER_CGROUP`` pointing into that hierarchy makes the sandbox take the v2 path although
 this machine has writable v1 controllers, so real submissions are graded through it. The
@@ -24,12 +24,12 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE
 from test_isolation import report_of_student
 
-from grader import sandbox as sandbox_module
-from grader.cgroup2 import ENV_PARENT, HOLD_FD, Cgroup2, controllers, hold_line, own_cgroup, v2_mount
 from grader.grade import GradeOptions, grade
-from grader.sandbox import Sandbox, scratch_parent
-from grader.spec import Limits
-from grader.spec_yaml import load_assignment
+from grader.sandbox import box as sandbox_module
+from grader.sandbox.box import Sandbox, scratch_parent
+from grader.sandbox.cgroup2 import ENV_PARENT, HOLD_FD, Cgroup2, controllers, hold_line, own_cgroup, v2_mount
+from grader.spec.load import load_assignment
+from grader.spec.models import Limits
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
@@ -220,7 +220,7 @@ def test_cgroup_kill_ends_a_setsid_daemon_with_no_pid_namespace(
 @pytest.mark.root
 def test_the_doctor_names_the_v2_folder_runs_go_in(v2_runs: Path) -> None:
     from grader.commands.doctor import render
-    from grader.doctor import Machine, cgroups
+    from grader.commands.doctor_checks import Machine, cgroups
 
     shown = render(cgroups(Machine()), "en")
     assert f"v2, runs under {v2_runs}: no controllers" in shown, shown

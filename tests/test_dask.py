@@ -26,11 +26,11 @@ cloudpickle = pytest.importorskip("cloudpickle", reason="Dask is an optional ext
 
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS  # noqa: E402
 
-from grader.batch import LocalExecutor, run_batch  # noqa: E402
-from grader.dask_executor import DaskExecutor, parse_address, run_checked  # noqa: E402
+from grader.batch.dask_executor import DaskExecutor, parse_address, run_checked  # noqa: E402
+from grader.batch.driver import LocalExecutor, run_batch  # noqa: E402
 from grader.errors import UsageError  # noqa: E402
-from grader.progress import PlainProgress  # noqa: E402
-from grader.task import Task, TaskResult, run_task  # noqa: E402
+from grader.render.progress import PlainProgress  # noqa: E402
+from grader.task.job import Task, TaskResult, run_task  # noqa: E402
 
 # Functions defined here travel to the workers by value: they need not import this file.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -168,7 +168,7 @@ def test_a_partial_output_is_resumed(
 def test_a_worker_with_another_grader_version_is_refused(
     cluster: DaskExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import grader.dask_executor as module
+    import grader.batch.dask_executor as module
 
     monkeypatch.setattr(module, "__version__", "0.0.0-driver")
     with pytest.raises(UsageError, match="install the same version on every worker"):
@@ -176,8 +176,8 @@ def test_a_worker_with_another_grader_version_is_refused(
 
 
 def test_a_task_on_a_worker_of_another_version_is_not_graded_not_failed(submissions: Path) -> None:
-    from grader.batch import task_options
-    from grader.task import assignment_files, make_task
+    from grader.batch.driver import task_options
+    from grader.task.job import assignment_files, make_task
 
     task = make_task(
         "alice", assignment_files(HELLO), {"client.py": CLASS["alice"].read_bytes()}, task_options()

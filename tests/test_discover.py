@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.discover import discover, safe_id
+from grader.submission.discover import discover, safe_id
 from tests.conftest import REFERENCE
 
 CLIENT = (REFERENCE / "hello-client" / "client.py").read_bytes()

@@ -14,11 +14,11 @@ import pytest
 import yaml
 from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, require_root
 
+from grader.commands.validate_checks import first_cause
 from grader.grade import GradeOptions, grade, grade_async
-from grader.results import GradeResult
-from grader.spec_yaml import load_assignment
-from grader.validate import first_cause
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.results.models import GradeResult
+from grader.spec.load import load_assignment
 
 # (assignment, submission, expected score, diagnosis codes that must be among the feedback)
 TABLE = [

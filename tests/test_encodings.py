@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from grader.encodings import choose, distinguishes
 from grader.grade import GradeOptions, grade
-from grader.http_steps import body_encoding
-from grader.matching import match_expect
-from grader.spec import BodyCheck, Expect, Send
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.run.http_steps import body_encoding
+from grader.spec.load import load_assignment
+from grader.spec.matching import match_expect
+from grader.spec.models import BodyCheck, Expect, Send
+from grader.text.encodings import choose, distinguishes
 
 BOTH = ["utf-8", "gbk"]
 

@@ -18,8 +18,8 @@ import pytest
 from test_gbk_shown import notepad_result, utf8_result  # noqa: F401  (the fixtures)
 from test_report_browser import ARTIFACTS, DESKTOP, browser  # noqa: F401  (the fixture)
 
-from grader.report import render_report
-from grader.results import GradeResult
+from grader.render.html import render_report
+from grader.results.models import GradeResult
 
 pytestmark = [pytest.mark.browser, pytest.mark.root]
 

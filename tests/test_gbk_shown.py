@@ -19,10 +19,10 @@ from rich.console import Console
 
 from grader.grade import GradeOptions, grade
 from grader.messages import Code
-from grader.results import GradeResult
-from grader.spec_yaml import load_assignment
-from grader.terminal_render import print_result
-from grader.textshow import show_bytes, text_encoding
+from grader.render.terminal import print_result
+from grader.results.models import GradeResult
+from grader.spec.load import load_assignment
+from grader.text.show import show_bytes, text_encoding
 
 SPEC = """\
 id: gbk-talk

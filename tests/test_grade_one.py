@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.results import GradeResult
+from grader.results.models import GradeResult
 from tests.conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS
 
 ASSIGNMENT = ASSIGNMENTS / "hello-client"

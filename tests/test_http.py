@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.fixtures import FixtureError, place_fixtures, read_fixtures
 from grader.grade import GradeOptions, grade
-from grader.http_message import read_message
-from grader.http_steps import judge_response
 from grader.messages import Code
-from grader.spec import Response
-from grader.spec_yaml import SpecError, load_assignment
-from grader.words import feedback_text, say
+from grader.render.words import feedback_text, say
+from grader.run.http_steps import judge_response
+from grader.spec.fixtures import FixtureError, place_fixtures, read_fixtures
+from grader.spec.load import SpecError, load_assignment
+from grader.spec.models import Response
+from grader.text.http import read_message
 
 PAGE = b"<html><body><h1>Hello</h1></body></html>\n"
 
@@ -358,7 +358,7 @@ def test_host_mode_probes_cost_nothing_either(tmp_path: Path) -> None:
 
 
 def test_fixture_files_named_md_travel_in_batch_bundles(tmp_path: Path) -> None:
-    from grader.task import assignment_files
+    from grader.task.job import assignment_files
 
     folder = _assignment(tmp_path, SERVER_SPEC, {"index.html": PAGE, "notes.md": b"# served\n"})
     (folder / "README.md").write_text("the task statement")
@@ -369,7 +369,7 @@ def test_every_name_is_answered_with_the_graders_address_and_garbage_is_ignored(
     import socket
     import struct
 
-    from grader.any_name import answer
+    from grader.run.any_name import answer
 
     def query(name: str, qtype: int) -> bytes:
         labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split("."))

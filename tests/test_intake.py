@@ -20,12 +20,12 @@ import pytest
 from archive_fixtures import rar4, seven_zip
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
 
-from grader import archives
-from grader.archives import ArchiveProblem, read_archive
-from grader.discover import discover
-from grader.entry_names import choose_entry
-from grader.roster import Identity, identify, identity_from_name, read_roster
-from grader.spec_yaml import load_assignment
+from grader.spec.load import load_assignment
+from grader.submission import archives
+from grader.submission.archives import ArchiveProblem, read_archive
+from grader.submission.discover import discover
+from grader.submission.entry_names import choose_entry
+from grader.submission.roster import Identity, identify, identity_from_name, read_roster
 
 HELLO = ASSIGNMENTS / "hello-client"
 REF = (REFERENCE / "hello-client" / "client.py").read_bytes()

@@ -17,9 +17,9 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE, ROOT
 
 from grader.grade import GradeOptions, grade, grade_async
-from grader.sandbox import Cgroup, Sandbox, choose_mode, probe_namespaces
-from grader.spec_yaml import load_assignment
-from grader.words import containment_text, feedback_text
+from grader.render.words import containment_text, feedback_text
+from grader.sandbox.box import Cgroup, Sandbox, choose_mode, probe_namespaces
+from grader.spec.load import load_assignment
 
 FIXED = ROOT / "tests" / "fixed_port"
 HOSTILE = ROOT / "tests" / "hostile"
@@ -161,10 +161,10 @@ def test_only_loopback_inside_the_namespace(tmp_path: Path) -> None:
 
 def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the OS refuses namespaces, ``auto`` falls back to host and ``namespace`` says why."""
-    import grader.sandbox as sandbox
+    import grader.sandbox.box as sandbox
     from grader.errors import UsageError
     from grader.messages import Code, msg
-    from grader.results import RunInfo
+    from grader.results.models import RunInfo
 
     refused = msg(Code.NS_REFUSED, error="no permission")
     monkeypatch.setattr(sandbox, "_probe_result", (False, refused))
@@ -179,7 +179,7 @@ def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch:
 
 def _confined_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python3 -c CODE`` started the way the sandbox starts students: from a confined thread."""
-    from grader.sandbox import landlock_abi, start_confined
+    from grader.sandbox.box import landlock_abi, start_confined
 
     if not landlock_abi():
         pytest.skip("no Landlock in this kernel")
@@ -219,7 +219,8 @@ def test_landlock_confines_the_student_to_its_working_folder(tmp_path: Path) -> 
 
 def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If Landlock cannot be applied, the student's program never runs: not gradable, no zero."""
-    from grader import landlock, sandbox
+    from grader.sandbox import box as sandbox
+    from grader.sandbox import landlock
 
     if not sandbox.landlock_abi():
         pytest.skip("no Landlock in this kernel")
@@ -285,9 +286,9 @@ def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
     import tempfile
     import threading
 
-    from grader import sandbox as sandbox_module
-    from grader.sandbox import Sandbox, scratch_parent
-    from grader.spec import Limits
+    from grader.sandbox import box as sandbox_module
+    from grader.sandbox.box import Sandbox, scratch_parent
+    from grader.spec.models import Limits
 
     monkeypatch.setattr(sandbox_module, "thread_credentials", lambda: thread_credentials)
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from grader.judge import judge_scenario, skipped
+from grader.judge.scenario import judge_scenario, skipped
 from grader.messages import Code, facts, msg
 from grader.outcome import Outcome, ProcessEnd, StepOutcome, WireEvent
-from grader.spec import Scenario
-from grader.words import feedback_text, say
+from grader.render.words import feedback_text, say
+from grader.spec.models import Scenario
 
 
 def scenario(steps: list, points: float = 2, **extra: object) -> Scenario:

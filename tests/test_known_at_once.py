@@ -6,12 +6,12 @@ import pytest
 from conftest import ASSIGNMENTS, SUBMISSIONS
 
 from grader.grade import GradeOptions, grade
-from grader.judge import judge_scenario
+from grader.judge.scenario import judge_scenario
 from grader.messages import Code, msg
 from grader.outcome import Outcome, StepOutcome
-from grader.report.report_view import failure_view
-from grader.spec_yaml import load_assignment
-from grader.words import say
+from grader.render.html.report_view import failure_view
+from grader.render.words import say
+from grader.spec.load import load_assignment
 
 
 @pytest.mark.root

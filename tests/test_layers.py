@@ -72,31 +72,44 @@ def test_cycle_finder_finds_one() -> None:
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-JUDGE = ["grader.judge", "grader.diagnose", "grader.matching", "grader.messages", "grader.words"]
+JUDGE = [
+    "grader.judge.scenario",
+    "grader.judge.diagnose",
+    "grader.spec.matching",
+    "grader.messages",
+    "grader.render.words",
+]
 RENDERERS = [
-    "grader.words",
-    "grader.terminal_render",
-    "grader.gradebook",
-    "grader.progress",
-    "grader.report",
-    "grader.report.report_view",
-    "grader.report.index_view",
-    "grader.report.timeline",
+    "grader.render.words",
+    "grader.render.terminal",
+    "grader.render.gradebook",
+    "grader.render.progress",
+    "grader.render.html",
+    "grader.render.html.report_view",
+    "grader.render.html.index_view",
+    "grader.render.html.timeline",
     "grader.platforms.gradescope",
     "grader.platforms.prairielearn",
     "grader.platforms.text",
 ]
 CORE = [
     *JUDGE,
-    "grader.spec",
+    "grader.spec.models",
     "grader.outcome",
-    "grader.results",
-    "grader.run",
+    "grader.results.models",
+    "grader.run.scenario",
     "grader.grade",
-    "grader.task",
+    "grader.task.job",
 ]
 PROCESS_OR_SOCKETS = {"socket", "subprocess", "asyncio", "signal", "multiprocessing", "pexpect", "selectors"}
-RUNNER = {"grader.run", "grader.sandbox", "grader.peer", "grader.terminal", "grader.grade", "grader.task"}
+RUNNER = {
+    "grader.run.scenario",
+    "grader.sandbox.box",
+    "grader.run.peer",
+    "grader.run.terminal",
+    "grader.grade",
+    "grader.task.job",
+}
 
 RULES = [
     *[
@@ -105,7 +118,17 @@ RULES = [
     ],
     *[(m, RUNNER, "a renderer reads results; it never runs anything") for m in RENDERERS],
     *[
-        (m, {"grader.resident", "grader.batch", "grader.dask_executor", "grader.cli", "grader.commands"}, "")
+        (
+            m,
+            {
+                "grader.resident",
+                "grader.batch.driver",
+                "grader.batch.dask_executor",
+                "grader.cli",
+                "grader.commands",
+            },
+            "",
+        )
         for m in CORE
     ],
 ]

@@ -1,4 +1,4 @@
-"""Scores that do not depend on how busy the machine is (grader.deadline, typing one line at a time)."""
+"""Scores that do not depend on how busy the machine is (grader.run.deadline, typing one line at a time)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.deadline import LoadAwareTimeout, ProgressMeter, run_delays
 from grader.grade import GradeOptions, grade_async
 from grader.messages import Code, facts, msg
 from grader.outcome import StepOutcome, step_has
-from grader.run import note_busy
-from grader.spec_yaml import load_assignment
+from grader.run.deadline import LoadAwareTimeout, ProgressMeter, run_delays
+from grader.run.scenario import note_busy
+from grader.spec.load import load_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
 

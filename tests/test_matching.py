@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from grader.matching import find_output, first_difference, match_expect
 from grader.messages import Code
-from grader.spec import Expect
+from grader.spec.matching import find_output, first_difference, match_expect
+from grader.spec.models import Expect
 
 
 def expect(**fields: object) -> Expect:

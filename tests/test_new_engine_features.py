@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from dialogue import run_dialogue
 
-from grader.spec import TEXT_LETTERS, Generated
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.spec.models import TEXT_LETTERS, Generated
 
 # ------------------------------------------------------------------ exit with stdin left open
 

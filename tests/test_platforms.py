@@ -26,10 +26,10 @@ from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS
 from grader.grade import GradeOptions, grade
 from grader.messages import verbatim
 from grader.platforms import gradescope, prairielearn
-from grader.results import GradeResult, ScenarioResult
-from grader.sandbox import probe_namespaces
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.results.models import GradeResult, ScenarioResult
+from grader.sandbox.box import probe_namespaces
+from grader.spec.load import load_assignment
 
 SECCOMP = Path(__file__).with_name("seccomp_deny_unshare.py")
 HELLO = ASSIGNMENTS / "hello-client"

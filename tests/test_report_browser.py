@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import report_fixtures as fx
 
-from grader.report import render_index, render_report
+from grader.render.html import render_index, render_report
 
 pytestmark = pytest.mark.browser
 

@@ -17,10 +17,10 @@ from conftest import ASSIGNMENTS, SUBMISSIONS, require_root
 from test_report_browser import ARTIFACTS, DESKTOP, PHONE, browser  # noqa: F401  (the fixture)
 
 from grader.grade import GradeOptions, grade
-from grader.report import render_report
-from grader.results import GradeResult
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text, localize
+from grader.render.html import render_report
+from grader.render.words import feedback_text, localize
+from grader.results.models import GradeResult
+from grader.spec.load import load_assignment
 
 pytestmark = [pytest.mark.browser, pytest.mark.root]
 

@@ -14,10 +14,10 @@ import pytest
 import report_fixtures as fx  # tests/ is on sys.path under pytest's default import mode
 
 from grader.i18n_build import read_catalogs
-from grader.report import render_index, render_report
-from grader.report.visible import byte_diff, char_start, visible_html
-from grader.roster import Identity
-from grader.spec import STEP_ACTIONS
+from grader.render.html import render_index, render_report
+from grader.render.html.visible import byte_diff, char_start, visible_html
+from grader.spec.models import STEP_ACTIONS
+from grader.submission.roster import Identity
 
 VOID = {"meta", "br", "img", "input", "link", "hr", "wbr", "source", "col", "area", "base", "embed"}
 SVG_LEAVES = {"rect", "line"}
@@ -320,7 +320,7 @@ def test_chinese_report_reads_chinese(full: fx.GradeResult) -> None:
 def test_every_report_message_has_chinese() -> None:
     from babel.messages.extract import extract_from_dir
 
-    package = Path(__file__).resolve().parents[1] / "grader" / "report"
+    package = Path(__file__).resolve().parents[1] / "grader" / "render" / "html"
     catalog = read_catalogs("zh")
     found = {
         m[0] if isinstance(m, tuple) else m
@@ -471,7 +471,7 @@ def test_check_command_writes_the_report(tmp_path: Path) -> None:
 
 def test_output_chunks_merge_unless_the_wire_spoke_in_between() -> None:
     from grader.outcome import TerminalEvent, WireEvent
-    from grader.report.timeline import build_timeline
+    from grader.render.html.timeline import build_timeline
 
     o = fx.outcome(
         "chunks",

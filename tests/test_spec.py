@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from grader.spec import Assignment, Expect, Send
-from grader.spec_yaml import SpecError, load_assignment, yaml_json_schema
+from grader.spec.load import SpecError, load_assignment, yaml_json_schema
+from grader.spec.models import Assignment, Expect, Send
 from tests.conftest import ASSIGNMENTS
 
 GOOD = """\
@@ -132,7 +132,8 @@ def test_a_preloaded_spec_serves_only_while_its_file_is_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What a resident checker reads ahead never outlives an edit, and a broken spec is not kept."""
-    from grader import spec, spec_yaml
+    from grader.spec import load as spec_yaml
+    from grader.spec import models as spec
 
     monkeypatch.setattr(spec_yaml, "_preloaded", {})
     text = (ASSIGNMENTS / "echo-server" / "assignment.yaml").read_text()

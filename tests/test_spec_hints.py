@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SpecError
-from grader.spec_yaml import load_assignment
+from grader.spec.load import load_assignment
 
 HEAD = "id: x\ntitle: X\nrole: client\nstudent: {entry: client.py}\nscenarios:\n  - id: a\n    title: A\n"
 

@@ -18,8 +18,9 @@ import pytest
 import yaml
 from pydantic import BaseModel, TypeAdapter
 
-from grader import spec
-from grader.spec_reference import (
+from grader.spec import models as spec
+from grader.spec.load import SCHEMA_FILE, load_assignment, yaml_json_schema
+from grader.spec.reference import (
     COMMON,
     FIELD_EXAMPLES,
     REGENERATE,
@@ -31,7 +32,6 @@ from grader.spec_reference import (
     step_action,
     table_cell,
 )
-from grader.spec_yaml import SCHEMA_FILE, load_assignment, yaml_json_schema
 from tests.conftest import ROOT
 
 

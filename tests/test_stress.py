@@ -16,8 +16,8 @@ import pytest
 from conftest import ROOT
 
 from grader.grade import GradeOptions, grade_async
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.spec.load import load_assignment
 
 FIXED = ROOT / "tests" / "fixed_port"
 EXPECTED = {"good_server.py": 6.0, "upper_server.py": 1.0}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from dialogue import run_dialogue
 
-from grader.words import feedback_text
+from grader.render.words import feedback_text
 
 UPPER = """\
     sentence = input("Sentence: ")

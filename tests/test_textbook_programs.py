@@ -18,9 +18,9 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT
 
 from grader.grade import GradeOptions, grade
-from grader.sandbox import scratch_parent
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.sandbox.box import scratch_parent
+from grader.spec.load import load_assignment
 
 TEXTBOOK = ROOT / "tests" / "textbook"
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from grader.textshow import show_around, show_bytes
+from grader.text.show import show_around, show_bytes
 
 
 def shown_one_by_one(data: bytes, limit: int = 400) -> str:

@@ -18,8 +18,8 @@ import pytest
 from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS
 
 from grader.cli import main
-from grader.manifest import load_manifest
-from grader.spec_yaml import SpecError, load_assignment
+from grader.spec.load import SpecError, load_assignment
+from grader.spec.manifest import load_manifest
 
 HELLO = ASSIGNMENTS / "hello-client"
 

@@ -7,12 +7,12 @@ import signal
 import sys
 from pathlib import Path
 
-from grader.batch import default_jobs, run_batch, summary_lines, task_options, write_manifest
+from grader.batch.driver import default_jobs, run_batch, summary_lines, task_options, write_manifest
 from grader.commands.check import add_isolation_options
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.progress import progress_for
-from grader.spec_yaml import load_assignment
+from grader.render.progress import progress_for
+from grader.spec.load import load_assignment
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     progress = progress_for(sys.stdout, lang, enabled=not args.no_progress)
     executor = None
     if args.dask:
-        from grader.dask_executor import DaskExecutor
+        from grader.batch.dask_executor import DaskExecutor
 
         executor = DaskExecutor(args.dask)
     try:

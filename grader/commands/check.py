@@ -43,10 +43,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: other commands share this module's options.
     from grader.grade import GradeOptions, grade
-    from grader.results import write_atomic, write_json
-    from grader.sandbox import enter_private_user_namespace
-    from grader.spec_yaml import load_assignment
-    from grader.terminal_render import print_result
+    from grader.render.terminal import print_result
+    from grader.results.models import write_atomic, write_json
+    from grader.sandbox.box import enter_private_user_namespace
+    from grader.spec.load import load_assignment
 
     enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
     assignment = load_assignment(args.assignment)
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         doc = platform_document("gradescope", result, lang)
         write_atomic(args.gradescope, json.dumps(doc, ensure_ascii=False, indent=1))
     if args.html:
-        from grader.report import render_report
+        from grader.render.html import render_report
 
         write_atomic(args.html, render_report(result, lang=lang))
     # Exit 0 whenever grading happened, whatever the score; 2 when it could not happen.

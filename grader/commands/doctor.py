@@ -10,11 +10,11 @@ import os
 import unicodedata
 
 from grader import __version__
-from grader.doctor import Finding, Machine, examine
+from grader.commands.doctor_checks import Finding, Machine, examine
 from grader.i18n import default_lang
 from grader.messages import Code, msg, verbatim
-from grader.sandbox import enter_private_user_namespace, in_private_user_namespace
-from grader.words import say
+from grader.render.words import say
+from grader.sandbox.box import enter_private_user_namespace, in_private_user_namespace
 
 LABEL_WIDTH = 24
 """Columns of the label (a Chinese character takes two)."""

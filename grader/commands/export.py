@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _student(args: argparse.Namespace, started: float) -> int:
     from grader.i18n import default_lang, gettext_for
-    from grader.student_export import export_student
+    from grader.platforms.student_export import export_student
 
     _ = gettext_for(args.lang or default_lang())
     if args.output.suffix != ".zip":

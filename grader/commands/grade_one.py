@@ -12,10 +12,10 @@ import argparse
 import os
 from pathlib import Path
 
-from grader.batch import grade_one, read_manifest
+from grader.batch.driver import grade_one, read_manifest
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.progress import describe
+from grader.render.progress import describe
 
 INDEX_VARIABLES = ("SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX")
 

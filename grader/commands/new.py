@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.scaffold import ScaffoldError, create
+from grader.spec.scaffold import ScaffoldError, create
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

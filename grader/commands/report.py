@@ -14,7 +14,7 @@ from typing import Any
 
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.results import GradeResult
+from grader.results.models import GradeResult
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.results import ResultFormatError, read_json, write_atomic
+    from grader.results.models import ResultFormatError, read_json, write_atomic
 
     try:
         result = read_json(args.results)
@@ -43,11 +43,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     lang = args.lang or default_lang()
     if not args.quiet:
-        from grader.terminal_render import print_result
+        from grader.render.terminal import print_result
 
         print_result(result, lang=lang)
     if args.html:
-        from grader.report import render_report
+        from grader.render.html import render_report
 
         write_atomic(args.html, render_report(result, lang=lang, reveal_hidden=args.instructor))
     for path, name in ((args.gradescope, "gradescope"), (args.prairielearn, "prairielearn")):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.spec_yaml import SCHEMA_FILE, schema_text
+from grader.spec.load import SCHEMA_FILE, schema_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def write_schema(folder: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     if args.markdown:
-        from grader.spec_reference import markdown
+        from grader.spec.reference import markdown
 
         print(markdown(), end="")
         return 0

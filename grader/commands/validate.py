@@ -16,11 +16,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.commands.check import add_isolation_options
+from grader.commands.validate_checks import (
+    AssignmentReport,
+    RunCheck,
+    ValidateOptions,
+    exit_code,
+    find_assignments,
+    validate,
+)
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.sandbox import enter_private_user_namespace
-from grader.validate import AssignmentReport, RunCheck, ValidateOptions, exit_code, find_assignments, validate
-from grader.words import say
+from grader.render.words import say
+from grader.sandbox.box import enter_private_user_namespace
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

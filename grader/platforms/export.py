@@ -21,9 +21,9 @@ from pathlib import Path
 import grader
 from grader.messages import Code, Message, msg
 from grader.platforms.layout import ASSIGNMENT_DIR
-from grader.results import write_atomic
-from grader.spec import Assignment, localize
-from grader.spec_yaml import load_assignment
+from grader.results.models import write_atomic
+from grader.spec.load import load_assignment
+from grader.spec.models import Assignment, localize
 
 SKIP = {"__pycache__", ".git", ".pytest_cache", "manifest.yaml"}
 """Not shipped: caches, and the manifest (it points at reference solutions and buggy tests)."""
@@ -40,7 +40,7 @@ class ExportError(Exception):
         super().__init__(str(self.message))
 
     def render(self, lang: str = "en") -> str:
-        from grader.words import say
+        from grader.render.words import say
 
         return say(self.message, lang)
 

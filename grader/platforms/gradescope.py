@@ -1,4 +1,4 @@
-"""Gradescope's ``results.json``, from a :class:`~grader.results.GradeResult`.
+"""Gradescope's ``results.json``, from a :class:`~grader.results.models.GradeResult`.
 
 Gradescope shows each ``tests[]`` entry's ``output`` (Markdown here, ``output_format: md``)
 and refuses very long ones, so every output is cut below :data:`MAX_OUTPUT` characters with
@@ -14,8 +14,8 @@ from typing import Any
 from grader import __version__
 from grader.i18n import gettext_for
 from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
-from grader.results import GradeResult
-from grader.words import localize
+from grader.render.words import localize
+from grader.results.models import GradeResult
 
 MAX_OUTPUT = 100_000
 """Gradescope's limit on one ``output``; ours stay below it, note included."""

@@ -1,4 +1,4 @@
-"""PrairieLearn's external-grader ``results.json``, from a :class:`~grader.results.GradeResult`.
+"""PrairieLearn's external-grader ``results.json``, from a :class:`~grader.results.models.GradeResult`.
 
 PrairieLearn wants ``score`` as a fraction in [0, 1], points per test, and the whole file
 under 1 MB; a result with ``gradable: false`` tells it (and the student) that the grader,
@@ -14,8 +14,8 @@ from grader import __version__
 from grader.i18n import gettext_for
 from grader.platforms.gradescope import status_labels
 from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
-from grader.results import GradeResult
-from grader.words import localize
+from grader.render.words import localize
+from grader.results.models import GradeResult
 
 MAX_BYTES = 1_000_000
 """PrairieLearn's limit on ``results.json``."""

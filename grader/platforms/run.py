@@ -20,9 +20,9 @@ from typing import Any
 from grader.grade import GradeOptions, Isolation, grade
 from grader.platforms import gradescope, prairielearn
 from grader.platforms.layout import Layout, Platform, layout
-from grader.results import GradeResult, write_atomic
-from grader.sandbox import choose_mode
-from grader.spec_yaml import load_assignment
+from grader.results.models import GradeResult, write_atomic
+from grader.sandbox.box import choose_mode
+from grader.spec.load import load_assignment
 
 
 def student_name(where: Layout, platform: Platform) -> str:
@@ -94,7 +94,7 @@ def platform_run(
 
 
 def _reason(exc: BaseException) -> str:
-    from grader.spec_yaml import SpecError
+    from grader.spec.load import SpecError
 
     if isinstance(exc, SpecError):
         return f"the assignment's spec is invalid: {exc}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from grader.i18n import gettext_for
-from grader.results import GradeResult, ScenarioResult
-from grader.words import containment_text, feedback_text, localize, say, total_not_graded
+from grader.render.words import containment_text, feedback_text, localize, say, total_not_graded
+from grader.results.models import GradeResult, ScenarioResult
 
 
 def fence(text: str, info: str = "text") -> str:

@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from grader.process import die_with_parent
+from grader.sandbox.process import die_with_parent
 
 
 def run_child(request: dict[str, Any], fds: list[int], parent: int) -> NoReturn:
@@ -66,8 +66,8 @@ def _check(request: dict[str, Any]) -> int:
 
 
 def _task(_request: dict[str, Any]) -> int:
-    """A batch worker (:mod:`grader.task`): a pickled Task on stdin, its result on stdout."""
-    from grader import task
+    """A batch worker (:mod:`grader.task.job`): a pickled Task on stdin, its result on stdout."""
+    from grader.task import job as task
 
     # The worker makes sure it dies with its parent: that is this resident process now.
     os.environ[task.PARENT_ENV] = str(os.getppid())
@@ -76,8 +76,8 @@ def _task(_request: dict[str, Any]) -> int:
 
 
 def _tasks(_request: dict[str, Any]) -> int:
-    """A kept batch worker (:func:`grader.task.serve_tasks`): tasks one after another."""
-    from grader import task
+    """A kept batch worker (:func:`grader.task.job.serve_tasks`): tasks one after another."""
+    from grader.task import job as task
 
     os.environ[task.PARENT_ENV] = str(os.getppid())
     sys.argv = ["grader-task"]
@@ -111,7 +111,7 @@ def _forget_environment_caches() -> None:
     import locale
 
     from grader.grade import resolve_python
-    from grader.sandbox import adopt_environment
+    from grader.sandbox.box import adopt_environment
 
     with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_CTYPE, "")

@@ -45,15 +45,15 @@ def warm_up() -> None:
     from rich.console import Console
 
     # The command line, ``check``, ``--html`` (Jinja2) and batch workers.
-    for module in ("grader.cli", "grader.commands.check", "grader.report", "grader.task"):
+    for module in ("grader.cli", "grader.commands.check", "grader.render.html", "grader.task.job"):
         importlib.import_module(module)
     from grader.cli import build_parser
     from grader.grade import GradeOptions, Isolation, grade, python_version, resolve_python
     from grader.i18n import LANGUAGES, translations
-    from grader.report import render_report
-    from grader.results import GradeResult
-    from grader.spec_yaml import load_assignment
-    from grader.terminal_render import print_result
+    from grader.render.html import render_report
+    from grader.render.terminal import print_result
+    from grader.results.models import GradeResult
+    from grader.spec.load import load_assignment
 
     build_parser(["check"])
     # The default interpreter's version (a process start); cached by its path, so a check
@@ -89,7 +89,7 @@ def learn_from(request: dict[str, Any], exit_code: int) -> None:
     if request.get("command") != "check" or exit_code != 0:
         return
     from grader.cli import build_parser
-    from grader.spec_yaml import preload_assignment
+    from grader.spec.load import preload_assignment
 
     words = [str(word) for word in request.get("argv") or []]
     try:

@@ -10,7 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from grader.results import write_atomic
+from grader.results.models import write_atomic
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 

@@ -3,7 +3,7 @@
 Every other module of :mod:`grader.serve` goes through these functions and never imports the
 grader's batch, task, discovery, result or report modules itself, so when those move the
 site changes here only. Results cross this door as the grader's native result JSON
-(:class:`~grader.results.GradeResult`: facts as codes, no words), stored as it is and rendered
+(:class:`~grader.results.models.GradeResult`: facts as codes, no words), stored as it is and rendered
 again from it whenever a page or a download is asked for, in the language of whoever asks: a
 report graded for a student who chose Chinese reads in English for a teacher who chose English,
 without grading again.
@@ -22,15 +22,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from grader.batch import task_options
-from grader.discover import discover
-from grader.gradebook import gradebook_csv, gradebook_rows
+from grader.batch.driver import task_options
 from grader.messages import Code, msg
-from grader.results import GradeResult
-from grader.roster import Identity
-from grader.spec import Assignment, localize
-from grader.spec_yaml import load_assignment
-from grader.task import assignment_files, bundle, make_task, run_task, unbundle
+from grader.render.gradebook import gradebook_csv, gradebook_rows
+from grader.results.models import GradeResult
+from grader.spec.load import load_assignment
+from grader.spec.models import Assignment, localize
+from grader.submission.discover import discover
+from grader.submission.roster import Identity
+from grader.task.job import assignment_files, bundle, make_task, run_task, unbundle
 
 UPLOAD_NAME = "upload"
 """The one name an upload is given on disk while discovery reads it (never the student's)."""
@@ -131,7 +131,7 @@ class Grader:
             self.dask = self._connect()
 
     def _connect(self) -> Any:
-        from grader.dask_executor import DaskExecutor
+        from grader.batch.dask_executor import DaskExecutor
 
         assert self.address is not None
         return DaskExecutor(self.address)
@@ -195,20 +195,20 @@ def summary(result_json: str) -> Summary:
 
 def not_graded_reason(result_json: str, lang: str) -> str:
     """Why a stored result is not a grade, in the reader's language ("" when it is one)."""
-    from grader.words import say
+    from grader.render.words import say
 
     return say(_result(result_json).not_graded_reason, lang)
 
 
 def render_report(result_json: str, lang: str, *, reveal_hidden: bool) -> str:
-    from grader.report import render_report as render
+    from grader.render.html import render_report as render
 
     return render(_result(result_json), lang, reveal_hidden=reveal_hidden)
 
 
 def render_index(results: dict[str, str], links: dict[str, str], *, title: str, lang: str) -> str:
     """The class index of ``grader batch`` over the counting results (student -> JSON)."""
-    from grader.report import render_index as render
+    from grader.render.html import render_index as render
 
     return render([_result(j) for j in results.values()], links, title=title, lang=lang)
 
@@ -235,13 +235,13 @@ def csv_text(rows: list[list[str]]) -> str:
 
 
 def report_csp() -> str:
-    from grader.report.env import CSP_REPORT
+    from grader.render.html.env import CSP_REPORT
 
     return CSP_REPORT
 
 
 def index_csp() -> str:
-    from grader.report.env import CSP_INDEX
+    from grader.render.html.env import CSP_INDEX
 
     return CSP_INDEX
 
@@ -256,7 +256,7 @@ def not_graded_json(folder: Path, student: str, error: str, lang: str) -> str:
 
 def new_assignment(assignment_id: str, role: str, root: Path) -> Path:
     """A fresh assignment folder (``grader new``'s scaffold) under ``root/assignments``."""
-    from grader.scaffold import create
+    from grader.spec.scaffold import create
 
     create(assignment_id, role, root)  # type: ignore[arg-type]
     return root / "assignments" / assignment_id

@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from grader import mounts
 from grader.grade import GradeOptions, grade_async
 from grader.i18n import gettext_for
 from grader.messages import Code, msg
-from grader.results import GradeResult
-from grader.sandbox import free_port, probe_namespaces, scratch_parent
-from grader.spec import Assignment
-from grader.spec_yaml import load_assignment
-from grader.terminal_render import print_result
-from grader.words import containment_text, say
+from grader.render.terminal import print_result
+from grader.render.words import containment_text, say
+from grader.results.models import GradeResult
+from grader.sandbox import mounts
+from grader.sandbox.box import free_port, probe_namespaces, scratch_parent
+from grader.spec.load import load_assignment
+from grader.spec.models import Assignment
 
 HERE = Path(__file__).resolve().parent
 HOLES = HERE / "holes"
@@ -81,8 +81,8 @@ def _lease_is_free(uid: int) -> bool:
 
     Other graders on this machine (other test runs, a course's batch) lease uids of the same
     range for students that are rightly running: theirs are not ours to count."""
-    from grader.locks import open_lock, try_lock
-    from grader.uids import FIRST_STUDENT_UID
+    from grader.sandbox.locks import open_lock, try_lock
+    from grader.sandbox.uids import FIRST_STUDENT_UID
 
     fd = open_lock(f"uid-{uid - FIRST_STUDENT_UID}.lock")
     try:
@@ -94,7 +94,7 @@ def _lease_is_free(uid: int) -> bool:
 def _leftovers() -> list[str]:
     """Student processes still alive (a uid of the grader's range that no lease holds, or
     marked by our scratch)."""
-    from grader.uids import FIRST_STUDENT_UID, STUDENT_UIDS
+    from grader.sandbox.uids import FIRST_STUDENT_UID, STUDENT_UIDS
 
     found = []
     marker = f"HOME={scratch_parent()}".encode()

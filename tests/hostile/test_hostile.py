@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from grader.grade import GradeOptions, grade_async
-from grader.results import GradeResult
-from grader.sandbox import landlock_abi, probe_namespaces, scratch_parent
-from grader.spec import Assignment
-from grader.spec_yaml import load_assignment
-from grader.words import feedback_text
+from grader.render.words import feedback_text
+from grader.results.models import GradeResult
+from grader.sandbox.box import landlock_abi, probe_namespaces, scratch_parent
+from grader.spec.load import load_assignment
+from grader.spec.models import Assignment
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent
@@ -156,7 +156,7 @@ def test_graded_normally(mode: str, name: str) -> None:
         assert len(o.stdout) <= spec.limits.output_bytes
         assert len(o.stderr) <= spec.limits.output_bytes
 
-    from grader.report import render_report
+    from grader.render.html import render_report
 
     html = render_report(g.result)
     assert "<script>alert" not in html
@@ -220,7 +220,7 @@ def test_output_flood_is_cut_and_said(mode: str) -> None:
         if o.process.killed_by_grader == "output limit":
             assert o.stdout_truncated
     assert "output-limit" in _diagnoses(g)
-    from grader.report import render_report
+    from grader.render.html import render_report
 
     assert "printed too much" in render_report(g.result)  # the report says the output was cut
 
@@ -264,7 +264,7 @@ def test_writes_stay_in_scratch(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_binary_and_markup_output_is_shown_safely(mode: str) -> None:
-    from grader.report import render_report
+    from grader.render.html import render_report
 
     batch = _batch(mode)
     for name in ("binary_output", "html_injection"):

@@ -1,0 +1,1 @@
+"""Grading a class: the driver, its executors, files and summaries."""

@@ -1,0 +1,1 @@
+"""Renderers: results -> words (terminal, HTML reports, gradebooks) in the reader's language."""

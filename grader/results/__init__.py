@@ -1,0 +1,1 @@
+"""Results: the grader's own result models, stored size bounds."""

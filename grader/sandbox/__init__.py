@@ -1,0 +1,1 @@
+"""Containment of one student run: namespaces, cgroups, uids, mounts, scratch, ports."""

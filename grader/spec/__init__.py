@@ -1,0 +1,1 @@
+"""What to test: the assignment spec (models, YAML loading, hints, reference, manifests)."""

@@ -1,0 +1,1 @@
+"""What is graded: finding each student's files (folders, archives, names, rosters)."""
