@@ -32,8 +32,8 @@ from benchmarks.namespace_cost import median_ms  # noqa: E402
 from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
 from grader.run import scenario as run  # noqa: E402
 from grader.run.scenario import RunContext, run_scenario  # noqa: E402
-from grader.sandbox import box as sandbox  # noqa: E402
-from grader.sandbox import mounts, scratch  # noqa: E402
+from grader.sandbox import confine, mounts, namespaces, scratch  # noqa: E402
+from grader.sandbox import host as sandbox_host  # noqa: E402
 from grader.sandbox.uids import lease_uid  # noqa: E402
 from grader.spec.load import load_assignment  # noqa: E402
 from grader.submission.files import prepare  # noqa: E402
@@ -55,17 +55,17 @@ def lease_cycle() -> None:
 
 
 def ipc_unshare() -> None:
-    sandbox._unshare(sandbox.CLONE_NEWIPC)
+    namespaces._unshare(namespaces.CLONE_NEWIPC)
 
 
 def keyrings() -> None:
-    sandbox._clear_user_keyrings()
-    sandbox._join_new_session_keyring()
+    confine._clear_user_keyrings()
+    confine._join_new_session_keyring()
 
 
 def private_view(submission: Path) -> tuple[Callable[[], None], list[str]]:
     def enter() -> None:
-        folder = tempfile.mkdtemp(dir=sandbox.scratch_parent())
+        folder = tempfile.mkdtemp(dir=sandbox_host.scratch_parent())
         view = mounts.PrivateView(
             folder,
             mounts.scratch_bytes(64),
@@ -92,7 +92,7 @@ def safe_read(folder: Path) -> None:
 
 def removal(submission: Path, remover: Callable[[Path], object]) -> Callable[[], None]:
     def copy_and_remove() -> None:
-        folder = Path(tempfile.mkdtemp(dir=sandbox.scratch_parent()))
+        folder = Path(tempfile.mkdtemp(dir=sandbox_host.scratch_parent()))
         shutil.copytree(submission, folder, dirs_exist_ok=True)
         remover(folder)
 
@@ -104,22 +104,22 @@ def without_new_isolation() -> Iterator[None]:
     """The isolation of before: no lease (uid 65534), no IPC namespace, keyrings, mounts."""
     saved = (
         run.lease_uid,
-        sandbox.ipc_namespaces,
-        sandbox._clear_user_keyrings,
-        sandbox._join_new_session_keyring,
+        sandbox_host.ipc_namespaces,
+        confine._clear_user_keyrings,
+        confine._join_new_session_keyring,
     )
     run.lease_uid = lambda: None  # type: ignore[assignment]
-    sandbox.ipc_namespaces = lambda: False  # type: ignore[assignment]
-    sandbox._clear_user_keyrings = sandbox._join_new_session_keyring = lambda: None  # type: ignore[assignment]
+    sandbox_host.ipc_namespaces = lambda: False  # type: ignore[assignment]
+    confine._clear_user_keyrings = confine._join_new_session_keyring = lambda: None  # type: ignore[assignment]
     os.environ["GRADER_NO_PRIVATE_MOUNTS"] = "1"
     try:
         yield
     finally:
         (
             run.lease_uid,
-            sandbox.ipc_namespaces,
-            sandbox._clear_user_keyrings,
-            sandbox._join_new_session_keyring,
+            sandbox_host.ipc_namespaces,
+            confine._clear_user_keyrings,
+            confine._join_new_session_keyring,
         ) = saved
         del os.environ["GRADER_NO_PRIVATE_MOUNTS"]
 

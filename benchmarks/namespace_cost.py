@@ -32,7 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
 from grader.run.scenario import RunContext, run_scenario  # noqa: E402
-from grader.sandbox.box import Cgroup, Sandbox, probe_namespaces  # noqa: E402
+from grader.sandbox.box import Sandbox  # noqa: E402
+from grader.sandbox.cgroups import Cgroup  # noqa: E402
+from grader.sandbox.host import probe_namespaces  # noqa: E402
 from grader.spec.load import load_assignment  # noqa: E402
 from grader.spec.models import Limits  # noqa: E402
 from grader.submission.files import prepare  # noqa: E402

@@ -30,7 +30,7 @@ from grader.outcome import Outcome
 from grader.results.bounded import bound_scenarios
 from grader.results.models import GradeResult, RunInfo, ScenarioResult
 from grader.run.scenario import RunContext, run_scenario
-from grader.sandbox.box import Mode, choose_mode
+from grader.sandbox.host import Mode, choose_mode
 from grader.sandbox.locks import open_lock
 from grader.spec.models import Assignment, Scenario, spec_hash
 from grader.submission.files import NotGradable, prepare

@@ -25,7 +25,7 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 
 
 def _namespaces_available() -> tuple[bool, str]:
-    from grader.sandbox.box import probe_namespaces
+    from grader.sandbox.host import probe_namespaces
 
     ok, why = probe_namespaces()
     return ok, str(why or "")

@@ -26,8 +26,10 @@ from test_isolation import report_of_student
 
 from grader.grade import GradeOptions, grade
 from grader.sandbox import box as sandbox_module
-from grader.sandbox.box import Sandbox, scratch_parent
+from grader.sandbox import namespaces
+from grader.sandbox.box import Sandbox
 from grader.sandbox.cgroup2 import ENV_PARENT, HOLD_FD, Cgroup2, controllers, hold_line, own_cgroup, v2_mount
+from grader.sandbox.host import scratch_parent
 from grader.spec.load import load_assignment
 from grader.spec.models import Limits
 
@@ -52,7 +54,7 @@ def held_launch(argv: list[str], **popen: object) -> tuple[subprocess.Popen[byte
     started: list[subprocess.Popen[bytes]] = []
 
     def start() -> None:
-        sandbox_module._unshare(sandbox_module.CLONE_FILES)
+        namespaces._unshare(namespaces.CLONE_FILES)
         os.dup2(read_end, HOLD_FD)
         shell = ["/bin/sh", "-c", hold_line() + 'exec "$@"', "grader-sandbox"]
         started.append(subprocess.Popen([*shell, *argv], pass_fds=(HOLD_FD,), **popen))  # type: ignore[call-overload]

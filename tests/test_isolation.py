@@ -18,7 +18,9 @@ from conftest import ASSIGNMENTS, REFERENCE, ROOT
 
 from grader.grade import GradeOptions, grade, grade_async
 from grader.render.words import containment_text, feedback_text
-from grader.sandbox.box import Cgroup, Sandbox, choose_mode, probe_namespaces
+from grader.sandbox.box import Sandbox
+from grader.sandbox.cgroups import Cgroup
+from grader.sandbox.host import choose_mode, probe_namespaces
 from grader.spec.load import load_assignment
 
 FIXED = ROOT / "tests" / "fixed_port"
@@ -161,25 +163,26 @@ def test_only_loopback_inside_the_namespace(tmp_path: Path) -> None:
 
 def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the OS refuses namespaces, ``auto`` falls back to host and ``namespace`` says why."""
-    import grader.sandbox.box as sandbox
     from grader.errors import UsageError
     from grader.messages import Code, msg
     from grader.results.models import RunInfo
+    from grader.sandbox import host as sandbox_host
 
     refused = msg(Code.NS_REFUSED, error="no permission")
-    monkeypatch.setattr(sandbox, "_probe_result", (False, refused))
-    mode, contained = sandbox.choose_mode("auto")
+    monkeypatch.setattr(sandbox_host, "_probe_result", (False, refused))
+    mode, contained = sandbox_host.choose_mode("auto")
     assert mode == "host" and contained.no_namespaces == refused
     run = RunInfo(isolation=mode, containment=contained)
     assert containment_text(run, "en").startswith("host loopback: namespaces refused (no permission)")
     assert containment_text(run, "zh").startswith("主机回环网络：命名空间被拒绝（no permission）")
     with pytest.raises(UsageError, match=r"refused \(no permission\).*--isolation host"):
-        sandbox.choose_mode("namespace")
+        sandbox_host.choose_mode("namespace")
 
 
 def _confined_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python3 -c CODE`` started the way the sandbox starts students: from a confined thread."""
-    from grader.sandbox.box import landlock_abi, start_confined
+    from grader.sandbox.confine import start_confined
+    from grader.sandbox.host import landlock_abi
 
     if not landlock_abi():
         pytest.skip("no Landlock in this kernel")
@@ -219,10 +222,12 @@ def test_landlock_confines_the_student_to_its_working_folder(tmp_path: Path) -> 
 
 def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If Landlock cannot be applied, the student's program never runs: not gradable, no zero."""
-    from grader.sandbox import box as sandbox
     from grader.sandbox import landlock
+    from grader.sandbox.confine import start_confined
+    from grader.sandbox.errors import SandboxError
+    from grader.sandbox.host import landlock_abi
 
-    if not sandbox.landlock_abi():
+    if not landlock_abi():
         pytest.skip("no Landlock in this kernel")
 
     def refuse(*_args: object) -> int:
@@ -230,8 +235,8 @@ def test_confinement_that_fails_starts_nothing(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(landlock, "restrict", refuse)
     started: list[str] = []
-    with pytest.raises(sandbox.SandboxError, match="could not confine the program"):
-        sandbox.start_confined(
+    with pytest.raises(SandboxError, match="could not confine the program"):
+        start_confined(
             lambda: started.append("RAN"),  # type: ignore[arg-type,func-returns-value]
             own_pids=False,
             python="/usr/bin/python3",
@@ -287,7 +292,8 @@ def test_a_student_of_a_root_grader_runs_as_nobody_in_its_cgroup(
     import threading
 
     from grader.sandbox import box as sandbox_module
-    from grader.sandbox.box import Sandbox, scratch_parent
+    from grader.sandbox.box import Sandbox
+    from grader.sandbox.host import scratch_parent
     from grader.spec.models import Limits
 
     monkeypatch.setattr(sandbox_module, "thread_credentials", lambda: thread_credentials)

@@ -28,7 +28,7 @@ from grader.messages import verbatim
 from grader.platforms import gradescope, prairielearn
 from grader.render.words import feedback_text
 from grader.results.models import GradeResult, ScenarioResult
-from grader.sandbox.box import probe_namespaces
+from grader.sandbox.host import probe_namespaces
 from grader.spec.load import load_assignment
 
 SECCOMP = Path(__file__).with_name("seccomp_deny_unshare.py")

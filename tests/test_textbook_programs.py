@@ -19,7 +19,7 @@ from conftest import ASSIGNMENTS, ROOT
 
 from grader.grade import GradeOptions, grade
 from grader.render.words import feedback_text
-from grader.sandbox.box import scratch_parent
+from grader.sandbox.host import scratch_parent
 from grader.spec.load import load_assignment
 
 TEXTBOOK = ROOT / "tests" / "textbook"

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.grade import GradeOptions, grade
     from grader.render.terminal import print_result
     from grader.results.models import write_atomic, write_json
-    from grader.sandbox.box import enter_private_user_namespace
+    from grader.sandbox.host import enter_private_user_namespace
     from grader.spec.load import load_assignment
 
     enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root

@@ -14,7 +14,7 @@ from grader.commands.doctor_checks import Finding, Machine, examine
 from grader.i18n import default_lang
 from grader.messages import Code, msg, verbatim
 from grader.render.words import say
-from grader.sandbox.box import enter_private_user_namespace, in_private_user_namespace
+from grader.sandbox.host import enter_private_user_namespace, in_private_user_namespace
 
 LABEL_WIDTH = 24
 """Columns of the label (a Chinese character takes two)."""

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.messages import Code, Message, msg, verbatim
-from grader.sandbox import box as sandbox
-from grader.sandbox import cgroup2, userns
+from grader.sandbox import cgroup2, host, userns
+from grader.sandbox import cgroups as sandbox_cgroups
+from grader.sandbox import namespaces as sandbox_namespaces
 
 NAMESPACES = (
-    (Code.DOCTOR_NETWORK_NS, sandbox.CLONE_NEWNET),
-    (Code.DOCTOR_PID_NS, sandbox.CLONE_NEWPID),
-    (Code.DOCTOR_IPC_NS, sandbox.CLONE_NEWIPC),
-    (Code.DOCTOR_MOUNT_NS, sandbox.CLONE_NEWNS),
+    (Code.DOCTOR_NETWORK_NS, sandbox_namespaces.CLONE_NEWNET),
+    (Code.DOCTOR_PID_NS, sandbox_namespaces.CLONE_NEWPID),
+    (Code.DOCTOR_IPC_NS, sandbox_namespaces.CLONE_NEWIPC),
+    (Code.DOCTOR_MOUNT_NS, sandbox_namespaces.CLONE_NEWNS),
 )
 CONTAINER_FIX = (
     "run the grader as root, or its container with `--security-opt seccomp=unconfined --cap-add SYS_ADMIN`"
@@ -40,7 +41,7 @@ class Machine:
     proc_sys: Path = userns.PROC_SYS
     cgroup_v1: Path = Path("/sys/fs/cgroup")
     euid: int = field(default_factory=os.geteuid)
-    private_userns: bool = field(default_factory=sandbox.in_private_user_namespace)
+    private_userns: bool = field(default_factory=host.in_private_user_namespace)
     """Whether this process (not root) entered a user namespace of its own."""
     userns_error: str = ""
     """Why entering one was refused (the kernel's words), if it was."""
@@ -73,7 +74,7 @@ def _try_unshare(flag: int) -> str | None:
 
     def attempt() -> None:
         try:
-            sandbox._unshare(flag)
+            sandbox_namespaces._unshare(flag)
             outcome.append(None)
         except OSError as exc:
             outcome.append(exc.strerror or str(exc))
@@ -126,7 +127,7 @@ def cgroups(machine: Machine) -> list[Finding]:
         ]
     if "pids" in v1 and not os.environ.get(cgroup2.ENV_PARENT):
         return [Finding(Code.DOCTOR_CGROUPS, msg(Code.DOCTOR_CGROUP_V1, controllers=v1)), *v2_row]
-    parent = sandbox.v2_parent() if mount is not None or os.environ.get(cgroup2.ENV_PARENT) else None
+    parent = sandbox_cgroups.v2_parent() if mount is not None or os.environ.get(cgroup2.ENV_PARENT) else None
     if parent is not None:
         on = [c for c in cgroup2.enabled(parent) if c in cgroup2.CONTROLLERS]
         if on:
@@ -153,7 +154,7 @@ def _names(controllers: list[str]) -> list[str] | Message:
 
 
 def landlock() -> Finding:
-    abi = sandbox.landlock_abi()
+    abi = host.landlock_abi()
     if abi == 0:
         return Finding(Code.DOCTOR_LANDLOCK, msg(Code.DOCTOR_NOT_IN_KERNEL), LANDLOCK_FIX)
     code = Code.DOCTOR_LANDLOCK_SCOPED if abi >= 6 else Code.DOCTOR_LANDLOCK_ABI
@@ -182,7 +183,7 @@ def interpreter(python: str | None = None) -> Finding:
 def isolation_auto() -> Finding:
     from grader.render.words import containment_facts
 
-    mode, contained = sandbox.choose_mode("auto")
+    mode, contained = host.choose_mode("auto")
     return Finding(Code.DOCTOR_AUTO, msg(Code.DOCTOR_MODE, mode=mode, note=containment_facts(contained)))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.sandbox.box import enter_private_user_namespace
+from grader.sandbox.host import enter_private_user_namespace
 
 DEFAULT_ROOTS = {"gradescope": "/autograder", "prairielearn": "/grade"}
 

@@ -27,7 +27,7 @@ from grader.commands.validate_checks import (
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
 from grader.render.words import say
-from grader.sandbox.box import enter_private_user_namespace
+from grader.sandbox.host import enter_private_user_namespace
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -21,7 +21,7 @@ from grader.grade import GradeOptions, Isolation, grade
 from grader.platforms import gradescope, prairielearn
 from grader.platforms.layout import Layout, Platform, layout
 from grader.results.models import GradeResult, write_atomic
-from grader.sandbox.box import choose_mode
+from grader.sandbox.host import choose_mode
 from grader.spec.load import load_assignment
 
 

@@ -111,7 +111,7 @@ def _forget_environment_caches() -> None:
     import locale
 
     from grader.grade import resolve_python
-    from grader.sandbox.box import adopt_environment
+    from grader.sandbox.host import adopt_environment
 
     with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_CTYPE, "")

@@ -40,7 +40,9 @@ from grader.run.peer import (
 from grader.run.terminal import StdinWriter, StreamCapture, open_terminal_fds
 from grader.run.time_wait import leave_time_wait
 from grader.sandbox import hostports, mounts, netns_any, scratch
-from grader.sandbox.box import Mode, Sandbox, SandboxError, free_port, scratch_parent
+from grader.sandbox.box import Sandbox, free_port
+from grader.sandbox.errors import SandboxError
+from grader.sandbox.host import Mode, scratch_parent
 from grader.sandbox.listen_table import Listening, listening, owned_by
 from grader.sandbox.scratch import FileProblem, folder_usage, open_folder, read_student_file, remove_tree
 from grader.sandbox.uids import UidLease, lease_uid

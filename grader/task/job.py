@@ -400,7 +400,7 @@ def _worker_setup() -> io.BufferedWriter:
 
 
 def _enter_namespaces(task: Task) -> None:
-    from grader.sandbox.box import enter_private_user_namespace
+    from grader.sandbox.host import enter_private_user_namespace
 
     enter_private_user_namespace(task.options.get("isolation", "auto"))  # still single-threaded
 

@@ -26,7 +26,8 @@ from grader.render.terminal import print_result
 from grader.render.words import containment_text, say
 from grader.results.models import GradeResult
 from grader.sandbox import mounts
-from grader.sandbox.box import free_port, probe_namespaces, scratch_parent
+from grader.sandbox.box import free_port
+from grader.sandbox.host import probe_namespaces, scratch_parent
 from grader.spec.load import load_assignment
 from grader.spec.models import Assignment
 

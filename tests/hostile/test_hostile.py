@@ -23,7 +23,7 @@ import pytest
 from grader.grade import GradeOptions, grade_async
 from grader.render.words import feedback_text
 from grader.results.models import GradeResult
-from grader.sandbox.box import landlock_abi, probe_namespaces, scratch_parent
+from grader.sandbox.host import landlock_abi, probe_namespaces, scratch_parent
 from grader.spec.load import load_assignment
 from grader.spec.models import Assignment
 
