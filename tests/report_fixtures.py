@@ -15,7 +15,7 @@ from grader.outcome import (
     WireEvent,
 )
 from grader.results.models import GradeResult, RunInfo, ScenarioResult, StepVerdict
-from grader.spec.models import STEP_ACTIONS
+from grader.spec.steps import STEP_ACTIONS
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 """What a hostile student prints, sends and names itself: it must show as text, never run."""

@@ -14,7 +14,7 @@ from grader.render.words import feedback_text
 from grader.run.http_steps import body_encoding
 from grader.spec.load import load_assignment
 from grader.spec.matching import match_expect
-from grader.spec.models import BodyCheck, Expect, Send
+from grader.spec.net_steps import BodyCheck, Expect, Send
 from grader.text.encodings import choose, distinguishes
 
 BOTH = ["utf-8", "gbk"]

@@ -15,7 +15,7 @@ from grader.render.words import feedback_text, say
 from grader.run.http_steps import judge_response
 from grader.spec.fixtures import FixtureError, place_fixtures, read_fixtures
 from grader.spec.load import SpecError, load_assignment
-from grader.spec.models import Response
+from grader.spec.net_steps import Response
 from grader.text.http import read_message
 
 PAGE = b"<html><body><h1>Hello</h1></body></html>\n"

@@ -6,7 +6,7 @@ import pytest
 
 from grader.messages import Code
 from grader.spec.matching import find_output, first_difference, match_expect
-from grader.spec.models import Expect
+from grader.spec.net_steps import Expect
 
 
 def expect(**fields: object) -> Expect:

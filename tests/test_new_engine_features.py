@@ -16,7 +16,7 @@ import pytest
 from dialogue import run_dialogue
 
 from grader.render.words import feedback_text
-from grader.spec.models import TEXT_LETTERS, Generated
+from grader.spec.payloads import TEXT_LETTERS, Generated
 
 # ------------------------------------------------------------------ exit with stdin left open
 

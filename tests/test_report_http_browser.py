@@ -18,8 +18,9 @@ from test_report_browser import ARTIFACTS, DESKTOP, PHONE, browser  # noqa: F401
 
 from grader.grade import GradeOptions, grade
 from grader.render.html import render_report
-from grader.render.words import feedback_text, localize
+from grader.render.words import feedback_text
 from grader.results.models import GradeResult
+from grader.spec.base import localize
 from grader.spec.load import load_assignment
 
 pytestmark = [pytest.mark.browser, pytest.mark.root]

@@ -16,7 +16,7 @@ import report_fixtures as fx  # tests/ is on sys.path under pytest's default imp
 from grader.i18n_build import read_catalogs
 from grader.render.html import render_index, render_report
 from grader.render.html.visible import byte_diff, char_start, visible_html
-from grader.spec.models import STEP_ACTIONS
+from grader.spec.steps import STEP_ACTIONS
 from grader.submission.roster import Identity
 
 VOID = {"meta", "br", "img", "input", "link", "hr", "wbr", "source", "col", "area", "base", "embed"}

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from grader.spec.load import SpecError, load_assignment, yaml_json_schema
-from grader.spec.models import Assignment, Expect, Send
+from grader.spec.models import Assignment
+from grader.spec.net_steps import Expect, Send
 from tests.conftest import ASSIGNMENTS
 
 GOOD = """\
@@ -133,14 +134,14 @@ def test_a_preloaded_spec_serves_only_while_its_file_is_unchanged(
 ) -> None:
     """What a resident checker reads ahead never outlives an edit, and a broken spec is not kept."""
     from grader.spec import load as spec_yaml
-    from grader.spec import models as spec
+    from grader.spec import payloads as spec_payloads
 
     monkeypatch.setattr(spec_yaml, "_preloaded", {})
     text = (ASSIGNMENTS / "echo-server" / "assignment.yaml").read_text()
     (tmp_path / "assignment.yaml").write_text(text)
-    spec._random_bytes.cache_clear()
+    spec_payloads._random_bytes.cache_clear()
     spec_yaml.preload_assignment(tmp_path)
-    assert spec._random_bytes.cache_info().currsize >= 1  # its generated payloads were rendered
+    assert spec_payloads._random_bytes.cache_info().currsize >= 1  # its generated payloads were rendered
     first = load_assignment(tmp_path)
     assert load_assignment(tmp_path / "assignment.yaml") is first
 

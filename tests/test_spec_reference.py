@@ -19,6 +19,8 @@ import yaml
 from pydantic import BaseModel, TypeAdapter
 
 from grader.spec import models as spec
+from grader.spec import net_steps
+from grader.spec import steps as spec_steps
 from grader.spec.load import SCHEMA_FILE, load_assignment, yaml_json_schema
 from grader.spec.reference import (
     COMMON,
@@ -65,7 +67,7 @@ def test_every_field_has_a_description(model: type[BaseModel]) -> None:
 def test_the_schema_gives_editors_the_descriptions() -> None:
     schema = json.loads(grader("schema").stdout)
     send = schema["$defs"]["Send"]["anyOf"][0]["properties"]["send"]["properties"]
-    assert send["chunks"]["description"] == spec.Send.model_fields["chunks"].description
+    assert send["chunks"]["description"] == net_steps.Send.model_fields["chunks"].description
     assert "gbk" in send["encoding"]["description"]
     assert schema["properties"]["role"]["description"].startswith("What the student writes")
 
@@ -78,7 +80,7 @@ def test_every_step_and_every_field_is_in_the_reference_with_an_example() -> Non
     for step in STEPS:
         action = step_action(step)
         assert f"### `{action}`" in text and action in STEP_EXAMPLES
-    assert set(STEP_EXAMPLES) == set(spec.STEP_ACTIONS)
+    assert set(STEP_EXAMPLES) == set(spec_steps.STEP_ACTIONS)
     for section, name, info, _model in documented:
         assert f"| `{name}` |" in text, (section, name)
         assert f"| {table_cell(info.description or '')} |" in text, (section, name)
@@ -86,9 +88,9 @@ def test_every_step_and_every_field_is_in_the_reference_with_an_example() -> Non
 
 def _from_yaml_steps(value: Any) -> Any:
     """A list of steps as written in YAML, in the models' ``action`` form."""
-    steps = spec._steps_from_yaml(value)
+    steps = spec_steps._steps_from_yaml(value)
     return [
-        {**s, "steps": spec._steps_from_yaml(s["steps"])} if isinstance(s, dict) and "steps" in s else s
+        {**s, "steps": spec_steps._steps_from_yaml(s["steps"])} if isinstance(s, dict) and "steps" in s else s
         for s in steps
     ]
 

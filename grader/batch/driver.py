@@ -31,8 +31,9 @@ from grader.render.progress import PlainProgress, Progress
 from grader.render.words import say
 from grader.resident.pool import let_kept_workers_go, run_pooled_task, shared_pool
 from grader.results.models import GradeResult, read_json, write_atomic
+from grader.spec.base import localize
 from grader.spec.load import load_assignment
-from grader.spec.models import Assignment, localize
+from grader.spec.models import Assignment
 from grader.submission.discover import Discovery, Found, discover, safe_id
 from grader.submission.roster import Identity, Matched, identify, read_roster
 from grader.task.job import (

@@ -19,7 +19,8 @@ from typing import Any
 
 from grader.messages import Code, Message, msg
 from grader.outcome import COMPILE_ERRORS, Outcome, StepOutcome, step_has
-from grader.spec.models import AnyStepModel, Scenario
+from grader.spec.models import Scenario
+from grader.spec.steps import AnyStepModel
 from grader.text.encodings import accepts, shown_encodings
 from grader.text.encodings import names as encoding_names
 from grader.text.show import codec_name, encoding_label, show_bytes

@@ -11,7 +11,11 @@ from grader.judge.diagnose import DOES_NOT_START, diagnose
 from grader.messages import SELF_EXPLAINING, Code, Message, facts, msg, own_words
 from grader.outcome import Outcome, StepOutcome
 from grader.results.models import ScenarioResult, StepVerdict
-from grader.spec.models import AnyStepModel, Exit, Expect, LocalText, Parallel, Scenario, Stderr
+from grader.spec.base import LocalText
+from grader.spec.models import Scenario
+from grader.spec.net_steps import Expect
+from grader.spec.steps import AnyStepModel, Parallel
+from grader.spec.terminal_steps import Exit, Stderr
 from grader.text.encodings import shown_encodings
 from grader.text.show import encoding_label, show_around, show_bytes
 

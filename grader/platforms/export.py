@@ -22,8 +22,9 @@ import grader
 from grader.messages import Code, Message, msg
 from grader.platforms.layout import ASSIGNMENT_DIR
 from grader.results.models import write_atomic
+from grader.spec.base import localize
 from grader.spec.load import load_assignment
-from grader.spec.models import Assignment, localize
+from grader.spec.models import Assignment
 
 SKIP = {"__pycache__", ".git", ".pytest_cache", "manifest.yaml"}
 """Not shipped: caches, and the manifest (it points at reference solutions and buggy tests)."""

@@ -14,8 +14,8 @@ from typing import Any
 from grader import __version__
 from grader.i18n import gettext_for
 from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
-from grader.render.words import localize
 from grader.results.models import GradeResult
+from grader.spec.base import localize
 
 MAX_OUTPUT = 100_000
 """Gradescope's limit on one ``output``; ours stay below it, note included."""

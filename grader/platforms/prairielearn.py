@@ -14,8 +14,8 @@ from grader import __version__
 from grader.i18n import gettext_for
 from grader.platforms.gradescope import status_labels
 from grader.platforms.text import clip, cut_note, isolation_words, scenario_markdown, summary_line
-from grader.render.words import localize
 from grader.results.models import GradeResult
+from grader.spec.base import localize
 
 MAX_BYTES = 1_000_000
 """PrairieLearn's limit on ``results.json``."""

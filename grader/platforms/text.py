@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from grader.i18n import gettext_for
-from grader.render.words import containment_text, feedback_text, localize, say, total_not_graded
+from grader.render.words import containment_text, feedback_text, say, total_not_graded
 from grader.results.models import GradeResult, ScenarioResult
+from grader.spec.base import localize
 
 
 def fence(text: str, info: str = "text") -> str:

@@ -8,8 +8,9 @@ from rich.table import Table
 
 from grader.i18n import gettext_for
 from grader.messages import Code, msg
-from grader.render.words import feedback_text, localize, say, total_not_graded
+from grader.render.words import feedback_text, say, total_not_graded
 from grader.results.models import GradeResult
+from grader.spec.base import localize
 from grader.text.show import encoding_label
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gradable": "magenta"}

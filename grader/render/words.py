@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from grader.i18n import translations
 from grader.messages import Code, Message, Template, Translate, facts, fill, msg, own_words
-from grader.spec.models import LocalText, localize
+from grader.spec.base import LocalText, localize
 
 if TYPE_CHECKING:
     from grader.outcome import Containment

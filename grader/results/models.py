@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.messages import Message
 from grader.outcome import Containment, IsolationMode, Outcome
-from grader.spec.models import LocalText
+from grader.spec.base import LocalText
 
 ScenarioStatus = Literal["passed", "failed", "skipped", "not_gradable"]
 StepVerdictStatus = Literal["passed", "failed", "not_reached"]

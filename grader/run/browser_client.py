@@ -31,7 +31,7 @@ from pathlib import Path
 
 from grader.messages import Code, Message, msg
 from grader.outcome import GraderProblem
-from grader.spec.models import BrowserVisit
+from grader.spec.net_steps import BrowserVisit
 
 CHROMIUM = Path(os.environ.get("GRADER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -14,7 +14,7 @@ import re
 from grader.messages import Code, Message, msg
 from grader.outcome import HttpExchange
 from grader.spec.matching import first_difference
-from grader.spec.models import BodyCheck, HeaderPattern, Request, Response
+from grader.spec.net_steps import BodyCheck, HeaderPattern, Request, Response
 from grader.text.encodings import choose
 from grader.text.encodings import names as encoding_names
 from grader.text.http import HttpMessage, build_request, build_response, framing_message, read_message

@@ -48,28 +48,20 @@ from grader.sandbox.scratch import FileProblem, folder_usage, open_folder, read_
 from grader.sandbox.uids import UidLease, lease_uid
 from grader.spec.fixtures import place_fixtures
 from grader.spec.matching import find_output, first_difference, match_expect
-from grader.spec.models import (
+from grader.spec.models import Assignment, Scenario
+from grader.spec.net_steps import (
     Accept,
-    Assignment,
     BrowserVisit,
-    CloseStdin,
     Connect,
-    Exit,
     Expect,
     ExpectEof,
-    FileCheck,
-    Output,
-    Parallel,
-    Pause,
-    Prompt,
     Request,
     Response,
-    Scenario,
     Send,
-    Stderr,
-    Type,
     WaitListening,
 )
+from grader.spec.steps import Parallel, Pause
+from grader.spec.terminal_steps import CloseStdin, Exit, FileCheck, Output, Prompt, Stderr, Type
 from grader.text.encodings import choose, distinguishes
 
 NAMESPACE_DEFAULT_PORT = 5000

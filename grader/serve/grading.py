@@ -26,8 +26,9 @@ from grader.batch.driver import task_options
 from grader.messages import Code, msg
 from grader.render.gradebook import gradebook_csv, gradebook_rows
 from grader.results.models import GradeResult
+from grader.spec.base import localize
 from grader.spec.load import load_assignment
-from grader.spec.models import Assignment, localize
+from grader.spec.models import Assignment
 from grader.submission.discover import discover
 from grader.submission.roster import Identity
 from grader.task.job import assignment_files, bundle, make_task, run_task, unbundle

@@ -20,7 +20,9 @@ from pydantic import BaseModel, ValidationError
 from grader.errors import SpecError
 from grader.messages import Code, Invalid, Message, msg
 from grader.spec.hints import did_you_mean, pydantic_words, spec_field_names, validator_words, yaml_words
-from grader.spec.models import SHORTHAND, STEP_ACTIONS, Assignment, Generated, json_schema
+from grader.spec.models import Assignment, json_schema
+from grader.spec.payloads import Generated
+from grader.spec.steps import SHORTHAND, STEP_ACTIONS
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml where PyYAML was built with it (parsing a spec in ~1 ms instead of ~30)."""

@@ -15,8 +15,9 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from grader.messages import CAUSES, Code, Invalid
+from grader.spec.base import StrictModel
 from grader.spec.load import SpecError, load_yaml_model
-from grader.spec.models import Assignment, StrictModel
+from grader.spec.models import Assignment
 
 MANIFEST_FILE = "manifest.yaml"
 UNRECOGNISED = "unrecognised"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from grader.messages import Code
-from grader.spec.models import Expect
+from grader.spec.net_steps import Expect
 from grader.text.encodings import distinguishes
 from grader.text.encodings import names as encoding_names
 

@@ -21,7 +21,9 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from grader.spec import base, payloads, step_base
 from grader.spec import models as spec
+from grader.spec import steps as spec_steps
 
 REGENERATE = "grader schema --markdown > docs/spec.md"
 
@@ -35,9 +37,9 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
 )
 """The models documented as tables of fields, in the order a spec is written."""
 
-NETWORK_STEPS: tuple[type[spec.StepBase], ...] = typing.get_args(spec.NetworkStep)
-TERMINAL_STEPS: tuple[type[spec.StepBase], ...] = typing.get_args(spec.TerminalStep)
-STEPS: tuple[type[BaseModel], ...] = (*NETWORK_STEPS, spec.Parallel, *TERMINAL_STEPS)
+NETWORK_STEPS: tuple[type[step_base.StepBase], ...] = typing.get_args(spec_steps.NetworkStep)
+TERMINAL_STEPS: tuple[type[step_base.StepBase], ...] = typing.get_args(spec_steps.TerminalStep)
+STEPS: tuple[type[BaseModel], ...] = (*NETWORK_STEPS, spec_steps.Parallel, *TERMINAL_STEPS)
 
 WHOLE_SPEC = """\
 # yaml-language-server: $schema=assignment.schema.json
@@ -213,7 +215,9 @@ FIELD_EXAMPLES: dict[str, dict[str, str]] = {
 def own_fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
     """A step's fields less those every step (or every network step) has, and ``action``."""
     common = (
-        set(spec.NetStep.model_fields) if issubclass(model, spec.NetStep) else set(spec.StepBase.model_fields)
+        set(step_base.NetStep.model_fields)
+        if issubclass(model, step_base.NetStep)
+        else set(step_base.StepBase.model_fields)
     )
     return {n: f for n, f in model.model_fields.items() if n not in common and n != "action"}
 
@@ -227,13 +231,13 @@ def documented_fields() -> Iterator[tuple[str, str, FieldInfo, type[BaseModel]]]
     for section, model in SECTIONS:
         for name, info in model.model_fields.items():
             yield section, name, info, model
-    for name, info in spec.NetStep.model_fields.items():
-        yield COMMON, name, info, spec.NetStep
+    for name, info in step_base.NetStep.model_fields.items():
+        yield COMMON, name, info, step_base.NetStep
     for model in STEPS:
         for name, info in own_fields(model).items():
             yield step_action(model), name, info, model
-    for name, info in spec.Generated.model_fields.items():
-        yield "generate", name, info, spec.Generated
+    for name, info in payloads.Generated.model_fields.items():
+        yield "generate", name, info, payloads.Generated
 
 
 # ----------------------------------------------------------------------------- words for types
@@ -248,16 +252,16 @@ def type_words(annotation: Any, metadata: Iterable[Any] = ()) -> str:
 def _type_words(tp: Any) -> str:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
-    if tp == spec.LocalText:
+    if tp == base.LocalText:
         return "text, or `{en: …, zh: …}`"
     if origin is typing.Annotated:
         inner, *meta = args
         if any(isinstance(m, FieldInfo) and m.discriminator for m in meta):
-            return "network step" if inner == spec.NetworkStep else "step"
+            return "network step" if inner == spec_steps.NetworkStep else "step"
         return _type_words(inner) + _constraints(meta)
     if origin in (typing.Union, types.UnionType):
         parts = [a for a in args if a is not type(None)]
-        if set(parts) == set(typing.get_args(spec.LocalText)):
+        if set(parts) == set(typing.get_args(base.LocalText)):
             return "text, or `{en: …, zh: …}`"
         return ", or ".join(_type_words(a) for a in parts)
     if origin is typing.Literal:
@@ -265,7 +269,9 @@ def _type_words(tp: Any) -> str:
     if origin is list:
         return f"list of {_type_words(args[0])}"
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        name = next((s for s, m in SECTIONS if m is tp), "generate" if tp is spec.Generated else tp.__name__)
+        name = next(
+            (s for s, m in SECTIONS if m is tp), "generate" if tp is payloads.Generated else tp.__name__
+        )
         return f"[{name}](#{name.lower()})"
     return {str: "text", int: "integer", float: "number", bool: "`true` or `false`"}.get(tp, str(tp))
 
@@ -329,7 +335,7 @@ def model_doc(model: type[BaseModel]) -> str:
 INTRO = f"""\
 # The assignment spec: `assignment.yaml`
 
-<!-- Generated from grader/spec/models.py by `{REGENERATE}`; edit the models, not this file. -->
+<!-- Generated from the models in grader/spec/ by `{REGENERATE}`; edit the models, not this file. -->
 
 An assignment is one YAML file, `assignment.yaml`, in the assignment's folder. It says what
 the student writes (a client or a server), how the program is started, and a list of
@@ -388,15 +394,15 @@ def markdown() -> str:
         lines += [*field_table(section, dict(model.model_fields)), ""]
     lines += [STEPS_INTRO]
     lines += ["### Fields every step has", "", "Network steps also have `conn`.", ""]
-    lines += [*field_table(COMMON, dict(spec.NetStep.model_fields)), ""]
+    lines += [*field_table(COMMON, dict(step_base.NetStep.model_fields)), ""]
     lines += ["## Network steps", ""]
     for model in NETWORK_STEPS:
         lines += step_section(model)
-    lines += step_section(spec.Parallel)
+    lines += step_section(spec_steps.Parallel)
     lines += ["## Terminal steps", ""]
     for model in TERMINAL_STEPS:
         lines += step_section(model)
-    lines += ["## `generate`", "", '<a id="generate"></a>', "", model_doc(spec.Generated), ""]
-    lines += [*field_table("generate", dict(spec.Generated.model_fields)), ""]
+    lines += ["## `generate`", "", '<a id="generate"></a>', "", model_doc(payloads.Generated), ""]
+    lines += [*field_table("generate", dict(payloads.Generated.model_fields)), ""]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
