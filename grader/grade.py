@@ -25,7 +25,8 @@ from typing import Any, Literal, TypeVar
 
 from grader import __version__
 from grader.judge.scenario import judge_scenario, skipped
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.outcome import Outcome
 from grader.results.bounded import bound_scenarios
 from grader.results.models import GradeResult, RunInfo, ScenarioResult

@@ -4,7 +4,8 @@ submission can put text."""
 
 from __future__ import annotations
 
-from grader.messages import Code, msg, verbatim
+from grader.messages import msg, verbatim
+from grader.messages.codes import Code
 from grader.outcome import (
     ConnectionRecord,
     Containment,

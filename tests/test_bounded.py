@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from grader.grade import GradeOptions, grade
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.outcome import Outcome, TerminalEvent, WireEvent
 from grader.render.html import render_report
 from grader.render.words import say

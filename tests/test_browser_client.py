@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import GradeOptions, grade
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.render.words import feedback_text
 from grader.run import browser_client
 from grader.spec.load import load_assignment

@@ -12,7 +12,7 @@ from test_isolation import run_grader_as_nobody
 
 from grader.commands.doctor import render
 from grader.commands.doctor_checks import Machine, user_namespaces
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.sandbox.host import userns_refused_note
 
 APPARMOR_FIX = "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"

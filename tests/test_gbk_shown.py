@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from grader.grade import GradeOptions, grade
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.render.terminal import print_result
 from grader.results.models import GradeResult
 from grader.spec.load import load_assignment

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import GradeOptions, grade
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.render.words import feedback_text, say
 from grader.run.http_steps import judge_response
 from grader.spec.fixtures import FixtureError, place_fixtures, read_fixtures

@@ -164,7 +164,8 @@ def test_only_loopback_inside_the_namespace(tmp_path: Path) -> None:
 def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the OS refuses namespaces, ``auto`` falls back to host and ``namespace`` says why."""
     from grader.errors import UsageError
-    from grader.messages import Code, msg
+    from grader.messages import msg
+    from grader.messages.codes import Code
     from grader.results.models import RunInfo
     from grader.sandbox import host as sandbox_host
 

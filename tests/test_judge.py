@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from grader.judge.scenario import judge_scenario, skipped
-from grader.messages import Code, facts, msg
+from grader.messages import facts, msg
+from grader.messages.codes import Code
 from grader.outcome import Outcome, ProcessEnd, StepOutcome, WireEvent
 from grader.render.words import feedback_text, say
 from grader.spec.models import Scenario

@@ -7,7 +7,8 @@ from conftest import ASSIGNMENTS, SUBMISSIONS
 
 from grader.grade import GradeOptions, grade
 from grader.judge.scenario import judge_scenario
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.outcome import Outcome, StepOutcome
 from grader.render.html.report_view import failure_view
 from grader.render.words import say

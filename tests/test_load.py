@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from grader.grade import GradeOptions, grade_async
-from grader.messages import Code, facts, msg
+from grader.messages import facts, msg
+from grader.messages.codes import Code
 from grader.outcome import StepOutcome, step_has
 from grader.run.deadline import LoadAwareTimeout, ProgressMeter, run_delays
 from grader.run.scenario import note_busy

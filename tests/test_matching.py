@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.spec.matching import find_output, first_difference, match_expect
 from grader.spec.net_steps import Expect
 

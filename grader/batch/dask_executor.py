@@ -21,7 +21,8 @@ from typing import Any
 
 from grader import __version__
 from grader.errors import UsageError
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.resident.pool import run_pooled_task
 from grader.task.job import Task, TaskResult, not_graded_result
 

@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from grader.errors import UsageError
 from grader.i18n import gettext_for
-from grader.messages import LIST_JOINERS, Code, msg, verbatim
+from grader.messages import LIST_JOINERS, msg, verbatim
+from grader.messages.codes import Code
 from grader.render.gradebook import write_gradebook
 from grader.render.progress import PlainProgress, Progress
 from grader.render.words import say

@@ -12,7 +12,8 @@ import unicodedata
 from grader import __version__
 from grader.commands.doctor_checks import Finding, Machine, examine
 from grader.i18n import default_lang
-from grader.messages import Code, msg, verbatim
+from grader.messages import msg, verbatim
+from grader.messages.codes import Code
 from grader.render.words import say
 from grader.sandbox.host import enter_private_user_namespace, in_private_user_namespace
 

@@ -14,7 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.messages import Code, Message, msg, verbatim
+from grader.messages import Message, msg, verbatim
+from grader.messages.codes import Code
 from grader.sandbox import cgroup2, host, userns
 from grader.sandbox import cgroups as sandbox_cgroups
 from grader.sandbox import namespaces as sandbox_namespaces

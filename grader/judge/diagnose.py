@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.outcome import COMPILE_ERRORS, Outcome, StepOutcome, step_has
 from grader.spec.models import Scenario
 from grader.spec.steps import AnyStepModel

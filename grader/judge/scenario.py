@@ -8,7 +8,9 @@ differ, and the ranked diagnoses of :mod:`grader.judge.diagnose`; all of it is c
 from __future__ import annotations
 
 from grader.judge.diagnose import DOES_NOT_START, diagnose
-from grader.messages import SELF_EXPLAINING, Code, Message, facts, msg, own_words
+from grader.messages import Message, facts, msg, own_words
+from grader.messages.codes import Code
+from grader.messages.kinds import SELF_EXPLAINING
 from grader.outcome import Outcome, StepOutcome
 from grader.results.models import ScenarioResult, StepVerdict
 from grader.spec.base import LocalText

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grader
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.platforms.layout import ASSIGNMENT_DIR
 from grader.results.models import write_atomic
 from grader.spec.base import localize

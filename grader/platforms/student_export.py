@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.platforms.export import ZIP_TIME, ExportError, assignment_files, wheel_for
 from grader.spec.load import load_assignment, spec_path
 

@@ -16,7 +16,8 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.render.words import not_scored_because, say
 from grader.results.models import GradeResult, write_atomic
 from grader.submission.roster import Identity

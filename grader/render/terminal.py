@@ -7,7 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.i18n import gettext_for
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.render.words import feedback_text, say, total_not_graded
 from grader.results.models import GradeResult
 from grader.spec.base import localize

@@ -11,7 +11,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from grader.i18n import translations
-from grader.messages import Code, Message, Template, Translate, facts, fill, msg, own_words
+from grader.messages import Message, Translate, facts, fill, msg, own_words
+from grader.messages.codes import Code
+from grader.messages.template import Template
 from grader.spec.base import LocalText, localize
 
 if TYPE_CHECKING:

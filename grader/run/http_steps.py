@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.outcome import HttpExchange
 from grader.spec.matching import first_difference
 from grader.spec.net_steps import BodyCheck, HeaderPattern, Request, Response

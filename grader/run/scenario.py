@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from grader.messages import Code, Message, facts, msg
+from grader.messages import Message, facts, msg
+from grader.messages.codes import Code
 from grader.outcome import GraderProblem, HttpExchange, Outcome, ProcessEnd, StepOutcome
 from grader.run import browser_client, http_steps
 from grader.run.any_name import NameAnswerer, open_answerer

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from grader.errors import UsageError
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.outcome import Containment
 from grader.sandbox import landlock, mounts, userns
 from grader.sandbox.namespaces import (

@@ -30,7 +30,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 
 CLONE_FS = 0x00000200
 CLONE_NEWNS = 0x00020000

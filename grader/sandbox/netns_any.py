@@ -21,7 +21,8 @@ import socket
 import struct
 import subprocess
 
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.outcome import GraderProblem
 
 NETLINK_ROUTE = 0

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal, TypeVar
 
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 
 ProblemCode = Literal["missing", "fifo", "symlink", "folder", "device", "socket", "too_large", "unreadable"]
 NOT_A_FILE: dict[str, Code] = {

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.driver import task_options
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.render.gradebook import gradebook_csv, gradebook_rows
 from grader.results.models import GradeResult
 from grader.spec.base import localize

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from grader.messages import TEMPLATES, Code, Invalid, Message, either, msg, template_fields, verbatim
+from grader.messages import TEMPLATES, Invalid, Message, either, msg, template_fields, verbatim
+from grader.messages.codes import Code
 
 YAML_WORDS = (
     ("found character '\\t'", Code.YAML_TAB),

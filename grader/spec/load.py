@@ -18,7 +18,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from grader.errors import SpecError
-from grader.messages import Code, Invalid, Message, msg
+from grader.messages import Invalid, Message, msg
+from grader.messages.codes import Code
 from grader.spec.hints import did_you_mean, pydantic_words, spec_field_names, validator_words, yaml_words
 from grader.spec.models import Assignment, json_schema
 from grader.spec.payloads import Generated

@@ -14,7 +14,9 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
-from grader.messages import CAUSES, Code, Invalid
+from grader.messages import Invalid
+from grader.messages.codes import Code
+from grader.messages.kinds import CAUSES
 from grader.spec.base import StrictModel
 from grader.spec.load import SpecError, load_yaml_model
 from grader.spec.models import Assignment

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.spec.net_steps import Expect
 from grader.text.encodings import distinguishes
 from grader.text.encodings import names as encoding_names

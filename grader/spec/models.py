@@ -20,7 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from grader.messages import Code, Invalid
+from grader.messages import Invalid
+from grader.messages.codes import Code
 from grader.spec.base import LocalText, StrictModel, Visibility
 from grader.spec.steps import AnyStep, Parallel, _steps_from_yaml
 

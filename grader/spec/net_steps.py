@@ -12,7 +12,8 @@ from pydantic import (
     model_validator,
 )
 
-from grader.messages import Code, Invalid, either, msg
+from grader.messages import Invalid, either, msg
+from grader.messages.codes import Code
 from grader.spec.base import StrictModel
 from grader.spec.payloads import EncodingNames, Generated, Payload
 from grader.spec.step_base import NetStep, StepBase

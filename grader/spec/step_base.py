@@ -9,7 +9,8 @@ from pydantic import (
     PositiveFloat,
 )
 
-from grader.messages import Code, Message, msg, own_words
+from grader.messages import Message, msg, own_words
+from grader.messages.codes import Code
 from grader.spec.base import LocalText, StrictModel
 
 

@@ -9,7 +9,7 @@ from pydantic import (
     PositiveFloat,
 )
 
-from grader.messages import Code
+from grader.messages.codes import Code
 from grader.spec.net_steps import (
     Accept,
     BrowserVisit,

@@ -9,7 +9,8 @@ from pydantic import (
     model_validator,
 )
 
-from grader.messages import Code, Invalid, either
+from grader.messages import Invalid, either
+from grader.messages.codes import Code
 from grader.spec.payloads import Generated, Payload
 from grader.spec.step_base import StepBase
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.spec.models import Assignment
 from grader.submission import entry_names
 from grader.submission.entry_names import python_files

@@ -28,7 +28,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from grader import __version__
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 from grader.results.models import GradeResult
 from grader.spec.fixtures import FIXTURE_FOLDER
 from grader.spec.models import Assignment

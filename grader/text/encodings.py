@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import codecs
 
-from grader.messages import Code, Invalid
+from grader.messages import Invalid
+from grader.messages.codes import Code
 from grader.text.show import codec_name, text_encoding
 
 Encodings = str | list[str]

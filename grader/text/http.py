@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from grader.messages import Code, Message, msg
+from grader.messages import Message, msg
+from grader.messages.codes import Code
 
 Framing = Literal["content-length", "chunked", "close", "none"]
 LineEnds = Literal["crlf", "lf", "mixed", "none"]

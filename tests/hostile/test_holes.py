@@ -21,7 +21,8 @@ from rich.console import Console
 
 from grader.grade import GradeOptions, grade_async
 from grader.i18n import gettext_for
-from grader.messages import Code, msg
+from grader.messages import msg
+from grader.messages.codes import Code
 from grader.render.terminal import print_result
 from grader.render.words import containment_text, say
 from grader.results.models import GradeResult

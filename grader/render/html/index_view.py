@@ -9,7 +9,8 @@ import statistics
 from dataclasses import dataclass
 
 from grader.i18n import gettext_for
-from grader.messages import JOINERS, Code
+from grader.messages import JOINERS
+from grader.messages.codes import Code
 from grader.render.html.report_view import ICONS, points, status_label
 from grader.render.words import not_scored_because, say
 from grader.results.models import GradeResult
