@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from floor import echo_server_floor, hello_client_floor  # noqa: E402
+from floor import echo_server_floor, hello_client_floor
 
 STUDENT_PYTHON = os.path.realpath(shutil.which("python3", path="/usr/bin") or sys.executable)
 GRADER = [os.path.realpath(sys.executable), "-m", "grader"]

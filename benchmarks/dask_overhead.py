@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench import GRADER, make_class, run  # noqa: E402
+from bench import GRADER, make_class, run
 
 MODES = {"jobs2": ["--jobs", "2"], "dask_local2": ["--dask", "local:2"]}
 

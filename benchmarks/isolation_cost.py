@@ -28,15 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.namespace_cost import median_ms  # noqa: E402
-from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
-from grader.run import scenario as run  # noqa: E402
-from grader.run.scenario import RunContext, run_scenario  # noqa: E402
-from grader.sandbox import confine, mounts, namespaces, scratch  # noqa: E402
-from grader.sandbox import host as sandbox_host  # noqa: E402
-from grader.sandbox.uids import lease_uid  # noqa: E402
-from grader.spec.load import load_assignment  # noqa: E402
-from grader.submission.files import prepare  # noqa: E402
+from benchmarks.namespace_cost import median_ms
+from grader.grade import STUDENT_UID, resolve_python
+from grader.run import scenario as run
+from grader.run.context import RunContext
+from grader.run.scenario import run_scenario
+from grader.sandbox import confine, mounts, namespaces, scratch
+from grader.sandbox import host as sandbox_host
+from grader.sandbox.uids import lease_uid
+from grader.spec.load import load_assignment
+from grader.submission.files import prepare
 
 
 def in_thread(fn: Callable[[], None]) -> Callable[[], None]:

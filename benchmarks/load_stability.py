@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.commands.validate_checks import find_assignments, prepare_report  # noqa: E402
-from grader.grade import GradeOptions, grade_async  # noqa: E402
-from grader.results.models import GradeResult  # noqa: E402
+from grader.commands.validate_checks import find_assignments, prepare_report
+from grader.grade import GradeOptions, grade_async
+from grader.results.models import GradeResult
 
 
 def signature(result: GradeResult) -> str:

@@ -30,14 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.grade import STUDENT_UID, resolve_python  # noqa: E402
-from grader.run.scenario import RunContext, run_scenario  # noqa: E402
-from grader.sandbox.box import Sandbox  # noqa: E402
-from grader.sandbox.cgroups import Cgroup  # noqa: E402
-from grader.sandbox.host import probe_namespaces  # noqa: E402
-from grader.spec.load import load_assignment  # noqa: E402
-from grader.spec.models import Limits  # noqa: E402
-from grader.submission.files import prepare  # noqa: E402
+from grader.grade import STUDENT_UID, resolve_python
+from grader.run.context import RunContext
+from grader.run.scenario import run_scenario
+from grader.sandbox.box import Sandbox
+from grader.sandbox.cgroups import Cgroup
+from grader.sandbox.host import probe_namespaces
+from grader.spec.load import load_assignment
+from grader.spec.models import Limits
+from grader.submission.files import prepare
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "serve"))
 
-from serve_helpers import BUGGY, CORRECT, Server, Student, http_client, write_course  # noqa: E402
+from serve_helpers import BUGGY, CORRECT, Server, Student, http_client, write_course
 
 
 def run_load(

@@ -30,7 +30,8 @@ from grader.messages.codes import Code
 from grader.outcome import Outcome
 from grader.results.bounded import bound_scenarios
 from grader.results.models import GradeResult, RunInfo, ScenarioResult
-from grader.run.scenario import RunContext, run_scenario
+from grader.run.context import RunContext
+from grader.run.scenario import run_scenario
 from grader.sandbox.host import Mode, choose_mode
 from grader.sandbox.locks import open_lock
 from grader.spec.models import Assignment, Scenario, spec_hash

@@ -16,8 +16,8 @@ from grader.grade import GradeOptions, grade_async
 from grader.messages import facts, msg
 from grader.messages.codes import Code
 from grader.outcome import StepOutcome, step_has
+from grader.run.context import note_busy
 from grader.run.deadline import LoadAwareTimeout, ProgressMeter, run_delays
-from grader.run.scenario import note_busy
 from grader.spec.load import load_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
