@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch.driver import LocalExecutor, run_batch, task_options
+from grader.batch.driver import run_batch, task_options
+from grader.batch.local import LocalExecutor
 from grader.messages import verbatim
 from grader.render.progress import PlainProgress
 from grader.results.models import GradeResult
-from grader.task.job import make_task, run_task
+from grader.task.job import make_task
+from grader.task.worker import run_task
 from tests.conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 
 ASSIGNMENT = ASSIGNMENTS / "hello-client"

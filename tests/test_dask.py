@@ -27,10 +27,12 @@ cloudpickle = pytest.importorskip("cloudpickle", reason="Dask is an optional ext
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS  # noqa: E402
 
 from grader.batch.dask_executor import DaskExecutor, parse_address, run_checked  # noqa: E402
-from grader.batch.driver import LocalExecutor, run_batch  # noqa: E402
+from grader.batch.driver import run_batch  # noqa: E402
+from grader.batch.local import LocalExecutor  # noqa: E402
 from grader.errors import UsageError  # noqa: E402
 from grader.render.progress import PlainProgress  # noqa: E402
-from grader.task.job import Task, TaskResult, run_task  # noqa: E402
+from grader.task.job import Task, TaskResult  # noqa: E402
+from grader.task.worker import run_task  # noqa: E402
 
 # Functions defined here travel to the workers by value: they need not import this file.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 
-from grader.batch.driver import LocalExecutor, task_options
+from grader.batch.driver import task_options
+from grader.batch.local import LocalExecutor
 from grader.resident import pool as pools
 from grader.resident.client import status_of
 from grader.resident.pool import run_pooled_task as run_task
@@ -88,7 +89,7 @@ def test_a_kept_worker_that_dies_costs_only_its_task(fresh_pool: None) -> None:
 def test_cold_workers_on_request(fresh_pool: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(pools.DISABLE_ENV, "0")
     assert pools.shared_pool() is None
-    assert worker_command() == [sys.executable, "-m", "grader.task.job"]
+    assert worker_command() == [sys.executable, "-m", "grader.task"]
     result = run_task(make_task("cold", SPEC, {"client.py": REF}, task_options(lang="en")))
     assert result.result().score == 10
 

@@ -1,7 +1,7 @@
 """Grading a class on a Dask cluster: the same tasks as ``grader batch``, run by Dask workers.
 
 A task is a pure function of bytes (spec, submission) to results (JSON, HTML), graded by
-:func:`grader.task.job.run_task` in a fresh process on the worker, so namespaces, memory limits
+:func:`grader.task.worker.run_task` in a fresh process on the worker, so namespaces, memory limits
 and crashes stay out of the Dask worker. Workers only return results; the driver
 (:func:`grader.batch.driver.run_batch`) writes every file, atomically, once per task. A worker that
 dies mid-task is replaced and Dask reruns its task elsewhere; nothing half-written or
@@ -88,7 +88,7 @@ def run_checked(
 
 
 class DaskExecutor:
-    """An :class:`~grader.batch.driver.Executor` backed by ``distributed.Client``.
+    """An :class:`~grader.batch.local.Executor` backed by ``distributed.Client``.
 
     ``address`` is ``local`` or ``local:N`` (a ``LocalCluster`` of N single-threaded worker
     processes, one per core by default), a scheduler address (``tcp://host:8786``), or a

@@ -7,7 +7,10 @@ import signal
 import sys
 from pathlib import Path
 
-from grader.batch.driver import default_jobs, run_batch, summary_lines, task_options, write_manifest
+from grader.batch.driver import run_batch, task_options
+from grader.batch.local import default_jobs
+from grader.batch.manifest import write_manifest
+from grader.batch.summary import summary_lines
 from grader.commands.check import add_isolation_options
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for

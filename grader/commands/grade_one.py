@@ -12,7 +12,7 @@ import argparse
 import os
 from pathlib import Path
 
-from grader.batch.driver import grade_one, read_manifest
+from grader.batch.manifest import grade_one, read_manifest
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
 from grader.render.progress import describe

@@ -66,22 +66,22 @@ def _check(request: dict[str, Any]) -> int:
 
 
 def _task(_request: dict[str, Any]) -> int:
-    """A batch worker (:mod:`grader.task.job`): a pickled Task on stdin, its result on stdout."""
-    from grader.task import job as task
+    """A batch worker (:mod:`grader.task.worker`): a pickled Task on stdin, its result on stdout."""
+    from grader.task import worker as task_worker
 
     # The worker makes sure it dies with its parent: that is this resident process now.
-    os.environ[task.PARENT_ENV] = str(os.getppid())
+    os.environ[task_worker.PARENT_ENV] = str(os.getppid())
     sys.argv = ["grader-task"]
-    return task.main()
+    return task_worker.main()
 
 
 def _tasks(_request: dict[str, Any]) -> int:
-    """A kept batch worker (:func:`grader.task.job.serve_tasks`): tasks one after another."""
-    from grader.task import job as task
+    """A kept batch worker (:func:`grader.task.worker.serve_tasks`): tasks one after another."""
+    from grader.task import worker as task_worker
 
-    os.environ[task.PARENT_ENV] = str(os.getppid())
+    os.environ[task_worker.PARENT_ENV] = str(os.getppid())
     sys.argv = ["grader-task"]
-    return task.serve_tasks()
+    return task_worker.serve_tasks()
 
 
 RUNNERS: dict[str, Callable[[dict[str, Any]], int]] = {"check": _check, "task": _task, "tasks": _tasks}

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     code = forward("task", [], args[1])
     if code is not None:
         return code
-    from grader.task.job import main as work_here
+    from grader.task.worker import main as work_here
 
     return work_here()
 

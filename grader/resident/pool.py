@@ -1,6 +1,6 @@
 """Warm batch workers: a private resident process forks each worker instead of starting Python.
 
-A batch worker used to be a fresh ``python -m grader.task.job``: about 0.4 s of CPU (the
+A batch worker used to be a fresh ``python -m grader.task``: about 0.4 s of CPU (the
 interpreter, pydantic, the spec models) before grading even began, for every submission.
 Now the process that runs tasks (a batch, a Dask worker) starts one resident process of its
 own, once; each task runs in a child forked from it, already loaded. A thread keeps its
@@ -8,7 +8,7 @@ child for its next tasks (:data:`TASKS_PER_WORKER`, :class:`KeptWorker`): they s
 grader process, never anything of a student's (each run has its own sandbox and scratch
 folder), and a child that dies costs only the task it was grading. The thread hands the child its pipes
 over the pool's socket itself (:class:`PoolWorker`, driven like a ``Popen`` by
-:func:`grader.task.job.run_task`): no process between them. A thin client process per task
+:func:`grader.task.worker.run_task`): no process between them. A thin client process per task
 (``python -m grader.resident.client ... task``, still the command of a worker that cannot
 be handed over this way) cost an interpreter start, 60-90 ms of CPU a submission.
 
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from grader.resident.client import connect
 from grader.resident.launch import ResidentUnavailable, start_resident
 from grader.resident.wire import Lines, send_request
-from grader.task.job import FRAME_HEADER
+from grader.task.worker import FRAME_HEADER
 
 if TYPE_CHECKING:
     from grader.task.job import Task, TaskResult
@@ -119,21 +119,21 @@ def _close_at_exit() -> None:
 
 def worker_command() -> list[str]:
     """A warm worker forked by this process's pool, else a fresh interpreter."""
-    from grader.task.job import fresh_worker_command
+    from grader.task.worker import fresh_worker_command
 
     pool = shared_pool()
     return pool.worker_command() if pool is not None else fresh_worker_command()
 
 
 def run_pooled_task(task: Task, **options: Any) -> TaskResult:
-    """:func:`grader.task.job.run_task` in a worker forked from this process's warm pool.
+    """:func:`grader.task.worker.run_task` in a worker forked from this process's warm pool.
 
     The calling thread keeps its worker for its next tasks (up to :data:`TASKS_PER_WORKER`):
     a forked child's first grading costs about 15 ms of CPU more than its next ones (the
     fork, and the copy-on-write faults of the warm process's pages it touches), and so did
     every submission when each had a child of its own.
     """
-    from grader.task.job import fresh_worker_command, run_task
+    from grader.task.worker import fresh_worker_command, run_task
 
     command = options.pop("command", None)
     pool = shared_pool() if command is None else None
@@ -154,7 +154,7 @@ _kept_lock = threading.Lock()
 
 def _kept_worker(pool: WarmPool) -> KeptWorker | None:
     """This thread's kept worker if it can take another task, else a new one (None: no pool)."""
-    from grader.task.job import PARENT_ENV
+    from grader.task.worker import PARENT_ENV
 
     env = {**os.environ, PARENT_ENV: str(os.getpid())}
     worker: KeptWorker | None = getattr(_threads, "worker", None)
@@ -189,7 +189,7 @@ class PoolWorker:
 
     The pool's child gets the read end of a stdin pipe and the write ends of stdout and
     stderr pipes (``SCM_RIGHTS``), reads the pickled task and writes its result, as a
-    ``python -m grader.task.job`` would; the pool says ``pid N`` when it forked the child and
+    ``python -m grader.task`` would; the pool says ``pid N`` when it forked the child and
     ``exit N`` when the child ended. Closing the connection asks the pool to stop the child.
     """
 
@@ -364,7 +364,7 @@ class WorkerGone(Exception):
 
 
 class KeptWorker(PoolWorker):
-    """A pool's child that grades one task after another (``tasks``; see :func:`grader.task.job.serve_tasks`).
+    """A pool's child grading one task after another (``tasks``; :func:`grader.task.worker.serve_tasks`).
 
     Each task goes to its stdin as a length and a pickle, each result comes back on its
     stdout as a length and JSON; end of file on stdin ends it.
@@ -450,7 +450,7 @@ GRACE_FOR_EXIT = 30.0
 
 
 class Turn:
-    """One task on a kept worker, as :func:`grader.task.job.run_task` drives a worker process:
+    """One task on a kept worker, as :func:`grader.task.worker.run_task` drives a worker process:
     exit code 0 and the result on stdout if it answered, else the worker's own end."""
 
     def __init__(self, worker: KeptWorker) -> None:

@@ -1,6 +1,6 @@
 """Process helpers every part of the grader may use: the core owns them, leaves call them.
 
-A worker (``python -m grader.task.job``) and a resident checker's forked child both ask the kernel
+A worker (``python -m grader.task``) and a resident checker's forked child both ask the kernel
 to signal them when their parent ends, so a killed driver never leaves students running.
 """
 

@@ -32,7 +32,8 @@ from grader.spec.load import load_assignment
 from grader.spec.models import Assignment
 from grader.submission.discover import discover
 from grader.submission.roster import Identity
-from grader.task.job import assignment_files, bundle, make_task, run_task, unbundle
+from grader.task.job import assignment_files, bundle, make_task, unbundle
+from grader.task.worker import run_task
 
 UPLOAD_NAME = "upload"
 """The one name an upload is given on disk while discovery reads it (never the student's)."""
