@@ -11,341 +11,49 @@ Rules read codes and bytes, never the grader's own words.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from grader.judge.facts import (
+    LIMIT_MESSAGES,
+    Facts,
+    last_traceback_line,
+    traceback_location,
+)
+from grader.judge.symptoms import (
+    NOT_A_FILE,
+    closed_early,
+    closed_early_explanation,
+    compile_error,
+    crashed,
+    decoded_binary,
+    dialled,
+    dialled_arg,
+    extra_newline,
+    file_fact,
+    gbk_mixup,
+    listener_gone,
+    missing_newline,
+    printed_bytes_repr,
+    refused,
+    server_exited,
+    single_recv,
+    source_not_utf8,
+    split_character,
+    text_encoding,
+    where,
+    wrong_encoding,
+    wrong_encoding_args,
+    wrong_port,
+    wrong_port_explanation,
+)
 from grader.messages import Message, msg
 from grader.messages.codes import Code
-from grader.outcome import COMPILE_ERRORS, Outcome, StepOutcome, step_has
+from grader.outcome import Outcome, StepOutcome, step_has
 from grader.spec.models import Scenario
 from grader.spec.steps import AnyStepModel
-from grader.text.encodings import accepts, shown_encodings
-from grader.text.encodings import names as encoding_names
-from grader.text.show import codec_name, encoding_label, show_bytes
-
-TRACEBACK = b"Traceback (most recent call last)"
-LIMIT_MESSAGES = {
-    "memory": Code.LIMIT_MEMORY,
-    "processes": Code.LIMIT_PROCESSES,
-    "cpu time": Code.LIMIT_CPU_TIME,
-    "file size": Code.LIMIT_FILE_SIZE,
-    "open files": Code.LIMIT_OPEN_FILES,
-    "disk": Code.LIMIT_DISK,
-}
-"""What a student reads when the sandbox saw which limit (``ProcessEnd.limit``) was reached."""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What a rule may look at."""
-
-    step: AnyStepModel
-    out: StepOutcome
-    scenario: Scenario
-    outcome: Outcome
-
-    @property
-    def stderr(self) -> str:
-        return self.outcome.stderr.decode("utf-8", errors="replace")
-
-    @property
-    def expected(self) -> bytes:
-        return self.out.expected or b""
-
-    @property
-    def observed(self) -> bytes:
-        return self.out.observed or b""
-
-    @property
-    def sent_text(self) -> bytes:
-        """Everything the reference peer sent to the student."""
-        return b"".join(e.data for e in self.outcome.sent_chunks())
-
-
-SCRATCH_PATH = re.compile(r"/[^\s\"']*/grader-run-[^/\s\"']+/")
-"""The grader's scratch folder at the front of a path in a student's error (shown as the
-file name alone: the folder is the grader's, gone by the time anyone reads it)."""
-NON_UTF8_SOURCE = re.compile(
-    r"Non-UTF-8 code starting with '(\\x[0-9a-fA-F]{2})' in file (.+?) on line (\d+)"
-)
-
-
-def without_scratch(text: str) -> str:
-    return SCRATCH_PATH.sub("", text)
-
-
-def last_traceback_line(stderr: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    return without_scratch(lines[-1].strip()) if lines else ""
-
-
-def traceback_location(stderr: str) -> str:
-    """Where the program stopped: the last traceback frame in the student's own files.
-
-    Frames inside the standard library (``socket.py:836``) say nothing useful to a student;
-    the line of their code that called it does.
-    """
-    found = re.findall(r'File "([^"]+)", line (\d+)', stderr)
-    own = [(name, line) for name, line in found if "/lib/python" not in name and not name.startswith("<")]
-    if not (own or found):
-        return ""
-    name, line = (own or found)[-1]
-    return f"{name.rsplit('/', 1)[-1]}:{line}"
-
-
-def _single_recv(f: Facts) -> bool:
-    """The first piece of a reply sent in pieces was printed, the whole of it was not.
-
-    The failure shows either at the output step, or earlier, at the peer's ``send``, when
-    the program closed its socket after one ``recv()`` while pieces were still coming.
-    """
-    chunks = [c for c in f.outcome.sent_chunks() if c.data]
-    if not chunks or f.out.action not in ("output", "send"):
-        return False
-    whole = f.expected if f.out.action == "send" else b"".join(c.data for c in chunks)
-    first = chunks[0].data.strip()
-    shown = f.outcome.stdout
-    return bool(first) and len(first) < len(whole.strip()) and first in shown and whole.strip() not in shown
-
-
-def _gbk_mixup(f: Facts) -> bool:
-    want = f.expected
-    if not want or all(b < 128 for b in want):
-        return False
-    try:
-        text = want.decode("utf-8")
-    except UnicodeDecodeError:
-        return _utf8_for_gbk(f)  # else binary data: not a text-encoding mix-up
-    if f.out.action == "expect":
-        try:
-            gbk = text.encode("gbk")
-        except UnicodeEncodeError:
-            return False
-        return f.observed != want and f.observed[:8] == gbk[:8]
-    try:
-        garbled = want.decode("gbk", errors="replace").encode("utf-8")[:6]
-    except LookupError:
-        return False
-    return garbled in f.outcome.stdout or ("UnicodeDecodeError" in f.stderr and not _split_character(f))
-
-
-def _utf8_for_gbk(f: Facts) -> bool:
-    """GBK text was expected and the program sent the same text in UTF-8."""
-    if f.out.action != "expect" or _text_encoding(f) != "gbk":
-        return False
-    try:
-        text = f.expected.decode("gbk")
-    except UnicodeDecodeError:
-        return False
-    utf8 = text.encode("utf-8")
-    return bool(f.observed) and f.observed != f.expected and f.observed[:8] == utf8[:8]
-
-
-def _text_encoding(f: Facts) -> str:
-    """The encoding the assignment's text is in: the first one its steps name (else UTF-8)."""
-    for step in [f.step, *f.scenario.steps]:
-        for sub in [step, *getattr(step, "steps", [])]:
-            first = encoding_names(getattr(sub, "encoding", "utf-8"))[0]
-            if codecs.lookup(first).name != "utf-8":
-                return first
-    return "utf-8"
-
-
-def _source_not_utf8(f: Facts) -> dict[str, Any] | None:
-    """Python refused a source file that is not UTF-8 (a GBK file from Windows Notepad)."""
-    found = NON_UTF8_SOURCE.search(f.stderr)
-    if found is None:
-        return None
-    byte, path, line = found.groups()
-    return {"file": path.rsplit("/", 1)[-1], "line": int(line), "byte": byte}
-
-
-def _observed_encoding(f: Facts) -> str:
-    declared = getattr(f.step, "encoding", None)
-    return shown_encodings(declared, f.out.encoding, f.out.expected, f.out.observed)[1]
-
-
-def _wrong_encoding(f: Facts) -> bool:
-    """The program sent text, in an encoding the step does not accept."""
-    if f.out.action != "expect" or all(b < 128 for b in f.observed):
-        return False
-    used = _observed_encoding(f)
-    if used == "utf-8":
-        try:
-            f.observed.decode("utf-8")
-        except UnicodeDecodeError:
-            return False  # not text in any encoding the grader knows: not this mistake
-    return not accepts(getattr(f.step, "encoding", None), used)
-
-
-def _wrong_encoding_args(f: Facts) -> dict[str, Any]:
-    wanted = encoding_names(getattr(f.step, "encoding", None) or "utf-8")[0]
-    used = _observed_encoding(f)
-    return {
-        "text": show_bytes(f.observed, limit=40, encoding=used),
-        "used": encoding_label(used),
-        "expected": encoding_label(wanted),
-        "codec": codec_name(wanted),
-    }
-
-
-def _split_character(f: Facts) -> bool:
-    """UTF-8 failed to decode although the peer sent valid UTF-8: a piece was decoded alone."""
-    if "'utf-8' codec can't decode" not in f.stderr:
-        return False
-    try:
-        f.sent_text.decode("utf-8")
-    except UnicodeDecodeError:
-        return False  # the peer itself sent bytes that are not UTF-8
-    return any(
-        reason in f.stderr
-        for reason in ("unexpected end of data", "invalid continuation byte", "invalid start byte")
-    )
-
-
-def _missing_newline(f: Facts) -> bool:
-    """The line came without its newline: alone, or run together with the next message."""
-    want = f.expected
-    run_together = (
-        want.endswith(b"\n")
-        and len(want) > 1
-        and f.observed.startswith(want[:-1])
-        and len(f.observed) >= len(want)
-        and f.observed[len(want) - 1 : len(want)] != b"\n"
-    )
-    return bool(
-        (want.endswith(b"\n") and f.observed == want[:-1])
-        or run_together
-        or step_has(f.out, Code.NO_NEWLINE_BEFORE_CLOSE)
-    )
-
-
-def _extra_newline(f: Facts) -> bool:
-    extra = f.observed.strip(b"\r\n") == b"" and f.observed != b""
-    return bool(
-        (f.out.action == "expect_eof" and extra)
-        or (f.expected and f.observed in (f.expected + b"\n", f.expected + b"\r\n"))
-        or (
-            f.expected
-            and f.out.reason is not None
-            and f.out.reason.code is Code.DIFFERENT_BYTES
-            and f.observed.startswith(f.expected)
-            and f.observed[len(f.expected) :] in (b"\n", b"\r\n")
-        )
-    )
-
-
-def _printed_bytes_repr(f: Facts) -> bool:
-    if f.out.action != "output":
-        return False
-    return re.search(rb"""b(['"]).*\1""", f.outcome.stdout) is not None
-
-
-def _decoded_binary(f: Facts) -> bool:
-    """Bytes that are not UTF-8 came back changed: the program decoded what it should echo."""
-    want = f.expected
-    if f.out.action != "expect" or not want:
-        return False
-    try:
-        want.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        pass
-    start = f.out.window_start
-    return (
-        any(
-            f.observed and want.decode("utf-8", errors=how).encode("utf-8").startswith(f.observed[:16])
-            for how in ("ignore", "replace")
-        )
-        and start == 0
-    )
-
-
-def _closed_early(f: Facts) -> bool:
-    return (f.out.action == "expect" and step_has(f.out, Code.CLOSED_EARLY)) or (
-        f.out.action == "send" and step_has(f.out, Code.STUDENT_CLOSED_DURING_SEND)
-    )
-
-
-def _closed_early_explanation(f: Facts) -> Message:
-    total = f.out.expected_size or len(f.expected)
-    if f.out.action == "send":
-        return msg(Code.CLOSED_WHILE_RECEIVING, total=total)
-    return msg(Code.CLOSED_AFTER_PART, n=f.out.observed_size or len(f.observed), total=total)
-
-
-def _compile_error(f: Facts) -> bool:
-    """Python refused the source (``SyntaxError``, ``IndentationError``, ``TabError``)."""
-    return any(name in f.outcome.stderr for name in COMPILE_ERRORS)
-
-
-def _crashed(f: Facts) -> bool:
-    return TRACEBACK in f.outcome.stderr and not _compile_error(f)
-
-
-def _where(f: Facts) -> str:
-    return traceback_location(f.stderr) or "?"
-
-
-def _refused(f: Facts) -> bool:
-    return "ConnectionRefusedError" in f.stderr or "Connection refused" in f.stderr
-
-
-def _wrong_port(f: Facts) -> Message | None:
-    """The fact that the server listens, but elsewhere (a connect step ends with it at once)."""
-    reason = f.out.reason
-    return reason if reason is not None and reason.code is Code.LISTENS_ON_WRONG_PORT else None
-
-
-def _wrong_port_args(f: Facts) -> dict[str, Any]:
-    """The diagnosis says both ports, as the fact gives them (``expected``, ``listening``)."""
-    found = _wrong_port(f)
-    return dict(found.args) if found is not None else {}
-
-
-NOT_A_FILE = (
-    Code.FILE_IS_FIFO,
-    Code.FILE_IS_SYMLINK,
-    Code.FILE_IS_FOLDER,
-    Code.FILE_IS_DEVICE,
-    Code.FILE_IS_SOCKET,
-)
-
-
-def _file_fact(f: Facts, *codes: Code) -> Message | None:
-    """The file step's fact, when it is one of ``codes``."""
-    reason = f.out.reason
-    return reason if f.out.action == "file" and reason is not None and reason.code in codes else None
-
-
-def _wrong_port_explanation(f: Facts) -> Message:
-    """The port came from the command line (say so), or the assignment fixes it."""
-    code = Code.WRONG_PORT_ARGV if str(f.outcome.port) in f.outcome.argv[2:] else Code.WRONG_PORT_FIXED
-    return msg(code, **_wrong_port_args(f))
-
-
-def _dialled(f: Facts) -> Message | None:
-    """The fact that a client dialled another port than the reference server's (``port: any``)."""
-    reason = f.out.reason
-    return reason if reason is not None and reason.code is Code.WRONG_PORT_DIALLED else None
-
-
-def _dialled_arg(f: Facts, name: str) -> Any:
-    found = _dialled(f)
-    return found.args[name] if found is not None else None
-
-
-def _server_exited(f: Facts) -> bool:
-    return step_has(f.out, Code.EXITED_BEFORE_LISTENING) or step_has(f.out, Code.REFUSED_SERVER_EXITED)
-
-
-def _listener_gone(f: Facts) -> bool:
-    """A connection was cut while the server no longer listened: it had stopped serving."""
-    return f.out.action in ("send", "expect") and step_has(f.out, Code.STOPPED_LISTENING)
-
+from grader.text.show import show_bytes
 
 Rule = tuple[Code, Callable[[Facts], bool], Callable[[Facts], dict[str, Any]]]
 NO_ARGS: Callable[[Facts], dict[str, Any]] = lambda f: {}  # noqa: E731
@@ -353,7 +61,7 @@ NO_ARGS: Callable[[Facts], dict[str, Any]] = lambda f: {}  # noqa: E731
 
 RULES: list[Rule] = [
     # A program that cannot start explains every later symptom.
-    (Code.SOURCE_NOT_UTF8, lambda f: _source_not_utf8(f) is not None, lambda f: _source_not_utf8(f) or {}),
+    (Code.SOURCE_NOT_UTF8, lambda f: source_not_utf8(f) is not None, lambda f: source_not_utf8(f) or {}),
     (
         Code.PYTHON2,
         lambda f: (
@@ -365,33 +73,33 @@ RULES: list[Rule] = [
     (
         Code.SYNTAX_ERROR,
         lambda f: (
-            _compile_error(f)
+            compile_error(f)
             and "Missing parentheses in call to 'print'" not in f.stderr
-            and _source_not_utf8(f) is None
+            and source_not_utf8(f) is None
         ),
-        lambda f: {"error": last_traceback_line(f.stderr), "where": _where(f)},
+        lambda f: {"error": last_traceback_line(f.stderr), "where": where(f)},
     ),
     # Crashes whose exception names the mistake, at the student's own line.
     (Code.ADDRESS_IN_USE, lambda f: f.outcome.bind_failed, NO_ARGS),
     (
         Code.STR_NOT_BYTES,
         lambda f: "a bytes-like object is required, not 'str'" in f.stderr,
-        lambda f: {"where": _where(f)},
+        lambda f: {"where": where(f)},
     ),
     # The wrong address or port explains the missing data.
     (
         Code.WRONG_PORT,
-        lambda f: _wrong_port(f) is not None,
-        lambda f: {"explanation": _wrong_port_explanation(f)},
+        lambda f: wrong_port(f) is not None,
+        lambda f: {"explanation": wrong_port_explanation(f)},
     ),
     (
         Code.WRONG_PORT_DIALLED_CAUSE,
-        lambda f: _dialled(f) is not None,
-        lambda f: {"port": _dialled_arg(f, "port"), "expected": _dialled_arg(f, "expected")},
+        lambda f: dialled(f) is not None,
+        lambda f: {"port": dialled_arg(f, "port"), "expected": dialled_arg(f, "expected")},
     ),
     (
         Code.CONNECTION_REFUSED_CAUSE,
-        lambda f: f.scenario.server_running and (_refused(f) or b"Connection refused" in f.outcome.stdout),
+        lambda f: f.scenario.server_running and (refused(f) or b"Connection refused" in f.outcome.stdout),
         lambda f: {"host": f.outcome.host, "port": f.outcome.port},
     ),
     # Limits the sandbox saw.
@@ -406,15 +114,15 @@ RULES: list[Rule] = [
         lambda f: {"n": len(f.outcome.stdout)},
     ),
     # Text-encoding mistakes (often a UnicodeDecodeError crash: the cause is the encoding).
-    (Code.SPLIT_CHARACTER, _split_character, NO_ARGS),
-    (Code.WRONG_ENCODING, _wrong_encoding, _wrong_encoding_args),
-    (Code.GBK_UTF8, _gbk_mixup, lambda f: {"encoding": _text_encoding(f)}),
-    (Code.DECODED_BINARY, _decoded_binary, NO_ARGS),
+    (Code.SPLIT_CHARACTER, split_character, NO_ARGS),
+    (Code.WRONG_ENCODING, wrong_encoding, wrong_encoding_args),
+    (Code.GBK_UTF8, gbk_mixup, lambda f: {"encoding": text_encoding(f)}),
+    (Code.DECODED_BINARY, decoded_binary, NO_ARGS),
     # Any other crash, at its line, beats the protocol symptoms it caused.
     (
         Code.CRASH,
-        _crashed,
-        lambda f: {"where": _where(f), "error": last_traceback_line(f.stderr)},
+        crashed,
+        lambda f: {"where": where(f), "error": last_traceback_line(f.stderr)},
     ),
     (
         Code.KILLED,
@@ -428,29 +136,29 @@ RULES: list[Rule] = [
     # A file step that found something else than the file (the reason names the path).
     (
         Code.NOT_A_FILE,
-        lambda f: _file_fact(f, *NOT_A_FILE) is not None,
-        lambda f: {"path": _file_fact(f, *NOT_A_FILE).args["path"]},  # type: ignore[union-attr]
+        lambda f: file_fact(f, *NOT_A_FILE) is not None,
+        lambda f: {"path": file_fact(f, *NOT_A_FILE).args["path"]},  # type: ignore[union-attr]
     ),
     (
         Code.FILE_TOO_LARGE_CAUSE,
-        lambda f: _file_fact(f, Code.FILE_TOO_LARGE) is not None,
-        lambda f: dict(_file_fact(f, Code.FILE_TOO_LARGE).args),  # type: ignore[union-attr]
+        lambda f: file_fact(f, Code.FILE_TOO_LARGE) is not None,
+        lambda f: dict(file_fact(f, Code.FILE_TOO_LARGE).args),  # type: ignore[union-attr]
     ),
     # Servers that never served.
     (
         Code.SERVER_EXITED,
-        lambda f: (f.out.action in ("connect", "wait_listening") and _server_exited(f)) or _listener_gone(f),
+        lambda f: (f.out.action in ("connect", "wait_listening") and server_exited(f)) or listener_gone(f),
         NO_ARGS,
     ),
     (
         Code.NEVER_CONNECTED,
-        lambda f: f.out.action == "accept" and not _refused(f) and _dialled(f) is None,
+        lambda f: f.out.action == "accept" and not refused(f) and dialled(f) is None,
         lambda f: {"host": f.outcome.host, "port": f.outcome.port},
     ),
     (
         Code.NOT_LISTENING,
         lambda f: (
-            f.out.action in ("connect", "wait_listening") and not _server_exited(f) and _wrong_port(f) is None
+            f.out.action in ("connect", "wait_listening") and not server_exited(f) and wrong_port(f) is None
         ),
         lambda f: {"port": f.outcome.port},
     ),
@@ -462,17 +170,17 @@ RULES: list[Rule] = [
     ),
     (Code.HTTP_BARE_LF_CAUSE, lambda f: step_has(f.out, Code.HTTP_BARE_LF), NO_ARGS),
     # Protocol symptoms: what the bytes show.
-    (Code.SINGLE_RECV, _single_recv, NO_ARGS),
+    (Code.SINGLE_RECV, single_recv, NO_ARGS),
     # Closing early shows at the peer's send (bytes still in flight) or at the next expect.
     (
         Code.CLOSED_EARLY_CAUSE,
-        _closed_early,
-        lambda f: {"explanation": _closed_early_explanation(f)},
+        closed_early,
+        lambda f: {"explanation": closed_early_explanation(f)},
     ),
-    (Code.MISSING_NEWLINE, _missing_newline, NO_ARGS),
-    (Code.EXTRA_NEWLINE, _extra_newline, NO_ARGS),
+    (Code.MISSING_NEWLINE, missing_newline, NO_ARGS),
+    (Code.EXTRA_NEWLINE, extra_newline, NO_ARGS),
     (Code.CRLF, lambda f: step_has(f.out, Code.CRLF_LINE_ENDING), NO_ARGS),
-    (Code.PRINTED_BYTES, _printed_bytes_repr, NO_ARGS),
+    (Code.PRINTED_BYTES, printed_bytes_repr, NO_ARGS),
     (
         Code.NEVER_CLOSED,
         lambda f: f.out.action == "expect_eof" and f.out.status == "timeout",
