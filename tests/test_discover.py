@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.submission.discover import discover, safe_id
+from grader.submission.discover import discover
+from grader.submission.reading import safe_id
 from tests.conftest import REFERENCE
 
 CLIENT = (REFERENCE / "hello-client" / "client.py").read_bytes()

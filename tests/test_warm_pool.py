@@ -15,6 +15,7 @@ from conftest import ASSIGNMENTS, REFERENCE, SUBMISSIONS, wait_until
 from grader.batch.driver import task_options
 from grader.batch.local import LocalExecutor
 from grader.resident import pool as pools
+from grader.resident import pool_workers
 from grader.resident.client import status_of
 from grader.resident.pool import run_pooled_task as run_task
 from grader.resident.pool import worker_command
@@ -54,7 +55,7 @@ def test_workers_are_children_of_the_warm_pool(fresh_pool: None) -> None:
 def test_a_kept_worker_is_let_go_after_its_share_of_tasks(
     fresh_pool: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pools, "TASKS_PER_WORKER", 2)
+    monkeypatch.setattr(pool_workers, "TASKS_PER_WORKER", 2)
     pool = pools.shared_pool()
     assert pool is not None
     tasks = [make_task(f"s{i}", SPEC, {"client.py": REF}, task_options(lang="en")) for i in range(5)]

@@ -15,7 +15,8 @@ from grader.errors import UsageError
 from grader.i18n import gettext_for
 from grader.resident.pool import run_pooled_task
 from grader.results.models import write_atomic
-from grader.submission.discover import Found, safe_id
+from grader.submission.discover import Found
+from grader.submission.reading import safe_id
 from grader.task.job import (
     TaskResult,
     make_task,

@@ -37,7 +37,7 @@ PARENT_ENV = "GRADER_TASK_PARENT"
 
 FRAME_HEADER = 8
 """Bytes of the length before each task and each result on a kept worker's pipes
-(:func:`serve_tasks`, :class:`grader.resident.pool.KeptWorker`)."""
+(:func:`serve_tasks`, :class:`grader.resident.pool_workers.KeptWorker`)."""
 
 
 GRACE_SECONDS = 5.0
@@ -93,7 +93,7 @@ def run_task(
     ``on_start`` receives the worker process (an executor keeps it to stop it on Ctrl-C);
     ``limit`` overrides the wall-clock limit derived from the spec; ``command`` replaces the
     worker command (tests use it to stand in for a worker that crashes or hangs); ``worker``
-    is one already started (a warm pool's child, :class:`grader.resident.pool.PoolWorker`).
+    is one already started (a warm pool's child, :class:`grader.resident.pool_workers.PoolWorker`).
     """
     started = time.monotonic()
     if limit is None:
