@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be 1 or more (0: one per core)")
     from grader.serve.config import load_course
     from grader.serve.security import new_secret
-    from grader.serve.site import Refused, Site, links_csv
+    from grader.serve.site import Site
+    from grader.serve.site_base import Refused, links_csv
 
     folder = load_course(args.course)
     public = args.public_url or f"http://{args.host}:{args.port}"

@@ -41,7 +41,8 @@ from grader.i18n import gettext_for
 from grader.serve import grading
 from grader.serve.db import now
 from grader.serve.security import BodyLimit, SecurityHeaders, new_secret, same
-from grader.serve.site import Refused, Row, Site, Who, links_csv
+from grader.serve.site import Site
+from grader.serve.site_base import Refused, Row, Who, links_csv
 
 SESSION_COOKIE = "grader_session"
 CSRF_COOKIE = "grader_csrf"

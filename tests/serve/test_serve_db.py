@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.serve import site as site_module
+from grader.serve import accounts as site_module
 from grader.serve.config import load_course
 from grader.serve.db import ReadOnly, Setting, Student, make_engine, session_factory
 from grader.serve.migrations import upgrade
 from grader.serve.site import Site
+from grader.serve.site_base import Refused
 
 from .serve_helpers import write_course
 
@@ -77,7 +78,7 @@ def test_a_sign_in_checks_the_password_holding_no_lock(tmp_path: Path, monkeypat
     try:
         token, _csrf = site.sign_in_student("alice", "alice-pw", "127.0.0.1")
         assert site.who(token) is not None
-        with pytest.raises(site_module.Refused):
+        with pytest.raises(Refused):
             site.sign_in_student("bob", "wrong", "127.0.0.1")
         with site.db() as s:
             assert s.get(Student, "alice") is not None

@@ -155,7 +155,8 @@ def test_the_same_upload_racing_itself_is_one_submission(tmp_path: Path, databas
 
 def test_a_second_server_on_a_sqlite_course_is_refused(tmp_path: Path) -> None:
     from grader.serve.config import load_course
-    from grader.serve.site import Refused, Site
+    from grader.serve.site import Site
+    from grader.serve.site_base import Refused
 
     course = write_course(tmp_path / "course")
     first = Site(load_course(course))

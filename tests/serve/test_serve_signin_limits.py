@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from grader.serve.config import load_course
-from grader.serve.site import Refused, Site
+from grader.serve.site import Site
+from grader.serve.site_base import Refused
 
 from .serve_helpers import write_course
 
