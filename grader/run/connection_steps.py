@@ -31,10 +31,13 @@ from grader.sandbox.listen_table import Listening, listening, owned_by
 from grader.spec.matching import match_expect
 from grader.spec.net_steps import (
     Accept,
+    Close,
     Connect,
     Expect,
     ExpectEof,
+    Reset,
     Send,
+    Shutdown,
     WaitListening,
 )
 from grader.spec.steps import Parallel, Pause
@@ -352,13 +355,13 @@ class ConnectionSteps(RunState):
             out.reason = msg(Code.EXTRA_BYTES)
             raise StepFailed
 
-    async def _shutdown(self, step: object, out: StepOutcome, copy: int | None) -> None:
+    async def _shutdown(self, step: Shutdown, out: StepOutcome, copy: int | None) -> None:
         self._conn(step, out, copy).shutdown_write()
 
-    async def _close(self, step: object, out: StepOutcome, copy: int | None) -> None:
+    async def _close(self, step: Close, out: StepOutcome, copy: int | None) -> None:
         self._conn(step, out, copy).close()
 
-    async def _reset(self, step: object, out: StepOutcome, copy: int | None) -> None:
+    async def _reset(self, step: Reset, out: StepOutcome, copy: int | None) -> None:
         self._conn(step, out, copy).close(reset=True)
 
     async def _pause(self, step: Pause, out: StepOutcome, copy: int | None) -> None:

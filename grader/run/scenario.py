@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from typing import assert_never
 
 from grader.messages import msg
 from grader.messages.codes import Code
@@ -34,12 +34,26 @@ from grader.run.web_steps import WebSteps
 from grader.sandbox import hostports
 from grader.sandbox.errors import SandboxError
 from grader.spec.models import Scenario
+from grader.spec.net_steps import (
+    Accept,
+    BrowserVisit,
+    Close,
+    Connect,
+    Expect,
+    ExpectEof,
+    Request,
+    Reset,
+    Response,
+    Send,
+    Shutdown,
+    WaitListening,
+)
+from grader.spec.steps import AnyStepModel, Parallel, Pause
+from grader.spec.terminal_steps import CloseStdin, Exit, FileCheck, Output, Prompt, Stderr, Type
 
 
 class ScenarioRun(WebSteps, TerminalSteps):
     """The state of one running scenario; owned by :func:`run_scenario`, never shared."""
-
-    # -- setup and teardown ---------------------------------------------------
 
     # -- steps ----------------------------------------------------------------
 
@@ -52,13 +66,12 @@ class ScenarioRun(WebSteps, TerminalSteps):
             if out.status != "ok":
                 return
 
-    async def _run_step(self, step: object, out: StepOutcome, copy: int | None = None) -> None:
+    async def _run_step(self, step: AnyStepModel, out: StepOutcome, copy: int | None = None) -> None:
         out.started = self.clock()
-        handler = self._handlers()[out.action]
         deadline = LoadAwareTimeout(self._timeout(step), self.meter)
         try:
             async with deadline:
-                await handler(step, out, copy)
+                await self._handle(step, out, copy)
             if out.status == "not_reached":
                 out.status = "ok"
         except TimeoutError:
@@ -92,32 +105,53 @@ class ScenarioRun(WebSteps, TerminalSteps):
         elif out.action in ("prompt", "output") and self.stdout is not None:
             out.observed = bytes(self.stdout.data[self.cursor :])
 
-    def _handlers(self) -> dict[str, Callable[..., Awaitable[None]]]:
-        return {
-            "accept": self._accept,
-            "connect": self._connect,
-            "wait_listening": self._wait_listening,
-            "send": self._send,
-            "expect": self._expect,
-            "expect_eof": self._expect_eof,
-            "shutdown": self._shutdown,
-            "close": self._close,
-            "reset": self._reset,
-            "pause": self._pause,
-            "request": self._request,
-            "response": self._response,
-            "browser": self._browser,
-            "parallel": self._parallel,
-            "prompt": self._prompt,
-            "output": self._output,
-            "type": self._type,
-            "close_stdin": self._close_stdin,
-            "exit": self._exit,
-            "stderr": self._stderr,
-            "file": self._file,
-        }
-
-    # -- terminal steps -------------------------------------------------------
+    async def _handle(self, step: AnyStepModel, out: StepOutcome, copy: int | None) -> None:
+        """Run ``step`` by its class (mypy checks that every step model of the spec has a case)."""
+        match step:
+            case Accept():
+                await self._accept(step, out, copy)
+            case Connect():
+                await self._connect(step, out, copy)
+            case WaitListening():
+                await self._wait_listening(step, out, copy)
+            case Send():
+                await self._send(step, out, copy)
+            case Expect():
+                await self._expect(step, out, copy)
+            case ExpectEof():
+                await self._expect_eof(step, out, copy)
+            case Shutdown():
+                await self._shutdown(step, out, copy)
+            case Close():
+                await self._close(step, out, copy)
+            case Reset():
+                await self._reset(step, out, copy)
+            case Pause():
+                await self._pause(step, out, copy)
+            case Request():
+                await self._request(step, out, copy)
+            case Response():
+                await self._response(step, out, copy)
+            case BrowserVisit():
+                await self._browser(step, out, copy)
+            case Parallel():
+                await self._parallel(step, out, copy)
+            case Prompt():
+                await self._prompt(step, out, copy)
+            case Output():
+                await self._output(step, out, copy)
+            case Type():
+                await self._type(step, out, copy)
+            case CloseStdin():
+                await self._close_stdin(step, out, copy)
+            case Exit():
+                await self._exit(step, out, copy)
+            case Stderr():
+                await self._stderr(step, out, copy)
+            case FileCheck():
+                await self._file(step, out, copy)
+            case _:
+                assert_never(step)
 
 
 def _port_held(ctx: RunContext) -> list[str]:

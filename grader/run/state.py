@@ -39,6 +39,7 @@ from grader.sandbox.scratch import folder_usage, remove_tree
 from grader.sandbox.uids import UidLease, lease_uid
 from grader.spec.fixtures import place_fixtures
 from grader.spec.models import Scenario
+from grader.spec.steps import AnyStepModel
 
 
 class RunState:
@@ -347,7 +348,7 @@ class RunState:
             folder = self.scratch
             await scratch.in_own_thread(lambda: remove_tree(folder))
 
-    async def _run_step(self, step: object, out: StepOutcome, copy: int | None = None) -> None:
+    async def _run_step(self, step: AnyStepModel, out: StepOutcome, copy: int | None = None) -> None:
         """Run one step (a parallel step runs its copies' steps through this); see ScenarioRun."""
         raise NotImplementedError
 
