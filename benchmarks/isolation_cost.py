@@ -72,7 +72,7 @@ def private_view(submission: Path) -> tuple[Callable[[], None], list[str]]:
             mounts.scratch_bytes(64),
             STUDENT_UID,
             lambda: shutil.copytree(submission, folder, dirs_exist_ok=True),
-            proc=mounts.probe().proc,
+            proc=sandbox_host.mount_support().proc,
         )
         view.enter()
         assert view.folder_fd is not None
@@ -178,9 +178,9 @@ def main() -> None:
         for mode in ("namespace", "host"):
             on = whole_scenario(mode, runs, prepared.folder, prepared.entry)
             with without_new_isolation():
-                mounts.forget()
+                sandbox_host.host().mountable.clear()
                 off = whole_scenario(mode, runs, prepared.folder, prepared.entry)
-            mounts.forget()
+            sandbox_host.host().mountable.clear()
             rows.append((f"whole scenario, {mode} mode, all new isolation", on))
             rows.append((f"whole scenario, {mode} mode, none of it (before)", off))
     finally:

@@ -160,7 +160,7 @@ class ProcessEnd(Fact):
 class Containment(Fact):
     """How the runs of one grading were contained, as flags (``grader.render.words`` says them).
 
-    Facts of the machine the grader found (:func:`grader.sandbox.box.choose_mode`), not words: a
+    Facts of the machine the grader found (:func:`grader.sandbox.host.choose_mode`), not words: a
     result graded in English states them in Chinese too.
     """
 

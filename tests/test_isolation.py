@@ -170,7 +170,7 @@ def test_namespace_demanded_where_refused_is_a_one_line_usage_error(monkeypatch:
     from grader.sandbox import host as sandbox_host
 
     refused = msg(Code.NS_REFUSED, error="no permission")
-    monkeypatch.setattr(sandbox_host, "_probe_result", (False, refused))
+    monkeypatch.setattr(sandbox_host.host(), "namespaces", (False, refused))
     mode, contained = sandbox_host.choose_mode("auto")
     assert mode == "host" and contained.no_namespaces == refused
     run = RunInfo(isolation=mode, containment=contained)

@@ -217,7 +217,7 @@ class Code(StrEnum):
     """Text that is not ours to translate (an exception's own message, a result written by an
     older grader)."""
 
-    # -- step titles (each step class names its own: grader.spec.models.StepBase.title) ----------
+    # -- step titles (each step class names its own: grader.spec.step_base.StepBase.title) ----------
     TITLE_ACCEPT = "title_accept"
     TITLE_CONNECT = "title_connect"
     TITLE_WAIT_LISTENING = "title_wait_listening"

@@ -52,7 +52,7 @@ def _become_client(request: dict[str, Any], fds: list[int]) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     os.umask(int(request.get("umask", 0o022)))
-    _forget_environment_caches()
+    _take_client_environment()
     return RUNNERS[request["command"]](request)
 
 
@@ -106,8 +106,9 @@ def _reopen_stdio(stdio: list[Any]) -> None:
         setattr(sys, "__stdout__" if fd == 1 else "__stderr__", stream)
 
 
-def _forget_environment_caches() -> None:
-    """Answers the resident process cached from its own environment, not the client's."""
+def _take_client_environment() -> None:
+    """What depends on the environment, found again for the client's: the locale, the
+    interpreter, and the host's capabilities (an object of this child's own)."""
     import locale
 
     from grader.grade import resolve_python

@@ -34,7 +34,7 @@ from grader.run.terminal import StdinWriter, StreamCapture, open_terminal_fds
 from grader.run.time_wait import leave_time_wait
 from grader.sandbox import hostports, mounts, netns_any, scratch
 from grader.sandbox.box import Sandbox, free_port
-from grader.sandbox.host import scratch_parent
+from grader.sandbox.host import mount_support, scratch_parent
 from grader.sandbox.scratch import folder_usage, remove_tree
 from grader.sandbox.uids import UidLease, lease_uid
 from grader.spec.fixtures import place_fixtures
@@ -43,7 +43,7 @@ from grader.spec.steps import AnyStepModel
 
 
 class RunState:
-    """The state of one running scenario; owned by :func:`run_scenario`, never shared."""
+    """The state of one running scenario (see ScenarioRun); owned by its run, never shared."""
 
     def __init__(self, ctx: RunContext, scenario: Scenario):
         self.ctx = ctx
@@ -124,7 +124,7 @@ class RunState:
                     with contextlib.suppress(OSError):
                         os.lchown(path, uid, uid)
 
-        support = mounts.probe()
+        support = mount_support()
         if support.scratch:
             size = mounts.scratch_bytes(self.spec.limits.file_size_mb)
             owner = uid if uid is not None else os.geteuid()
@@ -143,7 +143,7 @@ class RunState:
     def start(self) -> tuple[int, int, int, int]:
         """Synchronous: namespace, listener and process are set up with no ``await`` between.
 
-        Runs on a starter thread (see :func:`start_off_loop`), not on the event loop: on a
+        Runs on a starter thread (:func:`~grader.run.scenario.start_off_loop`), not on the event loop: on a
         busy machine a start takes tens of milliseconds, and the loop must meanwhile keep
         serving the steps of other scenarios, whose deadlines are running. Returns the
         grader's ends of stdin, stdout and stderr and the program's pid, for :meth:`attach`.

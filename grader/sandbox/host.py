@@ -1,15 +1,20 @@
-"""What this host gives a run, found once per process: namespaces, Landlock, the scratch folder.
+"""What this host gives a run: namespaces, IPC, Landlock, mounts, the scratch folder.
 
-A resident checker's child adopts its new environment with :func:`adopt_environment`."""
+One :class:`HostCapabilities` object per process holds what was found (each fact on first
+use). A forked child never reuses its parent's object: :func:`host` notices the new pid and
+gives the child an object of its own made from the parent's facts (same environment), and
+a resident checker's child, which takes its client's environment, calls
+:func:`adopt_environment` for one that keeps only what no environment changes. A fact added
+later is a field of the object: left out of both, it is found again, never stale."""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import os
 import tempfile
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -33,7 +38,72 @@ from grader.sandbox.scratch import remove_tree
 Mode = Literal["namespace", "host"]
 
 
-_private_user_namespace = False
+@dataclass
+class HostCapabilities:
+    """What this process may do to contain a student, found on first use, for this pid only."""
+
+    private_user_namespace: bool = False
+    """Whether this process (not root) entered a user namespace of its own; a fork stays in it."""
+    namespaces: tuple[bool, Message | None] | None = None
+    ipc: bool | None = None
+    landlock: int | None = None
+    mountable: dict[bool, mounts.MountSupport] = field(default_factory=dict)
+    scratch: Path | None = None
+    memory_hidden: bool = False
+    pid: int = field(default_factory=os.getpid)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def forked(self) -> HostCapabilities:
+        """The same facts for a forked child in the same environment (with a lock of its own)."""
+        return HostCapabilities(
+            private_user_namespace=self.private_user_namespace,
+            namespaces=self.namespaces,
+            ipc=self.ipc,
+            landlock=self.landlock,
+            mountable=dict(self.mountable),
+            scratch=self.scratch,
+            memory_hidden=self.memory_hidden,
+        )
+
+    def adopted(self) -> HostCapabilities:
+        """What a child taking another environment keeps: only what no environment changes.
+
+        Its user namespace (inherited), whether namespaces may be made when root (the answer
+        does not depend on the environment), and the scratch folder when it is in the new
+        temp folder (``TMPDIR``). Found again: namespaces without root (the child may enter a
+        user namespace of its own), IPC, ``GRADER_NO_LANDLOCK``, mounts. Memory hidden by an
+        earlier run is shown again until the next student starts: a process that is not
+        "dumpable" may not write its own ``/proc/self/uid_map``, which a user namespace needs.
+        """
+        if self.memory_hidden:
+            with contextlib.suppress(OSError, AttributeError):
+                _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+        temp = os.path.realpath(tempfile.gettempdir())
+        here = self.scratch is not None and os.path.dirname(os.path.realpath(self.scratch)) == temp
+        return HostCapabilities(
+            private_user_namespace=self.private_user_namespace,
+            namespaces=self.namespaces if os.geteuid() == 0 else None,
+            scratch=self.scratch if here else None,
+        )
+
+
+_host = HostCapabilities()
+
+
+def host() -> HostCapabilities:
+    """This process's capabilities (a forked child gets an object of its own, see the module)."""
+    global _host
+    current = _host
+    if current.pid != os.getpid():
+        current = _host = current.forked()
+    return current
+
+
+def adopt_environment() -> None:
+    """A resident checker's child takes its client's environment: capabilities found anew."""
+    global _host
+    tempfile.tempdir = None
+    _host = host().adopted()
 
 
 def enter_private_user_namespace(isolation: str = "auto") -> str:
@@ -52,8 +122,8 @@ def enter_private_user_namespace(isolation: str = "auto") -> str:
     cannot start threads, and one it does not own it cannot leave. Process trees are found
     by their run's environment entry instead (see :meth:`Sandbox.spawn`).
     """
-    global _private_user_namespace
-    if isolation == "host" or os.geteuid() == 0 or _private_user_namespace:
+    caps = host()
+    if isolation == "host" or os.geteuid() == 0 or caps.private_user_namespace:
         return ""  # host mode needs no namespace; root has them already
     if os.environ.get("GRADER_NO_USERNS") == "1":
         return "user namespaces not used (GRADER_NO_USERNS=1)"
@@ -68,7 +138,7 @@ def enter_private_user_namespace(isolation: str = "auto") -> str:
     Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
     _loopback_up()
-    _private_user_namespace = True
+    caps.private_user_namespace = True
     return "private user namespace (not root)"
 
 
@@ -82,32 +152,26 @@ def userns_refused_note(exc: OSError, proc_sys: Path = userns.PROC_SYS) -> str:
 
 def in_private_user_namespace() -> bool:
     """Whether this process (not root) entered a user namespace of its own."""
-    return _private_user_namespace
+    return host().private_user_namespace
 
 
 def scenario_namespaces() -> int:
     """The namespaces each scenario gets: network, and PID too unless in a private user namespace."""
-    return CLONE_NEWNET if _private_user_namespace else CLONE_NEWNET | CLONE_NEWPID
+    return CLONE_NEWNET if host().private_user_namespace else CLONE_NEWNET | CLONE_NEWPID
 
 
 def pid_namespaces() -> bool:
     """Whether a scenario's processes live in a PID namespace of their own (a sure tree kill)."""
-    return probe_namespaces()[0] and not _private_user_namespace
-
-
-_probe_lock = threading.Lock()
-
-
-_probe_result: tuple[bool, Message | None] | None = None
+    return probe_namespaces()[0] and not host().private_user_namespace
 
 
 def probe_namespaces() -> tuple[bool, Message | None]:
-    """Whether this process may create network+PID namespaces; the reason if not. Cached."""
-    global _probe_result
-    with _probe_lock:
-        if _probe_result is None:
-            _probe_result = _probe()
-        return _probe_result
+    """Whether this process may create network+PID namespaces; the reason if not. Found once."""
+    caps = host()
+    with caps.lock:
+        if caps.namespaces is None:
+            caps.namespaces = _probe()
+        return caps.namespaces
 
 
 def _probe() -> tuple[bool, Message | None]:
@@ -122,7 +186,8 @@ def _probe() -> tuple[bool, Message | None]:
             _loopback_up()
             result.append((True, None))
         except OSError as exc:
-            found = userns.restriction() if os.geteuid() != 0 and not _private_user_namespace else None
+            private = in_private_user_namespace()
+            found = userns.restriction() if os.geteuid() != 0 and not private else None
             if found is not None:  # one line: the setting that did it, and what lifts it
                 result.append((False, msg(Code.NS_REFUSED_BY, setting=found.setting, command=found.command)))
             else:
@@ -134,10 +199,17 @@ def _probe() -> tuple[bool, Message | None]:
     return result[0]
 
 
-@functools.cache
 def ipc_namespaces() -> bool:
     """Whether each student may get a System V IPC namespace of its own (root, or a private
     user namespace): shared memory, message queues and semaphores then die with the run."""
+    caps = host()
+    with caps.lock:
+        if caps.ipc is None:
+            caps.ipc = _probe_ipc()
+        return caps.ipc
+
+
+def _probe_ipc() -> bool:
     if not os.path.exists("/proc/thread-self/ns/ipc"):
         return False
     result: list[bool] = []
@@ -168,7 +240,8 @@ def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, 
         return "host", contained(host_requested=True)
     ok, why = probe_namespaces()
     if ok:
-        return "namespace", contained(pid_namespaces=pid_namespaces(), user_namespace=_private_user_namespace)
+        private = in_private_user_namespace()
+        return "namespace", contained(pid_namespaces=pid_namespaces(), user_namespace=private)
     if requested == "namespace":
         raise IsolationUnavailable(
             f"--isolation namespace is not possible here ({why}): run as root, or use --isolation host"
@@ -176,17 +249,28 @@ def choose_mode(requested: Literal["auto", "namespace", "host"]) -> tuple[Mode, 
     return "host", contained(no_namespaces=why)
 
 
-@functools.cache
 def landlock_abi() -> int:
     """The kernel's Landlock ABI, 0 where there is none (``GRADER_NO_LANDLOCK=1`` forces 0)."""
-    if os.environ.get("GRADER_NO_LANDLOCK") == "1":
-        return 0
-    return landlock.abi_version()
+    caps = host()
+    with caps.lock:
+        if caps.landlock is None:
+            caps.landlock = 0 if os.environ.get("GRADER_NO_LANDLOCK") == "1" else landlock.abi_version()
+        return caps.landlock
+
+
+def mount_support() -> mounts.MountSupport:
+    """What this process may mount for its students (``GRADER_NO_PRIVATE_MOUNTS=1`` turns it off)."""
+    no_mounts = os.environ.get("GRADER_NO_PRIVATE_MOUNTS") == "1"
+    caps = host()
+    with caps.lock:
+        if no_mounts not in caps.mountable:
+            caps.mountable[no_mounts] = mounts.detect(no_mounts)
+        return caps.mountable[no_mounts]
 
 
 def contained(**network: bool | Message | None) -> Containment:
     """How a student is kept away from what is not its own (files, IPC, disk, ``/proc``)."""
-    view = mounts.probe()
+    view = mount_support()
     return Containment(
         landlock_abi=landlock_abi(),
         uid_per_run=os.geteuid() == 0,
@@ -198,16 +282,10 @@ def contained(**network: bool | Message | None) -> Containment:
     )
 
 
-_scratch_lock = threading.Lock()
-
-
 def _remove_if_mine(folder: str, pid: int) -> None:
     """At exit, in the process that made ``folder`` only (a forked child must not remove it)."""
     if os.getpid() == pid:
         remove_tree(folder)
-
-
-_scratch_folder: Path | None = None
 
 
 def scratch_parent() -> Path:
@@ -216,50 +294,21 @@ def scratch_parent() -> Path:
     Scratch folders get random names in it, so even without Landlock a student cannot find
     another student's running copy by listing ``/tmp``.
     """
-    global _scratch_folder
-    with _scratch_lock:
-        if _scratch_folder is None or not _scratch_folder.is_dir():
+    caps = host()
+    with caps.lock:
+        if caps.scratch is None or not caps.scratch.is_dir():
             folder = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
             os.chmod(folder, 0o711)
             atexit.register(_remove_if_mine, str(folder), os.getpid())
-            _scratch_folder = folder
-        return _scratch_folder
+            caps.scratch = folder
+        return caps.scratch
 
 
-def adopt_environment() -> None:
-    """Forget what was worked out from an earlier environment (a resident checker's child).
-
-    Whether namespaces may be made (without root: a child may enter a user namespace of its
-    own), the temp folder (``TMPDIR``), ``GRADER_NO_LANDLOCK``, and the scratch folder when
-    it is not in the new temp folder: a check then behaves as if it had started with the
-    environment it was given. Memory hidden by an earlier run is shown again
-    until the next student starts: a process that is not "dumpable" may not write its own
-    ``/proc/self/uid_map``, which entering a user namespace needs.
-    """
-    global _scratch_folder, _probe_result
-    if os.geteuid() != 0:  # as root the answer does not depend on the environment: kept
-        with _probe_lock:
-            _probe_result = None
-    tempfile.tempdir = None
-    landlock_abi.cache_clear()
-    ipc_namespaces.cache_clear()
-    mounts.forget()
-    if hide_grader_memory.cache_info().currsize:
-        with contextlib.suppress(OSError, AttributeError):
-            _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
-        hide_grader_memory.cache_clear()
-    temp = os.path.realpath(tempfile.gettempdir())
-
-    def elsewhere(folder: str | Path | None) -> bool:
-        return folder is not None and os.path.dirname(os.path.realpath(folder)) != temp
-
-    with _scratch_lock:
-        if elsewhere(_scratch_folder):
-            _scratch_folder = None
-
-
-@functools.cache
 def hide_grader_memory() -> None:
     """``/proc/<grader>/environ`` and ``mem`` stay unreadable to a student with the grader's uid."""
-    with contextlib.suppress(OSError, AttributeError):
-        _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    caps = host()
+    with caps.lock:
+        if not caps.memory_hidden:
+            with contextlib.suppress(OSError, AttributeError):
+                _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+            caps.memory_hidden = True

@@ -23,7 +23,6 @@ mounted, and the runner watches the scratch folder's size instead (see :mod:`gra
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
 import tempfile
 import threading
@@ -124,8 +123,9 @@ class MountSupport:
 _probe_lock = threading.Lock()
 
 
-@functools.cache
-def _probe_cached(no_mounts: bool) -> MountSupport:
+def detect(no_mounts: bool) -> MountSupport:
+    """Try, in a throwaway thread, what may be mounted (the answer is kept by the process's
+    :class:`~grader.sandbox.host.HostCapabilities`)."""
     if no_mounts:
         return MountSupport(False, False, msg(Code.MOUNTS_TURNED_OFF))
     if not os.path.exists("/proc/thread-self/ns/mnt"):
@@ -152,13 +152,3 @@ def _probe_cached(no_mounts: bool) -> MountSupport:
         thread.join()
     os.rmdir(folder)
     return found[0]
-
-
-def probe() -> MountSupport:
-    """What this process may mount for its students (cached; the environment may turn it off)."""
-    return _probe_cached(os.environ.get("GRADER_NO_PRIVATE_MOUNTS") == "1")
-
-
-def forget() -> None:
-    """Probe again next time (a resident checker's child adopting a new environment)."""
-    _probe_cached.cache_clear()

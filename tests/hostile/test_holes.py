@@ -26,9 +26,8 @@ from grader.messages.codes import Code
 from grader.render.terminal import print_result
 from grader.render.words import containment_text, say
 from grader.results.models import GradeResult
-from grader.sandbox import mounts
 from grader.sandbox.box import free_port
-from grader.sandbox.host import probe_namespaces, scratch_parent
+from grader.sandbox.host import mount_support, probe_namespaces, scratch_parent
 from grader.spec.load import load_assignment
 from grader.spec.models import Assignment
 
@@ -212,7 +211,7 @@ def test_the_disk_watchdog_where_nothing_may_be_mounted(monkeypatch, tmp_path) -
     """Without private mounts the watchdog ends a filling run, and a deep tree is still removed."""
     _need("host")
     monkeypatch.setenv("GRADER_NO_PRIVATE_MOUNTS", "1")
-    assert not mounts.probe().scratch
+    assert not mount_support().scratch
     spec = load_assignment(HOLES / "assignment.yaml")
     graded = asyncio.run(_grade(spec, "host", ["disk_fill", "deep_tree", "well_behaved"], tmp_path))
     disk = graded["disk_fill"]
