@@ -109,6 +109,16 @@ PACKAGE_RULES = [
         PROCESS_OR_SOCKETS | RUNNER | {"grader.render"},
         "the judge is pure: no processes, sockets, runner",
     ),
+    (
+        "grader.sandbox",
+        {"grader.run", "grader.judge", "grader.results", "grader.render", "grader.grade", "grader.task"},
+        "containment serves the runner; it knows nothing of scenarios' steps or results",
+    ),
+    (
+        "grader.run",
+        {"grader.judge", "grader.results", "grader.render", "grader.grade", "grader.task"},
+        "the run records facts; judging and words come after it",
+    ),
     ("grader.results", RUNNER | {"grader.render", "grader.judge"}, "results are data: no runner, no words"),
     ("grader.render", RUNNER, "a renderer reads results; it never runs anything"),
     (
