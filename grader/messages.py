@@ -303,6 +303,7 @@ class Code(StrEnum):
     WORKER_DIED_SAYING = "worker_died_saying"
     DASK_VERSION_MISMATCH = "dask_version_mismatch"
     DASK_FAILED = "dask_failed"
+    DASK_STALLED = "dask_stalled"
 
     # -- grader doctor: what this machine gives the grader (grader.doctor) ----------------
     DOCTOR_TITLE = "doctor_title"
@@ -994,6 +995,12 @@ TEMPLATES: dict[Code, Template] = {
     ),
     Code.DASK_FAILED: _t(
         N_("the Dask cluster could not grade it: {error}; this is the grader's problem, not a zero")
+    ),
+    Code.DASK_STALLED: _t(
+        N_(
+            "the Dask cluster gave no result for {seconds} s (its workers may have gone); "
+            "this is the grader's problem, not a zero: run the batch again to grade it"
+        )
     ),
     Code.WORKER_DIED_SAYING: _t(
         N_(

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -145,6 +146,27 @@ def test_a_worker_killed_mid_task_still_gives_every_result_once(
     assert (out / "grades.csv").read_bytes() == (local_out / "grades.csv").read_bytes()
     _no_temporaries(out)
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+
+
+def never_returns(task: Task) -> TaskResult:
+    """A task the cluster holds and never finishes (as when its workers are gone for good)."""
+    threading.Event().wait()
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.slow
+def test_a_cluster_that_gives_nothing_back_ends_the_batch_with_every_student_not_graded(
+    cluster: DaskExecutor, submissions: Path, tmp_path: Path
+) -> None:
+    address = cluster.client.scheduler.address
+    with DaskExecutor(address, run=never_returns, stall_limit=2) as stuck:
+        run_batch(HELLO, submissions, tmp_path, executor=stuck, progress=Quiet())
+    for student in CLASS:
+        doc = json.loads((tmp_path / student / "results.json").read_text())
+        assert doc["status"] == "not_graded", doc["status"]
+        assert "dask_stalled" in json.dumps(doc), student
+    cluster.client.restart()  # the held tasks' threads are gone with the workers
+    cluster.client.wait_for_workers(2, timeout=60)
 
 
 @pytest.mark.slow
