@@ -41,7 +41,7 @@ from grader.peer import (
     tcp_sockets,
     try_accept_now,
 )
-from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
+from grader.sandbox import Mode, Sandbox, SandboxError, end_leftovers_of, free_port, scratch_parent
 from grader.scratch import FileProblem, folder_usage, open_folder, read_student_file, remove_tree
 from grader.spec import (
     Accept,
@@ -221,6 +221,7 @@ class ScenarioRun:
             return
         self._uid = lease_uid()
         if self._uid is not None:
+            end_leftovers_of(self._uid.uid)
             self.sandbox.student_uid = self._uid.uid
 
     def start(self) -> tuple[int, int, int, int]:

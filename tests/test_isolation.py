@@ -19,6 +19,7 @@ from conftest import ASSIGNMENTS, REFERENCE, ROOT
 from grader.grade import GradeOptions, grade, grade_async
 from grader.sandbox import Cgroup, Sandbox, choose_mode, probe_namespaces
 from grader.spec_yaml import load_assignment
+from grader.uids import FIRST_STUDENT_UID, UidLease
 from grader.words import containment_text, feedback_text
 
 FIXED = ROOT / "tests" / "fixed_port"
@@ -398,3 +399,43 @@ def test_a_grader_without_root_still_gets_namespaces() -> None:
     facts = json.loads(report)["run"]
     assert facts["isolation"] == "namespace"
     assert facts["containment"]["user_namespace"] is True
+
+
+@pytest.mark.root
+def test_a_student_left_by_a_killed_grader_ends_when_its_uid_is_leased_again() -> None:
+    """A grader killed outright leaves its students running as their leased uid; the next
+    lease of that uid ends them before its own student starts, and touches nothing else."""
+    import signal
+
+    from grader.sandbox import end_leftovers_of, thread_credentials
+    from grader.uids import lease_uid
+
+    if not thread_credentials():
+        pytest.skip("this machine's system call numbers for a one-thread user change are not known")
+    first = lease_uid()
+    assert first is not None
+    uid = first.uid
+    first.release()  # the killed grader's lease ends with it; its student does not
+    leftover = subprocess.Popen(["sleep", "600"], user=uid, group=uid, start_new_session=True)
+    bystander = subprocess.Popen(["sleep", "600"], user=65534, group=65534, start_new_session=True)
+    again = lease_uid_of(uid)
+    try:
+        end_leftovers_of(uid)
+        assert leftover.wait(timeout=30) == -signal.SIGKILL
+        assert bystander.poll() is None, "a process of another uid was signalled"
+        assert (os.getuid(), os.geteuid()) == (0, 0), "the grader's own thread changed user"
+    finally:
+        again.release()
+        bystander.kill()
+        bystander.wait()
+        if leftover.poll() is None:
+            leftover.kill()
+
+
+def lease_uid_of(uid: int) -> UidLease:
+    """The lease of one given uid, taken as a later run that finds it free would."""
+    from grader.locks import open_lock, try_lock
+
+    fd = open_lock(f"uid-{uid - FIRST_STUDENT_UID}.lock")
+    assert try_lock(fd), "another run took the uid meanwhile"
+    return UidLease(uid, fd)
