@@ -7,6 +7,7 @@ must serialise scenarios of an assignment that fixes its port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -439,3 +440,39 @@ def lease_uid_of(uid: int) -> UidLease:
     fd = open_lock(f"uid-{uid - FIRST_STUDENT_UID}.lock")
     assert try_lock(fd), "another run took the uid meanwhile"
     return UidLease(uid, fd)
+
+
+@pytest.mark.root
+def test_cgroups_of_graders_killed_long_ago_are_removed_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a run cgroup whose grader is gone and that has not changed for a while goes; one
+    that holds a process, a live grader's, and a recent one stay."""
+    from grader import sandbox as sandbox_module
+
+    parent = sandbox_module._own_cgroup_v1("pids")
+    if parent is None:
+        pytest.skip("no writable v1 pids cgroup here (a v2-only machine): nothing of this kind to sweep")
+    dead = next(pid for pid in range(4_000_000, 1, -1) if not os.path.exists(f"/proc/{pid}"))
+    made = {
+        "stale": parent / f"grader-{dead}-1",
+        "recent": parent / f"grader-{dead}-2",
+        "populated": parent / f"grader-{dead}-3",
+        "live": parent / f"grader-{os.getpid()}-999999",
+    }
+    sleeper = subprocess.Popen(["sleep", "600"])
+    try:
+        for folder in made.values():
+            folder.mkdir()
+        (made["populated"] / "cgroup.procs").write_text(str(sleeper.pid))
+        for name in ("stale", "populated", "live"):
+            os.utime(made[name], (0, 3600))  # unchanged since 1970
+        monkeypatch.setattr(sandbox_module, "_swept", set())
+        sandbox_module._sweep_once(parent)
+        assert {name for name, folder in made.items() if folder.exists()} == {"recent", "populated", "live"}
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for folder in made.values():
+            with contextlib.suppress(OSError):
+                folder.rmdir()
