@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -23,18 +22,15 @@ from pathlib import Path
 import pytest
 
 distributed = pytest.importorskip("distributed", reason="Dask is an optional extra: pip install '.[dask]'")
-cloudpickle = pytest.importorskip("cloudpickle", reason="Dask is an optional extra: pip install '.[dask]'")
 
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS  # noqa: E402
+from dask_tasks import kill_worker_once, never_returns  # noqa: E402
 
 from grader.batch import LocalExecutor, run_batch  # noqa: E402
 from grader.dask_executor import DaskExecutor, parse_address, run_checked  # noqa: E402
 from grader.errors import UsageError  # noqa: E402
 from grader.progress import PlainProgress  # noqa: E402
-from grader.task import Task, TaskResult, run_task  # noqa: E402
-
-# Functions defined here travel to the workers by value: they need not import this file.
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
+from grader.task import Task, TaskResult  # noqa: E402
 
 HELLO = ASSIGNMENTS / "hello-client"
 CLASS = {
@@ -123,14 +119,6 @@ def test_local_cluster_gives_the_same_bytes_as_local_batch(
     _no_temporaries(tmp_path)
 
 
-def kill_worker_once(marker: str, victim: str, task: Task) -> TaskResult:
-    """The victim's first attempt kills the Dask worker running it (as an OOM killer would)."""
-    if task.student == victim and not os.path.exists(marker):
-        Path(marker).write_text(str(os.getpid()))
-        os.kill(os.getpid(), signal.SIGKILL)
-    return run_task(task)
-
-
 @pytest.mark.slow
 def test_a_worker_killed_mid_task_still_gives_every_result_once(
     submissions: Path, local_out: Path, tmp_path: Path
@@ -156,12 +144,6 @@ def test_a_worker_killed_mid_task_still_gives_every_result_once(
         assert (out / "grades.csv").read_bytes() == (local_out / "grades.csv").read_bytes(), logs
         _no_temporaries(out)
         dying.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
-
-
-def never_returns(task: Task) -> TaskResult:
-    """A task the cluster holds and never finishes (as when its workers are gone for good)."""
-    threading.Event().wait()
-    raise AssertionError("unreachable")
 
 
 @pytest.mark.slow
@@ -243,7 +225,7 @@ def test_bad_addresses_are_one_line_errors(address: str) -> None:
 def dask_processes(tmp_path: Path, workers: int = 2) -> Iterator[str]:
     """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1; yields the scheduler address."""
     scheduler_file = tmp_path / "scheduler.json"
-    # The tests folder too: a test's own task function is unpickled there (it imports conftest).
+    # The tests folder too: the tests' own task functions (dask_tasks) are imported there.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     started: list[subprocess.Popen[bytes]] = []
     logs = tmp_path / "logs"
