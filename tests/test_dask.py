@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 distributed = pytest.importorskip("distributed", reason="Dask is an optional extra: pip install '.[dask]'")
-cloudpickle = pytest.importorskip("cloudpickle", reason="Dask is an optional extra: pip install '.[dask]'")
 
 from conftest import ASSIGNMENTS, REFERENCE, ROOT, SUBMISSIONS  # noqa: E402
+from dask_tasks import kill_worker_once, never_returns  # noqa: E402
 
 from grader.batch.dask_executor import DaskExecutor, parse_address, run_checked  # noqa: E402
 from grader.batch.driver import run_batch  # noqa: E402
@@ -32,10 +32,6 @@ from grader.batch.local import LocalExecutor  # noqa: E402
 from grader.errors import UsageError  # noqa: E402
 from grader.render.progress import PlainProgress  # noqa: E402
 from grader.task.job import Task, TaskResult  # noqa: E402
-from grader.task.worker import run_task  # noqa: E402
-
-# Functions defined here travel to the workers by value: they need not import this file.
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 HELLO = ASSIGNMENTS / "hello-client"
 CLASS = {
@@ -124,29 +120,46 @@ def test_local_cluster_gives_the_same_bytes_as_local_batch(
     _no_temporaries(tmp_path)
 
 
-def kill_worker_once(marker: str, victim: str, task: Task) -> TaskResult:
-    """The victim's first attempt kills the Dask worker running it (as an OOM killer would)."""
-    if task.student == victim and not os.path.exists(marker):
-        Path(marker).write_text(str(os.getpid()))
-        os.kill(os.getpid(), signal.SIGKILL)
-    return run_task(task)
-
-
 @pytest.mark.slow
 def test_a_worker_killed_mid_task_still_gives_every_result_once(
-    cluster: DaskExecutor, submissions: Path, local_out: Path, tmp_path: Path
+    submissions: Path, local_out: Path, tmp_path: Path
 ) -> None:
+    """On ``dask worker`` processes of their own (a nanny each, as a course's cluster runs
+    them), so that only the victim's death is tested, not whatever the test process left."""
     marker = tmp_path / "killed"
-    address = cluster.client.scheduler.address
-    with DaskExecutor(address, run=functools.partial(kill_worker_once, str(marker), "bob")) as dying:
+    with (
+        dask_processes(tmp_path) as address,
+        DaskExecutor(
+            address, run=functools.partial(kill_worker_once, str(marker), "bob"), stall_limit=240
+        ) as dying,
+    ):
         counting = Counting(dying)
         out = tmp_path / "out"
         run_batch(HELLO, submissions, out, executor=counting, progress=Quiet())
-    assert marker.is_file(), "the victim's first attempt did not run"
-    assert sorted(counting.yielded) == sorted(CLASS), "each result reaches the driver exactly once"
-    assert (out / "grades.csv").read_bytes() == (local_out / "grades.csv").read_bytes()
-    _no_temporaries(out)
-    cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+        logs = {log.name: log.read_text(errors="replace")[-2000:] for log in (tmp_path / "logs").iterdir()}
+        assert marker.is_file(), "the victim's first attempt did not run"
+        assert sorted(counting.yielded) == sorted(CLASS), (
+            "each result reaches the driver exactly once",
+            logs,
+        )
+        assert (out / "grades.csv").read_bytes() == (local_out / "grades.csv").read_bytes(), logs
+        _no_temporaries(out)
+        dying.client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+
+
+@pytest.mark.slow
+def test_a_cluster_that_gives_nothing_back_ends_the_batch_with_every_student_not_graded(
+    cluster: DaskExecutor, submissions: Path, tmp_path: Path
+) -> None:
+    address = cluster.client.scheduler.address
+    with DaskExecutor(address, run=never_returns, stall_limit=2) as stuck:
+        run_batch(HELLO, submissions, tmp_path, executor=stuck, progress=Quiet())
+    for student in CLASS:
+        doc = json.loads((tmp_path / student / "results.json").read_text())
+        assert doc["status"] == "not_graded", doc["status"]
+        assert "dask_stalled" in json.dumps(doc), student
+    cluster.client.restart()  # the held tasks' threads are gone with the workers
+    cluster.client.wait_for_workers(2, timeout=60)
 
 
 @pytest.mark.slow
@@ -213,7 +226,8 @@ def test_bad_addresses_are_one_line_errors(address: str) -> None:
 def dask_processes(tmp_path: Path, workers: int = 2) -> Iterator[str]:
     """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1; yields the scheduler address."""
     scheduler_file = tmp_path / "scheduler.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The tests folder too: the tests' own task functions (dask_tasks) are imported there.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     started: list[subprocess.Popen[bytes]] = []
     logs = tmp_path / "logs"
     logs.mkdir()

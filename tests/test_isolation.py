@@ -7,6 +7,7 @@ must serialise scenarios of an assignment that fixes its port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from grader.render.words import containment_text, feedback_text
 from grader.sandbox.box import Sandbox
 from grader.sandbox.cgroups import Cgroup
 from grader.sandbox.host import choose_mode, probe_namespaces
+from grader.sandbox.uids import FIRST_STUDENT_UID, UidLease
 from grader.spec.load import load_assignment
 
 FIXED = ROOT / "tests" / "fixed_port"
@@ -406,3 +408,79 @@ def test_a_grader_without_root_still_gets_namespaces() -> None:
     facts = json.loads(report)["run"]
     assert facts["isolation"] == "namespace"
     assert facts["containment"]["user_namespace"] is True
+
+
+@pytest.mark.root
+def test_a_student_left_by_a_killed_grader_ends_when_its_uid_is_leased_again() -> None:
+    """A grader killed outright leaves its students running as their leased uid; the next
+    lease of that uid ends them before its own student starts, and touches nothing else."""
+    import signal
+
+    from grader.sandbox.confine import end_leftovers_of, thread_credentials
+    from grader.sandbox.uids import lease_uid
+
+    if not thread_credentials():
+        pytest.skip("this machine's system call numbers for a one-thread user change are not known")
+    first = lease_uid()
+    assert first is not None
+    uid = first.uid
+    first.release()  # the killed grader's lease ends with it; its student does not
+    leftover = subprocess.Popen(["sleep", "600"], user=uid, group=uid, start_new_session=True)
+    bystander = subprocess.Popen(["sleep", "600"], user=65534, group=65534, start_new_session=True)
+    again = lease_uid_of(uid)
+    try:
+        end_leftovers_of(uid)
+        assert leftover.wait(timeout=30) == -signal.SIGKILL
+        assert bystander.poll() is None, "a process of another uid was signalled"
+        assert (os.getuid(), os.geteuid()) == (0, 0), "the grader's own thread changed user"
+    finally:
+        again.release()
+        bystander.kill()
+        bystander.wait()
+        if leftover.poll() is None:
+            leftover.kill()
+
+
+def lease_uid_of(uid: int) -> UidLease:
+    """The lease of one given uid, taken as a later run that finds it free would."""
+    from grader.sandbox.locks import open_lock, try_lock
+
+    fd = open_lock(f"uid-{uid - FIRST_STUDENT_UID}.lock")
+    assert try_lock(fd), "another run took the uid meanwhile"
+    return UidLease(uid, fd)
+
+
+@pytest.mark.root
+def test_cgroups_of_graders_killed_long_ago_are_removed_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only a run cgroup whose grader is gone and that has not changed for a while goes; one
+    that holds a process, a live grader's, and a recent one stay."""
+    from grader.sandbox import cgroups as sandbox_module
+
+    parent = sandbox_module._own_cgroup_v1("pids")
+    if parent is None:
+        pytest.skip("no writable v1 pids cgroup here (a v2-only machine): nothing of this kind to sweep")
+    dead = next(pid for pid in range(4_000_000, 1, -1) if not os.path.exists(f"/proc/{pid}"))
+    made = {
+        "stale": parent / f"grader-{dead}-1",
+        "recent": parent / f"grader-{dead}-2",
+        "populated": parent / f"grader-{dead}-3",
+        "live": parent / f"grader-{os.getpid()}-999999",
+    }
+    sleeper = subprocess.Popen(["sleep", "600"])
+    try:
+        for folder in made.values():
+            folder.mkdir()
+        (made["populated"] / "cgroup.procs").write_text(str(sleeper.pid))
+        for name in ("stale", "populated", "live"):
+            os.utime(made[name], (0, 3600))  # unchanged since 1970
+        monkeypatch.setattr(sandbox_module, "_swept", set())
+        sandbox_module._sweep_once(parent)
+        assert {name for name, folder in made.items() if folder.exists()} == {"recent", "populated", "live"}
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for folder in made.values():
+            with contextlib.suppress(OSError):
+                folder.rmdir()

@@ -24,7 +24,7 @@ from grader.errors import UsageError
 from grader.messages import msg
 from grader.messages.codes import Code
 from grader.resident.pool import run_pooled_task
-from grader.task.job import Task, TaskResult, not_graded_result
+from grader.task.job import Task, TaskResult, load_bundled_assignment, not_graded_result, wall_limit
 
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the scheduler and to see at least one worker."""
@@ -92,7 +92,8 @@ class DaskExecutor:
 
     ``address`` is ``local`` or ``local:N`` (a ``LocalCluster`` of N single-threaded worker
     processes, one per core by default), a scheduler address (``tcp://host:8786``), or a
-    scheduler file. ``run`` replaces the per-task function (tests use it to kill a worker).
+    scheduler file. ``run`` replaces the per-task function (tests use it to kill a worker);
+    ``stall_limit`` replaces the seconds without any result after which the rest are lost.
     """
 
     def __init__(
@@ -101,10 +102,12 @@ class DaskExecutor:
         *,
         run: Callable[[Task], TaskResult] = run_pooled_task,
         timeout: float = CONNECT_TIMEOUT,
+        stall_limit: float | None = None,
     ) -> None:
         distributed = _import_distributed()
         self.address = address
         self._run = run
+        self._stall_limit_given = stall_limit
         self.cluster: Any = None
         target, workers = parse_address(address)
         try:
@@ -177,21 +180,40 @@ class DaskExecutor:
             )
             futures[future] = task
         remaining = set(futures)
+        stall = self._stall_limit_given or self._stall_limit(futures.values())
         try:
-            for future in distributed.as_completed(list(futures)):
+            while remaining:
+                done, _ = distributed.wait(list(remaining), timeout=stall, return_when="FIRST_COMPLETED")
+                for future in done:
+                    remaining.discard(future)
+                    yield self._result(future, futures[future])
+        except TimeoutError:
+            # No task ended within the longest a task may take, retries included: the cluster
+            # lost them (every worker gone, a scheduler that forgot them). Each is said "not
+            # graded" so the batch ends and a rerun grades just these; a hung driver loses all.
+            for future in list(remaining):
                 remaining.discard(future)
-                task = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # workers kept dying, or the task raised every time
-                    result = not_graded_result(
-                        task, msg(Code.DASK_FAILED, error=f"{type(exc).__name__}: {exc}")
-                    )
-                future.release()
-                yield result
+                yield not_graded_result(futures[future], msg(Code.DASK_STALLED, seconds=round(stall)))
         finally:
             if remaining:
                 self.client.cancel(list(remaining))
+
+    @staticmethod
+    def _result(future: Any, task: Task) -> TaskResult:
+        try:
+            result: TaskResult = future.result()
+        except Exception as exc:  # workers kept dying, or the task raised every time
+            result = not_graded_result(task, msg(Code.DASK_FAILED, error=f"{type(exc).__name__}: {exc}"))
+        future.release()
+        return result
+
+    @staticmethod
+    def _stall_limit(tasks: Iterable[Task]) -> float:
+        """Seconds with no result at all after which the rest are lost: every attempt of the
+        longest task (its wall limit, as a local batch kills it), plus time to start workers."""
+        bundles = {task.assignment_bundle for task in tasks}
+        longest = max((wall_limit(load_bundled_assignment(bundle)) for bundle in bundles), default=0.0)
+        return (RETRIES + 1) * longest + CONNECT_TIMEOUT
 
     def close(self) -> None:
         client, cluster = getattr(self, "client", None), self.cluster

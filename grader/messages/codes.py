@@ -282,6 +282,7 @@ class Code(StrEnum):
     WORKER_DIED_SAYING = "worker_died_saying"
     DASK_VERSION_MISMATCH = "dask_version_mismatch"
     DASK_FAILED = "dask_failed"
+    DASK_STALLED = "dask_stalled"
 
     # -- grader doctor: what this machine gives the grader (grader.commands.doctor_checks) ----------------
     DOCTOR_TITLE = "doctor_title"

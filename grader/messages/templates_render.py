@@ -86,6 +86,12 @@ TEMPLATES: dict[Code, Template] = {
     Code.DASK_FAILED: _t(
         N_("the Dask cluster could not grade it: {error}; this is the grader's problem, not a zero")
     ),
+    Code.DASK_STALLED: _t(
+        N_(
+            "the Dask cluster gave no result for {seconds} s (its workers may have gone); "
+            "this is the grader's problem, not a zero: run the batch again to grade it"
+        )
+    ),
     Code.WORKER_DIED_SAYING: _t(
         N_(
             "the grader's worker process ended unexpectedly ({how}) {tail}; "

@@ -34,6 +34,7 @@ from grader.run.terminal import StdinWriter, StreamCapture, open_terminal_fds
 from grader.run.time_wait import leave_time_wait
 from grader.sandbox import hostports, mounts, netns_any, scratch
 from grader.sandbox.box import Sandbox, free_port
+from grader.sandbox.confine import end_leftovers_of
 from grader.sandbox.host import mount_support, scratch_parent
 from grader.sandbox.scratch import folder_usage, remove_tree
 from grader.sandbox.uids import UidLease, lease_uid
@@ -138,6 +139,7 @@ class RunState:
             return
         self._uid = lease_uid()
         if self._uid is not None:
+            end_leftovers_of(self._uid.uid)
             self.sandbox.student_uid = self._uid.uid
 
     def start(self) -> tuple[int, int, int, int]:

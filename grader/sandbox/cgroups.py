@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,38 @@ def _own_cgroup_v1(controller: str) -> Path | None:
     return None
 
 
+STALE_CGROUP = re.compile(r"grader-(\d+)-\d+")
+"""A run's v1 cgroup folder: ``grader-<grader's pid>-<number>`` (see :class:`Sandbox`)."""
+STALE_AFTER = 600.0
+"""Seconds a dead grader's folder is left alone (a grader in another PID namespace, sharing
+this cgroup tree, looks dead from here: its folders are removed only once long unchanged)."""
+_swept: set[Path] = set()
+_swept_lock = threading.Lock()
+
+
+def _sweep_once(*parents: Path | None) -> None:
+    """Remove, once per process, the run cgroups that graders killed outright left behind.
+
+    A grader that gets SIGKILL cannot remove its runs' folders; on a machine that grades all
+    term they pile up (hundreds). A folder goes only if its grader's pid is gone and it has
+    not changed for :data:`STALE_AFTER`; ``rmdir`` refuses one that still holds a process.
+    """
+    now = time.time()
+    for parent in parents:
+        with _swept_lock:
+            if parent is None or parent in _swept:
+                continue
+            _swept.add(parent)
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(parent):
+                found = STALE_CGROUP.fullmatch(entry.name)
+                if found is None or os.path.exists(f"/proc/{found[1]}"):
+                    continue
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER:
+                        os.rmdir(entry.path)
+
+
 @dataclass
 class Cgroup:
     """Per-run cgroup: process count and memory limits, and a reliable list of members."""
@@ -45,6 +79,7 @@ class Cgroup:
             mem_parent = _own_cgroup_v1("memory")
             if pids_parent is None:
                 return None
+            _sweep_once(pids_parent, mem_parent)
             pids = pids_parent / name
             pids.mkdir()
             made.append(pids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -101,6 +102,35 @@ def _become_user_in_this_thread(uid: int) -> None:
     _check(_libc.syscall(set_groups, 0, None), "setgroups")
     _check(_libc.syscall(set_resgid, uid, uid, uid), "setresgid")
     _check(_libc.syscall(set_resuid, uid, uid, uid), "setresuid")
+
+
+def end_leftovers_of(uid: int) -> None:
+    """SIGKILL every process running as ``uid``: called with the uid's lease just taken.
+
+    A grader killed outright (SIGKILL, the OOM killer, a CI timeout) cannot stop its
+    students; their lease ends with it, and the next run that leases the uid would share it
+    with them (signals, ``/proc``, RLIMIT_NPROC). Whoever holds the lease is the only one
+    entitled to the uid, so anything running as it is a left-over: a throwaway thread
+    becomes the uid and sends ``kill(-1)``, which reaches exactly the processes of that uid
+    (never the grader, whose other threads stay root, nor another run's students).
+    """
+    if not thread_credentials() or os.geteuid() != 0:
+        return
+    failure: list[BaseException] = []
+
+    def as_the_uid() -> None:
+        try:
+            _become_user_in_this_thread(uid)
+            with contextlib.suppress(ProcessLookupError):  # none left: the usual case
+                os.kill(-1, signal.SIGKILL)
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=as_the_uid, name="grader-end-leftovers")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def start_confined(
