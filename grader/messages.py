@@ -264,6 +264,12 @@ class Code(StrEnum):
     ISO_NET_NAMESPACE = "iso_net_namespace"
     ISO_USER_NAMESPACE = "iso_user_namespace"
     ISO_ONE_AT_A_TIME = "iso_one_at_a_time"
+    ISO_PORTABLE = "iso_portable"
+    ISO_PORTABLE_NO_PROMISE = "iso_portable_no_promise"
+    PORTABLE_REQUESTED = "portable_requested"
+    PORTABLE_FORCED = "portable_forced"
+    PORTABLE_NOT_LINUX = "portable_not_linux"
+    PORTABLE_LINUX_PARTS_MISSING = "portable_linux_parts_missing"
     NS_NONE_ON_OS = "ns_none_on_os"
     NS_REFUSED = "ns_refused"
     NS_REFUSED_BY = "ns_refused_by"
@@ -923,6 +929,17 @@ TEMPLATES: dict[Code, Template] = {
     Code.ISO_NET_NAMESPACE: _t(N_("own network namespace per scenario")),
     Code.ISO_USER_NAMESPACE: _t(N_("in a private user namespace, not root")),
     Code.ISO_ONE_AT_A_TIME: _t(N_("scenarios one after another")),
+    Code.ISO_PORTABLE: _t(N_("portable mode, host loopback: {why}")),
+    Code.ISO_PORTABLE_NO_PROMISE: _t(
+        N_(
+            "portable mode cannot promise: no isolation of files or network, no resource limits"
+            " (do not run untrusted code this way)"
+        )
+    ),
+    Code.PORTABLE_REQUESTED: _t(N_("requested")),
+    Code.PORTABLE_FORCED: _t(N_("forced by {env}=1")),
+    Code.PORTABLE_NOT_LINUX: _t(N_("{system} has no Linux namespaces")),
+    Code.PORTABLE_LINUX_PARTS_MISSING: _t(N_("missing here: {parts}")),
     Code.NS_NONE_ON_OS: _t(N_("this OS has no Linux namespaces")),
     Code.NS_REFUSED: _t(N_("namespaces refused ({error})")),
     Code.NS_REFUSED_BY: _t(N_("namespaces refused by {setting} (lift with: {command})")),

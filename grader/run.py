@@ -21,9 +21,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
-from grader import browser_client, hostports, http_steps, mounts, netns_any, scratch
+from grader import browser_client, hostports, http_steps, netns_any, scratch
 from grader.any_name import NameAnswerer, open_answerer
 from grader.deadline import LoadAwareTimeout, ProgressMeter
 from grader.encodings import choose, distinguishes
@@ -31,7 +31,7 @@ from grader.fixtures import place_fixtures
 from grader.listen_table import Listening, listening, owned_by
 from grader.matching import find_output, first_difference, match_expect
 from grader.messages import Code, Message, facts, msg
-from grader.outcome import GraderProblem, HttpExchange, Outcome, ProcessEnd, StepOutcome
+from grader.outcome import GraderProblem, HttpExchange, IsolationMode, Outcome, ProcessEnd, StepOutcome
 from grader.peer import (
     PeerConnection,
     accept,
@@ -41,7 +41,6 @@ from grader.peer import (
     tcp_sockets,
     try_accept_now,
 )
-from grader.sandbox import Mode, Sandbox, SandboxError, free_port, scratch_parent
 from grader.scratch import FileProblem, folder_usage, open_folder, read_student_file, remove_tree
 from grader.spec import (
     Accept,
@@ -65,9 +64,15 @@ from grader.spec import (
     Type,
     WaitListening,
 )
-from grader.terminal import StdinWriter, StreamCapture, open_terminal_fds
 from grader.time_wait import leave_time_wait
-from grader.uids import UidLease, lease_uid
+
+if TYPE_CHECKING:  # the Linux parts are imported where they run: portable mode has none
+    from grader import mounts
+    from grader.portable_io import ThreadedCapture, ThreadedStdin
+    from grader.portable_launch import PortableSandbox
+    from grader.sandbox import Sandbox
+    from grader.terminal import StdinWriter, StreamCapture
+    from grader.uids import UidLease
 
 NAMESPACE_DEFAULT_PORT = 5000
 """In a private namespace every port is free; a fixed default makes transcripts repeatable."""
@@ -89,7 +94,7 @@ class RunContext:
     """Folder holding the student's files (never written to: each run gets a scratch copy)."""
     entry: str
     """The entry file's name inside ``submission``."""
-    mode: Mode
+    mode: IsolationMode
     python: str
     student_uid: int | None = None
     scratch_root: Path | None = None
@@ -131,12 +136,12 @@ class ScenarioRun:
         self.spec = ctx.assignment
         self.scenario = scenario
         self.clock = now_clock()
-        self.sandbox = Sandbox(ctx.mode, self.spec.limits, ctx.student_uid)
+        self.sandbox = self._new_sandbox()
         self.conns: dict[str, PeerConnection] = {}
         self.listener: socket.socket | None = None
-        self.stdout: StreamCapture | None = None
-        self.stderr: StreamCapture | None = None
-        self.stdin: StdinWriter | None = None
+        self.stdout: StreamCapture | ThreadedCapture | None = None
+        self.stderr: StreamCapture | ThreadedCapture | None = None
+        self.stdin: StdinWriter | ThreadedStdin | None = None
         self.exited = asyncio.Event()
         self.process_end = ProcessEnd(started=False)
         self.cursor = 0
@@ -169,6 +174,13 @@ class ScenarioRun:
         self.names_sock: socket.socket | None = None
         self.names: NameAnswerer | None = None
 
+    def _new_sandbox(self) -> Sandbox | PortableSandbox:
+        """Where the program runs (:class:`grader.portable.PortableRun` has its own)."""
+        from grader.sandbox import Sandbox, SandboxError
+
+        self.sandbox_errors: tuple[type[Exception], ...] = (SandboxError,)
+        return Sandbox(self.ctx.mode, self.spec.limits, self.ctx.student_uid)  # type: ignore[arg-type]
+
     def _student_pids(self) -> list[int]:
         proc = self.sandbox.process
         if proc is None or self.exited.is_set():
@@ -184,6 +196,8 @@ class ScenarioRun:
             return fixed
         if self.ctx.mode == "namespace":
             return NAMESPACE_DEFAULT_PORT
+        from grader.sandbox import free_port
+
         return 0 if self._peer_listens() else free_port(self.outcome.host)
 
     def _peer_listens(self) -> bool:
@@ -191,22 +205,13 @@ class ScenarioRun:
 
     def _make_scratch(self) -> mounts.PrivateView | None:
         """The run's scratch folder; filled now, or by the starting thread over a private tmpfs."""
+        from grader import mounts
+        from grader.sandbox import scratch_parent
+
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
         self.scratch = scratch
         uid = self.sandbox.student_uid
-
-        def fill() -> None:
-            shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
-            given = self.spec.fixtures
-            if self.spec.role == "client":  # the pages the reference server answers with stay its own
-                served = self.spec.served_files()
-                given = {name: data for name, data in given.items() if name not in served}
-            self.outcome.fixtures = place_fixtures(given, scratch, uid)
-            if uid is not None:
-                for path in [scratch, *scratch.rglob("*")]:
-                    with contextlib.suppress(OSError):
-                        os.lchown(path, uid, uid)
-
+        fill = functools.partial(self._fill_scratch, scratch, uid)
         support = mounts.probe()
         if support.scratch:
             size = mounts.scratch_bytes(self.spec.limits.file_size_mb)
@@ -215,10 +220,25 @@ class ScenarioRun:
         fill()
         return None
 
+    def _fill_scratch(self, scratch: Path, uid: int | None) -> None:
+        """The student's files and the assignment's fixtures, owned by ``uid`` where given."""
+        shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+        given = self.spec.fixtures
+        if self.spec.role == "client":  # the pages the reference server answers with stay its own
+            served = self.spec.served_files()
+            given = {name: data for name, data in given.items() if name not in served}
+        self.outcome.fixtures = place_fixtures(given, scratch, uid)
+        if uid is not None:
+            for path in [scratch, *scratch.rglob("*")]:
+                with contextlib.suppress(OSError):
+                    os.lchown(path, uid, uid)
+
     def _lease_uid(self) -> None:
         """As root: a uid no other running student has (see :mod:`grader.uids`)."""
         if self.ctx.student_uid is None:
             return
+        from grader.uids import lease_uid
+
         self._uid = lease_uid()
         if self._uid is not None:
             self.sandbox.student_uid = self._uid.uid
@@ -235,6 +255,8 @@ class ScenarioRun:
             raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
         if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
             raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
+        from grader.terminal import open_terminal_fds
+
         self._lease_uid()
         view = self._make_scratch()
         assert self.scratch is not None
@@ -282,7 +304,7 @@ class ScenarioRun:
                 ]
                 self.outcome.argv = [Path(argv[0]).name, *argv[1:]]
                 try:
-                    proc = self.sandbox.spawn(
+                    proc = cast("Sandbox", self.sandbox).spawn(
                         argv,
                         cwd=self.scratch,
                         env=_student_env(self.scratch),
@@ -308,6 +330,8 @@ class ScenarioRun:
 
     def attach(self, in_w: int, out_master: int, err_r: int, pid: int) -> None:
         """On the event loop: read the program's output and watch for its exit."""
+        from grader.terminal import StdinWriter, StreamCapture
+
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
         self.stdout = StreamCapture(
@@ -335,6 +359,8 @@ class ScenarioRun:
 
     async def _watch_disk(self) -> None:
         """No private tmpfs: end the run if its scratch folder grows past the disk limit."""
+        from grader import mounts
+
         assert self.scratch is not None
         limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
         folder = self.scratch
@@ -399,7 +425,7 @@ class ScenarioRun:
             self.stdin.close()
         # On the host network, the grader's own connections must not leave the next scenario a
         # port in TIME_WAIT: abort them (the scenario is over, the student can no longer be judged).
-        abort = self.ctx.mode == "host"
+        abort = self.ctx.mode != "namespace"
         self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)
@@ -603,7 +629,7 @@ class ScenarioRun:
 
     def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
         """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
-        dialled = netns_any.original_destination(sock)
+        dialled = self._original_destination(sock)
         if dialled is None:
             return
         host, port = dialled
@@ -612,6 +638,10 @@ class ScenarioRun:
         if isinstance(wanted, int) and port != wanted:
             out.reason = msg(Code.WRONG_PORT_DIALLED, host=host, port=port, expected=wanted)
             raise StepFailed
+
+    def _original_destination(self, sock: socket.socket) -> tuple[str, int] | None:
+        """Where the student's client meant to connect before it was redirected here."""
+        return netns_any.original_destination(sock)
 
     def _conn_used_later(self, step: object) -> bool:
         """Whether a later step of the scenario uses the connection this ``connect`` opens."""
@@ -1311,7 +1341,12 @@ def _port_taken_before(ctx: RunContext) -> hostports.PortTaken | None:
 
 async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
     """Run one scenario to its end and return the facts; never raises for student behaviour."""
-    run = ScenarioRun(ctx, scenario)
+    if ctx.mode == "portable":
+        from grader.portable import PortableRun
+
+        run: ScenarioRun = PortableRun(ctx, scenario)
+    else:
+        run = ScenarioRun(ctx, scenario)
     started = time.monotonic()
     held = _port_held(ctx)
     taken = _port_taken_before(ctx)
@@ -1334,7 +1369,7 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
                 note_busy(current, limit)
     except GraderProblem as exc:
         run.outcome.grader_error = exc.reason
-    except SandboxError as exc:
+    except run.sandbox_errors as exc:
         run.outcome.grader_error = msg(Code.SANDBOX_FAILED, error=str(exc))
     except Exception as exc:  # a bug in the grader: say so, never blame the student
         run.outcome.grader_error = msg(Code.INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}")

@@ -400,9 +400,9 @@ def _worker_setup() -> io.BufferedWriter:
 
 
 def _enter_namespaces(task: Task) -> None:
-    from grader.sandbox import enter_private_user_namespace
+    from grader.platform_caps import prepare_isolation
 
-    enter_private_user_namespace(task.options.get("isolation", "auto"))  # still single-threaded
+    prepare_isolation(task.options.get("isolation", "auto"))  # still single-threaded
 
 
 def main() -> int:

@@ -14,15 +14,18 @@ def add_isolation_options(p: argparse.ArgumentParser) -> None:
     """Options every grading command shares."""
     p.add_argument(
         "--isolation",
-        choices=["auto", "namespace", "host"],
+        choices=["auto", "namespace", "host", "portable"],
         default="auto",
-        help="namespace: own network per scenario; host: host loopback (default: auto)",
+        help="namespace: own network per scenario; host: host loopback; portable: any OS, no"
+        " isolation (default: auto, portable where the Linux parts are missing)",
     )
     p.add_argument(
         "--lang", choices=["en", "zh"], default=None, help="language of feedback (default: from the locale)"
     )
     p.add_argument(
-        "--python", default=None, help="interpreter that runs student code (default: /usr/bin/python3)"
+        "--python",
+        default=None,
+        help="interpreter that runs student code (default: /usr/bin/python3; portable: this Python)",
     )
 
 
@@ -44,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: other commands share this module's options.
     from grader.grade import GradeOptions, grade
     from grader.results import write_atomic, write_json
-    from grader.sandbox import enter_private_user_namespace
+    from grader.platform_caps import prepare_isolation
     from grader.spec_yaml import load_assignment
     from grader.terminal_render import print_result
 
-    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
+    prepare_isolation(args.isolation)  # before any thread: namespaces without root
     assignment = load_assignment(args.assignment)
     if not args.submission.exists():
         raise UsageError(f"{args.submission}: no such file or folder")

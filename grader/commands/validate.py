@@ -18,7 +18,7 @@ from rich.table import Table
 from grader.commands.check import add_isolation_options
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
-from grader.sandbox import enter_private_user_namespace
+from grader.platform_caps import prepare_isolation
 from grader.validate import AssignmentReport, RunCheck, ValidateOptions, exit_code, find_assignments, validate
 from grader.words import say
 
@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
+    prepare_isolation(args.isolation)  # before any thread: namespaces without root
     folders = find_assignments(args.path)
     if not folders:
         raise UsageError(f"{args.path}: no assignment.yaml there or in its sub-folders")

@@ -1,0 +1,153 @@
+"""Loaded into the student's Python by portable mode (this folder is put first on its
+``PYTHONPATH``): what a scenario's own network namespace gives on Linux, done inside the
+program where there is none.
+
+* It reports every listening socket and every connection it dials to the grader, one line
+  each, appended to the file ``GRADER_SHIM_REPORT`` names: the grader's socket table.
+* With ``GRADER_SHIM_ANY_HOST=1`` (a spec with ``host: any``) a ``bind`` to any address
+  binds the loopback instead, and a client's ``connect`` to any address (and any name)
+  reaches the reference server at ``GRADER_SHIM_REDIRECT``.
+* With ``GRADER_SHIM_ANY_PORT=1`` a server's chosen port is replaced by a free one (two
+  students who chose 8888 do not collide); the port it chose is reported with it.
+* ``GRADER_SHIM_TIME_WAIT=<port>``: binding that port without ``SO_REUSEADDR`` fails as
+  Linux fails it right after an earlier server used the port (the lesson this teaches).
+
+None of this confines anything: portable mode says so in every result. Tracebacks leave
+this file's frames out, so a crash names the student's line, as it would without it.
+"""
+
+import os
+import socket
+import sys
+
+_REPORT = os.environ.pop("GRADER_SHIM_REPORT", "")
+_ANY_HOST = os.environ.pop("GRADER_SHIM_ANY_HOST", "") == "1"
+_ANY_PORT = os.environ.pop("GRADER_SHIM_ANY_PORT", "") == "1"
+_REDIRECT = os.environ.pop("GRADER_SHIM_REDIRECT", "")
+_TIME_WAIT = int(os.environ.pop("GRADER_SHIM_TIME_WAIT", "0") or 0)
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_chosen = {}
+"""Per socket (by id): the port the program asked to bind, when another was given."""
+_reuse = set()
+
+
+def _report(*words):
+    if not _REPORT:
+        return
+    line = (" ".join(str(w) for w in words) + "\n").encode()
+    fd = os.open(_REPORT, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def _tcp(sock):
+    return sock.type == socket.SOCK_STREAM and sock.family in (socket.AF_INET, socket.AF_INET6)
+
+
+_bind = socket.socket.bind
+_listen = socket.socket.listen
+_connect = socket.socket.connect
+_connect_ex = socket.socket.connect_ex
+_setsockopt = socket.socket.setsockopt
+_getaddrinfo = socket.getaddrinfo
+
+
+def _setsockopt_shim(self, level, option, *value):
+    if level == socket.SOL_SOCKET and option == socket.SO_REUSEADDR and value and value[0]:
+        _reuse.add(id(self))
+    return _setsockopt(self, level, option, *value)
+
+
+def _bind_shim(self, address):
+    if _tcp(self) and isinstance(address, tuple) and len(address) >= 2:
+        host, port = address[0], address[1]
+        if _TIME_WAIT and port == _TIME_WAIT and id(self) not in _reuse:
+            raise OSError(98, "Address already in use")
+        if _ANY_HOST and host not in _LOOPBACK:
+            host = "::1" if self.family == socket.AF_INET6 else "127.0.0.1"
+        if _ANY_PORT and port:
+            _chosen[id(self)] = port
+            port = 0
+        address = (host, port, *address[2:])
+    return _bind(self, address)
+
+
+def _listen_shim(self, *backlog):
+    result = _listen(self, *backlog)
+    if _tcp(self):
+        host, port = self.getsockname()[:2]
+        _report("listen", host, port, _chosen.get(id(self), port), int(self.family))
+    return result
+
+
+def _target(self, address):
+    if _ANY_HOST and _REDIRECT and _tcp(self) and isinstance(address, tuple):
+        host, port = _REDIRECT.rsplit(":", 1)
+        if self.family == socket.AF_INET:
+            try:
+                bound = self.getsockname()[1] != 0
+            except OSError:  # Windows: an unbound socket has no name
+                bound = False
+            if not bound:
+                _bind(self, ("127.0.0.1", 0))
+            _report("dial", self.getsockname()[1], address[0], address[1])
+            return (host, int(port))
+    return address
+
+
+def _connect_shim(self, address):
+    return _connect(self, _target(self, address))
+
+
+def _connect_ex_shim(self, address):
+    return _connect_ex(self, _target(self, address))
+
+
+def _getaddrinfo_shim(host, port, family=0, type=0, proto=0, flags=0):
+    if _ANY_HOST and _REDIRECT and host not in (None, "", *_LOOPBACK):
+        _report("name", host)
+        host = "127.0.0.1"
+        family = socket.AF_INET if family in (0, socket.AF_INET) else family
+    return _getaddrinfo(host, port, family, type, proto, flags)
+
+
+def _gethostbyname_shim(host):
+    if _ANY_HOST and _REDIRECT and host not in _LOOPBACK:
+        _report("name", host)
+        return "127.0.0.1"
+    return _gethostbyname(host)
+
+
+_gethostbyname = socket.gethostbyname
+socket.socket.bind = _bind_shim
+socket.socket.listen = _listen_shim
+socket.socket.connect = _connect_shim
+socket.socket.connect_ex = _connect_ex_shim
+socket.socket.setsockopt = _setsockopt_shim
+socket.getaddrinfo = _getaddrinfo_shim
+socket.gethostbyname = _gethostbyname_shim
+
+
+def _without_shim(tb):
+    """The traceback with this file's frames left out."""
+    here = os.path.normcase(os.path.abspath(__file__))
+    kept = []
+    while tb is not None:
+        if os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) != here:
+            kept.append(tb)
+        tb = tb.tb_next
+    for before, after in zip(kept, [*kept[1:], None]):
+        before.tb_next = after
+    return kept[0] if kept else None
+
+
+_excepthook = sys.excepthook
+
+
+def _excepthook_shim(kind, value, tb):
+    _excepthook(kind, value, _without_shim(tb))
+
+
+sys.excepthook = _excepthook_shim
