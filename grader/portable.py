@@ -47,6 +47,8 @@ from grader.spec import Assignment
 SHIM_DIR = Path(__file__).resolve().parent / "portable_shim"
 READERS_GRACE = 1.0
 """Seconds the exit waits for the output pipes' ends (a left-over child may hold them)."""
+TYPE_AHEAD_AFTER = 1.0
+"""Seconds a typed line waits for the program to read the one before (see ``_student_working``)."""
 WINDOWS_ENV = ("SYSTEMROOT", "WINDIR", "COMSPEC", "TEMP", "TMP", "PATHEXT")
 """What a Windows program needs from the environment (sockets fail without SYSTEMROOT)."""
 
@@ -183,6 +185,8 @@ class PortableRun(ScenarioRun):
             shim["GRADER_SHIM_ANY_HOST"] = "1"
         if self.any_port and self.spec.role == "server":
             shim["GRADER_SHIM_ANY_PORT"] = "1"
+        if self.spec.role == "server" and not self.any_port:
+            shim["GRADER_SHIM_PORT"] = str(fixed if isinstance(fixed, int) else 0)
         if self._peer_listens():
             own = 0 if redirected(self.spec) or not isinstance(fixed, int) else fixed
             port = self._listen(own)
@@ -198,6 +202,8 @@ class PortableRun(ScenarioRun):
         self.outcome.argv = [Path(argv[0]).name, *argv[1:]]
         env = student_env(scratch)
         env["PYTHONPATH"] = str(SHIM_DIR)
+        if self.spec.role == "server" and not isinstance(fixed, int) and not self.any_port:
+            shim["GRADER_SHIM_PORT"] = str(port)
         env.update(shim)
         try:
             proc = self.sandbox.spawn(argv, cwd=scratch, env=env)
@@ -279,11 +285,33 @@ class PortableRun(ScenarioRun):
 
     def _student_listening(self) -> list[Listening] | None:
         """The program's listening sockets, as its start-up module reported them."""
-        found = []
-        for words in self._reported("listen"):
-            host, port, _chosen, family = words[0], int(words[1]), words[2], int(words[3])
-            found.append(Listening(host, port, socket.AddressFamily(family)))
-        return found
+        found: dict[int, Listening] = {}
+        try:
+            lines = self.report.read_text("utf-8", errors="replace").splitlines()
+        except OSError:
+            return []
+        for line in lines:
+            words = line.split()
+            if words and words[0] == "listen":
+                host, port, chosen, family = words[1], int(words[2]), int(words[3]), int(words[4])
+                shown = port if self.any_port else chosen  # a wrong port is named as the student chose it
+                found[port] = Listening(host, shown, socket.AddressFamily(family))
+            elif words and words[0] == "unlisten":
+                found.pop(int(words[1]), None)
+        return list(found.values())
+
+    async def _until_typed_taken(self) -> None:
+        """As the Linux modes do, a line waits until the program has read the one before it;
+        no system here tells whether the program is busy elsewhere, so after a while the
+        line is typed ahead."""
+        assert self.stdin is not None
+        delay = 0.001
+        until = self.clock() + TYPE_AHEAD_AFTER
+        while self.stdin.unread() and not self.exited.is_set() and self.clock() < until:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self.exited.wait()
+            delay = min(delay * 2, 0.005)
 
     def _original_destination(self, sock: socket.socket) -> tuple[str, int] | None:
         try:

@@ -68,6 +68,24 @@ def decode_terminal(data: bytes, code_page: str) -> str:
         return data.decode(code_page, errors="replace")
 
 
+def pipe_unread(fd: int) -> int:
+    """Bytes waiting in the pipe ``fd``: ``PeekNamedPipe`` on Windows, ``FIONREAD`` elsewhere."""
+    if sys.platform == "win32":
+        import ctypes
+        import msvcrt
+        from ctypes import wintypes
+
+        available = wintypes.DWORD()
+        handle = msvcrt.get_osfhandle(fd)
+        ok = ctypes.windll.kernel32.PeekNamedPipe(handle, None, 0, None, ctypes.byref(available), None)
+        return int(available.value) if ok else 0
+    import importlib
+    import struct
+
+    fcntl, termios = importlib.import_module("fcntl"), importlib.import_module("termios")
+    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
+
+
 class ThreadedCapture:
     """One output pipe, read by a thread, kept up to ``cap`` bytes on the event loop."""
 
@@ -174,8 +192,13 @@ class ThreadedStdin:
         await asyncio.wrap_future(self._writer.submit(self._write, data))
 
     def unread(self) -> int:
-        """Unknown on a plain pipe: each line is typed when the one before it was written."""
-        return 0
+        """Bytes typed that the program has not read yet; 0 where the OS cannot tell."""
+        if self.closed:
+            return 0
+        try:
+            return pipe_unread(self._stream.fileno())
+        except (OSError, ValueError, ImportError, AttributeError):
+            return 0
 
     def close(self) -> None:
         if self.closed:

@@ -16,6 +16,7 @@ None of this confines anything: portable mode says so in every result. Traceback
 this file's frames out, so a crash names the student's line, as it would without it.
 """
 
+import atexit
 import os
 import socket
 import sys
@@ -25,6 +26,9 @@ _ANY_HOST = os.environ.pop("GRADER_SHIM_ANY_HOST", "") == "1"
 _ANY_PORT = os.environ.pop("GRADER_SHIM_ANY_PORT", "") == "1"
 _REDIRECT = os.environ.pop("GRADER_SHIM_REDIRECT", "")
 _TIME_WAIT = int(os.environ.pop("GRADER_SHIM_TIME_WAIT", "0") or 0)
+_PORT = int(os.environ.pop("GRADER_SHIM_PORT", "0") or 0)
+_listening = {}
+"""Per listening socket (by id): its port, reported again when it stops listening."""
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _chosen = {}
 """Per socket (by id): the port the program asked to bind, when another was given."""
@@ -48,6 +52,7 @@ def _tcp(sock):
 
 _bind = socket.socket.bind
 _listen = socket.socket.listen
+_close = socket.socket.close
 _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
 _setsockopt = socket.socket.setsockopt
@@ -67,9 +72,13 @@ def _bind_shim(self, address):
             raise OSError(98, "Address already in use")
         if _ANY_HOST and host not in _LOOPBACK:
             host = "::1" if self.family == socket.AF_INET6 else "127.0.0.1"
-        if _ANY_PORT and port:
-            _chosen[id(self)] = port
+        if port and (_ANY_PORT or (_PORT and port != _PORT)):
+            _chosen[id(self)] = port  # another run may hold it: a free one, reported as this
             port = 0
+        elif os.name == "posix" and port:
+            # What a fresh namespace gives: the port free of the last run's TIME_WAIT (the
+            # lesson's SO_REUSEADDR is kept in ``_reuse`` for GRADER_SHIM_TIME_WAIT)
+            _setsockopt(self, socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         address = (host, port, *address[2:])
     return _bind(self, address)
 
@@ -79,7 +88,23 @@ def _listen_shim(self, *backlog):
     if _tcp(self):
         host, port = self.getsockname()[:2]
         _report("listen", host, port, _chosen.get(id(self), port), int(self.family))
+        _listening[id(self)] = port
     return result
+
+
+def _close_shim(self):
+    port = _listening.pop(id(self), None)
+    if port is not None:
+        _report("unlisten", port)
+    return _close(self)
+
+
+@atexit.register
+def _unlisten_all():
+    """Before the interpreter's end closes them: a server that exits stops listening."""
+    for port in list(_listening.values()):
+        _report("unlisten", port)
+    _listening.clear()
 
 
 def _target(self, address):
@@ -123,6 +148,7 @@ def _gethostbyname_shim(host):
 _gethostbyname = socket.gethostbyname
 socket.socket.bind = _bind_shim
 socket.socket.listen = _listen_shim
+socket.socket.close = _close_shim
 socket.socket.connect = _connect_shim
 socket.socket.connect_ex = _connect_ex_shim
 socket.socket.setsockopt = _setsockopt_shim
