@@ -1,0 +1,185 @@
+"""Portable mode, run on Linux with every Linux-only part switched off: the code Windows and
+macOS run, over real processes and real loopback sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.portable_io import LineEnds, decode_terminal
+
+ROOT = Path(__file__).resolve().parent.parent
+LINUX_ONLY = [
+    "fcntl",
+    "termios",
+    "pty",
+    "resource",
+    "ptyprocess",
+    "pexpect.pty_spawn",
+    "grader.sandbox",
+    "grader.landlock",
+    "grader.mounts",
+    "grader.cgroup2",
+    "grader.userns",
+    "grader.uids",
+    "grader.locks",
+    "grader.terminal",
+    "grader.resident",
+]
+BLOCKER = textwrap.dedent(
+    """
+    import importlib.abc, sys
+    BLOCKED = {blocked!r}
+
+    class Block(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if any(name == b or name.startswith(b + ".") for b in BLOCKED):
+                raise ImportError(f"{{name}} is blocked: Linux-only")
+            return None
+
+    sys.meta_path.insert(0, Block())
+    for name in list(sys.modules):
+        if any(name == b or name.startswith(b + ".") for b in BLOCKED):
+            del sys.modules[name]
+    from grader.cli import main
+    code = main(sys.argv[1:])
+    leaked = sorted(n for n in sys.modules if any(n == b or n.startswith(b + ".") for b in BLOCKED))
+    print("LEAKED", leaked, file=sys.stderr)
+    sys.exit(code)
+    """
+)
+
+
+def portable_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "GRADER_FORCE_PORTABLE": "1"}
+
+
+def test_portable_grading_without_any_linux_module(tmp_path: Path) -> None:
+    """The CLI imports and grades end to end with the Linux-only modules unavailable."""
+    out = tmp_path / "result.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BLOCKER.format(blocked=LINUX_ONLY),
+            "check",
+            str(ROOT / "assignments/hello-client"),
+            str(ROOT / "reference/hello-client"),
+            "--isolation",
+            "portable",
+            "--json",
+            str(out),
+            "--lang",
+            "zh",
+        ],
+        capture_output=True,
+        text=True,
+        env=portable_env(),
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "LEAKED []" in proc.stderr
+    result = json.loads(out.read_text())
+    assert result["score"] == result["max_score"] == 10
+    assert result["run"]["isolation"] == "portable"
+    assert "不要这样运行不可信的代码" in proc.stdout  # the one line of what it cannot promise
+
+
+def test_every_result_says_what_portable_mode_cannot_promise() -> None:
+    from grader.outcome import Containment
+    from grader.platform_caps import choose_isolation
+    from grader.words import containment_facts, say
+
+    mode, contained = choose_isolation("portable")
+    assert mode == "portable"
+    assert isinstance(contained, Containment)
+    text = say(containment_facts(contained), "en")
+    assert "no isolation of files or network" in text and "untrusted" in text
+
+
+def test_auto_is_portable_when_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.errors import UsageError
+    from grader.platform_caps import choose_isolation
+
+    monkeypatch.setenv("GRADER_FORCE_PORTABLE", "1")
+    assert choose_isolation("auto")[0] == "portable"
+    with pytest.raises(UsageError):
+        choose_isolation("namespace")
+
+
+def test_validate_every_assignment_in_portable_mode() -> None:
+    """Every reference gets full marks and every buggy submission loses exactly what its
+    manifest says (the manifests are namespace mode's scores) in portable mode."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "validate", str(ROOT / "assignments"), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env=portable_env(),
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "17 of 17 assignments proven" in proc.stdout
+
+
+def test_line_ends_across_chunks() -> None:
+    ends = LineEnds()
+    assert ends.feed(b"a\r") + ends.feed(b"\nb\r\n") + ends.feed(b"c\r") + ends.flush() == b"a\nb\nc\r"
+
+
+def test_terminal_text_in_the_console_code_page() -> None:
+    gbk = "你好".encode("gbk")
+    assert decode_terminal(gbk, "cp936") == "你好"
+    assert decode_terminal("你好".encode(), "cp936") == "你好"
+
+
+def test_process_tree_ends_with_the_run(tmp_path: Path) -> None:
+    """kill_all ends the program and the child it started (process group / job object)."""
+    from grader.portable_launch import PortableSandbox
+    from grader.spec import Limits
+
+    pidfile = tmp_path / "child.pid"
+    code = (
+        "import subprocess, sys, time\n"
+        f"c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(c.pid))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    box = PortableSandbox(Limits())
+    proc = box.spawn([sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ))
+    assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    child = int(pidfile.read_text())
+    box.close()
+    assert proc.wait(timeout=10) != 0
+    if sys.platform == "win32":
+        return  # the job object's end is asserted by the exit above
+    for _ in range(1000):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{child}/stat") as f:
+            if f.read().split(")")[1].split()[0] == "Z":
+                return  # killed; its parent (also gone) left it to init to reap
+    pytest.fail("the child outlived the run")
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="job objects and console code pages are Windows'")
+def test_windows_job_and_code_page(tmp_path: Path) -> None:
+    from grader import windows_job
+    from grader.portable_io import console_encoding
+
+    assert console_encoding().startswith("cp")
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    job = windows_job.contain(proc)  # type: ignore[arg-type]
+    assert job is not None
+    windows_job.terminate(job)
+    assert proc.wait(timeout=10) == 1
+    windows_job.close(job)
