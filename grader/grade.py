@@ -20,16 +20,16 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from grader import __version__
 from grader.bounded import bound_scenarios
 from grader.judge import judge_scenario, skipped
 from grader.messages import Code, Message, msg
 from grader.outcome import IsolationMode, Outcome
+from grader.platform_caps import Requested, choose_isolation
 from grader.results import GradeResult, RunInfo, ScenarioResult
 from grader.run import RunContext, run_scenario
-from grader.platform_caps import Requested, choose_isolation
 from grader.spec import Assignment, Scenario, spec_hash
 from grader.submission import NotGradable, prepare
 

@@ -221,7 +221,9 @@ class PortableRun(ScenarioRun):
         except OSError as exc:
             listener.close()
             raise GraderProblem(
-                msg(Code.PEER_CANNOT_LISTEN, host=self.outcome.host, port=port, error=exc.strerror or str(exc))
+                msg(
+                    Code.PEER_CANNOT_LISTEN, host=self.outcome.host, port=port, error=exc.strerror or str(exc)
+                )
             ) from exc
         listener.listen(64)
         listener.setblocking(False)

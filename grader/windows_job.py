@@ -24,7 +24,9 @@ PROCESS_SET_QUOTA = 0x0100
 
 
 class _IoCounters(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_ulonglong) for name in ("r_ops", "w_ops", "o_ops", "r_bytes", "w_bytes", "o_bytes")]
+    _fields_ = [
+        (name, ctypes.c_ulonglong) for name in ("r_ops", "w_ops", "o_ops", "r_bytes", "w_bytes", "o_bytes")
+    ]
 
 
 class _BasicLimits(ctypes.Structure):
@@ -94,4 +96,6 @@ def close(job: int) -> None:
 def taskkill_tree(pid: int) -> None:
     """The fallback: Windows' own tool ends the process and its descendants."""
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run(["taskkill", "/T", "/F", "/PID", str(pid)], capture_output=True, timeout=10, check=False)
+        subprocess.run(
+            ["taskkill", "/T", "/F", "/PID", str(pid)], capture_output=True, timeout=10, check=False
+        )

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -160,14 +161,18 @@ def test_process_tree_ends_with_the_run(tmp_path: Path) -> None:
     assert proc.wait(timeout=10) != 0
     if sys.platform == "win32":
         return  # the job object's end is asserted by the exit above
-    for _ in range(1000):
+    for _ in range(1000):  # reaped by init soon after the kill; a living child never ends
         try:
             os.kill(child, 0)
         except ProcessLookupError:
             return
-        with open(f"/proc/{child}/stat") as f:
-            if f.read().split(")")[1].split()[0] == "Z":
-                return  # killed; its parent (also gone) left it to init to reap
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                if f.read().split(")")[1].split()[0] == "Z":
+                    return  # killed; its parent (also gone) left it to init to reap
+        except OSError:
+            pass  # macOS: no /proc, wait for the reaping
+        time.sleep(0.01)
     pytest.fail("the child outlived the run")
 
 

@@ -46,8 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: other commands share this module's options.
     from grader.grade import GradeOptions, grade
-    from grader.results import write_atomic, write_json
     from grader.platform_caps import prepare_isolation
+    from grader.results import write_atomic, write_json
     from grader.spec_yaml import load_assignment
     from grader.terminal_render import print_result
 

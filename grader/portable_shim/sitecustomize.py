@@ -16,6 +16,8 @@ None of this confines anything: portable mode says so in every result. Traceback
 this file's frames out, so a crash names the student's line, as it would without it.
 """
 
+from __future__ import annotations
+
 import atexit
 import os
 import socket
@@ -27,12 +29,12 @@ _ANY_PORT = os.environ.pop("GRADER_SHIM_ANY_PORT", "") == "1"
 _REDIRECT = os.environ.pop("GRADER_SHIM_REDIRECT", "")
 _TIME_WAIT = int(os.environ.pop("GRADER_SHIM_TIME_WAIT", "0") or 0)
 _PORT = int(os.environ.pop("GRADER_SHIM_PORT", "0") or 0)
-_listening = {}
+_listening: dict[int, int] = {}
 """Per listening socket (by id): its port, reported again when it stops listening."""
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
-_chosen = {}
+_chosen: dict[int, int] = {}
 """Per socket (by id): the port the program asked to bind, when another was given."""
-_reuse = set()
+_reuse: set[int] = set()
 
 
 def _report(*words):
@@ -146,12 +148,12 @@ def _gethostbyname_shim(host):
 
 
 _gethostbyname = socket.gethostbyname
-socket.socket.bind = _bind_shim
-socket.socket.listen = _listen_shim
-socket.socket.close = _close_shim
-socket.socket.connect = _connect_shim
-socket.socket.connect_ex = _connect_ex_shim
-socket.socket.setsockopt = _setsockopt_shim
+socket.socket.bind = _bind_shim  # type: ignore[method-assign]
+socket.socket.listen = _listen_shim  # type: ignore[method-assign]
+socket.socket.close = _close_shim  # type: ignore[method-assign]
+socket.socket.connect = _connect_shim  # type: ignore[method-assign]
+socket.socket.connect_ex = _connect_ex_shim  # type: ignore[method-assign]
+socket.socket.setsockopt = _setsockopt_shim  # type: ignore[method-assign]
 socket.getaddrinfo = _getaddrinfo_shim
 socket.gethostbyname = _gethostbyname_shim
 
@@ -164,7 +166,7 @@ def _without_shim(tb):
         if os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) != here:
             kept.append(tb)
         tb = tb.tb_next
-    for before, after in zip(kept, [*kept[1:], None]):
+    for before, after in zip(kept, [*kept[1:], None], strict=True):
         before.tb_next = after
     return kept[0] if kept else None
 
