@@ -180,10 +180,11 @@ async def _run_all(
     slots = asyncio.Semaphore(options.parallel or 3 * (os.cpu_count() or 2))
     port = assignment.network.port
     fixed = port if mode == "host" and isinstance(port, int) else None
+    runner = None
     if mode == "portable":
-        from grader.portable import needs_turns, port_turn
+        from grader.portable import PortableRun, needs_turns, port_turn
 
-        fixed = needs_turns(assignment)
+        fixed, runner = needs_turns(assignment), PortableRun
     # Every scenario runs its own copy of the program, so a dependency is only about what
     # to report: a scenario may start before its dependencies end, and is cancelled (and
     # reported as skipped) if one of them fails. A correct submission then takes as long as
@@ -198,7 +199,7 @@ async def _run_all(
             else:
                 lock = port_turn(fixed) if mode == "portable" else _port_lock(fixed)
             async with lock:
-                return await run_scenario(ctx, scenario)
+                return await run_scenario(ctx, scenario, runner)
 
     async def one(scenario: Scenario) -> None:
         early = asyncio.ensure_future(outcome_of(scenario)) if speculate and scenario.depends_on else None

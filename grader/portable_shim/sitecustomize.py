@@ -95,9 +95,7 @@ def _listen_shim(self, *backlog):
 
 
 def _close_shim(self):
-    port = _listening.pop(id(self), None)
-    if port is not None:
-        _report("unlisten", port)
+    _listening.pop(id(self), None)  # closed by the program: the end of the run tells the rest
     return _close(self)
 
 
@@ -166,9 +164,11 @@ def _without_shim(tb):
         if os.path.normcase(os.path.abspath(tb.tb_frame.f_code.co_filename)) != here:
             kept.append(tb)
         tb = tb.tb_next
+    if not kept:
+        return None
     for before, after in zip(kept, [*kept[1:], None], strict=True):
         before.tb_next = after
-    return kept[0] if kept else None
+    return kept[0]
 
 
 _excepthook = sys.excepthook
