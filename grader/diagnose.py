@@ -286,7 +286,9 @@ def _server_exited(f: Facts) -> bool:
 
 def _listener_gone(f: Facts) -> bool:
     """A connection was cut while the server no longer listened: it had stopped serving."""
-    return f.out.action in ("send", "expect") and step_has(f.out, Code.STOPPED_LISTENING)
+    return f.out.action in ("send", "expect", "request", "response") and step_has(
+        f.out, Code.STOPPED_LISTENING
+    )
 
 
 Rule = tuple[Code, Callable[[Facts], bool], Callable[[Facts], dict[str, Any]]]

@@ -196,6 +196,18 @@ DIAGNOSES = [
         ["never-exited"],
     ),
     (
+        "the next browser reset by a one-browser server's exit",
+        ["connect", {"request": {"path": "/"}}, {"response": {"status": 200}}],
+        StepOutcome(
+            index=2,
+            action="response",
+            status="failed",
+            reason=facts(msg(Code.HTTP_NOTHING_SENT), msg(Code.STOPPED_LISTENING, port=8080)),
+        ),
+        {"process": ProcessEnd(exit_code=0)},
+        ["server-exited"],
+    ),
+    (
         "crash with traceback",
         ["exit"],
         StepOutcome(index=0, action="exit", status="failed", reason=msg(Code.EXIT_CODE, code=1)),

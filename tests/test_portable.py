@@ -196,3 +196,28 @@ def test_windows_job_and_code_page(tmp_path: Path) -> None:
     windows_job.terminate(job)
     assert proc.wait(timeout=10) == 1
     windows_job.close(job)
+
+
+def test_start_up_module_reports_a_closed_listener_before_it_closes(tmp_path: Path) -> None:
+    """A server that closes its listener resets the clients queued on it; the report of that
+    must already be written when they see the reset (the one-client server's diagnosis)."""
+    report = tmp_path / "report"
+    program = textwrap.dedent(
+        """
+        import socket, sys
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            print(open(sys.argv[1]).read().split()[0], flush=True)
+        print(open(sys.argv[1]).read().split("\\n")[1].split()[0], flush=True)
+        """
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "grader" / "portable_shim"),
+        "GRADER_SHIM_REPORT": str(report),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(report)], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["listen", "unlisten"]

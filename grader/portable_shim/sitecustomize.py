@@ -54,7 +54,7 @@ def _tcp(sock):
 
 _bind = socket.socket.bind
 _listen = socket.socket.listen
-_close = socket.socket.close
+_real_close = socket.socket._real_close
 _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
 _setsockopt = socket.socket.setsockopt
@@ -94,9 +94,17 @@ def _listen_shim(self, *backlog):
     return result
 
 
-def _close_shim(self):
-    _listening.pop(id(self), None)  # closed by the program: the end of the run tells the rest
-    return _close(self)
+def _real_close_shim(self, _ss=socket._socket.socket):
+    """Where a socket really closes (``close``, ``with``, or its last ``makefile`` closed):
+    a listener reports its end *before* it closes, so the grader, reset by that close, finds
+    the report already written, as a namespace's socket table would show it gone."""
+    try:
+        port = _listening.pop(id(self), None)
+        if port is not None:
+            _report("unlisten", port)
+    except Exception:  # at the interpreter's very end the module may be half gone
+        pass
+    return _real_close(self, _ss)
 
 
 @atexit.register
@@ -148,7 +156,7 @@ def _gethostbyname_shim(host):
 _gethostbyname = socket.gethostbyname
 socket.socket.bind = _bind_shim  # type: ignore[method-assign]
 socket.socket.listen = _listen_shim  # type: ignore[method-assign]
-socket.socket.close = _close_shim  # type: ignore[method-assign]
+socket.socket._real_close = _real_close_shim  # type: ignore[method-assign]
 socket.socket.connect = _connect_shim  # type: ignore[method-assign]
 socket.socket.connect_ex = _connect_ex_shim  # type: ignore[method-assign]
 socket.socket.setsockopt = _setsockopt_shim  # type: ignore[method-assign]
