@@ -12,7 +12,9 @@ extension, :attr:`LoadAwareTimeout.granted` says how much was given, and the ste
 machine was busy.
 
 Without ``schedstat`` (other systems, kernels without ``CONFIG_SCHED_INFO``) deadlines are
-plain wall time.
+plain wall time. Portable mode (Windows, macOS) has no way to ask how long the program waited;
+it counts what every system can see, how late the grader's own event loop ran
+(:class:`LoopLag`): a loop kept from running could not have seen the answer either.
 """
 
 from __future__ import annotations
@@ -127,3 +129,44 @@ class LoadAwareTimeout:
             self._handle = None
         await self._timeout.__aexit__(kind, exc, tb)
         return None
+
+
+LAG_TICK = 0.02
+"""Seconds between the heartbeats :class:`LoopLag` times (a few hundred callbacks a second
+across a batch: microseconds each)."""
+LAG_NOISE = 0.001
+"""Lateness of one heartbeat below this is the loop's ordinary jitter, not load."""
+
+
+class LoopLag(ProgressMeter):
+    """Portable: how late the grader's event loop ran a heartbeat, summed, as the one waiting
+    thread (the program's own waits are unknown here, and usually lost on the same cores).
+
+    The heartbeat starts with the first :meth:`sample` (a deadline's mark) and ends with
+    :meth:`close`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(list)
+        self.lag_ns = 0
+        self._expected = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def sample(self) -> dict[int, int]:
+        if self._handle is None:
+            loop = asyncio.get_running_loop()
+            self._expected = loop.time() + LAG_TICK
+            self._handle = loop.call_at(self._expected, self._beat)
+        return {-1: self.lag_ns}
+
+    def _beat(self) -> None:
+        loop = asyncio.get_running_loop()
+        late = loop.time() - self._expected
+        if late > LAG_NOISE:
+            self.lag_ns += int(late * 1e9)
+        self._expected = loop.time() + LAG_TICK
+        self._handle = loop.call_at(self._expected, self._beat)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()

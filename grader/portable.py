@@ -7,7 +7,8 @@ same code, so a correct program scores the same:
 
 * the program: ``subprocess`` pipes read by threads (:mod:`grader.portable_io`), its exit
   seen by a thread that waits on it, its tree ended by the OS's own means
-  (:mod:`grader.portable_launch`); time limits are the grader's clock;
+  (:mod:`grader.portable_launch`); time limits are the grader's clock, extended
+  by how late its own event loop ran on a busy machine (:class:`grader.deadline.LoopLag`);
 * the network: the host's loopback, a free port where the spec allows any and the fixed one
   otherwise (the caller runs those one at a time: :func:`port_turn`);
 * the socket table: a small start-up module loaded into the student's Python
@@ -34,7 +35,7 @@ import threading
 from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 
-from grader.deadline import ProgressMeter
+from grader.deadline import LoopLag
 from grader.listen_table import Listening
 from grader.messages import Code, msg
 from grader.outcome import GraderProblem, ProcessEnd
@@ -51,16 +52,6 @@ TYPE_AHEAD_AFTER = 1.0
 """Seconds a typed line waits for the program to read the one before (see ``_student_working``)."""
 WINDOWS_ENV = ("SYSTEMROOT", "WINDIR", "COMSPEC", "TEMP", "TMP", "PATHEXT")
 """What a Windows program needs from the environment (sockets fail without SYSTEMROOT)."""
-
-
-class WallClock(ProgressMeter):
-    """Deadlines by the grader's clock alone: no system here tells how long a program waited."""
-
-    def __init__(self) -> None:
-        super().__init__(list)
-
-    def sample(self) -> dict[int, int]:
-        return {}
 
 
 def redirected(assignment: Assignment) -> bool:
@@ -153,6 +144,7 @@ class PortableRun(ScenarioRun):
     """One scenario on the host's loopback, started and ended by portable means."""
 
     sandbox: PortableSandbox
+    meter: LoopLag
 
     def _new_sandbox(self) -> PortableSandbox:
         self.sandbox_errors = ()
@@ -160,7 +152,7 @@ class PortableRun(ScenarioRun):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.meter = WallClock()
+        self.meter = LoopLag()
         self._report_dir = Path(tempfile.mkdtemp(prefix="grader-shim-"))
         self.report = self._report_dir / "report"
         """What the start-up module reports: a line per listen, dial and name looked up."""
@@ -267,6 +259,7 @@ class PortableRun(ScenarioRun):
     async def finish(self) -> None:
         folder, self.scratch = self.scratch, None  # removed here: by path, on every system
         await super().finish()
+        self.meter.close()
         names = [words[0] for words in self._reported("name")]
         if names:
             self.outcome.names_looked_up = sorted(set(names))

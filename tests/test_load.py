@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from grader.deadline import LoadAwareTimeout, ProgressMeter, run_delays
+from grader.deadline import LoadAwareTimeout, LoopLag, ProgressMeter, run_delays
 from grader.grade import GradeOptions, grade_async
 from grader.messages import Code, facts, msg
 from grader.outcome import StepOutcome, step_has
@@ -134,3 +135,27 @@ def test_the_whole_submission_set_under_load_gets_one_result_per_submission() ->
     unstable = {name: dict(results) for name, results in seen.items() if len(results) > 1}
     assert not unstable, unstable
     assert len(seen) > 40  # every assignment's submissions were there
+
+
+def test_portable_deadlines_count_how_late_the_grader_loop_ran() -> None:
+    """Portable mode cannot ask how long the program waited; a loop kept from running (here
+    by a blocking call, on a busy machine by the other work) extends the deadline and the
+    timeout says the machine was busy."""
+
+    async def main() -> tuple[LoadAwareTimeout, bool]:
+        meter = LoopLag()
+        deadline = LoadAwareTimeout(0.05, meter)
+        timed_out = False
+        try:
+            async with deadline:
+                time.sleep(0.2)  # the loop cannot run: its heartbeat comes late
+                await asyncio.Event().wait()  # a program that never answers
+        except TimeoutError:
+            timed_out = True
+        finally:
+            meter.close()
+        return deadline, timed_out
+
+    deadline, timed_out = asyncio.run(main())
+    assert timed_out
+    assert deadline.granted == pytest.approx(0.05) and deadline.busy

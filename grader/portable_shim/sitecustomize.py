@@ -18,6 +18,7 @@ this file's frames out, so a crash names the student's line, as it would without
 
 from __future__ import annotations
 
+import _socket
 import atexit
 import os
 import socket
@@ -54,7 +55,7 @@ def _tcp(sock):
 
 _bind = socket.socket.bind
 _listen = socket.socket.listen
-_real_close = socket.socket._real_close
+_real_close = socket.socket._real_close  # type: ignore[attr-defined]
 _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
 _setsockopt = socket.socket.setsockopt
@@ -94,7 +95,7 @@ def _listen_shim(self, *backlog):
     return result
 
 
-def _real_close_shim(self, _ss=socket._socket.socket):
+def _real_close_shim(self, _ss=_socket.socket):
     """Where a socket really closes (``close``, ``with``, or its last ``makefile`` closed):
     a listener reports its end *before* it closes, so the grader, reset by that close, finds
     the report already written, as a namespace's socket table would show it gone."""
@@ -156,7 +157,7 @@ def _gethostbyname_shim(host):
 _gethostbyname = socket.gethostbyname
 socket.socket.bind = _bind_shim  # type: ignore[method-assign]
 socket.socket.listen = _listen_shim  # type: ignore[method-assign]
-socket.socket._real_close = _real_close_shim  # type: ignore[method-assign]
+socket.socket._real_close = _real_close_shim  # type: ignore[attr-defined]
 socket.socket.connect = _connect_shim  # type: ignore[method-assign]
 socket.socket.connect_ex = _connect_ex_shim  # type: ignore[method-assign]
 socket.socket.setsockopt = _setsockopt_shim  # type: ignore[method-assign]
