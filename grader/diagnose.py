@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.encodings import names as encoding_names
+from grader.frames import file_name, is_library_path
 from grader.messages import Code, Message, msg
 from grader.outcome import Outcome, StepOutcome, step_has
 from grader.spec import AnyStepModel, Scenario
@@ -71,14 +72,14 @@ def traceback_location(stderr: str) -> str:
     """Where the program stopped: the last traceback frame in the student's own files.
 
     Frames inside the standard library (``socket.py:836``) say nothing useful to a student;
-    the line of their code that called it does.
+    the line of their code that called it does (:mod:`grader.frames`, every system's paths).
     """
     found = re.findall(r'File "([^"]+)", line (\d+)', stderr)
-    own = [(name, line) for name, line in found if "/lib/python" not in name and not name.startswith("<")]
+    own = [(name, line) for name, line in found if not is_library_path(name)]
     if not (own or found):
         return ""
     name, line = (own or found)[-1]
-    return f"{name.rsplit('/', 1)[-1]}:{line}"
+    return f"{file_name(name)}:{line}"
 
 
 def _single_recv(f: Facts) -> bool:
