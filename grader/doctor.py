@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import cgroup2, sandbox, userns
+from grader.doctor_portable import Finding, common_findings
 from grader.messages import Code, Message, msg, verbatim
 
 NAMESPACES = (
@@ -43,14 +44,6 @@ class Machine:
     """Whether this process (not root) entered a user namespace of its own."""
     userns_error: str = ""
     """Why entering one was refused (the kernel's words), if it was."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    what: Code
-    state: Message
-    fix: str | None = None
-    """The command (or setting) that enables what is missing; commands are not translated."""
 
 
 def namespaces(machine: Machine) -> list[Finding]:
@@ -166,25 +159,6 @@ def nftables() -> Finding:
     return Finding(Code.DOCTOR_NFTABLES, msg(Code.DOCTOR_FOUND_AT, path=path))
 
 
-def interpreter(python: str | None = None) -> Finding:
-    from grader.grade import python_version, resolve_python
-
-    try:
-        path = resolve_python(python)
-    except FileNotFoundError as exc:
-        return Finding(
-            Code.DOCTOR_PYTHON, msg(Code.DOCTOR_NO, why=verbatim(str(exc))), "--python PATH or GRADER_PYTHON"
-        )
-    return Finding(Code.DOCTOR_PYTHON, msg(Code.DOCTOR_PYTHON_AT, path=path, version=python_version(path)))
-
-
-def isolation_auto() -> Finding:
-    from grader.words import containment_facts
-
-    mode, contained = sandbox.choose_mode("auto")
-    return Finding(Code.DOCTOR_AUTO, msg(Code.DOCTOR_MODE, mode=mode, note=containment_facts(contained)))
-
-
 def examine(machine: Machine | None = None, python: str | None = None) -> list[Finding]:
     """Everything ``grader doctor`` shows, in its order."""
     machine = machine or Machine()
@@ -194,6 +168,5 @@ def examine(machine: Machine | None = None, python: str | None = None) -> list[F
         *cgroups(machine),
         landlock(),
         nftables(),
-        interpreter(python),
-        isolation_auto(),
+        *common_findings(python),
     ]

@@ -319,6 +319,10 @@ class Code(StrEnum):
     DOCTOR_NFTABLES = "doctor_nftables"
     DOCTOR_PYTHON = "doctor_python"
     DOCTOR_AUTO = "doctor_auto"
+    DOCTOR_PORTABLE = "doctor_portable"
+    DOCTOR_PORTABLE_WHAT = "doctor_portable_what"
+    DOCTOR_PORTABLE_PICKED = "doctor_portable_picked"
+    DOCTOR_PORTABLE_NOT_PICKED = "doctor_portable_not_picked"
     DOCTOR_YES = "doctor_yes"
     DOCTOR_NO = "doctor_no"
     DOCTOR_NONE = "doctor_none"
@@ -1010,6 +1014,20 @@ TEMPLATES: dict[Code, Template] = {
     Code.DOCTOR_NFTABLES: _t(N_("nftables")),
     Code.DOCTOR_PYTHON: _t(N_("students' Python")),
     Code.DOCTOR_AUTO: _t(N_("isolation (auto)")),
+    Code.DOCTOR_PORTABLE: _t(N_("portable mode")),
+    Code.DOCTOR_PORTABLE_WHAT: _t(
+        N_(
+            "any system: host loopback, plain pipes, the OS's tree kill; no isolation of files or"
+            " network, no resource limits. {when}"
+        )
+    ),
+    Code.DOCTOR_PORTABLE_PICKED: _t(N_("auto picks it here ({why})")),
+    Code.DOCTOR_PORTABLE_NOT_PICKED: _t(
+        N_(
+            "auto picks it only where the Linux parts (namespaces, pidfd, a pty, /proc) are missing,"
+            " as on Windows and macOS; here with --isolation portable"
+        )
+    ),
     Code.DOCTOR_YES: _t(N_("yes")),
     Code.DOCTOR_NO: _t(N_("no ({why})")),
     Code.DOCTOR_NONE: _t(N_("none")),

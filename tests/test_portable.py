@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -91,6 +92,25 @@ def test_portable_grading_without_any_linux_module(tmp_path: Path) -> None:
     assert result["score"] == result["max_score"] == 10
     assert result["run"]["isolation"] == "portable"
     assert "不要这样运行不可信的代码" in proc.stdout  # the one line of what it cannot promise
+
+
+@pytest.mark.parametrize(("lang", "picked"), [("en", "auto picks it here"), ("zh", "auto 在本机选用它")])
+def test_doctor_without_any_linux_module_says_auto_picks_portable(lang: str, picked: str) -> None:
+    """On Windows and macOS the doctor shows what portable mode is, and why auto picks it."""
+    proc = subprocess.run(
+        [sys.executable, "-c", BLOCKER.format(blocked=LINUX_ONLY), "doctor", "--lang", lang],
+        capture_output=True,
+        text=True,
+        env=portable_env(),
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "LEAKED []" in proc.stderr
+    rows = [line.strip() for line in proc.stdout.splitlines()[1:]]
+    assert len(rows) == 3  # the Python, portable mode, what auto picks
+    assert picked in rows[1] and "GRADER_FORCE_PORTABLE=1" in rows[1]
+    assert re.search(r"[)）]\s+portable[:：]", rows[2])  # after the label "isolation (auto)"
 
 
 def test_every_result_says_what_portable_mode_cannot_promise() -> None:
