@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import IO
 
+from grader.capture import CappedOutput
 from grader.outcome import TerminalEvent
 
 READ_SIZE = 65536
@@ -86,7 +87,7 @@ def pipe_unread(fd: int) -> int:
     return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
 
 
-class ThreadedCapture:
+class ThreadedCapture(CappedOutput):
     """One output pipe, read by a thread, kept up to ``cap`` bytes on the event loop."""
 
     def __init__(
@@ -100,15 +101,7 @@ class ThreadedCapture:
         *,
         crlf_to_lf: bool = False,
     ):
-        self.name = name
-        self.cap = cap
-        self.clock = clock
-        self.events = events
-        self.on_overflow = on_overflow
-        self.data = bytearray()
-        self.total = 0
-        self.eof = False
-        self.changed = asyncio.Event()
+        super().__init__(name, cap, clock, events, on_overflow)
         self._stream = stream
         self._line_ends = LineEnds() if crlf_to_lf else None
         self._loop = asyncio.get_running_loop()
@@ -131,17 +124,8 @@ class ThreadedCapture:
     def _got(self, chunk: bytes) -> None:
         if self._line_ends is not None:
             chunk = self._line_ends.feed(chunk)
-        if not chunk or self.eof:
-            return
-        self.total += len(chunk)
-        room = self.cap - len(self.data)
-        if room > 0:
-            kept = chunk[:room]
-            self.data += kept
-            self.events.append(TerminalEvent(t=self.clock(), stream=self.name, data=kept))  # type: ignore[arg-type]
-        if self.total > self.cap:
-            self.on_overflow()
-        self.changed.set()
+        if chunk and not self.eof:
+            self._keep(chunk)
 
     def _ended(self) -> None:
         if self._line_ends is not None and not self.eof:
@@ -157,15 +141,6 @@ class ThreadedCapture:
         self.eof = True
         with contextlib.suppress(OSError):
             self._stream.close()
-
-    @property
-    def truncated(self) -> bool:
-        return self.total > self.cap
-
-    async def wait_change(self) -> None:
-        self.changed.clear()
-        if not self.eof:
-            await self.changed.wait()
 
 
 class ThreadedStdin:

@@ -62,28 +62,32 @@ def portable_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "GRADER_FORCE_PORTABLE": "1"}
 
 
-def test_portable_grading_without_any_linux_module(tmp_path: Path) -> None:
-    """The CLI imports and grades end to end with the Linux-only modules unavailable."""
-    out = tmp_path / "result.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            BLOCKER.format(blocked=LINUX_ONLY),
-            "check",
-            str(ROOT / "assignments/hello-client"),
-            str(ROOT / "reference/hello-client"),
-            "--isolation",
-            "portable",
-            "--json",
-            str(out),
-            "--lang",
-            "zh",
-        ],
+def grader_without_linux(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``grader ARGS`` as Windows and macOS run it: every Linux-only module unavailable; its
+    stderr ends with the blocked modules imported anyway (``LEAKED []``: none)."""
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKER.format(blocked=LINUX_ONLY), *args],
         capture_output=True,
         text=True,
         env=portable_env(),
         timeout=120,
+        cwd=cwd,
+    )
+
+
+def test_portable_grading_without_any_linux_module(tmp_path: Path) -> None:
+    """The CLI imports and grades end to end with the Linux-only modules unavailable."""
+    out = tmp_path / "result.json"
+    proc = grader_without_linux(
+        "check",
+        str(ROOT / "assignments/hello-client"),
+        str(ROOT / "reference/hello-client"),
+        "--isolation",
+        "portable",
+        "--json",
+        str(out),
+        "--lang",
+        "zh",
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
@@ -97,14 +101,7 @@ def test_portable_grading_without_any_linux_module(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("lang", "picked"), [("en", "auto picks it here"), ("zh", "auto 在本机选用它")])
 def test_doctor_without_any_linux_module_says_auto_picks_portable(lang: str, picked: str) -> None:
     """On Windows and macOS the doctor shows what portable mode is, and why auto picks it."""
-    proc = subprocess.run(
-        [sys.executable, "-c", BLOCKER.format(blocked=LINUX_ONLY), "doctor", "--lang", lang],
-        capture_output=True,
-        text=True,
-        env=portable_env(),
-        timeout=120,
-        cwd=ROOT,
-    )
+    proc = grader_without_linux("doctor", "--lang", lang)
     assert proc.returncode == 0, proc.stderr
     assert "LEAKED []" in proc.stderr
     rows = [line.strip() for line in proc.stdout.splitlines()[1:]]
