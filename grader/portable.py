@@ -308,6 +308,16 @@ class PortableRun(ScenarioRun):
                     await self.exited.wait()
             delay = min(delay * 2, 0.005)
 
+    def _from_student(self, sock: socket.socket) -> bool:
+        """Whether the client at the other end of ``sock`` is this run's program: its start-up
+        module reports each connection's port before making it. Any other program on the host
+        (another grader's run, a port scanner) is turned away, as host mode does."""
+        try:
+            peer_port = sock.getpeername()[1]
+        except OSError:
+            return True  # already gone: reading it will say so
+        return any(words and words[0] == str(peer_port) for words in self._reported("connect"))
+
     def _original_destination(self, sock: socket.socket) -> tuple[str, int] | None:
         try:
             student_port = sock.getpeername()[1]

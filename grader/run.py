@@ -592,7 +592,7 @@ class ScenarioRun:
                 raise StepFailed
             if self._from_student(sock):
                 break
-            # Host mode: another program (another student) connected first; it is not graded.
+            # On the host network (host and portable modes) another program connected first: not graded.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             close_socket(sock)
         self._open(name, sock)

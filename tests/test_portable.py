@@ -236,3 +236,31 @@ def test_start_up_module_reports_a_closed_listener_before_it_closes(tmp_path: Pa
         [sys.executable, "-c", program, str(report)], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["listen", "unlisten"]
+
+
+def test_start_up_module_names_a_connection_before_it_is_made(tmp_path: Path) -> None:
+    """On the shared loopback the grader tells the program's connection from a stranger's by
+    the port its start-up module reported before connecting (a scanner's is turned away)."""
+    import socket
+
+    report = tmp_path / "report"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as stranger:
+            program = f"import socket; socket.create_connection(('127.0.0.1', {port})).close()"
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(ROOT / "grader" / "portable_shim"),
+                "GRADER_SHIM_REPORT": str(report),
+            }
+            subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=60)
+            ends = [listener.accept()[0] for _ in range(2)]
+            reported = {
+                line.split()[1] for line in report.read_text().splitlines() if line.startswith("connect ")
+            }
+            origin = {str(end.getpeername()[1]): end for end in ends}
+            assert set(origin) - reported == {str(stranger.getsockname()[1])}
+            for end in ends:
+                end.close()

@@ -3,7 +3,8 @@
 program where there is none.
 
 * It reports every listening socket and every connection it dials to the grader, one line
-  each, appended to the file ``GRADER_SHIM_REPORT`` names: the grader's socket table.
+  each, appended to the file ``GRADER_SHIM_REPORT`` names: the grader's socket table (and
+  how it tells the program's connections from another program's on the shared loopback).
 * With ``GRADER_SHIM_ANY_HOST=1`` (a spec with ``host: any``) a ``bind`` to any address
   binds the loopback instead, and a client's ``connect`` to any address (and any name)
   reaches the reference server at ``GRADER_SHIM_REDIRECT``.
@@ -24,7 +25,7 @@ import os
 import socket
 import sys
 
-_REPORT = os.environ.pop("GRADER_SHIM_REPORT", "")
+_REPORT = os.environ.get("GRADER_SHIM_REPORT", "")  # kept: children report too
 _ANY_HOST = os.environ.pop("GRADER_SHIM_ANY_HOST", "") == "1"
 _ANY_PORT = os.environ.pop("GRADER_SHIM_ANY_PORT", "") == "1"
 _REDIRECT = os.environ.pop("GRADER_SHIM_REDIRECT", "")
@@ -131,12 +132,34 @@ def _target(self, address):
     return address
 
 
+def _own_end(self):
+    """Report the local port a connection will come from, *before* it is made: the grader,
+    accepting it, tells the program's connections from any other program's on the host."""
+    if not (_REPORT and _tcp(self)):
+        return
+    try:
+        port = self.getsockname()[1]
+    except OSError:  # Windows: an unbound socket has no name
+        port = 0
+    if not port:
+        try:  # the wildcard: any destination still works, and the port is known now
+            _bind(self, ("::" if self.family == socket.AF_INET6 else "0.0.0.0", 0))
+            port = self.getsockname()[1]
+        except OSError:
+            return
+    _report("connect", port)
+
+
 def _connect_shim(self, address):
-    return _connect(self, _target(self, address))
+    address = _target(self, address)
+    _own_end(self)
+    return _connect(self, address)
 
 
 def _connect_ex_shim(self, address):
-    return _connect_ex(self, _target(self, address))
+    address = _target(self, address)
+    _own_end(self)
+    return _connect_ex(self, address)
 
 
 def _getaddrinfo_shim(host, port, family=0, type=0, proto=0, flags=0):
