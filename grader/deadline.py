@@ -13,8 +13,10 @@ machine was busy.
 
 Without ``schedstat`` (other systems, kernels without ``CONFIG_SCHED_INFO``) deadlines are
 plain wall time. Portable mode (Windows, macOS) has no way to ask how long the program waited;
-it counts what every system can see, how late the grader's own event loop ran
-(:class:`LoopLag`): a loop kept from running could not have seen the answer either.
+it measures what every system can see, how late the grader's own event loop ran
+(:class:`LoopLag`), and only *says* so when a step times out: that lag also counts the
+loop's work for other scenarios, and extending by it let a too-slow server pass on a busy
+machine (a score that depended on the load).
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ def run_delays(pids: list[int]) -> dict[int, int]:
 class ProgressMeter:
     """How long the program's threads and the grader's loop thread waited to run, since a mark."""
 
+    extends = True
+    """Deadlines are extended by what it measures (else a timeout only says the machine was busy)."""
+
     def __init__(self, pids: Callable[[], list[int]]) -> None:
         self.pids = pids
         self.grader_tid = threading.get_native_id()
@@ -86,6 +91,8 @@ class LoadAwareTimeout:
         self.cap = seconds if cap is None else cap
         self.granted = 0.0
         """Seconds added to the deadline because the machine was busy."""
+        self.lagged = 0.0
+        """Seconds the grader was kept from running, where the meter extends nothing (portable)."""
         self._mark: dict[int, int] = {}
         self._timeout = asyncio.timeout(None)
         self._handle: asyncio.TimerHandle | None = None
@@ -108,6 +115,11 @@ class LoadAwareTimeout:
         elapsed = loop.time() - self._started
         # Waiting cannot have been longer than the time that passed (threads wait side by side).
         waited = min(self.meter.waited_since(self._mark), elapsed)
+        if not self.meter.extends:
+            self.lagged = waited
+            self._handle = None
+            self._timeout.reschedule(loop.time())
+            return
         more = min(waited - self.granted, self.cap - self.granted)
         if more >= MIN_EXTENSION:
             self.granted += more
@@ -119,7 +131,7 @@ class LoadAwareTimeout:
     @property
     def busy(self) -> bool:
         """The deadline was extended for load by a share worth telling."""
-        return self.granted >= max(MIN_EXTENSION, NOTE_LOAD * self.seconds)
+        return max(self.granted, self.lagged) >= max(MIN_EXTENSION, NOTE_LOAD * self.seconds)
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -139,12 +151,14 @@ LAG_NOISE = 0.001
 
 
 class LoopLag(ProgressMeter):
-    """Portable: how late the grader's event loop ran a heartbeat, summed, as the one waiting
-    thread (the program's own waits are unknown here, and usually lost on the same cores).
+    """Portable: how late the grader's event loop ran a heartbeat, summed (the program's own
+    waits are unknown here). It extends no deadline; a timeout after it says the machine was busy.
 
     The heartbeat starts with the first :meth:`sample` (a deadline's mark) and ends with
     :meth:`close`.
     """
+
+    extends = False
 
     def __init__(self) -> None:
         super().__init__(list)

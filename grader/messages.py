@@ -126,6 +126,7 @@ class Code(StrEnum):
     STOP_DISK_LIMIT = "disk limit"
     # a deadline that passed while the machine kept the program (or the grader) from running
     BUSY_MACHINE = "busy_machine"
+    BUSY_MACHINE_NOT_EXTENDED = "busy_machine_not_extended"
     # what a stored result left out to stay within its size limit (Outcome.cuts)
     CUT_STDOUT = "cut_stdout"
     CUT_STDERR = "cut_stderr"
@@ -653,6 +654,12 @@ TEMPLATES: dict[Code, Template] = {
         N_(
             "the machine was busy: the program waited {waited} s for a processor during this step, "
             "and the deadline was extended by as much"
+        )
+    ),
+    Code.BUSY_MACHINE_NOT_EXTENDED: _t(
+        N_(
+            "the machine was busy: the grader was kept from running for {waited} s of this step"
+            " (portable mode cannot tell how long the program waited, so the deadline stayed)"
         )
     ),
     Code.CUT_STDOUT: _t(N_("what the program printed (stdout)")),

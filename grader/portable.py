@@ -7,8 +7,8 @@ same code, so a correct program scores the same:
 
 * the program: ``subprocess`` pipes read by threads (:mod:`grader.portable_io`), its exit
   seen by a thread that waits on it, its tree ended by the OS's own means
-  (:mod:`grader.portable_launch`); time limits are the grader's clock, extended
-  by how late its own event loop ran on a busy machine (:class:`grader.deadline.LoopLag`);
+  (:mod:`grader.portable_launch`); time limits are the grader's clock (a timeout
+  says how late its own event loop ran on a busy machine: :class:`grader.deadline.LoopLag`);
 * the network: the host's loopback, a free port where the spec allows any and the fixed one
   otherwise (the caller runs those one at a time: :func:`port_turn`);
 * the socket table: a small start-up module loaded into the student's Python
@@ -40,7 +40,7 @@ from grader.listen_table import Listening
 from grader.messages import Code, msg
 from grader.outcome import GraderProblem, ProcessEnd
 from grader.portable_io import ThreadedCapture, ThreadedStdin
-from grader.portable_launch import PortableSandbox, free_port
+from grader.portable_launch import PortableSandbox, free_port, held_port
 from grader.run import ScenarioRun, _fill, _student_env
 from grader.scratch import FileProblem
 from grader.spec import Assignment
@@ -155,6 +155,7 @@ class PortableRun(ScenarioRun):
         self.meter = LoopLag()
         self._report_dir = Path(tempfile.mkdtemp(prefix="grader-shim-"))
         self.report = self._report_dir / "report"
+        self._held: socket.socket | None = None
         """What the start-up module reports: a line per listen, dial and name looked up."""
 
     def _reported(self, kind: str) -> list[list[str]]:
@@ -184,8 +185,13 @@ class PortableRun(ScenarioRun):
             port = self._listen(own)
             if redirected(self.spec):
                 shim["GRADER_SHIM_REDIRECT"] = f"{self.outcome.host}:{port}"
+        elif isinstance(fixed, int):
+            port = fixed
+        elif self.spec.role == "client":  # no server running: the student must find it refused
+            self._held = held_port(self.outcome.host)
+            port = int(self._held.getsockname()[1])
         else:
-            port = fixed if isinstance(fixed, int) else free_port(self.outcome.host)
+            port = free_port(self.outcome.host)  # the student's server binds it
         self.outcome.port = port
         if self.scenario.port_in_time_wait:
             shim["GRADER_SHIM_TIME_WAIT"] = str(port)
@@ -260,6 +266,8 @@ class PortableRun(ScenarioRun):
         folder, self.scratch = self.scratch, None  # removed here: by path, on every system
         await super().finish()
         self.meter.close()
+        if self._held is not None:
+            self._held.close()
         names = [words[0] for words in self._reported("name")]
         if names:
             self.outcome.names_looked_up = sorted(set(names))

@@ -32,10 +32,18 @@ from grader.spec import Limits
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nobody listens on now (the OS picks it)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
+    with held_port(host) as s:
         return int(s.getsockname()[1])
+
+
+def held_port(host: str = "127.0.0.1") -> socket.socket:
+    """A port bound but not listening, held for a run: a connection to it is refused, and no
+    other program (another run's listener) can take it meanwhile, as it could a port merely
+    found free."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    return sock
 
 
 class PortableSandbox:

@@ -1239,7 +1239,10 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
 def note_busy(out: StepOutcome, deadline: LoadAwareTimeout) -> None:
     """A timeout that came after time was given back for load says so, with how much."""
     if deadline.busy:
-        busy = msg(Code.BUSY_MACHINE, waited=round(deadline.granted, 2))
+        if deadline.granted:
+            busy = msg(Code.BUSY_MACHINE, waited=round(deadline.granted, 2))
+        else:
+            busy = msg(Code.BUSY_MACHINE_NOT_EXTENDED, waited=round(deadline.lagged, 2))
         if out.reason is None:
             out.reason = busy
         elif out.reason.code is Code.FACTS:  # one flat list: readers look one level deep
