@@ -130,7 +130,8 @@ class LoadAwareTimeout:
 
     @property
     def busy(self) -> bool:
-        """The deadline was extended for load by a share worth telling."""
+        """The deadline was extended for load (or, portable, the grader kept from running) by a
+        share worth telling."""
         return max(self.granted, self.lagged) >= max(MIN_EXTENSION, NOTE_LOAD * self.seconds)
 
     async def __aexit__(

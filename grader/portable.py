@@ -155,8 +155,9 @@ class PortableRun(ScenarioRun):
         self.meter = LoopLag()
         self._report_dir = Path(tempfile.mkdtemp(prefix="grader-shim-"))
         self.report = self._report_dir / "report"
+        """What the start-up module reports: a line per listen, unlisten, connect, dial and name."""
         self._held: socket.socket | None = None
-        """What the start-up module reports: a line per listen, dial and name looked up."""
+        """A client's port with no server on it, held bound for the run."""
 
     def _reported(self, kind: str) -> list[list[str]]:
         try:
