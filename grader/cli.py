@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None, *, resident: bool = True) -> int:
     """
     words = sys.argv[1:] if argv is None else argv
     checked_here = False
-    if resident and chosen_command(words) == "check":
+    if resident and chosen_command(words) == "check" and _resident_possible(words):
         from grader.resident.client import forward_check
 
         code = forward_check(words)
@@ -128,6 +128,13 @@ def main(argv: list[str] | None = None, *, resident: bool = True) -> int:
 
         start_after_check(getattr(args, "lang", None))
     return code
+
+
+def _resident_possible(words: list[str]) -> bool:
+    """The resident checker forks and listens on a Unix socket: never in portable mode."""
+    from grader.sandbox.platform_caps import portable_chosen, requested_in
+
+    return not portable_chosen(requested_in(words))
 
 
 def _run(args: argparse.Namespace) -> int:

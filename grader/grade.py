@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import platform
 import shutil
@@ -21,23 +20,22 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from grader import __version__
 from grader.judge.scenario import judge_scenario, skipped
 from grader.messages import Message, msg
 from grader.messages.codes import Code
-from grader.outcome import Outcome
+from grader.outcome import IsolationMode, Outcome
 from grader.results.bounded import bound_scenarios
 from grader.results.models import GradeResult, RunInfo, ScenarioResult
 from grader.run.context import RunContext
 from grader.run.scenario import run_scenario
-from grader.sandbox.host import Mode, choose_mode
-from grader.sandbox.locks import open_lock
+from grader.sandbox.platform_caps import Requested, choose_isolation
 from grader.spec.models import Assignment, Scenario, spec_hash
 from grader.submission.files import NotGradable, prepare
 
-Isolation = Literal["auto", "namespace", "host"]
+Isolation = Requested
 T = TypeVar("T")
 STUDENT_UID = 65534  # "nobody": a student process as root could change anything
 
@@ -57,11 +55,16 @@ class GradeOptions:
 
 
 @cache
-def resolve_python(requested: str | None = None) -> str:
-    """The interpreter that runs students, as a real path (a version-manager shim costs ~90 ms)."""
-    candidates = (
-        [requested] if requested else [os.environ.get("GRADER_PYTHON"), "/usr/bin/python3", sys.executable]
-    )
+def resolve_python(requested: str | None = None, mode: IsolationMode = "namespace") -> str:
+    """The interpreter that runs students, as a real path (a version-manager shim costs ~90 ms).
+
+    The Linux modes prefer the system's ``/usr/bin/python3`` (fast to start, the one a
+    sandbox shows); portable mode the one the student grades with, which is the one they
+    use (``sys.executable``, else Windows' ``py`` launcher).
+    """
+    system = ["py"] if sys.platform == "win32" else ["python3"]
+    default = [sys.executable, *system] if mode == "portable" else ["/usr/bin/python3", sys.executable]
+    candidates = [requested] if requested else [os.environ.get("GRADER_PYTHON"), *default]
     for candidate in candidates:
         if not candidate:
             continue
@@ -89,6 +92,10 @@ def python_version(python: str) -> str:
 @contextlib.asynccontextmanager
 async def _port_lock(port: int) -> AsyncIterator[None]:
     """Host mode only: one scenario at a time on a fixed port, across processes too."""
+    import fcntl
+
+    from grader.sandbox.locks import open_lock
+
     fd = open_lock(f"port-{port}.lock")  # private to the grader's user: no stranger can hold it
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
@@ -122,15 +129,16 @@ async def grade_async(
     options = options or GradeOptions()
     started = time.monotonic()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    mode, containment = choose_mode(options.isolation)
+    mode, containment = choose_isolation(options.isolation)
     try:
         prepared = await asyncio.to_thread(prepare, submission, assignment)
     except NotGradable as exc:
         return not_graded(assignment, student, exc.reason, options.lang)
-    python = resolve_python(options.python)
+    python = resolve_python(options.python, mode)
     # Asking the interpreter its version costs a process start: do it while scenarios run.
     version = asyncio.ensure_future(asyncio.to_thread(python_version, python))
-    uid = STUDENT_UID if options.drop_privileges and os.geteuid() == 0 else None
+    root = mode != "portable" and os.geteuid() == 0  # portable mode changes no identity
+    uid = STUDENT_UID if options.drop_privileges and root else None
     ctx = RunContext(
         assignment=assignment,
         submission=prepared.folder,
@@ -167,13 +175,18 @@ async def grade_async(
 
 
 async def _run_all(
-    ctx: RunContext, assignment: Assignment, mode: Mode, options: GradeOptions
+    ctx: RunContext, assignment: Assignment, mode: IsolationMode, options: GradeOptions
 ) -> dict[str, ScenarioResult]:
     results: dict[str, ScenarioResult] = {}
     done = {s.id: asyncio.Event() for s in assignment.scenarios}
     slots = asyncio.Semaphore(options.parallel or 3 * (os.cpu_count() or 2))
     port = assignment.network.port
     fixed = port if mode == "host" and isinstance(port, int) else None
+    runner = None
+    if mode == "portable":
+        from grader.run.portable import PortableRun, needs_turns, port_turn
+
+        fixed, runner = needs_turns(assignment), PortableRun
     # Every scenario runs its own copy of the program, so a dependency is only about what
     # to report: a scenario may start before its dependencies end, and is cancelled (and
     # reported as skipped) if one of them fails. A correct submission then takes as long as
@@ -183,9 +196,12 @@ async def _run_all(
 
     async def outcome_of(scenario: Scenario) -> Outcome:
         async with slots:
-            lock = _port_lock(fixed) if fixed else contextlib.nullcontext()
+            if not fixed:
+                lock: contextlib.AbstractAsyncContextManager[None] = contextlib.nullcontext()
+            else:
+                lock = port_turn(fixed) if mode == "portable" else _port_lock(fixed)
             async with lock:
-                return await run_scenario(ctx, scenario)
+                return await run_scenario(ctx, scenario, runner)
 
     async def one(scenario: Scenario) -> None:
         early = asyncio.ensure_future(outcome_of(scenario)) if speculate and scenario.depends_on else None

@@ -19,7 +19,7 @@ Direction = Literal["to_student", "from_student"]
 ConnectionEnd = Literal["fin", "rst", "open", "closed_by_peer", "refused", "never_opened"]
 Stream = Literal["stdout", "stderr", "stdin", "prompt"]
 StepStatus = Literal["ok", "failed", "timeout", "not_reached"]
-IsolationMode = Literal["namespace", "host"]
+IsolationMode = Literal["namespace", "host", "portable"]
 COMPILE_ERRORS = (b"SyntaxError", b"IndentationError", b"TabError")
 """What Python says, with no traceback, of a program it cannot compile."""
 
@@ -181,6 +181,8 @@ class Containment(Fact):
     """Why no tmpfs could be mounted (the disk watchdog guards the scratch folder instead)."""
     one_at_a_time: bool = False
     """Scenarios ran one after another (a platform's container, on its own loopback)."""
+    portable: Message | None = None
+    """Portable mode (:mod:`grader.run.portable`), and why: asked for, or the Linux parts missing."""
 
 
 class Outcome(Fact):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from grader.judge.facts import traceback_location
 from grader.judge.scenario import judge_scenario, skipped
 from grader.messages import facts, msg
 from grader.messages.codes import Code
 from grader.outcome import Outcome, ProcessEnd, StepOutcome, WireEvent
+from grader.render.html.stderr_view import stderr_view
 from grader.render.words import feedback_text, say
 from grader.spec.models import Scenario
 
@@ -197,6 +199,18 @@ DIAGNOSES = [
         ["never-exited"],
     ),
     (
+        "the next browser reset by a one-browser server's exit",
+        ["connect", {"request": {"path": "/"}}, {"response": {"status": 200}}],
+        StepOutcome(
+            index=2,
+            action="response",
+            status="failed",
+            reason=facts(msg(Code.HTTP_NOTHING_SENT), msg(Code.STOPPED_LISTENING, port=8080)),
+        ),
+        {"process": ProcessEnd(exit_code=0)},
+        ["server-exited"],
+    ),
+    (
         "crash with traceback",
         ["exit"],
         StepOutcome(index=0, action="exit", status="failed", reason=msg(Code.EXIT_CODE, code=1)),
@@ -250,6 +264,49 @@ def test_crash_points_at_the_students_line_not_the_library() -> None:
     )
     crash = next(d for d in judge_scenario(spec, facts).diagnoses if d.code == "crash")
     assert "client.py:9" in say(crash)
+
+
+WINDOWS_TRACEBACK = (
+    "Traceback (most recent call last):\r\n"
+    '  File "C:\\Users\\张三\\AppData\\Local\\Temp\\grader-run-k2j\\client.py", line 7, in <module>\r\n'
+    "    main()\r\n"
+    '  File "C:\\Users\\张三\\AppData\\Local\\Temp\\grader-run-k2j\\client.py", line 4, in main\r\n'
+    '    s.sendall("你好")\r\n'
+    '  File "C:\\Users\\张三\\AppData\\Local\\Programs\\Python\\Python312\\Lib\\socket.py", line 50, in x\r\n'
+    "TypeError: a bytes-like object is required, not 'str'\r\n"
+)
+"""As Python 3.12 on Chinese Windows prints it: backslashes, the standard library in ``Lib``."""
+
+
+@pytest.mark.parametrize(
+    ("stderr", "where"),
+    [
+        (WINDOWS_TRACEBACK, "client.py:4"),
+        (TRACEBACK, "client.py:9"),
+        (
+            '  File "/Users/li/hw 1/server.py", line 3, in <module>\n'
+            '  File "/Library/Frameworks/Python.framework/Versions/3.12/lib/python3.12/socket.py", line 2\n',
+            "server.py:3",
+        ),
+        (
+            '  File "D:\\作业\\client.py", line 5, in <module>\n'
+            '  File "D:\\作业\\.venv\\Lib\\site-packages\\pkg\\x.py", line 2, in f\n',
+            "client.py:5",
+        ),
+    ],
+    ids=["windows", "linux", "macos", "windows-venv"],
+)
+def test_crash_location_on_every_system(stderr: str, where: str) -> None:
+    assert traceback_location(stderr) == where
+
+
+def test_windows_traceback_in_the_report_marks_the_students_line() -> None:
+    recorded = WINDOWS_TRACEBACK.replace("\r\n", "\n")  # as portable mode records it
+    view = stderr_view(recorded.encode())
+    assert view is not None
+    student = [str(line.html) for line in view.lines if line.kind == "student"]
+    assert student[0].startswith("  File &#34;client.py&#34;, line 4") and "你好" in student[1]
+    assert not any("grader-run-" in line.html for line in view.lines)
 
 
 def test_feedback_in_chinese_from_the_same_result() -> None:

@@ -133,6 +133,86 @@ PACKAGE_RULES = [
 ]
 
 
+# Portable mode (Windows, macOS, Linux without its parts) runs these, and the modules they
+# load: none may import a Linux-only module when it loads (an import inside a function, on
+# the Linux path only, is how the shared modules reach them). tests/test_portable.py proves
+# the same at run time, with those modules blocked.
+LINUX_ONLY = {"fcntl", "termios", "pty", "resource", "pexpect", "ptyprocess", "grader.resident"}
+LINUX_ONLY |= {f"grader.sandbox.{m}" for m in ("box", "host", "namespaces", "cgroups", "confine")}
+LINUX_ONLY |= {f"grader.sandbox.{m}" for m in ("errors", "landlock", "mounts", "cgroup2", "userns")}
+LINUX_ONLY |= {"grader.sandbox.uids", "grader.sandbox.locks", "grader.run.terminal"}
+PORTABLE = [
+    "grader.sandbox.platform_caps",
+    "grader.sandbox.portable_launch",
+    "grader.sandbox.windows_job",
+    "grader.run.portable",
+    "grader.run.portable_io",
+    "grader.run.capture",
+    "grader.text.frames",
+    "grader.commands.doctor_portable",
+]
+
+
+def loaded_imports_of(path: Path) -> set[str]:
+    """What importing ``path`` imports: its module-level imports, but for ``if TYPE_CHECKING:``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    body = [
+        node
+        for node in tree.body
+        if not (isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"))
+    ]
+    found = imports_of_nodes(body)
+    for node in tree.body:  # ``if sys.platform == ...:`` and ``try:`` blocks load too
+        if isinstance(node, ast.If) and not ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            found |= imports_of_nodes([*node.body, *node.orelse])
+        elif isinstance(node, ast.Try):
+            found |= imports_of_nodes([*node.body, *node.orelse, *node.finalbody])
+    return found
+
+
+def imports_of_nodes(nodes: list[ast.stmt]) -> set[str]:
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def loaded_with(module: str) -> set[str]:
+    """``module`` and every grader module importing it loads, transitively."""
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in modules:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(2, len(parts)))  # its packages load first
+        todo.extend(loaded_imports_of(modules[name]))
+    return seen
+
+
+@pytest.mark.parametrize("module", PORTABLE)
+def test_portable_modules_load_no_linux_module(module: str) -> None:
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    bad = sorted(
+        f"{m} imports {name}"
+        for m in loaded_with(module)
+        for name in loaded_imports_of(modules[m])
+        if any(name == b or name.startswith(b + ".") for b in LINUX_ONLY)
+    )
+    assert not bad, f"loading {module} (portable mode) loads Linux-only modules: {bad}"
+
+
+def test_portable_modules_exist() -> None:
+    assert all(m in graph() for m in PORTABLE), "a portable module named here has moved"
+
+
 def modules_of(prefix: str) -> list[str]:
     return sorted(m for m in graph() if m == prefix or m.startswith(prefix + "."))
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from grader.messages import facts, msg
 from grader.messages.codes import Code
 from grader.outcome import StepOutcome, step_has
 from grader.run.context import note_busy
-from grader.run.deadline import LoadAwareTimeout, ProgressMeter, run_delays
+from grader.run.deadline import LoadAwareTimeout, LoopLag, ProgressMeter, run_delays
 from grader.spec.load import load_assignment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,3 +136,30 @@ def test_the_whole_submission_set_under_load_gets_one_result_per_submission() ->
     unstable = {name: dict(results) for name, results in seen.items() if len(results) > 1}
     assert not unstable, unstable
     assert len(seen) > 40  # every assignment's submissions were there
+
+
+def test_portable_timeouts_say_the_grader_loop_was_kept_from_running() -> None:
+    """Portable mode cannot ask how long the program waited; a loop kept from running (here
+    by a blocking call, on a busy machine by the other work) extends nothing, since that
+    would let a too-slow program pass under load, but the timeout says the machine was busy."""
+
+    async def main() -> tuple[LoadAwareTimeout, bool]:
+        meter = LoopLag()
+        deadline = LoadAwareTimeout(0.05, meter)
+        timed_out = False
+        try:
+            async with deadline:
+                time.sleep(0.2)  # the loop cannot run: its heartbeat comes late
+                await asyncio.Event().wait()  # a program that never answers
+        except TimeoutError:
+            timed_out = True
+        finally:
+            meter.close()
+        return deadline, timed_out
+
+    deadline, timed_out = asyncio.run(main())
+    assert timed_out and deadline.granted == 0
+    assert deadline.lagged >= 0.1 and deadline.busy
+    out = StepOutcome(index=0, action="expect", status="timeout")
+    note_busy(out, deadline)
+    assert out.reason is not None and out.reason.code is Code.BUSY_MACHINE_NOT_EXTENDED

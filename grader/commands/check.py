@@ -14,15 +14,18 @@ def add_isolation_options(p: argparse.ArgumentParser) -> None:
     """Options every grading command shares."""
     p.add_argument(
         "--isolation",
-        choices=["auto", "namespace", "host"],
+        choices=["auto", "namespace", "host", "portable"],
         default="auto",
-        help="namespace: own network per scenario; host: host loopback (default: auto)",
+        help="namespace: own network per scenario; host: host loopback; portable: any OS, no"
+        " isolation (default: auto, portable where the Linux parts are missing)",
     )
     p.add_argument(
         "--lang", choices=["en", "zh"], default=None, help="language of feedback (default: from the locale)"
     )
     p.add_argument(
-        "--python", default=None, help="interpreter that runs student code (default: /usr/bin/python3)"
+        "--python",
+        default=None,
+        help="interpreter that runs student code (default: /usr/bin/python3; portable: this Python)",
     )
 
 
@@ -45,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from grader.grade import GradeOptions, grade
     from grader.render.terminal import print_result
     from grader.results.models import write_atomic, write_json
-    from grader.sandbox.host import enter_private_user_namespace
+    from grader.sandbox.platform_caps import prepare_isolation
     from grader.spec.load import load_assignment
 
-    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
+    prepare_isolation(args.isolation)  # before any thread: namespaces without root
     assignment = load_assignment(args.assignment)
     lang = args.lang or default_lang()
     if not args.submission.exists():

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.commands.doctor_portable import Finding, common_findings
 from grader.messages import Message, msg, verbatim
 from grader.messages.codes import Code
 from grader.sandbox import cgroup2, host, userns
@@ -46,14 +47,6 @@ class Machine:
     """Whether this process (not root) entered a user namespace of its own."""
     userns_error: str = ""
     """Why entering one was refused (the kernel's words), if it was."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    what: Code
-    state: Message
-    fix: str | None = None
-    """The command (or setting) that enables what is missing; commands are not translated."""
 
 
 def namespaces(machine: Machine) -> list[Finding]:
@@ -169,25 +162,6 @@ def nftables() -> Finding:
     return Finding(Code.DOCTOR_NFTABLES, msg(Code.DOCTOR_FOUND_AT, path=path))
 
 
-def interpreter(python: str | None = None) -> Finding:
-    from grader.grade import python_version, resolve_python
-
-    try:
-        path = resolve_python(python)
-    except FileNotFoundError as exc:
-        return Finding(
-            Code.DOCTOR_PYTHON, msg(Code.DOCTOR_NO, why=verbatim(str(exc))), "--python PATH or GRADER_PYTHON"
-        )
-    return Finding(Code.DOCTOR_PYTHON, msg(Code.DOCTOR_PYTHON_AT, path=path, version=python_version(path)))
-
-
-def isolation_auto() -> Finding:
-    from grader.render.words import containment_facts
-
-    mode, contained = host.choose_mode("auto")
-    return Finding(Code.DOCTOR_AUTO, msg(Code.DOCTOR_MODE, mode=mode, note=containment_facts(contained)))
-
-
 def examine(machine: Machine | None = None, python: str | None = None) -> list[Finding]:
     """Everything ``grader doctor`` shows, in its order."""
     machine = machine or Machine()
@@ -197,6 +171,5 @@ def examine(machine: Machine | None = None, python: str | None = None) -> list[F
         *cgroups(machine),
         landlock(),
         nftables(),
-        interpreter(python),
-        isolation_auto(),
+        *common_findings(python),
     ]

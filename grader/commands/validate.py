@@ -27,7 +27,7 @@ from grader.commands.validate_checks import (
 from grader.errors import UsageError
 from grader.i18n import default_lang, gettext_for
 from grader.render.words import say
-from grader.sandbox.host import enter_private_user_namespace
+from grader.sandbox.platform_caps import prepare_isolation
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    enter_private_user_namespace(args.isolation)  # before any thread: namespaces without root
+    prepare_isolation(args.isolation)  # before any thread: namespaces without root
     folders = find_assignments(args.path)
     lang = args.lang or default_lang()
     words = gettext_for(lang)

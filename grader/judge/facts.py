@@ -9,6 +9,7 @@ from grader.messages.codes import Code
 from grader.outcome import Outcome, StepOutcome
 from grader.spec.models import Scenario
 from grader.spec.steps import AnyStepModel
+from grader.text.frames import file_name, is_library_path
 
 TRACEBACK = b"Traceback (most recent call last)"
 
@@ -74,11 +75,11 @@ def traceback_location(stderr: str) -> str:
     """Where the program stopped: the last traceback frame in the student's own files.
 
     Frames inside the standard library (``socket.py:836``) say nothing useful to a student;
-    the line of their code that called it does.
+    the line of their code that called it does (:mod:`grader.text.frames`, every system's paths).
     """
     found = re.findall(r'File "([^"]+)", line (\d+)', stderr)
-    own = [(name, line) for name, line in found if "/lib/python" not in name and not name.startswith("<")]
+    own = [(name, line) for name, line in found if not is_library_path(name)]
     if not (own or found):
         return ""
     name, line = (own or found)[-1]
-    return f"{name.rsplit('/', 1)[-1]}:{line}"
+    return f"{file_name(name)}:{line}"

@@ -268,4 +268,6 @@ def server_exited(f: Facts) -> bool:
 
 def listener_gone(f: Facts) -> bool:
     """A connection was cut while the server no longer listened: it had stopped serving."""
-    return f.out.action in ("send", "expect") and step_has(f.out, Code.STOPPED_LISTENING)
+    return f.out.action in ("send", "expect", "request", "response") and step_has(
+        f.out, Code.STOPPED_LISTENING
+    )

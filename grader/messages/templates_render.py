@@ -35,6 +35,17 @@ TEMPLATES: dict[Code, Template] = {
     Code.ISO_NET_NAMESPACE: _t(N_("own network namespace per scenario")),
     Code.ISO_USER_NAMESPACE: _t(N_("in a private user namespace, not root")),
     Code.ISO_ONE_AT_A_TIME: _t(N_("scenarios one after another")),
+    Code.ISO_PORTABLE: _t(N_("portable mode, host loopback: {why}")),
+    Code.ISO_PORTABLE_NO_PROMISE: _t(
+        N_(
+            "portable mode cannot promise: no isolation of files or network, no resource limits"
+            " (do not run untrusted code this way)"
+        )
+    ),
+    Code.PORTABLE_REQUESTED: _t(N_("requested")),
+    Code.PORTABLE_FORCED: _t(N_("forced by {env}=1")),
+    Code.PORTABLE_NOT_LINUX: _t(N_("{system} has no Linux namespaces")),
+    Code.PORTABLE_LINUX_PARTS_MISSING: _t(N_("missing here: {parts}")),
     Code.NS_NONE_ON_OS: _t(N_("this OS has no Linux namespaces")),
     Code.NS_REFUSED: _t(N_("namespaces refused ({error})")),
     Code.NS_REFUSED_BY: _t(N_("namespaces refused by {setting} (lift with: {command})")),
@@ -111,6 +122,20 @@ TEMPLATES: dict[Code, Template] = {
     Code.DOCTOR_NFTABLES: _t(N_("nftables")),
     Code.DOCTOR_PYTHON: _t(N_("students' Python")),
     Code.DOCTOR_AUTO: _t(N_("isolation (auto)")),
+    Code.DOCTOR_PORTABLE: _t(N_("portable mode")),
+    Code.DOCTOR_PORTABLE_WHAT: _t(
+        N_(
+            "any system: host loopback, plain pipes, the OS's tree kill; no isolation of files or"
+            " network, no resource limits. {when}"
+        )
+    ),
+    Code.DOCTOR_PORTABLE_PICKED: _t(N_("auto picks it here ({why})")),
+    Code.DOCTOR_PORTABLE_NOT_PICKED: _t(
+        N_(
+            "auto picks it only where the Linux parts (namespaces, pidfd, a pty, /proc) are missing,"
+            " as on Windows and macOS; here with --isolation portable"
+        )
+    ),
     Code.DOCTOR_YES: _t(N_("yes")),
     Code.DOCTOR_NO: _t(N_("no ({why})")),
     Code.DOCTOR_NONE: _t(N_("none")),

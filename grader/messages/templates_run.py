@@ -136,6 +136,12 @@ TEMPLATES: dict[Code, Template] = {
             "and the deadline was extended by as much"
         )
     ),
+    Code.BUSY_MACHINE_NOT_EXTENDED: _t(
+        N_(
+            "the machine was busy: the grader was kept from running for {waited} s of this step"
+            " (portable mode cannot tell how long the program waited, so the deadline stayed)"
+        )
+    ),
     Code.CUT_STDOUT: _t(N_("what the program printed (stdout)")),
     Code.CUT_STDERR: _t(N_("what the program wrote to stderr")),
     Code.CUT_SENT: _t(N_("what the program sent on connection {conn}")),

@@ -44,7 +44,7 @@ def grade_in_platform(
     assignment = load_assignment(where.assignment)
     if not where.submission.is_dir():
         raise FileNotFoundError(f"the platform gave no submission folder at {where.submission}")
-    mode, _note = choose_mode(isolation)
+    mode, _note = choose_mode(isolation)  # type: ignore[arg-type]  # platforms are Linux containers
     # On the container's own loopback, one scenario at a time: no two student programs ever
     # compete for a port, and a fixed-port scenario finds the port as the previous one left it.
     options = GradeOptions(isolation=isolation, lang=lang, python=python, parallel=1 if mode == "host" else 0)

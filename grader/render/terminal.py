@@ -76,3 +76,5 @@ def print_result(result: GradeResult, console: Console | None = None, lang: str 
         py=run.python,
     )
     console.print(f"\n[bold]{escape(score)}[/]  {escape(details)}")
+    if run.containment.portable is not None:  # a student must not mistake it for a sandbox
+        console.print("[yellow]" + escape(say(msg(Code.ISO_PORTABLE_NO_PROMISE), lang)) + "[/]")

@@ -44,6 +44,9 @@ def _translator(lang: str) -> Translate:
 
 def containment_facts(c: Containment) -> Message:
     """How the runs were contained, as facts in a row: network, files, IPC, scratch and /proc."""
+    if c.portable is not None:
+        # One line every result carries: what this mode could not promise.
+        return facts(msg(Code.ISO_PORTABLE, why=c.portable), msg(Code.ISO_PORTABLE_NO_PROMISE))
     if c.host_requested:
         network = msg(Code.ISO_HOST_REQUESTED)
     elif c.no_namespaces is not None:

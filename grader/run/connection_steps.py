@@ -93,7 +93,7 @@ class ConnectionSteps(RunState):
                 raise StepFailed
             if self._from_student(sock):
                 break
-            # Host mode: another program (another student) connected first; it is not graded.
+            # On the host network (host and portable modes) another program connected first: not graded.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             close_socket(sock)
         self._open(name, sock)
@@ -130,7 +130,7 @@ class ConnectionSteps(RunState):
 
     def _check_dialled(self, sock: socket.socket, out: StepOutcome) -> None:
         """Where a redirected client meant to go; a wrong fixed port fails the step, naming it."""
-        dialled = netns_any.original_destination(sock)
+        dialled = self._original_destination(sock)
         if dialled is None:
             return
         host, port = dialled
@@ -139,6 +139,10 @@ class ConnectionSteps(RunState):
         if isinstance(wanted, int) and port != wanted:
             out.reason = msg(Code.WRONG_PORT_DIALLED, host=host, port=port, expected=wanted)
             raise StepFailed
+
+    def _original_destination(self, sock: socket.socket) -> tuple[str, int] | None:
+        """Where the student's client meant to connect before it was redirected here."""
+        return netns_any.original_destination(sock)
 
     def _conn_used_later(self, step: object) -> bool:
         """Whether a later step of the scenario uses the connection this ``connect`` opens."""

@@ -8,9 +8,8 @@ from typing import Literal
 
 from grader.messages import Message, facts, msg
 from grader.messages.codes import Code
-from grader.outcome import ProcessEnd, StepOutcome
+from grader.outcome import IsolationMode, ProcessEnd, StepOutcome
 from grader.run.deadline import LoadAwareTimeout
-from grader.sandbox.host import Mode
 from grader.spec.matching import first_difference
 from grader.spec.models import Assignment
 from grader.spec.net_steps import (
@@ -45,7 +44,7 @@ class RunContext:
     """Folder holding the student's files (never written to: each run gets a scratch copy)."""
     entry: str
     """The entry file's name inside ``submission``."""
-    mode: Mode
+    mode: IsolationMode
     python: str
     student_uid: int | None = None
     scratch_root: Path | None = None
@@ -124,7 +123,10 @@ def _split(data: bytes, chunks: int | list[int] | None) -> list[bytes]:
 def note_busy(out: StepOutcome, deadline: LoadAwareTimeout) -> None:
     """A timeout that came after time was given back for load says so, with how much."""
     if deadline.busy:
-        busy = msg(Code.BUSY_MACHINE, waited=round(deadline.granted, 2))
+        if deadline.granted:
+            busy = msg(Code.BUSY_MACHINE, waited=round(deadline.granted, 2))
+        else:
+            busy = msg(Code.BUSY_MACHINE_NOT_EXTENDED, waited=round(deadline.lagged, 2))
         if out.reason is None:
             out.reason = busy
         elif out.reason.code is Code.FACTS:  # one flat list: readers look one level deep

@@ -12,7 +12,11 @@ extension, :attr:`LoadAwareTimeout.granted` says how much was given, and the ste
 machine was busy.
 
 Without ``schedstat`` (other systems, kernels without ``CONFIG_SCHED_INFO``) deadlines are
-plain wall time.
+plain wall time. Portable mode (Windows, macOS) has no way to ask how long the program waited;
+it measures what every system can see, how late the grader's own event loop ran
+(:class:`LoopLag`), and only *says* so when a step times out: that lag also counts the
+loop's work for other scenarios, and extending by it let a too-slow server pass on a busy
+machine (a score that depended on the load).
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ def run_delays(pids: list[int]) -> dict[int, int]:
 class ProgressMeter:
     """How long the program's threads and the grader's loop thread waited to run, since a mark."""
 
+    extends = True
+    """Deadlines are extended by what it measures (else a timeout only says the machine was busy)."""
+
     def __init__(self, pids: Callable[[], list[int]]) -> None:
         self.pids = pids
         self.grader_tid = threading.get_native_id()
@@ -84,6 +91,8 @@ class LoadAwareTimeout:
         self.cap = seconds if cap is None else cap
         self.granted = 0.0
         """Seconds added to the deadline because the machine was busy."""
+        self.lagged = 0.0
+        """Seconds the grader was kept from running, where the meter extends nothing (portable)."""
         self._mark: dict[int, int] = {}
         self._timeout = asyncio.timeout(None)
         self._handle: asyncio.TimerHandle | None = None
@@ -106,6 +115,11 @@ class LoadAwareTimeout:
         elapsed = loop.time() - self._started
         # Waiting cannot have been longer than the time that passed (threads wait side by side).
         waited = min(self.meter.waited_since(self._mark), elapsed)
+        if not self.meter.extends:
+            self.lagged = waited
+            self._handle = None
+            self._timeout.reschedule(loop.time())
+            return
         more = min(waited - self.granted, self.cap - self.granted)
         if more >= MIN_EXTENSION:
             self.granted += more
@@ -116,8 +130,9 @@ class LoadAwareTimeout:
 
     @property
     def busy(self) -> bool:
-        """The deadline was extended for load by a share worth telling."""
-        return self.granted >= max(MIN_EXTENSION, NOTE_LOAD * self.seconds)
+        """The deadline was extended for load (or, portable, the grader kept from running) by a
+        share worth telling."""
+        return max(self.granted, self.lagged) >= max(MIN_EXTENSION, NOTE_LOAD * self.seconds)
 
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -127,3 +142,46 @@ class LoadAwareTimeout:
             self._handle = None
         await self._timeout.__aexit__(kind, exc, tb)
         return None
+
+
+LAG_TICK = 0.02
+"""Seconds between the heartbeats :class:`LoopLag` times (a few hundred callbacks a second
+across a batch: microseconds each)."""
+LAG_NOISE = 0.001
+"""Lateness of one heartbeat below this is the loop's ordinary jitter, not load."""
+
+
+class LoopLag(ProgressMeter):
+    """Portable: how late the grader's event loop ran a heartbeat, summed (the program's own
+    waits are unknown here). It extends no deadline; a timeout after it says the machine was busy.
+
+    The heartbeat starts with the first :meth:`sample` (a deadline's mark) and ends with
+    :meth:`close`.
+    """
+
+    extends = False
+
+    def __init__(self) -> None:
+        super().__init__(list)
+        self.lag_ns = 0
+        self._expected = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def sample(self) -> dict[int, int]:
+        if self._handle is None:
+            loop = asyncio.get_running_loop()
+            self._expected = loop.time() + LAG_TICK
+            self._handle = loop.call_at(self._expected, self._beat)
+        return {-1: self.lag_ns}
+
+    def _beat(self) -> None:
+        loop = asyncio.get_running_loop()
+        late = loop.time() - self._expected
+        if late > LAG_NOISE:
+            self.lag_ns += int(late * 1e9)
+        self._expected = loop.time() + LAG_TICK
+        self._handle = loop.call_at(self._expected, self._beat)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()

@@ -32,7 +32,6 @@ from grader.run.peer import (
 from grader.run.terminal_steps import TerminalSteps
 from grader.run.web_steps import WebSteps
 from grader.sandbox import hostports
-from grader.sandbox.errors import SandboxError
 from grader.spec.models import Scenario
 from grader.spec.net_steps import (
     Accept,
@@ -216,9 +215,14 @@ def _port_taken_before(ctx: RunContext) -> hostports.PortTaken | None:
     return hostports.taken_by_other(port)
 
 
-async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
-    """Run one scenario to its end and return the facts; never raises for student behaviour."""
-    run = ScenarioRun(ctx, scenario)
+async def run_scenario(
+    ctx: RunContext, scenario: Scenario, runner: type[ScenarioRun] | None = None
+) -> Outcome:
+    """Run one scenario to its end and return the facts; never raises for student behaviour.
+
+    ``runner``: the scenario runner, where not the Linux one (:class:`grader.run.portable.PortableRun`).
+    """
+    run = (runner or ScenarioRun)(ctx, scenario)
     started = time.monotonic()
     held = _port_held(ctx)
     taken = _port_taken_before(ctx)
@@ -241,7 +245,7 @@ async def run_scenario(ctx: RunContext, scenario: Scenario) -> Outcome:
                 note_busy(current, limit)
     except GraderProblem as exc:
         run.outcome.grader_error = exc.reason
-    except SandboxError as exc:
+    except run.sandbox_errors as exc:
         run.outcome.grader_error = msg(Code.SANDBOX_FAILED, error=str(exc))
     except Exception as exc:  # a bug in the grader: say so, never blame the student
         run.outcome.grader_error = msg(Code.INTERNAL_ERROR, error=f"{type(exc).__name__}: {exc}")

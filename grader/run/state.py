@@ -10,6 +10,7 @@ import shutil
 import socket
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from grader.messages import msg
 from grader.messages.codes import Code
@@ -30,17 +31,20 @@ from grader.run.peer import (
     close_socket,
     now_clock,
 )
-from grader.run.terminal import StdinWriter, StreamCapture, open_terminal_fds
 from grader.run.time_wait import leave_time_wait
-from grader.sandbox import hostports, mounts, netns_any, scratch
-from grader.sandbox.box import Sandbox, free_port
-from grader.sandbox.confine import end_leftovers_of
-from grader.sandbox.host import mount_support, scratch_parent
+from grader.sandbox import hostports, netns_any, scratch
 from grader.sandbox.scratch import folder_usage, remove_tree
-from grader.sandbox.uids import UidLease, lease_uid
 from grader.spec.fixtures import place_fixtures
 from grader.spec.models import Scenario
 from grader.spec.steps import AnyStepModel
+
+if TYPE_CHECKING:  # the Linux parts are imported where they run: portable mode has none
+    from grader.run.portable_io import ThreadedCapture, ThreadedStdin
+    from grader.run.terminal import StdinWriter, StreamCapture
+    from grader.sandbox import mounts
+    from grader.sandbox.box import Sandbox
+    from grader.sandbox.portable_launch import PortableSandbox
+    from grader.sandbox.uids import UidLease
 
 
 class RunState:
@@ -51,12 +55,12 @@ class RunState:
         self.spec = ctx.assignment
         self.scenario = scenario
         self.clock = now_clock()
-        self.sandbox = Sandbox(ctx.mode, self.spec.limits, ctx.student_uid)
+        self.sandbox = self._new_sandbox()
         self.conns: dict[str, PeerConnection] = {}
         self.listener: socket.socket | None = None
-        self.stdout: StreamCapture | None = None
-        self.stderr: StreamCapture | None = None
-        self.stdin: StdinWriter | None = None
+        self.stdout: StreamCapture | ThreadedCapture | None = None
+        self.stderr: StreamCapture | ThreadedCapture | None = None
+        self.stdin: StdinWriter | ThreadedStdin | None = None
         self.exited = asyncio.Event()
         self.process_end = ProcessEnd(started=False)
         self.cursor = 0
@@ -89,6 +93,14 @@ class RunState:
         self.names_sock: socket.socket | None = None
         self.names: NameAnswerer | None = None
 
+    def _new_sandbox(self) -> Sandbox | PortableSandbox:
+        """Where the program runs (:class:`grader.run.portable.PortableRun` has its own)."""
+        from grader.sandbox.box import Sandbox
+        from grader.sandbox.errors import SandboxError
+
+        self.sandbox_errors: tuple[type[Exception], ...] = (SandboxError,)
+        return Sandbox(self.ctx.mode, self.spec.limits, self.ctx.student_uid)  # type: ignore[arg-type]
+
     def _student_pids(self) -> list[int]:
         proc = self.sandbox.process
         if proc is None or self.exited.is_set():
@@ -102,6 +114,8 @@ class RunState:
             return fixed
         if self.ctx.mode == "namespace":
             return NAMESPACE_DEFAULT_PORT
+        from grader.sandbox.box import free_port
+
         return 0 if self._peer_listens() else free_port(self.outcome.host)
 
     def _peer_listens(self) -> bool:
@@ -109,22 +123,13 @@ class RunState:
 
     def _make_scratch(self) -> mounts.PrivateView | None:
         """The run's scratch folder; filled now, or by the starting thread over a private tmpfs."""
+        from grader.sandbox import mounts
+        from grader.sandbox.host import mount_support, scratch_parent
+
         scratch = Path(tempfile.mkdtemp(prefix="grader-run-", dir=self.ctx.scratch_root or scratch_parent()))
         self.scratch = scratch
         uid = self.sandbox.student_uid
-
-        def fill() -> None:
-            shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
-            given = self.spec.fixtures
-            if self.spec.role == "client":  # the pages the reference server answers with stay its own
-                served = self.spec.served_files()
-                given = {name: data for name, data in given.items() if name not in served}
-            self.outcome.fixtures = place_fixtures(given, scratch, uid)
-            if uid is not None:
-                for path in [scratch, *scratch.rglob("*")]:
-                    with contextlib.suppress(OSError):
-                        os.lchown(path, uid, uid)
-
+        fill = functools.partial(self._fill_scratch, scratch, uid)
         support = mount_support()
         if support.scratch:
             size = mounts.scratch_bytes(self.spec.limits.file_size_mb)
@@ -133,10 +138,26 @@ class RunState:
         fill()
         return None
 
+    def _fill_scratch(self, scratch: Path, uid: int | None) -> None:
+        """The student's files and the assignment's fixtures, owned by ``uid`` where given."""
+        shutil.copytree(self.ctx.submission, scratch, dirs_exist_ok=True, symlinks=True)
+        given = self.spec.fixtures
+        if self.spec.role == "client":  # the pages the reference server answers with stay its own
+            served = self.spec.served_files()
+            given = {name: data for name, data in given.items() if name not in served}
+        self.outcome.fixtures = place_fixtures(given, scratch, uid)
+        if uid is not None:
+            for path in [scratch, *scratch.rglob("*")]:
+                with contextlib.suppress(OSError):
+                    os.lchown(path, uid, uid)
+
     def _lease_uid(self) -> None:
         """As root: a uid no other running student has (see :mod:`grader.sandbox.uids`)."""
         if self.ctx.student_uid is None:
             return
+        from grader.sandbox.confine import end_leftovers_of
+        from grader.sandbox.uids import lease_uid
+
         self._uid = lease_uid()
         if self._uid is not None:
             end_leftovers_of(self._uid.uid)
@@ -154,6 +175,8 @@ class RunState:
             raise GraderProblem(netns_any.HOST_MODE_REFUSAL)
         if self.ctx.mode == "host" and self.scenario.port_in_time_wait:
             raise GraderProblem(msg(Code.TIME_WAIT_NEEDS_NAMESPACE))
+        from grader.run.terminal import open_terminal_fds
+
         self._lease_uid()
         view = self._make_scratch()
         assert self.scratch is not None
@@ -201,7 +224,7 @@ class RunState:
                 ]
                 self.outcome.argv = [Path(argv[0]).name, *argv[1:]]
                 try:
-                    proc = self.sandbox.spawn(
+                    proc = cast("Sandbox", self.sandbox).spawn(
                         argv,
                         cwd=self.scratch,
                         env=_student_env(self.scratch),
@@ -227,6 +250,8 @@ class RunState:
 
     def attach(self, in_w: int, out_master: int, err_r: int, pid: int) -> None:
         """On the event loop: read the program's output and watch for its exit."""
+        from grader.run.terminal import StdinWriter, StreamCapture
+
         self.process_end = ProcessEnd(started=True)
         cap = self.spec.limits.output_bytes
         self.stdout = StreamCapture(
@@ -254,6 +279,8 @@ class RunState:
 
     async def _watch_disk(self) -> None:
         """No private tmpfs: end the run if its scratch folder grows past the disk limit."""
+        from grader.sandbox import mounts
+
         assert self.scratch is not None
         limit = mounts.scratch_bytes(self.spec.limits.file_size_mb)
         folder = self.scratch
@@ -318,7 +345,7 @@ class RunState:
             self.stdin.close()
         # On the host network, the grader's own connections must not leave the next scenario a
         # port in TIME_WAIT: abort them (the scenario is over, the student can no longer be judged).
-        abort = self.ctx.mode == "host"
+        abort = self.ctx.mode != "namespace"
         self.outcome.connections = [c.finish(abort=abort) for c in self.conns.values()]
         if self.listener is not None:
             close_socket(self.listener)

@@ -19,12 +19,13 @@ import termios
 from collections.abc import Callable
 
 from grader.outcome import TerminalEvent
+from grader.run.capture import CappedOutput
 
 READ_SIZE = 65536
 
 
-class StreamCapture:
-    """One output stream, read as it arrives, kept up to ``cap`` bytes."""
+class StreamCapture(CappedOutput):
+    """One output stream, read by the event loop as it arrives, kept up to ``cap`` bytes."""
 
     def __init__(
         self,
@@ -35,16 +36,8 @@ class StreamCapture:
         events: list[TerminalEvent],
         on_overflow: Callable[[], None],
     ):
-        self.name = name
+        super().__init__(name, cap, clock, events, on_overflow)
         self.fd = fd
-        self.cap = cap
-        self.clock = clock
-        self.events = events
-        self.on_overflow = on_overflow
-        self.data = bytearray()
-        self.total = 0
-        self.eof = False
-        self.changed = asyncio.Event()
         os.set_blocking(fd, False)
         asyncio.get_running_loop().add_reader(fd, self._readable)
 
@@ -60,15 +53,7 @@ class StreamCapture:
         if not chunk:
             self._close()
             return
-        self.total += len(chunk)
-        room = self.cap - len(self.data)
-        if room > 0:
-            kept = chunk[:room]
-            self.data += kept
-            self.events.append(TerminalEvent(t=self.clock(), stream=self.name, data=kept))  # type: ignore[arg-type]
-        if self.total > self.cap:
-            self.on_overflow()
-        self.changed.set()
+        self._keep(chunk)
 
     def _close(self) -> None:
         if not self.eof:
@@ -90,15 +75,6 @@ class StreamCapture:
         self._close()
         with contextlib.suppress(OSError):
             os.close(self.fd)
-
-    @property
-    def truncated(self) -> bool:
-        return self.total > self.cap
-
-    async def wait_change(self) -> None:
-        self.changed.clear()
-        if not self.eof:
-            await self.changed.wait()
 
 
 def open_terminal_fds() -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:

@@ -40,7 +40,7 @@ class WebSteps(ConnectionSteps):
         try:
             await conn.send(data)
         except (BrokenPipeError, ConnectionResetError) as exc:
-            out.reason = msg(Code.STUDENT_CLOSED_DURING_SEND)
+            out.reason = self._with_listener_gone(msg(Code.STUDENT_CLOSED_DURING_SEND))
             raise StepFailed from exc
 
     async def _student_request(self, step: Request, out: StepOutcome, conn: PeerConnection) -> None:
@@ -89,6 +89,8 @@ class WebSteps(ConnectionSteps):
         out.observed = message.body
         out.reason = http_steps.judge_response(step, message, conn.eof, fixture)
         if out.reason is not None:
+            if conn.reset:  # a one-browser server's exit resets the browser queued after
+                out.reason = self._with_listener_gone(out.reason)
             raise StepFailed
 
     async def _server_address(self, out: StepOutcome) -> tuple[tuple[str, int], socket.AddressFamily]:

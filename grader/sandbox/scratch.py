@@ -78,8 +78,13 @@ def _kind(mode: int) -> ProblemCode | None:
     return "device"
 
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+def _flags(*names: str) -> int:
+    """``os.O_*`` flags by name; those this OS lacks (Windows has few) count as none."""
+    return os.O_RDONLY | sum(getattr(os, name, 0) for name in names)
+
+
+_DIR_FLAGS = _flags("O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_NONBLOCK")
+_FILE_FLAGS = _flags("O_NOFOLLOW", "O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC")
 
 
 def open_folder(path: Path | str) -> int:

@@ -198,9 +198,9 @@ def _worker_setup() -> io.BufferedWriter:
 
 
 def _enter_namespaces(task: Task) -> None:
-    from grader.sandbox.host import enter_private_user_namespace
+    from grader.sandbox.platform_caps import prepare_isolation
 
-    enter_private_user_namespace(task.options.get("isolation", "auto"))  # still single-threaded
+    prepare_isolation(task.options.get("isolation", "auto"))  # still single-threaded
 
 
 def main() -> int:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from grader.render.html.visible import visible_html
+from grader.text.frames import is_library_path
 
 TAIL_LINES = 60
 TAIL_BYTES = 8 * 1024
 _FRAME = re.compile(rb'^\s*File "([^"]*)", line \d+')
-_LIBRARY = re.compile(rb"(/lib/python[\d.]*/|site-packages|dist-packages|^<)")
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,22 @@ class StderrView:
 
 
 def _without_run_dir(line: bytes) -> bytes:
-    """``File "/tmp/grader-run-x1/client.py"`` -> ``File "client.py"``: the scratch folder the
-    submission ran in is noise to a student. (A scan, not a regex: lines can be megabytes.)"""
-    while (i := line.find(b"/grader-run-")) >= 0:
-        start = max(line.rfind(b'"', 0, i), line.rfind(b" ", 0, i)) + 1
-        end = line.find(b"/", i + 1)
-        if end < 0:
+    """``File "/tmp/grader-run-x1/client.py"`` (or ``C:\\...\\Temp\\grader-run-x1\\client.py``)
+    -> ``File "client.py"``: the scratch folder the submission ran in is noise to a student.
+    (A scan, not a regex: lines can be megabytes.)"""
+    while (i := line.find(b"grader-run-")) > 0 and line[i - 1 : i] in (b"/", b"\\"):
+        quote = line.rfind(b'"', 0, i)  # a traceback's quoted path may hold spaces
+        start = (quote if quote >= 0 else line.rfind(b" ", 0, i)) + 1
+        ends = [e for e in (line.find(b"/", i), line.find(b"\\", i)) if e >= 0]
+        if not ends:
             break
-        line = line[:start] + line[end + 1 :]
+        line = line[:start] + line[min(ends) + 1 :]
     return line
+
+
+def _library_frame(line: bytes) -> bool:
+    frame = _FRAME.match(line)
+    return frame is not None and is_library_path(frame.group(1).decode("utf-8", errors="replace"))
 
 
 def stderr_view(stderr: bytes, truncated: bool = False) -> StderrView | None:
@@ -62,7 +69,7 @@ def stderr_view(stderr: bytes, truncated: bool = False) -> StderrView | None:
     frames = [i for i, line in enumerate(raw) if _FRAME.match(line)]
     for i in frames:
         kinds[i] = "frame"
-    mine = [i for i in frames if not _LIBRARY.search(_FRAME.match(raw[i]).group(1))]  # type: ignore[union-attr]
+    mine = [i for i in frames if not _library_frame(raw[i])]
     if mine:
         last = mine[-1]
         kinds[last] = "student"
