@@ -99,7 +99,10 @@ def test_english_help_stays_english() -> None:
     ("args", "words"),
     [
         (["check"], "grader check：错误：缺少以下必需的参数：assignment, submission"),
-        (["check", "a", "b", "--isolation", "box"], "无效的选择：'box'（可选：'auto', 'namespace', 'host', 'portable'）"),
+        (
+            ["check", "a", "b", "--isolation", "box"],
+            "无效的选择：'box'（可选：'auto', 'namespace', 'host', 'portable'）",
+        ),
         (["frobnicate"], "无效的选择：'frobnicate'"),
         (["check", str(ROOT / "assignments" / "hello-client"), "/nonexistent/client.py"], "grader：错误："),
     ],
