@@ -54,21 +54,29 @@ class GradeOptions:
     on_scenario: Callable[[ScenarioResult], None] | None = field(default=None, repr=False)
 
 
-@cache
 def resolve_python(requested: str | None = None, mode: IsolationMode = "namespace") -> str:
     """The interpreter that runs students, as a real path (a version-manager shim costs ~90 ms).
 
     The Linux modes prefer the system's ``/usr/bin/python3`` (fast to start, the one a
     sandbox shows); portable mode the one the student grades with, which is the one they
-    use (``sys.executable``, else Windows' ``py`` launcher).
+    use (``sys.executable``, else Windows' ``py`` launcher). Found once per environment: the
+    answer is cached with the ``GRADER_PYTHON`` and ``PATH`` it was found under, so a
+    resident checker's child serving another client's environment finds it again by itself.
     """
+    return _resolve_python(requested, mode, os.environ.get("GRADER_PYTHON"), os.environ.get("PATH"))
+
+
+@cache
+def _resolve_python(
+    requested: str | None, mode: IsolationMode, env_python: str | None, path: str | None
+) -> str:
     system = ["py"] if sys.platform == "win32" else ["python3"]
     default = [sys.executable, *system] if mode == "portable" else ["/usr/bin/python3", sys.executable]
-    candidates = [requested] if requested else [os.environ.get("GRADER_PYTHON"), *default]
+    candidates = [requested] if requested else [env_python, *default]
     for candidate in candidates:
         if not candidate:
             continue
-        found = shutil.which(candidate)
+        found = shutil.which(candidate, path=path)
         if found:
             return os.path.realpath(found)
     raise FileNotFoundError(f"no Python interpreter found at {requested or 'python3'}")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from grader.sandbox import host as capabilities
 
@@ -56,3 +59,24 @@ def test_a_child_that_adopts_another_environment_finds_what_depends_on_it(monkey
 
     assert in_a_forked_child(check) == b"True 0"
     assert os.environ.get("GRADER_NO_LANDLOCK") is None
+
+
+def test_the_students_interpreter_follows_the_environment_without_a_reset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resident checker's child takes each client's environment: GRADER_PYTHON and PATH
+    decide the interpreter, and a change is seen with no cache cleared by hand."""
+    import sys
+
+    from grader.grade import resolve_python
+
+    (tmp_path / "course-python").symlink_to(sys.executable)
+    ours = os.path.realpath(sys.executable)
+    monkeypatch.setenv("GRADER_PYTHON", "course-python")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    without = resolve_python()  # not on this PATH: the next candidate
+    assert without != ours or not os.path.exists("/usr/bin/python3")
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    assert resolve_python() == ours
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert resolve_python() == without

@@ -107,14 +107,13 @@ def _reopen_stdio(stdio: list[Any]) -> None:
 
 
 def _take_client_environment() -> None:
-    """What depends on the environment, found again for the client's: the locale, the
-    interpreter, and the host's capabilities (an object of this child's own)."""
+    """What depends on the environment, found again for the client's: the locale and the
+    host's capabilities (an object of this child's own). The interpreter needs nothing: it is
+    found per ``GRADER_PYTHON`` and ``PATH`` (:func:`grader.grade.resolve_python`)."""
     import locale
 
-    from grader.grade import resolve_python
     from grader.sandbox.host import adopt_environment
 
     with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_CTYPE, "")
-    resolve_python.cache_clear()
     adopt_environment()
