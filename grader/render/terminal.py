@@ -9,22 +9,12 @@ from rich.table import Table
 from grader.i18n import gettext_for
 from grader.messages import msg
 from grader.messages.codes import Code
-from grader.render.words import feedback_text, say, total_not_graded
+from grader.render.words import feedback_text, say, status_label, total_not_graded
 from grader.results.models import GradeResult
 from grader.spec.base import localize
 from grader.text.show import encoding_label
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "not_gradable": "magenta"}
-
-
-def status_label(status: str, lang: str) -> str:
-    _ = gettext_for(lang)
-    return {
-        "passed": _("passed"),
-        "failed": _("failed"),
-        "skipped": _("skipped"),
-        "not_gradable": _("not gradable"),
-    }.get(status, status)
 
 
 def print_result(result: GradeResult, console: Console | None = None, lang: str = "en") -> None:

@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from grader.results.models import GradeResult, RunInfo, ScenarioResult
 
 
+def status_label(status: str, lang: str) -> str:
+    """A scenario's status in the reader's words (terminal table, HTML report, class index)."""
+    _ = translations(lang).gettext
+    return {
+        "passed": _("passed"),
+        "failed": _("failed"),
+        "skipped": _("skipped"),
+        "not_gradable": _("not gradable"),
+        "not_reached": _("not reached"),
+    }.get(status, status)
+
+
 def say(message: Message | LocalText | None, lang: str = "en") -> str:
     """The words of ``message`` (or of a spec text) in ``lang``; ``""`` for ``None``."""
     if message is None or isinstance(message, str | dict):

@@ -8,50 +8,17 @@ again and downloads grades.csv. Screenshots (desktop and phone, English and Chin
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_report_browser import PHONE, browser  # noqa: F401  (the fixture)
 
 from .serve_helpers import BUGGY, CORRECT, ROOT, TEACHER_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "serve"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("GRADER_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser tests are required here (GRADER_REQUIRE_BROWSER=1): {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _skip_or_fail(f"Debian's Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _skip_or_fail("Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _upload(page: Any, tmp_path: Path, name: str, data: bytes) -> str:
@@ -65,7 +32,11 @@ def _upload(page: Any, tmp_path: Path, name: str, data: bytes) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
-def test_students_and_the_teacher_in_a_browser(browser: Any, server: Any, tmp_path: Path) -> None:
+def test_students_and_the_teacher_in_a_browser(
+    browser: Any,  # noqa: F811  (the fixture, imported)
+    server: Any,
+    tmp_path: Path,
+) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = server.url
     errors: list[str] = []

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from grader.i18n import gettext_for
 from grader.messages import JOINERS
 from grader.messages.codes import Code
-from grader.render.html.report_view import ICONS, points, status_label
-from grader.render.words import not_scored_because, say
+from grader.render.html.report_view import ICONS, points
+from grader.render.words import not_scored_because, say, status_label
 from grader.results.models import GradeResult
 from grader.spec.base import localize
 from grader.submission.roster import Identity

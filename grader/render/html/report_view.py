@@ -15,23 +15,12 @@ from grader.render.html.http_view import HttpView, http_views
 from grader.render.html.stderr_view import StderrView, stderr_view
 from grader.render.html.timeline import Timeline, build_timeline, process_end
 from grader.render.html.visible import ByteDiff, byte_diff, visible_html
-from grader.render.words import containment_text, not_scored_because, say
+from grader.render.words import containment_text, not_scored_because, say, status_label
 from grader.results.models import GradeResult, ScenarioResult, StepVerdict
 from grader.spec.base import localize
 from grader.spec.steps import TERMINAL_ACTIONS
 
 ICONS = {"passed": "✓", "failed": "✗", "skipped": "↷", "not_gradable": "!", "not_reached": "·"}
-
-
-def status_label(status: str, lang: str) -> str:
-    _ = gettext_for(lang)
-    return {
-        "passed": _("passed"),
-        "failed": _("failed"),
-        "skipped": _("skipped"),
-        "not_gradable": _("not gradable"),
-        "not_reached": _("not reached"),
-    }.get(status, status)
 
 
 def visibility_label(visibility: str, lang: str) -> str:
