@@ -342,27 +342,21 @@ def run_grader_as_nobody(
     import sysconfig
     import tempfile
 
-    mount = Path(tempfile.mkdtemp(prefix="grader-python-"))
-    mount.chmod(0o755)
-    site = Path(sysconfig.get_paths()["purelib"]).relative_to(sys.prefix)
+    # The base interpreter's prefix and the packages' folder (a virtual environment's own, or
+    # the base's) are bound to folders uid 65534 may read; PYTHONHOME names the bound base.
+    base = Path(sys.base_prefix).resolve()
+    packages = Path(sysconfig.get_paths()["purelib"])
+    mount, site_mount = (Path(tempfile.mkdtemp(prefix=f"grader-{what}-")) for what in ("python", "site"))
+    for folder in (mount, site_mount):
+        folder.chmod(0o755)
+    python = Path(sys.executable).resolve().relative_to(base)
     extra = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
-    if sys.prefix != sys.base_prefix:
-        # A virtual environment: its ``python``, called by its bound path, finds pyvenv.cfg
-        # beside it and so the environment's packages (the base interpreter is readable).
-        python = Path(sys.executable).relative_to(sys.prefix)
-        home = ""
-        base = Path(sys.executable).resolve()
-        if any(not (d.stat().st_mode & 0o001) for d in base.parents) or not base.stat().st_mode & 0o001:
-            pytest.skip(f"this virtual environment's interpreter {base} is out of uid 65534's reach")
-    else:
-        python = Path(sys.executable).resolve().relative_to(Path(sys.prefix).resolve())
-        home = f"PYTHONHOME={mount} "
     grader = (
         f"setpriv --reuid 65534 --regid 65534 --clear-groups env HOME={workdir} {extra} "
-        f"{home}PYTHONPATH={ROOT}:{mount / site} {mount / python} -m grader"
+        f"PYTHONHOME={mount} PYTHONPATH={ROOT}:{site_mount} {mount / python} -m grader"
     )
     steps = " && ".join(f"{grader} {shlex.join(args)}" for args in commands)
-    script = f"mount --bind {sys.prefix} {mount} && cd {workdir} && {steps}"
+    script = f"mount --bind {base} {mount} && mount --bind {packages} {site_mount} && cd {workdir} && {steps}"
     if cleanup:
         script = f"{script}; status=$?; {grader} {shlex.join(cleanup)}; exit $status"
     try:
@@ -371,6 +365,7 @@ def run_grader_as_nobody(
         )
     finally:
         mount.rmdir()
+        site_mount.rmdir()
 
 
 @pytest.mark.root  # root only to become uid 65534 and to bind the interpreter
