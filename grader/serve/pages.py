@@ -134,6 +134,20 @@ class Pages:
             message=self.words(request, refused),
         )
 
+    def refused_form(
+        self, request: Request, template: str, who: Who | None, refused: Refused, **context: Any
+    ) -> HTMLResponse:
+        """The form's page again, with why it was refused above the form."""
+        return self.page(
+            request,
+            template,
+            who,
+            status=refused.status,
+            notice=self.words(request, refused),
+            notice_kind="error",
+            **context,
+        )
+
     async def form_of(self, request: Request, who: Who | None, **kwargs: Any) -> FormData:
         """The posted form, once its CSRF token (and Origin, when sent) proved it came from our page."""
         try:

@@ -56,14 +56,7 @@ def signin_routes(web: Pages) -> list[Route]:
                 web.client_ip(request),
             )
         except Refused as refused:
-            return web.page(
-                request,
-                "signin.html.j2",
-                None,
-                status=refused.status,
-                notice=web.words(request, refused),
-                notice_kind="error",
-            )
+            return web.refused_form(request, "signin.html.j2", None, refused)
         return web.signed_in(RedirectResponse("/", status_code=303), token)
 
     async def link(request: Request) -> Response:
@@ -113,14 +106,7 @@ def signin_routes(web: Pages) -> list[Route]:
                 web.site.sign_in_teacher, str(form.get("password", "")), web.client_ip(request)
             )
         except Refused as refused:
-            return web.page(
-                request,
-                "teacher_signin.html.j2",
-                None,
-                status=refused.status,
-                notice=web.words(request, refused),
-                notice_kind="error",
-            )
+            return web.refused_form(request, "teacher_signin.html.j2", None, refused)
         return web.signed_in(RedirectResponse("/teacher", status_code=303), token)
 
     return [

@@ -42,15 +42,7 @@ def student_routes(web: Pages) -> list[Route]:
             sub, _created = await run_in_threadpool(web.site.submit, who.sid, aid, parts, lang)
         except Refused as refused:
             context = await run_in_threadpool(web.assignment_context, who, aid, lang)
-            return web.page(
-                request,
-                "assignment.html.j2",
-                who,
-                status=refused.status,
-                notice=web.words(request, refused),
-                notice_kind="error",
-                **context,
-            )
+            return web.refused_form(request, "assignment.html.j2", who, refused, **context)
         return RedirectResponse(f"/s/{sub.public_id}", status_code=303)
 
     @web.guarded("student")
